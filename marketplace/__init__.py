@@ -1,0 +1,31 @@
+"""社区资源超市 — the community resource marketplace."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from marketplace.config import PROJECT_ROOT, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: config → extensions → blueprints → CLI → errors. No migrations, seeding or scheduler."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("MARKETPLACE_INSTANCE", str(PROJECT_ROOT / "instance")),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    load_config(app, config)
+
+    from marketplace import extensions, models, web  # noqa: F401 - models completes the metadata
+    from marketplace.core import http
+
+    extensions.init_app(app)
+    web.register_blueprints(app)
+    http.register(app)
+
+    from marketplace import cli
+
+    cli.register(app)
+    return app

@@ -1,0 +1,1 @@
+"""Users, sign-up and login, profiles, API tokens."""

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, String, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.core.db import Base, created_at, intpk
+from marketplace.places.models import Place
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[intpk]
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(50))
+    is_party_member: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_volunteer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    home_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
+    locale: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[created_at]
+
+    home_place: Mapped[Place | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
+        return not self.is_disabled
+
+    @property
+    def login_name(self) -> str:
+        return self.phone or self.email or ""
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.display_name}>"
+
+
+class ApiToken(Base):
+    """A bearer token for API clients; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[created_at]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,195 @@
+"""Registration, authentication, profiles and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from marketplace.accounts.models import ApiToken, User
+from marketplace.core import clock
+from marketplace.core.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationFailed
+from marketplace.core.i18n import _l
+from marketplace.places.services import get_place
+
+MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+
+
+@dataclass
+class Registration:
+    password: str
+    display_name: str
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass
+class ProfileUpdate:
+    display_name: str
+    home_place_id: int | None = None
+    is_party_member: bool = False
+    is_volunteer: bool = False
+    locale: str | None = None
+
+
+def normalise_phone(raw: str | None) -> str | None:
+    """Strip spaces, dashes and a +86 prefix; None for blank; raise ValidationFailed if not a mobile number."""
+    if raw is None or not raw.strip():
+        return None
+    phone = re.sub(r"[\s-]", "", raw.strip())
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not MOBILE_PATTERN.match(phone):
+        raise ValidationFailed("phone", _l("请输入11位手机号码"))
+    return phone
+
+
+def normalise_email(raw: str | None) -> str | None:
+    """Lower-cased, checked address; None for blank; raise ValidationFailed when malformed."""
+    if raw is None or not raw.strip():
+        return None
+    if len(raw) > 254:
+        raise ValidationFailed("email", _l("邮箱地址太长"))
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValidationFailed("email", _l("邮箱地址格式不正确")) from None
+
+
+def _check_display_name(name: str | None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("display_name", _l("请填写称呼"))
+    if len(name) > 50:
+        raise ValidationFailed("display_name", _l("称呼不能超过50个字"))
+    return name
+
+
+def register_user(session: Session, data: Registration) -> User:
+    """Create a resident account; raises ValidationFailed on bad input, Conflict if taken."""
+    phone = normalise_phone(data.phone)
+    email = normalise_email(data.email)
+    if phone is None and email is None:
+        raise ValidationFailed("phone", _l("请填写手机号码或邮箱"))
+    password = data.password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed("password", _l("密码至少需要8位"))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationFailed("password", _l("密码不能超过128位"))
+    display_name = _check_display_name(data.display_name)
+    if phone and session.scalar(select(User.id).where(User.phone == phone)):
+        raise Conflict(_l("这个手机号码已经注册过了"), field="phone")
+    if email and session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict(_l("这个邮箱已经注册过了"), field="email")
+    user = User(
+        phone=phone,
+        email=email,
+        password_hash=generate_password_hash(password),
+        display_name=display_name,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user_by_login(session: Session, login: str) -> User | None:
+    """The user whose phone or email is ``login`` (normalised), or None."""
+    login = (login or "").strip()
+    if not login or len(login) > 254:
+        return None
+    phone = re.sub(r"[\s-]", "", login).removeprefix("+86")
+    return session.scalar(
+        select(User).where(or_(User.phone == phone, func.lower(User.email) == login.lower()))
+    )
+
+
+def authenticate(session: Session, login: str, password: str) -> User:
+    """Return the user for correct credentials; raise NotAuthenticated with one vague message otherwise."""
+    user = find_user_by_login(session, login)
+    if user is None or not password or len(password) > MAX_PASSWORD_LENGTH:
+        raise NotAuthenticated(_l("账号或密码不正确"))
+    if not check_password_hash(user.password_hash, password):
+        raise NotAuthenticated(_l("账号或密码不正确"))
+    if user.is_disabled:
+        raise Forbidden(_l("这个账号已被停用"))
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """Return the user or raise NotFound."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(_l("找不到这个用户"))
+    return user
+
+
+def update_profile(session: Session, user: User, data: ProfileUpdate) -> User:
+    """Change name, home place, party-member and volunteer flags, preferred language."""
+    user.display_name = _check_display_name(data.display_name)
+    if data.home_place_id is not None:
+        get_place(session, data.home_place_id)
+    user.home_place_id = data.home_place_id
+    user.is_party_member = bool(data.is_party_member)
+    user.is_volunteer = bool(data.is_volunteer)
+    if data.locale not in (None, "zh_CN", "en"):
+        raise ValidationFailed("locale", _l("不支持这种语言"))
+    user.locale = data.locale
+    session.flush()
+    return user
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(session: Session, user: User) -> str:
+    """Create a bearer token for ``user`` and return it; only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token)))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user owning an unrevoked token, or None."""
+    if not token or len(token) > 200:
+        return None
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _hash_token(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.is_active:
+        return None
+    return row.user
+
+
+def revoke_api_token(session: Session, token: str) -> None:
+    """Mark a token revoked so it stops working at once."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = clock.now()
+        session.flush()
+
+
+def list_users(session: Session, *, page: int = 1, per_page: int = 20, query: str | None = None):
+    """A page of users for platform admins, newest first, and the total."""
+    stmt = select(User)
+    if query:
+        like = f"%{query.strip()[:50]}%"
+        stmt = stmt.where(or_(User.display_name.like(like), User.phone.like(like), User.email.like(like)))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    users = session.scalars(stmt.order_by(User.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    return list(users), total
+
+
+def set_user_disabled(session: Session, user: User, disabled: bool) -> User:
+    """Disable or re-enable an account (platform admin action)."""
+    user.is_disabled = disabled
+    session.flush()
+    return user

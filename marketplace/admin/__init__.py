@@ -1,0 +1,1 @@
+"""Platform administration and the audit log."""

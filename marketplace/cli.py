@@ -1,0 +1,15 @@
+"""Command-line entry points: `flask --app wsgi <command>`."""
+import click
+from flask import Flask
+
+from marketplace.demo import seed
+from marketplace.extensions import db
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo():
+        """Create the demo street (idempotent: does nothing when it already exists)."""
+        created = seed(db.session)
+        db.session.commit()
+        click.echo("demo data created" if created else "demo data already present")

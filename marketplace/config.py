@@ -1,0 +1,84 @@
+"""Configuration: defaults here → ``instance/config.py`` → environment variables → test overrides."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class DefaultConfig:
+    TIMEZONE = "Asia/Shanghai"
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ["zh_CN", "en"]
+    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    MAX_PHOTO_BYTES = 5 * 1024 * 1024
+    PAGE_SIZE = 20
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
+    LOGIN_FAILURES_PER_ADDRESS = "30 per 15 minutes"
+    LOGINS_PER_ADDRESS = "300 per hour"
+    SEARCH_RANKING_REPUTATION_WEIGHT = 0.3
+    API_TITLE = "社区资源超市 API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_SPEC_OPTIONS = {
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+        },
+        "info": {"description": "JSON face of the community resource marketplace."},
+    }
+
+
+ENVIRONMENT_KEYS = {
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "TIMEZONE": str,
+    "SEARCH_INDEX_DIR": str,
+    "SESSION_COOKIE_SECURE": lambda v: v.lower() in {"1", "true", "yes"},
+    "RATELIMIT_STORAGE_URI": str,
+    "SMTP_HOST": str,
+}
+
+
+def load_config(app, overrides: dict | None = None) -> None:
+    """Fill ``app.config`` in order: defaults, instance file, environment, overrides."""
+    app.config.from_object(DefaultConfig)
+    app.config["SEARCH_INDEX_DIR"] = str(PROJECT_ROOT / "search_index")
+    app.config["UPLOAD_DIR"] = os.path.join(app.instance_path, "uploads")
+    app.config.from_pyfile("config.py", silent=True)
+    for key, parse in ENVIRONMENT_KEYS.items():
+        if key in os.environ:
+            app.config[key] = parse(os.environ[key])
+    if overrides:
+        app.config.update(overrides)
+    app.config.setdefault(
+        "DATABASE_URL", "sqlite:///" + os.path.join(app.instance_path, "marketplace.db")
+    )
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
+
+
+def _instance_secret_key(instance_path: str) -> str:
+    """Read the key kept under instance/, creating it once so sessions survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

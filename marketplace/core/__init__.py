@@ -1,0 +1,1 @@
+"""Pieces every area uses: database base, clock, errors, permissions."""

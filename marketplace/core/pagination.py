@@ -1,0 +1,39 @@
+"""Page arithmetic shared by HTML lists and API collections."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_PER_PAGE = 100
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def clamp_page(page, per_page, default_per_page: int = 20) -> tuple[int, int]:
+    """Turn untrusted page numbers into sane ones instead of failing."""
+    try:
+        page = max(1, min(int(page or 1), 100_000))
+    except (TypeError, ValueError):
+        page = 1
+    try:
+        per_page = max(1, min(int(per_page or default_per_page), MAX_PER_PAGE))
+    except (TypeError, ValueError):
+        per_page = default_per_page
+    return page, per_page

@@ -1,0 +1,1 @@
+"""Listings (spaces, skills, services), their opening hours, exceptions and photos."""

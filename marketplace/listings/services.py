@@ -1,0 +1,338 @@
+"""Creating, editing, publishing and browsing listings."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from marketplace.accounts.models import User
+from marketplace.admin import services as audit
+from marketplace.core import clock
+from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
+from marketplace.core.i18n import _l
+from marketplace.core.permissions import (can_edit_listing, can_manage_listings_of, can_moderate_listing,
+                                          can_view_listing)
+from marketplace.listings.models import (FACILITIES, FeeType, Listing, ListingException, ListingKind, ListingStatus,
+                                         OpeningHours)
+from marketplace.organisations.models import Membership
+from marketplace.organisations.services import get_organisation
+from marketplace.places.services import get_place, subtree_ids
+
+MAX_TAGS = 10
+MAX_TAG_LENGTH = 20
+MINUTES_PER_DAY = 24 * 60
+
+
+@dataclass
+class ListingData:
+    """Everything a provider types about a listing; services check the rules."""
+
+    kind: ListingKind | str
+    title: str
+    place_id: int
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+    facilities: list[str] = field(default_factory=list)
+    address: str = ""
+    capacity: int = 1
+    slot_minutes: int = 30
+    min_duration_minutes: int = 30
+    max_duration_minutes: int = 240
+    buffer_minutes: int = 0
+    min_notice_minutes: int = 60
+    max_advance_days: int = 30
+    cancel_cutoff_minutes: int = 120
+    instant_booking: bool = True
+    fee_type: FeeType | str = FeeType.free
+    fee_amount: Decimal | str | int = 0
+    rules: str = ""
+
+
+@dataclass
+class HoursInterval:
+    weekday: int
+    opens: time
+    closes: time
+
+
+@dataclass
+class ExceptionData:
+    day: date
+    is_closed: bool = True
+    opens: time | None = None
+    closes: time | None = None
+    note: str = ""
+
+
+def _text(value, field_name: str, limit: int, *, required: bool = False, label=None) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationFailed(field_name, _l("请填写%(label)s", label=label or field_name))
+    if len(value) > limit:
+        raise ValidationFailed(field_name, _l("%(label)s不能超过%(limit)s个字", label=label or field_name, limit=limit))
+    return value
+
+
+def _whole(value, field_name: str, low: int, high: int, label) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(field_name, _l("%(label)s必须是整数", label=label)) from None
+    if isinstance(value, float) and value != number:
+        raise ValidationFailed(field_name, _l("%(label)s必须是整数", label=label))
+    if not low <= number <= high:
+        raise ValidationFailed(field_name, _l("%(label)s应在%(low)s到%(high)s之间", label=label, low=low, high=high))
+    return number
+
+
+def _clean_tags(raw) -> list[str]:
+    if isinstance(raw, str):
+        raw = raw.replace("，", ",").split(",")
+    tags = []
+    for tag in raw or []:
+        tag = str(tag).strip()
+        if not tag or tag in tags:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            raise ValidationFailed("tags", _l("每个标签不能超过20个字"))
+        tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise ValidationFailed("tags", _l("标签最多10个"))
+    return tags
+
+
+def _clean(session: Session, data: ListingData) -> dict:
+    try:
+        kind = ListingKind(data.kind)
+    except ValueError:
+        raise ValidationFailed("kind", _l("请选择资源类型")) from None
+    try:
+        fee_type = FeeType(data.fee_type)
+    except ValueError:
+        raise ValidationFailed("fee_type", _l("请选择收费方式")) from None
+    try:
+        fee_amount = Decimal(str(data.fee_amount if data.fee_amount not in (None, "") else 0))
+    except InvalidOperation:
+        raise ValidationFailed("fee_amount", _l("费用必须是数字")) from None
+    if not fee_amount.is_finite() or fee_amount < 0 or fee_amount > Decimal("100000"):
+        raise ValidationFailed("fee_amount", _l("费用应在0到100000之间"))
+    if fee_type is FeeType.free:
+        fee_amount = Decimal("0")
+    elif fee_amount == 0:
+        raise ValidationFailed("fee_amount", _l("收费的资源请填写金额或积分"))
+    if data.place_id in (None, ""):
+        raise ValidationFailed("place_id", _l("请选择所在位置"))
+    get_place(session, _whole(data.place_id, "place_id", 1, 2**31 - 1, _l("位置")))
+    unknown = [f for f in data.facilities or [] if f not in FACILITIES]
+    if unknown:
+        raise ValidationFailed("facilities", _l("不认识的设施：%(names)s", names="、".join(map(str, unknown))[:100]))
+    values = {
+        "kind": kind,
+        "title": _text(data.title, "title", 100, required=True, label=_l("标题")),
+        "description": _text(data.description, "description", 5000, label=_l("介绍")),
+        "tags": _clean_tags(data.tags),
+        "facilities": list(dict.fromkeys(data.facilities or [])),
+        "place_id": int(data.place_id),
+        "address": _text(data.address, "address", 200, label=_l("地址")),
+        "capacity": _whole(data.capacity, "capacity", 1, 10000, _l("容量")),
+        "slot_minutes": _whole(data.slot_minutes, "slot_minutes", 5, MINUTES_PER_DAY, _l("时段长度")),
+        "min_duration_minutes": _whole(data.min_duration_minutes, "min_duration_minutes", 5, MINUTES_PER_DAY,
+                                       _l("最短时长")),
+        "max_duration_minutes": _whole(data.max_duration_minutes, "max_duration_minutes", 5, 7 * MINUTES_PER_DAY,
+                                       _l("最长时长")),
+        "buffer_minutes": _whole(data.buffer_minutes, "buffer_minutes", 0, MINUTES_PER_DAY, _l("间隔时间")),
+        "min_notice_minutes": _whole(data.min_notice_minutes, "min_notice_minutes", 0, 30 * MINUTES_PER_DAY,
+                                     _l("最晚提前预约时间")),
+        "max_advance_days": _whole(data.max_advance_days, "max_advance_days", 1, 366, _l("最多提前天数")),
+        "cancel_cutoff_minutes": _whole(data.cancel_cutoff_minutes, "cancel_cutoff_minutes", 0,
+                                        30 * MINUTES_PER_DAY, _l("取消截止时间")),
+        "instant_booking": bool(data.instant_booking),
+        "fee_type": fee_type,
+        "fee_amount": fee_amount,
+        "rules": _text(data.rules, "rules", 5000, label=_l("使用须知")),
+    }
+    if values["min_duration_minutes"] > values["max_duration_minutes"]:
+        raise ValidationFailed("max_duration_minutes", _l("最长时长不能小于最短时长"))
+    if values["min_duration_minutes"] % values["slot_minutes"]:
+        raise ValidationFailed("min_duration_minutes", _l("最短时长应是时段长度的整数倍"))
+    if kind is not ListingKind.space and values["facilities"]:
+        values["facilities"] = []
+    return values
+
+
+def create_listing(session: Session, actor: User, data: ListingData, *, organisation_id: int | None) -> Listing:
+    """Create a draft listing for an organisation the actor staffs, or as the actor's own volunteer offer."""
+    values = _clean(session, data)
+    if organisation_id is not None:
+        organisation = get_organisation(session, organisation_id)
+        if not can_manage_listings_of(actor, organisation):
+            raise Forbidden(_l("你不是这个组织的工作人员"))
+        listing = Listing(**values, organisation_id=organisation.id)
+    else:
+        if values["kind"] is ListingKind.space:
+            raise ValidationFailed("kind", _l("个人志愿者只能发布技能或服务，场地请以组织名义发布"))
+        if not actor.is_volunteer:
+            raise Forbidden(_l("请先在个人资料中登记为志愿者"))
+        listing = Listing(**values, provider_user_id=actor.id)
+    listing.status = ListingStatus.draft
+    session.add(listing)
+    session.flush()
+    audit.record(session, actor, "listing.create", listing)
+    return listing
+
+
+def get_listing(session: Session, listing_id: int, *, viewer=None) -> Listing:
+    """Return a listing the viewer may see; NotFound otherwise (drafts are hidden, not forbidden)."""
+    listing = session.get(Listing, listing_id)
+    if listing is None or not can_view_listing(viewer, listing):
+        raise NotFound(_l("找不到这个资源"))
+    return listing
+
+
+def _require_editor(actor, listing: Listing) -> None:
+    if not can_edit_listing(actor, listing):
+        raise Forbidden(_l("你没有修改这个资源的权限"))
+
+
+def update_listing(session: Session, actor: User, listing: Listing, data: ListingData) -> Listing:
+    """Change a listing's fields; editors only."""
+    _require_editor(actor, listing)
+    values = _clean(session, data)
+    if listing.provider_user_id is not None and values["kind"] is ListingKind.space:
+        raise ValidationFailed("kind", _l("个人志愿者只能发布技能或服务，场地请以组织名义发布"))
+    before = audit.snapshot(listing)
+    for key, value in values.items():
+        setattr(listing, key, value)
+    session.flush()
+    audit.record(session, actor, "listing.update", listing, before=before)
+    return listing
+
+
+def publish_listing(session: Session, actor: User, listing: Listing) -> Listing:
+    """Make a listing public; needs opening hours and, for organisations, verification."""
+    _require_editor(actor, listing)
+    if listing.organisation is not None and not listing.organisation.is_verified:
+        raise Forbidden(_l("组织通过认证后才能发布资源"))
+    if not listing.opening_hours and not any(not e.is_closed for e in listing.exceptions):
+        raise ValidationFailed("opening_hours", _l("请先设置开放时间再发布"))
+    if listing.status is ListingStatus.suspended and listing.suspension_reason and not can_moderate_listing(actor, listing):
+        raise Forbidden(_l("这个资源已被暂停"))
+    before = audit.snapshot(listing)
+    listing.status = ListingStatus.published
+    listing.suspension_reason = None
+    listing.published_at = listing.published_at or clock.now()
+    session.flush()
+    audit.record(session, actor, "listing.publish", listing, before=before)
+    return listing
+
+
+def suspend_listing(session: Session, actor: User, listing: Listing, reason: str = "") -> Listing:
+    """Take a listing out of public view (provider or platform admin), keeping its bookings' history."""
+    if not can_moderate_listing(actor, listing):
+        raise Forbidden(_l("你没有暂停这个资源的权限"))
+    reason = _text(reason, "reason", 500, label=_l("原因"))
+    before = audit.snapshot(listing)
+    listing.status = ListingStatus.suspended
+    listing.suspension_reason = reason or None
+    session.flush()
+    audit.record(session, actor, "listing.suspend", listing, before=before)
+    return listing
+
+
+def _intervals_overlap(a_start, a_end, b_start, b_end) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+def set_opening_hours(session: Session, actor: User, listing: Listing, intervals: list[HoursInterval]) -> Listing:
+    """Replace the weekly hours; each interval must end after it starts and not overlap another that day."""
+    _require_editor(actor, listing)
+    cleaned: list[HoursInterval] = []
+    for interval in intervals:
+        if not isinstance(interval.weekday, int) or not 0 <= interval.weekday <= 6:
+            raise ValidationFailed("opening_hours", _l("星期必须在周一到周日之间"))
+        if interval.opens is None or interval.closes is None or interval.closes <= interval.opens:
+            raise ValidationFailed("opening_hours", _l("结束时间必须晚于开始时间"))
+        for other in cleaned:
+            if other.weekday == interval.weekday and _intervals_overlap(
+                interval.opens, interval.closes, other.opens, other.closes
+            ):
+                raise ValidationFailed("opening_hours", _l("同一天的开放时段不能重叠"))
+        cleaned.append(interval)
+    if len(cleaned) > 70:
+        raise ValidationFailed("opening_hours", _l("开放时段太多了"))
+    before = [f"{h.weekday} {h.opens}-{h.closes}" for h in listing.opening_hours]
+    listing.opening_hours.clear()
+    session.flush()
+    for interval in sorted(cleaned, key=lambda i: (i.weekday, i.opens)):
+        listing.opening_hours.append(OpeningHours(weekday=interval.weekday, opens=interval.opens,
+                                                  closes=interval.closes))
+    session.flush()
+    audit.record(session, actor, "listing.set_hours", object_type="listings", object_id=listing.id,
+                 before={"opening_hours": before},
+                 after={"opening_hours": [f"{h.weekday} {h.opens}-{h.closes}" for h in listing.opening_hours]})
+    return listing
+
+
+def add_exception(session: Session, actor: User, listing: Listing, data: ExceptionData) -> ListingException:
+    """Add a closure (whole day or a span) or an extra opening on one date."""
+    _require_editor(actor, listing)
+    if not isinstance(data.day, date):
+        raise ValidationFailed("day", _l("请选择日期"))
+    if (data.opens is None) != (data.closes is None):
+        raise ValidationFailed("opens", _l("开始和结束时间要么都填，要么都不填"))
+    if data.opens is not None and data.closes <= data.opens:
+        raise ValidationFailed("closes", _l("结束时间必须晚于开始时间"))
+    if not data.is_closed and data.opens is None:
+        raise ValidationFailed("opens", _l("额外开放需要填写开始和结束时间"))
+    exception = ListingException(day=data.day, is_closed=bool(data.is_closed), opens=data.opens, closes=data.closes,
+                                 note=_text(data.note, "note", 200, label=_l("说明")))
+    listing.exceptions.append(exception)
+    session.flush()
+    audit.record(session, actor, "listing.add_exception", exception)
+    return exception
+
+
+def remove_exception(session: Session, actor: User, listing: Listing, exception_id: int) -> None:
+    """Delete one exception of the listing."""
+    _require_editor(actor, listing)
+    exception = next((e for e in listing.exceptions if e.id == exception_id), None)
+    if exception is None:
+        raise NotFound(_l("找不到这条例外安排"))
+    before = audit.snapshot(exception)
+    listing.exceptions.remove(exception)
+    session.flush()
+    audit.record(session, actor, "listing.remove_exception", object_type="listing_exceptions",
+                 object_id=exception_id, before=before)
+
+
+def browse_listings(session: Session, *, kind: ListingKind | str | None = None, place_id: int | None = None,
+                    page: int = 1, per_page: int = 20):
+    """A page of published listings, filtered by kind and by a subtree of the community tree, and the total."""
+    stmt = select(Listing).where(Listing.status == ListingStatus.published)
+    if kind:
+        try:
+            stmt = stmt.where(Listing.kind == ListingKind(kind))
+        except ValueError:
+            raise ValidationFailed("kind", _l("资源类型只能是场地、技能或服务")) from None
+    if place_id is not None:
+        stmt = stmt.where(Listing.place_id.in_(subtree_ids(session, place_id)))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    page = max(page, 1)
+    rows = session.scalars(
+        stmt.options(selectinload(Listing.photos), selectinload(Listing.organisation), selectinload(Listing.place))
+        .order_by(Listing.published_at.desc(), Listing.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(rows), total
+
+
+def listings_managed_by(session: Session, user: User) -> list[Listing]:
+    """Every listing the user may edit: their organisations' and their own volunteer offers."""
+    org_ids = select(Membership.organisation_id).where(Membership.user_id == user.id)
+    return list(session.scalars(
+        select(Listing).where((Listing.organisation_id.in_(org_ids)) | (Listing.provider_user_id == user.id))
+        .order_by(Listing.updated_at.desc())
+    ))

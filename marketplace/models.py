@@ -1,0 +1,9 @@
+"""Every area's models, imported together so the metadata (and Alembic) sees all tables."""
+from marketplace.accounts.models import ApiToken, User
+from marketplace.admin.models import AuditEntry
+from marketplace.listings.models import Listing, ListingException, OpeningHours, Photo
+from marketplace.organisations.models import Membership, Organisation
+from marketplace.places.models import Place
+
+__all__ = ["ApiToken", "AuditEntry", "Listing", "ListingException", "Membership", "OpeningHours", "Organisation",
+           "Photo", "Place", "User"]

@@ -1,0 +1,1 @@
+"""Organisations, their staff, and verification by platform admins."""

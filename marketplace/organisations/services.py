@@ -1,0 +1,189 @@
+"""Applying for, verifying and staffing organisations."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from marketplace.accounts.models import User
+from marketplace.accounts.services import find_user_by_login
+from marketplace.admin import services as audit
+from marketplace.core import clock
+from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from marketplace.core.i18n import _l
+from marketplace.core.permissions import can_manage_organisation, is_platform_admin
+from marketplace.organisations.models import (
+    Membership,
+    Organisation,
+    OrganisationStatus,
+    OrganisationType,
+    StaffRole,
+)
+from marketplace.places.services import get_place
+
+
+@dataclass
+class OrganisationData:
+    name: str
+    type: OrganisationType | str
+    place_id: int
+    description: str = ""
+    address: str = ""
+    contact_phone: str = ""
+
+
+def _clean(session: Session, data: OrganisationData, existing: Organisation | None = None) -> dict:
+    name = (data.name or "").strip()
+    if not name:
+        raise ValidationFailed("name", _l("请填写组织名称"))
+    if len(name) > 100:
+        raise ValidationFailed("name", _l("组织名称不能超过100个字"))
+    try:
+        org_type = OrganisationType(data.type)
+    except ValueError:
+        raise ValidationFailed("type", _l("请选择组织类型")) from None
+    if data.place_id is None:
+        raise ValidationFailed("place_id", _l("请选择所在社区"))
+    get_place(session, data.place_id)
+    if len(data.description or "") > 5000:
+        raise ValidationFailed("description", _l("简介不能超过5000个字"))
+    if len(data.address or "") > 200:
+        raise ValidationFailed("address", _l("地址不能超过200个字"))
+    if len(data.contact_phone or "") > 20:
+        raise ValidationFailed("contact_phone", _l("联系电话不能超过20个字符"))
+    clash = session.scalar(select(Organisation.id).where(Organisation.name == name))
+    if clash and (existing is None or clash != existing.id):
+        raise Conflict(_l("已经有同名的组织了"), field="name")
+    return {
+        "name": name,
+        "type": org_type,
+        "place_id": data.place_id,
+        "description": (data.description or "").strip(),
+        "address": (data.address or "").strip(),
+        "contact_phone": (data.contact_phone or "").strip(),
+    }
+
+
+def apply_for_organisation(session: Session, applicant: User, data: OrganisationData) -> Organisation:
+    """Create a pending organisation with the applicant as its admin; publishing waits for verification."""
+    org = Organisation(**_clean(session, data), applicant_id=applicant.id, status=OrganisationStatus.pending)
+    org.memberships.append(Membership(user_id=applicant.id, role=StaffRole.admin))
+    session.add(org)
+    session.flush()
+    audit.record(session, applicant, "organisation.apply", org)
+    return org
+
+
+def update_organisation(session: Session, actor: User, org: Organisation, data: OrganisationData) -> Organisation:
+    """Edit an organisation's details; its admins and platform admins only."""
+    if not can_manage_organisation(actor, org):
+        raise Forbidden(_l("你没有管理这个组织的权限"))
+    before = audit.snapshot(org)
+    for key, value in _clean(session, data, existing=org).items():
+        setattr(org, key, value)
+    session.flush()
+    audit.record(session, actor, "organisation.update", org, before=before)
+    return org
+
+
+def verify_organisation(session: Session, admin: User, org: Organisation) -> Organisation:
+    """Mark an organisation verified so that it may publish listings (platform admins)."""
+    if not is_platform_admin(admin):
+        raise Forbidden(_l("只有平台管理员可以审核组织"))
+    if org.status is OrganisationStatus.verified:
+        raise Conflict(_l("这个组织已经认证过了"))
+    before = audit.snapshot(org)
+    org.status = OrganisationStatus.verified
+    org.rejection_reason = None
+    org.verified_at = clock.now()
+    session.flush()
+    audit.record(session, admin, "organisation.verify", org, before=before)
+    return org
+
+
+def reject_organisation(session: Session, admin: User, org: Organisation, reason: str) -> Organisation:
+    """Refuse (or withdraw) verification with a reason the applicant sees (platform admins)."""
+    if not is_platform_admin(admin):
+        raise Forbidden(_l("只有平台管理员可以审核组织"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("reason", _l("请填写不通过的原因"))
+    if len(reason) > 500:
+        raise ValidationFailed("reason", _l("原因不能超过500个字"))
+    before = audit.snapshot(org)
+    org.status = OrganisationStatus.rejected
+    org.rejection_reason = reason
+    org.verified_at = None
+    session.flush()
+    audit.record(session, admin, "organisation.reject", org, before=before)
+    return org
+
+
+def add_staff(session: Session, actor: User, org: Organisation, login: str, role: StaffRole | str) -> Membership:
+    """Add the user with phone/email ``login`` to the organisation's staff."""
+    if not can_manage_organisation(actor, org):
+        raise Forbidden(_l("你没有管理这个组织的权限"))
+    try:
+        role = StaffRole(role)
+    except ValueError:
+        raise ValidationFailed("role", _l("请选择角色")) from None
+    user = find_user_by_login(session, login)
+    if user is None:
+        raise ValidationFailed("login", _l("没有找到这个手机号或邮箱对应的用户，请先让对方注册"))
+    if any(m.user_id == user.id for m in org.memberships):
+        raise Conflict(_l("这个用户已经是本组织的成员"), field="login")
+    membership = Membership(user_id=user.id, role=role)
+    org.memberships.append(membership)
+    session.flush()
+    audit.record(session, actor, "organisation.add_staff", membership,
+                 after={"organisation_id": org.id, "user_id": user.id, "role": role.value})
+    return membership
+
+
+def remove_staff(session: Session, actor: User, org: Organisation, user_id: int) -> None:
+    """Remove a member; the last admin cannot be removed."""
+    if not can_manage_organisation(actor, org):
+        raise Forbidden(_l("你没有管理这个组织的权限"))
+    membership = next((m for m in org.memberships if m.user_id == user_id), None)
+    if membership is None:
+        raise NotFound(_l("这个用户不是本组织的成员"))
+    admins = [m for m in org.memberships if m.role is StaffRole.admin]
+    if membership.role is StaffRole.admin and len(admins) == 1:
+        raise ValidationFailed(None, _l("组织至少需要保留一位管理员"))
+    before = {"organisation_id": org.id, "user_id": user_id, "role": membership.role.value}
+    org.memberships.remove(membership)
+    session.flush()
+    audit.record(session, actor, "organisation.remove_staff", object_type="memberships",
+                 object_id=membership.id, before=before)
+
+
+def get_organisation(session: Session, org_id: int) -> Organisation:
+    """Return the organisation or raise NotFound."""
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound(_l("找不到这个组织"))
+    return org
+
+
+def list_organisations(session: Session, *, status: OrganisationStatus | None = OrganisationStatus.verified,
+                       type: OrganisationType | None = None, place_ids: list[int] | None = None,
+                       page: int = 1, per_page: int = 20):
+    """A page of organisations (verified ones by default) and the total."""
+    stmt = select(Organisation)
+    if status is not None:
+        stmt = stmt.where(Organisation.status == status)
+    if type is not None:
+        stmt = stmt.where(Organisation.type == type)
+    if place_ids is not None:
+        stmt = stmt.where(Organisation.place_id.in_(place_ids))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(stmt.order_by(Organisation.name).limit(per_page).offset((page - 1) * per_page))
+    return list(rows), total
+
+
+def organisations_of(session: Session, user: User) -> list[Organisation]:
+    """Organisations where the user is staff or admin."""
+    return list(session.scalars(
+        select(Organisation).join(Membership).where(Membership.user_id == user.id).order_by(Organisation.name)
+    ))

@@ -1,0 +1,1 @@
+"""The community tree: street → community → grid → building."""

@@ -1,0 +1,59 @@
+"""Reading and growing the community tree."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.core.i18n import _l
+from marketplace.places.models import CHILD_KIND, Place, PlaceKind
+
+
+def create_place(session: Session, *, kind: PlaceKind, name: str, parent_id: int | None) -> Place:
+    """Add a node under ``parent_id`` (none for a street); raises ValidationFailed on a wrong level."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("name", _l("名称必须填写，且不超过100个字"))
+    parent = None
+    if parent_id is not None:
+        parent = get_place(session, parent_id)
+        if CHILD_KIND.get(parent.kind) != kind:
+            raise ValidationFailed("kind", _l("这一层级不能放在所选上级之下"))
+    elif kind != PlaceKind.street:
+        raise ValidationFailed("parent_id", _l("只有街道可以没有上级"))
+    place = Place(kind=kind, name=name, parent=parent)
+    session.add(place)
+    session.flush()
+    place.path = (parent.path if parent else "/") + f"{place.id}/"
+    session.flush()
+    return place
+
+
+def get_place(session: Session, place_id: int) -> Place:
+    """Return the place or raise NotFound."""
+    place = session.get(Place, place_id)
+    if place is None:
+        raise NotFound(_l("找不到这个地点"))
+    return place
+
+
+def list_places(session: Session, *, kind: PlaceKind | None = None, parent_id: int | None = None) -> list[Place]:
+    """Places filtered by level and parent, ordered by name."""
+    query = select(Place).order_by(Place.path)
+    if kind is not None:
+        query = query.where(Place.kind == kind)
+    if parent_id is not None:
+        query = query.where(Place.parent_id == parent_id)
+    return list(session.scalars(query))
+
+
+def subtree_ids(session: Session, place_id: int) -> list[int]:
+    """Ids of the place and everything beneath it (a community includes its grids and buildings)."""
+    place = get_place(session, place_id)
+    return list(session.scalars(select(Place.id).where(Place.path.startswith(place.path))))
+
+
+def place_choices(session: Session) -> list[tuple[int, str]]:
+    """(id, indented name) pairs of the whole tree, for select boxes."""
+    depth = {PlaceKind.street: 0, PlaceKind.community: 1, PlaceKind.grid: 2, PlaceKind.building: 3}
+    return [(p.id, "　" * depth[p.kind] + p.name) for p in list_places(session)]

@@ -1,0 +1,24 @@
+"""Every area's HTML blueprint and JSON API blueprint, registered in one place."""
+from flask import Flask
+
+from marketplace.accounts import api as accounts_api
+from marketplace.accounts import views as accounts_views
+from marketplace.admin import api as admin_api
+from marketplace.admin import views as admin_views
+from marketplace.extensions import api
+from marketplace.listings import api as listings_api
+from marketplace.listings import views as listings_views
+from marketplace.organisations import api as organisations_api
+from marketplace.organisations import views as organisations_views
+from marketplace.places import api as places_api
+from marketplace.places import views as places_views
+
+HTML_BLUEPRINTS = [accounts_views.bp, organisations_views.bp, places_views.bp, listings_views.bp, admin_views.bp]
+API_BLUEPRINTS = [accounts_api.blp, organisations_api.blp, places_api.blp, listings_api.blp, admin_api.blp]
+
+
+def register_blueprints(app: Flask) -> None:
+    for blueprint in HTML_BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    for blueprint in API_BLUEPRINTS:
+        api.register_blueprint(blueprint)

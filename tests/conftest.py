@@ -1,0 +1,211 @@
+"""Shared fixtures: one app per session on the real migrated schema, each test rolled back.
+
+The database is SQLite by default; ``TEST_DATABASE_URL`` points the whole suite at PostgreSQL
+(``make test`` runs it both ways). Tests that need real commits seen by other threads or processes
+(races, the live browser server) use ``committed_db``, which empties the tables afterwards.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import time
+
+import pytest
+from flask import g
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from marketplace import create_app
+from marketplace.accounts import services as accounts
+from marketplace.core import clock
+from marketplace.extensions import db, limiter
+from marketplace.listings import services as listings
+from marketplace.organisations import services as organisations
+from marketplace.places import services as places
+from marketplace.places.models import PlaceKind
+
+PASSWORD = "correct-horse-9"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["MARKETPLACE_INSTANCE"] = str(instance)
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search_index")),
+        "UPLOAD_DIR": str(instance / "uploads"),
+        "RATELIMIT_ENABLED": True,
+    })
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _fresh_clock_and_limits(app):
+    clock.reset()
+    with app.app_context():
+        limiter.reset()
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def session(app):
+    """A session whose commits are savepoints inside one transaction that is rolled back afterwards."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        # A plain Session: Flask-SQLAlchemy's own one would pick the engine over this connection.
+        db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def committed_db(app):
+    """Real commits (for threads, processes and the live server); every table is emptied afterwards."""
+    with app.app_context():
+        yield db.session
+        db.session.remove()
+        empty_all_tables()
+
+
+def empty_all_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+class FreshUserClient(FlaskClient):
+    """Tests hold an app context that requests reuse, so Flask-Login's per-context user cache
+    (``g._login_user``) would leak from one request to the next; forget it before each request."""
+
+    def open(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app, session):
+    app.test_client_class = FreshUserClient
+    return app.test_client()
+
+
+class Factory:
+    """Builds realistic objects through the real services, so tests exercise the same rules.
+
+    Each method commits (a savepoint release inside the test's transaction), so that a request
+    that rolls back its own unit of work cannot take the test's objects with it.
+    """
+
+    def __init__(self, session):
+        self.session = session
+        self._counter = 0
+
+    def _next(self) -> int:
+        self._counter += 1
+        return self._counter
+
+    def user(self, *, name=None, phone=None, email=None, volunteer=False, party_member=False,
+             platform_admin=False, password=PASSWORD):
+        n = self._next()
+        if phone is None and email is None:
+            phone = f"139{os.getpid() % 10000:04d}{n:04d}"
+        user = accounts.register_user(self.session, accounts.Registration(
+            phone=phone, email=email, password=password, display_name=name or f"居民{n}"))
+        user.is_volunteer = volunteer
+        user.is_party_member = party_member
+        user.is_platform_admin = platform_admin
+        self.session.commit()
+        return user
+
+    def place_tree(self):
+        """东大街街道 → 两个社区 → 网格 → 楼栋; returns a dict of the nodes."""
+        street = places.create_place(self.session, kind=PlaceKind.street, name=f"东大街街道{self._next()}", parent_id=None)
+        nodes = {"street": street}
+        for key, name in (("c1", "幸福里社区"), ("c2", "建设路社区")):
+            community = places.create_place(self.session, kind=PlaceKind.community, name=name, parent_id=street.id)
+            grid = places.create_place(self.session, kind=PlaceKind.grid, name=f"{name}第一网格", parent_id=community.id)
+            building = places.create_place(self.session, kind=PlaceKind.building, name="3号楼", parent_id=grid.id)
+            nodes.update({key: community, f"{key}_grid": grid, f"{key}_building": building})
+        self.session.commit()
+        return nodes
+
+    def organisation(self, *, admin=None, place=None, verified=True, name=None):
+        admin = admin or self.user()
+        place = place or self.place_tree()["c1"]
+        org = organisations.apply_for_organisation(self.session, admin, organisations.OrganisationData(
+            name=name or f"幸福里社区居委会{self._next()}", type="community_office", place_id=place.id))
+        if verified:
+            platform_admin = self.user(platform_admin=True)
+            organisations.verify_organisation(self.session, platform_admin, org)
+        self.session.commit()
+        return org
+
+    def listing(self, *, organisation=None, actor=None, publish=True, hours=None, **fields):
+        organisation = organisation or self.organisation()
+        actor = actor or next(m.user for m in organisation.memberships)
+        data = listings.ListingData(**{
+            "kind": "space", "title": f"多功能活动室{self._next()}", "place_id": organisation.place_id,
+            "description": "宽敞明亮，可容纳30人，配有投影仪和音响。", **fields})
+        listing = listings.create_listing(self.session, actor, data, organisation_id=organisation.id)
+        listings.set_opening_hours(self.session, actor, listing, hours if hours is not None else [
+            listings.HoursInterval(weekday=d, opens=time(9), closes=time(21)) for d in range(7)])
+        if publish:
+            listings.publish_listing(self.session, actor, listing)
+        self.session.commit()
+        return listing
+
+
+@pytest.fixture
+def factory(session):
+    return Factory(session)
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in through the real login form."""
+
+    def do_login(user, password=PASSWORD):
+        response = client.post("/login", data={"login": user.login_name, "password": password})
+        assert response.status_code == 302, response.data.decode()[:500]
+        return client
+
+    return do_login
+
+
+@pytest.fixture
+def api_token(client):
+    """A bearer header for a user, obtained through the real token endpoint."""
+
+    def issue(user, password=PASSWORD):
+        response = client.post("/api/v1/auth/tokens", json={"login": user.login_name, "password": password})
+        assert response.status_code == 201, response.json
+        return {"Authorization": f"Bearer {response.json['token']}"}
+
+    return issue
