@@ -5,6 +5,8 @@ from marketplace.accounts import api as accounts_api
 from marketplace.accounts import views as accounts_views
 from marketplace.admin import api as admin_api
 from marketplace.admin import views as admin_views
+from marketplace.bookings import api as bookings_api
+from marketplace.bookings import views as bookings_views
 from marketplace.extensions import api
 from marketplace.listings import api as listings_api
 from marketplace.listings import views as listings_views
@@ -12,9 +14,17 @@ from marketplace.organisations import api as organisations_api
 from marketplace.organisations import views as organisations_views
 from marketplace.places import api as places_api
 from marketplace.places import views as places_views
+from marketplace.search import api as search_api
+from marketplace.search import views as search_views
 
-HTML_BLUEPRINTS = [accounts_views.bp, organisations_views.bp, places_views.bp, listings_views.bp, admin_views.bp]
-API_BLUEPRINTS = [accounts_api.blp, organisations_api.blp, places_api.blp, listings_api.blp, admin_api.blp]
+HTML_BLUEPRINTS = [
+    accounts_views.bp, organisations_views.bp, places_views.bp, listings_views.bp, bookings_views.bp,
+    search_views.bp, admin_views.bp,
+]
+API_BLUEPRINTS = [
+    accounts_api.blp, organisations_api.blp, places_api.blp, listings_api.blp, bookings_api.blp, search_api.blp,
+    admin_api.blp,
+]
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,0 +1,4 @@
+"""HTML pages of bookings."""
+from flask import Blueprint
+
+bp = Blueprint("bookings", __name__)

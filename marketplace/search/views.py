@@ -1,0 +1,4 @@
+"""HTML pages of search."""
+from flask import Blueprint
+
+bp = Blueprint("search", __name__)
