@@ -1,3 +1,5 @@
+from sqlalchemy import select
+
 from marketplace.accounts.masking import mask_phone
 from marketplace.accounts.models import User
 
@@ -38,7 +40,7 @@ def test_short_password_is_refused_and_nothing_is_written(client, session):
     response = client.post("/register", data={"phone": "13900001112", "display_name": "小周", "password": "short"})
     assert response.status_code == 422
     assert "密码至少需要8位" in response.data.decode()
-    assert session.query(User).filter_by(phone="13900001112").count() == 0
+    assert session.scalar(select(User).where(User.phone == "13900001112")) is None
 
 
 def test_failed_logins_are_limited_per_account_with_retry_after(client, factory):

@@ -1,0 +1,120 @@
+import ast
+import pathlib
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.accounts.models import User
+from marketplace.core import clock
+from marketplace.places.models import Place, PlaceKind
+
+MARKETPLACE = pathlib.Path(__file__).resolve().parents[2] / "marketplace"
+FORBIDDEN_IN_SERVICES = {"flask", "flask_login", "werkzeug.exceptions"}
+
+
+def _imported_modules(path: pathlib.Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_services_never_import_the_web_layer():
+    service_files = sorted(MARKETPLACE.glob("*/services*.py")) + sorted(MARKETPLACE.glob("*/*/services*.py"))
+    assert service_files, "no service modules found"
+    offenders = {
+        str(path.relative_to(MARKETPLACE)): sorted(_imported_modules(path) & FORBIDDEN_IN_SERVICES)
+        for path in service_files
+    }
+    assert {name: mods for name, mods in offenders.items() if mods} == {}
+
+
+def test_naive_datetimes_are_refused_by_the_database_layer(session):
+    from marketplace.accounts.models import ApiToken
+
+    token = ApiToken(user_id=1, token_hash="x" * 64, created_at=datetime(2026, 1, 1, 12, 0))
+    session.add(token)
+    with pytest.raises(Exception, match="naive datetime"):
+        session.flush()
+    session.rollback()
+
+
+def test_the_clock_can_be_moved_and_reset():
+    instant = datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc)
+    clock.travel_to(instant)
+    assert clock.now() == instant
+    clock.advance(timedelta(hours=2))
+    assert clock.now() == instant + timedelta(hours=2)
+    clock.reset()
+    assert abs(clock.now() - datetime.now(timezone.utc)) < timedelta(seconds=5)
+
+
+def test_created_at_is_stored_and_read_back_in_utc(factory, session):
+    clock.travel_to(datetime(2026, 5, 1, 8, 0, tzinfo=timezone.utc))
+    user = factory.user()
+    session.expire_all()
+    assert user.created_at == datetime(2026, 5, 1, 8, 0, tzinfo=timezone.utc)
+
+
+def test_every_page_carries_security_headers(client):
+    response = client.get("/")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_session_cookie_is_http_only_and_same_site(client, factory):
+    user = factory.user()
+    response = client.post("/login", data={"login": user.phone, "password": "correct-horse-9"})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_forms_without_csrf_token_are_refused_when_csrf_is_on(app, client, session):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post("/register", data={"phone": "13700000001", "display_name": "某", "password": "x" * 10})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 400
+    assert "页面已过期" in response.data.decode()
+    assert session.scalar(select(User).where(User.phone == "13700000001")) is None
+
+
+def test_api_with_bearer_token_needs_no_csrf_token(app, client, factory, api_token):
+    user = factory.user()
+    headers = api_token(user)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.patch("/api/v1/me", json={"display_name": "新名字"}, headers=headers)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 200
+    assert response.json["display_name"] == "新名字"
+
+
+def test_unknown_pages_get_a_chinese_404_page_not_a_traceback(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "找不到" in response.data.decode()
+
+
+def test_unknown_api_paths_get_json_404(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json["message"]
+
+
+def test_subtree_of_a_community_includes_its_grids_and_buildings(factory, session):
+    from marketplace.places.services import subtree_ids
+
+    tree = factory.place_tree()
+    ids = set(subtree_ids(session, tree["c1"].id))
+    assert {tree["c1"].id, tree["c1_grid"].id, tree["c1_building"].id} <= ids
+    assert tree["c2"].id not in ids and tree["street"].id not in ids
+    assert session.get(Place, tree["c1_building"].id).kind is PlaceKind.building
