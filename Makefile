@@ -1,0 +1,108 @@
+# The two commands a newcomer types: `make run` and `make test`. Everything else is what they use.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PORT ?= 5000
+PYTEST_ARGS ?=
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PYTEST := $(BIN)/pytest
+PYBABEL := $(BIN)/pybabel
+# Touched after every successful install, so pip runs again only when the dependencies change.
+INSTALL_STAMP := $(VENV)/.installed
+DEBIAN_PACKAGES := postgresql chromium fonts-noto-cjk
+# Babel already knows _, gettext and ngettext (with its plural argument); add the lazy ones.
+BABEL_KEYWORDS := -k _l -k lazy_gettext
+EN_CATALOGUE := translations/en/LC_MESSAGES/messages.po
+
+.PHONY: help setup system-packages python-packages compile-translations run dev test test-sqlite test-postgres translations
+
+help:
+	@echo "make run          set up, migrate, seed the demo street, serve on http://127.0.0.1:$(PORT) (gunicorn)"
+	@echo "make dev          the same with Flask's reloading debug server"
+	@echo "make test         set up, run the whole suite on SQLite and on a throwaway PostgreSQL"
+	@echo "make test-sqlite / test-postgres   one pass only (PYTEST_ARGS='tests/accounts -x' narrows)"
+	@echo "make translations extract messages, update the en catalogue, compile"
+	@echo "make setup        Debian packages, .venv, Python dependencies, compiled translations"
+
+setup: system-packages python-packages compile-translations
+
+# Installs only what is missing, so a set-up machine never waits for apt.
+system-packages:
+	@missing=(); \
+	compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql); \
+	{ command -v chromium >/dev/null && dpkg -s chromium >/dev/null 2>&1; } || missing+=(chromium); \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk); \
+	if [ "$${#missing[@]}" -gt 0 ]; then \
+	  if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "make setup: missing Debian packages: $${missing[*]}; install them as root: apt-get install $${missing[*]}" >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "==> Installing Debian packages: $${missing[*]}"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get update -qq && apt-get install -y -qq "$${missing[@]}" >/dev/null; } \
+	    || { echo "make setup: apt-get install $${missing[*]} failed" >&2; exit 1; }; \
+	fi
+
+python-packages: $(INSTALL_STAMP)
+
+$(BIN)/python:
+	@echo "==> Creating $(VENV)"
+	@python3 -m venv $(VENV) || { echo "make setup: 'python3 -m venv' failed (Python 3.11+ with venv needed)" >&2; exit 1; }
+
+$(INSTALL_STAMP): setup.cfg pyproject.toml | $(BIN)/python
+	@echo "==> Installing Python dependencies into $(VENV)"
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]' \
+	  || { echo "make setup: pip install -e '.[test]' failed" >&2; exit 1; }
+	@touch $@
+
+# Catalogues may not exist yet; then there is nothing to compile.
+compile-translations: python-packages
+	@if compgen -G 'translations/*/LC_MESSAGES/*.po' >/dev/null; then \
+	  $(PYBABEL) -q compile -d translations || { echo "make setup: pybabel compile failed" >&2; exit 1; }; \
+	fi
+
+run: setup
+	@$(FLASK) db upgrade
+	@$(FLASK) seed-demo
+# SEARCH: the search engineer adds `@$(FLASK) search reindex --if-missing` on the line below.
+	@echo "==> Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
+	@exec $(BIN)/gunicorn -w 2 -b 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+dev: setup
+	@$(FLASK) db upgrade
+	@$(FLASK) seed-demo
+# SEARCH: the search engineer adds `@$(FLASK) search reindex --if-missing` on the line below.
+	@exec $(FLASK) run --debug --host 127.0.0.1 --port $(PORT)
+
+# Both passes always run, so one report shows both databases; either failing fails the target.
+test: setup
+	@sqlite=0; postgres=0; \
+	echo "==> Test suite on SQLite"; \
+	$(PYTEST) -q $(PYTEST_ARGS) || sqlite=$$?; \
+	echo "==> Test suite on PostgreSQL"; \
+	scripts/with-postgres $(PYTEST) -q $(PYTEST_ARGS) || postgres=$$?; \
+	if [ "$$sqlite" -ne 0 ] || [ "$$postgres" -ne 0 ]; then \
+	  echo "make test: FAILED (SQLite pass exit $$sqlite, PostgreSQL pass exit $$postgres)" >&2; exit 1; \
+	fi; \
+	echo "==> make test: both passes green"
+
+test-sqlite: setup
+	@$(PYTEST) -q $(PYTEST_ARGS)
+
+test-postgres: setup
+	@scripts/with-postgres $(PYTEST) -q $(PYTEST_ARGS)
+
+# zh_CN needs no catalogue: the msgids are the Chinese text.
+translations: python-packages
+	@$(PYBABEL) -q extract -F babel.cfg $(BABEL_KEYWORDS) --project=marketplace --add-comments=TRANSLATORS: \
+	  -o translations/messages.pot .
+	@if [ -f $(EN_CATALOGUE) ]; then \
+	  $(PYBABEL) -q update -i translations/messages.pot -d translations -l en; \
+	else \
+	  $(PYBABEL) -q init -i translations/messages.pot -d translations -l en; \
+	fi
+	@$(PYBABEL) -q compile -d translations
+	@echo "==> $(EN_CATALOGUE) updated and compiled"
