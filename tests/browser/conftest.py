@@ -31,7 +31,8 @@ Fixtures:
 - ``browser``: the session's Chromium.
 
 Never use ``session``, ``factory``, ``client`` or ``login`` in a browser test: their transaction is
-invisible to the server thread.
+invisible to the server thread. The server runs in this process, so ``clock.travel_to`` moves its
+time too. Select these tests with ``-m browser`` or leave them out with ``-m "not browser"``.
 """
 from __future__ import annotations
 
