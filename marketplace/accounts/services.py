@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts.models import ApiToken, User
+from marketplace.admin import services as audit
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
+from marketplace.core.permissions import is_platform_admin
 from marketplace.places.services import get_place
 
 MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
@@ -192,4 +194,19 @@ def set_user_disabled(session: Session, user: User, disabled: bool) -> User:
     """Disable or re-enable an account (platform admin action)."""
     user.is_disabled = disabled
     session.flush()
+    return user
+
+
+def set_account_disabled(session: Session, admin: User, user: User, disabled: bool) -> User:
+    """Disable or re-enable someone's account as a platform admin, audited; admins cannot disable themselves."""
+    if not is_platform_admin(admin):
+        raise Forbidden(_l("只有平台管理员可以停用或启用账号"))
+    if disabled and user.id == admin.id:
+        raise ValidationFailed(None, _l("不能停用自己的账号"))
+    if user.is_disabled == disabled:
+        raise Conflict(_l("这个账号已经是停用状态") if disabled else _l("这个账号已经是启用状态"))
+    before = audit.snapshot(user)
+    user.is_disabled = disabled
+    session.flush()
+    audit.record(session, admin, "user.disable" if disabled else "user.enable", user, before=before)
     return user

@@ -1,14 +1,22 @@
 """The audit log: every admin and staff action, written in the same transaction as the action."""
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-import enum
 
 from sqlalchemy import func, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from marketplace.accounts.models import User
 from marketplace.admin.models import AuditEntry
+from marketplace.core import clock
+from marketplace.core.errors import Conflict, Forbidden
+from marketplace.core.i18n import _l
+from marketplace.core.permissions import is_platform_admin
+from marketplace.listings.models import Listing, ListingStatus
+from marketplace.organisations.models import Organisation, OrganisationStatus
 
 
 def snapshot(obj, *, exclude: tuple[str, ...] = ("password_hash",)) -> dict:
@@ -67,3 +75,68 @@ def list_audit_entries(session: Session, *, page: int = 1, per_page: int = 50,
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(per_page).offset((page - 1) * per_page))
     return list(rows), total
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: object
+    after: object
+
+
+def field_changes(entry: AuditEntry) -> list[FieldChange]:
+    """The fields an audited action changed (every recorded field when only one side exists), by name."""
+    before, after = entry.before or {}, entry.after or {}
+    names = sorted(set(before) | set(after))
+    if entry.before and entry.after:
+        names = [name for name in names if before.get(name) != after.get(name)]
+    return [FieldChange(name, before.get(name), after.get(name)) for name in names]
+
+
+def audited_object_types(session: Session) -> list[str]:
+    """The object types that appear in the audit log, for its filter."""
+    return list(session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)))
+
+
+def platform_counts(session: Session) -> dict[str, int]:
+    """Headline numbers for the admin dashboard."""
+    return {
+        "pending_organisations": session.scalar(
+            select(func.count(Organisation.id)).where(Organisation.status == OrganisationStatus.pending)),
+        "users": session.scalar(select(func.count(User.id))),
+        "published_listings": session.scalar(
+            select(func.count(Listing.id)).where(Listing.status == ListingStatus.published)),
+    }
+
+
+def listings_for_admin(session: Session, *, status: ListingStatus | None = None, query: str | None = None,
+                       page: int = 1, per_page: int = 20):
+    """A page of listings in any status, optionally filtered by status and title, newest first, and the total."""
+    stmt = select(Listing)
+    if status is not None:
+        stmt = stmt.where(Listing.status == status)
+    if query and query.strip():
+        stmt = stmt.where(Listing.title.contains(query.strip()[:50], autoescape=True))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(
+        stmt.options(selectinload(Listing.organisation), selectinload(Listing.provider_user))
+        .order_by(Listing.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(rows), total
+
+
+def reinstate_listing(session: Session, admin: User, listing: Listing) -> Listing:
+    """Return a suspended listing to public view (platform admins); its provider must still be verified."""
+    if not is_platform_admin(admin):
+        raise Forbidden(_l("只有平台管理员可以恢复资源"))
+    if listing.status is not ListingStatus.suspended:
+        raise Conflict(_l("只有已暂停的资源可以恢复"))
+    if listing.organisation is not None and not listing.organisation.is_verified:
+        raise Conflict(_l("这个资源所属的组织尚未通过认证，不能恢复发布"))
+    before = snapshot(listing)
+    listing.status = ListingStatus.published
+    listing.suspension_reason = None
+    listing.published_at = listing.published_at or clock.now()
+    session.flush()
+    record(session, admin, "listing.reinstate", listing, before=before)
+    return listing

@@ -1,10 +1,10 @@
 """Applying for, verifying and staffing organisations."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.accounts.services import find_user_by_login
@@ -12,7 +12,8 @@ from marketplace.admin import services as audit
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
-from marketplace.core.permissions import can_manage_organisation, is_platform_admin
+from marketplace.core.permissions import can_manage_organisation, is_platform_admin, role_in
+from marketplace.listings.models import Listing, ListingStatus
 from marketplace.organisations.models import (
     Membership,
     Organisation,
@@ -158,6 +159,18 @@ def remove_staff(session: Session, actor: User, org: Organisation, user_id: int)
                  object_id=membership.id, before=before)
 
 
+def organisation_data(org: Organisation) -> OrganisationData:
+    """The organisation's current details as OrganisationData: the starting point of a partial update."""
+    return OrganisationData(**{f.name: getattr(org, f.name) for f in fields(OrganisationData)})
+
+
+def staff_of(session: Session, viewer, org: Organisation) -> list[Membership]:
+    """The organisation's members, admins first; only its members and platform admins may see them."""
+    if role_in(viewer, org) is None and not is_platform_admin(viewer):
+        raise Forbidden(_l("只有本组织的成员可以查看成员名单"))
+    return sorted(org.memberships, key=lambda m: (m.role is not StaffRole.admin, m.created_at, m.id))
+
+
 def get_organisation(session: Session, org_id: int) -> Organisation:
     """Return the organisation or raise NotFound."""
     org = session.get(Organisation, org_id)
@@ -187,3 +200,37 @@ def organisations_of(session: Session, user: User) -> list[Organisation]:
     return list(session.scalars(
         select(Organisation).join(Membership).where(Membership.user_id == user.id).order_by(Organisation.name)
     ))
+
+
+def get_visible_organisation(session: Session, org_id: int, viewer) -> Organisation:
+    """The organisation if the viewer may see it: verified ones are public, others only to members and admins."""
+    org = get_organisation(session, org_id)
+    if not org.is_verified and not is_platform_admin(viewer) and role_in(viewer, org) is None:
+        raise NotFound(_l("找不到这个组织"))
+    return org
+
+
+def published_listings_of(session: Session, org: Organisation) -> list[Listing]:
+    """The organisation's published listings, newest first."""
+    return list(session.scalars(
+        select(Listing)
+        .where(Listing.organisation_id == org.id, Listing.status == ListingStatus.published)
+        .options(selectinload(Listing.photos), selectinload(Listing.place))
+        .order_by(Listing.published_at.desc(), Listing.id.desc())
+    ))
+
+
+def organisations_for_review(session: Session, *, status: OrganisationStatus | None = None,
+                             page: int = 1, per_page: int = 20):
+    """A page of organisations for platform admins, pending applications first (oldest first), and the total."""
+    stmt = select(Organisation)
+    if status is not None:
+        stmt = stmt.where(Organisation.status == status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    pending_first = case((Organisation.status == OrganisationStatus.pending, 0), else_=1)
+    rows = session.scalars(
+        stmt.options(selectinload(Organisation.place), selectinload(Organisation.applicant))
+        .order_by(pending_first, Organisation.created_at, Organisation.id)
+        .limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(rows), total

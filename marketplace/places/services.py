@@ -1,11 +1,13 @@
 """Reading and growing the community tree."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.admin import services as audit
+from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
+from marketplace.core.permissions import is_platform_admin
 from marketplace.places.models import CHILD_KIND, Place, PlaceKind
 
 
@@ -47,10 +49,46 @@ def list_places(session: Session, *, kind: PlaceKind | None = None, parent_id: i
     return list(session.scalars(query))
 
 
+def browse_places(session: Session, *, kind: PlaceKind | None = None, parent_id: int | None = None,
+                  page: int = 1, per_page: int = 20) -> tuple[list[Place], int]:
+    """A page of places filtered by level and parent, in tree order, and the total."""
+    stmt = select(Place)
+    if kind is not None:
+        stmt = stmt.where(Place.kind == kind)
+    if parent_id is not None:
+        stmt = stmt.where(Place.parent_id == parent_id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(stmt.order_by(Place.path).limit(per_page).offset((page - 1) * per_page))
+    return list(rows), total
+
+
 def subtree_ids(session: Session, place_id: int) -> list[int]:
     """Ids of the place and everything beneath it (a community includes its grids and buildings)."""
     place = get_place(session, place_id)
     return list(session.scalars(select(Place.id).where(Place.path.startswith(place.path))))
+
+
+def add_place(session: Session, actor, *, name: str, parent_id: int | None) -> Place:
+    """Grow the tree as a platform admin, audited: a street at the top, else the level below ``parent_id``."""
+    if not is_platform_admin(actor):
+        raise Forbidden(_l("只有平台管理员可以修改社区树"))
+    kind = PlaceKind.street
+    if parent_id is not None:
+        parent = get_place(session, parent_id)
+        if parent.kind not in CHILD_KIND:
+            raise ValidationFailed("parent_id", _l("楼栋之下不能再添加节点"))
+        kind = CHILD_KIND[parent.kind]
+    place = create_place(session, kind=kind, name=name, parent_id=parent_id)
+    audit.record(session, actor, "place.create", place)
+    return place
+
+
+def children_by_parent(session: Session) -> dict[int | None, list[Place]]:
+    """The whole tree in one query: each parent id (None for the top) mapped to its children by name."""
+    children: dict[int | None, list[Place]] = {}
+    for place in session.scalars(select(Place).order_by(Place.name, Place.id)):
+        children.setdefault(place.parent_id, []).append(place)
+    return children
 
 
 def place_choices(session: Session) -> list[tuple[int, str]]:
