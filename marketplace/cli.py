@@ -10,6 +10,6 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo():
         """Create the demo street (idempotent: does nothing when it already exists)."""
-        created = seed(db.session)
+        created = seed(db.session, timezone=app.config["TIMEZONE"])
         db.session.commit()
         click.echo("demo data created" if created else "demo data already present")

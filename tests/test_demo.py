@@ -1,0 +1,202 @@
+"""The demo street: built through the real services, big enough to look real, and seeded only once.
+
+Seeding hashes a handful of passwords and writes a few thousand rows, so the module seeds one street
+(twice, to prove it comes out the same) inside an outer transaction, and every test runs in a savepoint
+on top of it that is rolled back afterwards; the whole street is rolled back when the module ends.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from marketplace.accounts import services as accounts
+from marketplace.accounts.models import User
+from marketplace.admin.models import AuditEntry
+from marketplace.core import clock
+from marketplace.demo import DEMO_ACCOUNTS, RESIDENT_PASSWORD, seed
+from marketplace.extensions import db
+from marketplace.listings import services as listings
+from marketplace.listings.models import FeeType, Listing, ListingException, ListingStatus, OpeningHours
+from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
+from marketplace.places.models import Place, PlaceKind
+
+TABLES = (Place, User, Organisation, Membership, Listing, OpeningHours, ListingException, AuditEntry)
+SEEDED_AT = datetime(2026, 4, 20, 2, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai, before 劳动节
+
+
+def count(session, model, *conditions) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(*conditions))
+
+
+def account(role: str) -> dict:
+    return next(entry for entry in DEMO_ACCOUNTS if entry["role"] == role)
+
+
+def street_fingerprint(session) -> tuple[list, list]:
+    """What a visitor would notice, without database ids (sequences differ between runs on PostgreSQL)."""
+    offers = [(listing.title, listing.kind, listing.place.full_name, listing.capacity, listing.fee_type,
+               [(hours.weekday, hours.opens, hours.closes) for hours in listing.opening_hours])
+              for listing in session.scalars(select(Listing).order_by(Listing.title))]
+    people = [(user.phone, user.display_name, user.is_volunteer, user.is_party_member, user.home_place.full_name)
+              for user in session.scalars(select(User).order_by(User.phone))]
+    return offers, people
+
+
+@dataclass
+class SeededStreet:
+    connection: Connection
+    created: bool
+    first_run: tuple
+    second_run: tuple
+
+
+@pytest.fixture(scope="module")
+def demo_street(app):
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        seeding = Session(bind=connection, join_transaction_mode="create_savepoint")
+        clock.travel_to(SEEDED_AT)
+        try:
+            discarded = seeding.begin_nested()
+            seed(seeding)
+            first_run = street_fingerprint(seeding)
+            discarded.rollback()
+            # Objects reloaded inside the savepoint survive its rollback; forget them before ids are reused.
+            seeding.expunge_all()
+            created = seed(seeding)
+            second_run = street_fingerprint(seeding)
+            seeding.commit()
+            seeding.close()
+        finally:
+            clock.reset()
+        yield SeededStreet(connection, created, first_run, second_run)
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(app, demo_street):
+    """This module's own session: a savepoint on top of the seeded street, rolled back after each test."""
+    with app.app_context():
+        test_savepoint = demo_street.connection.begin_nested()
+        original = db.session
+        db.session = scoped_session(sessionmaker(bind=demo_street.connection,
+                                                 join_transaction_mode="create_savepoint"))
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            test_savepoint.rollback()
+
+
+def test_seeding_an_empty_database_builds_the_street(demo_street, session):
+    assert demo_street.created is True
+
+    communities = session.scalars(select(Place).where(Place.kind == PlaceKind.community)).all()
+    assert len(communities) >= 5
+    for community in communities:
+        grids = [child for child in community.children if child.kind is PlaceKind.grid]
+        assert 2 <= len(grids) <= 4
+        assert all(grid.children for grid in grids), "every grid has buildings"
+    assert count(session, Organisation) >= 15
+    assert count(session, User) >= 40
+    _, published = listings.browse_listings(session, per_page=1)
+    assert published >= 50
+
+
+def test_organisations_wait_in_every_state_of_verification(session):
+    assert count(session, Organisation, Organisation.status == OrganisationStatus.pending) == 1
+    rejected = session.scalars(select(Organisation).where(Organisation.status == OrganisationStatus.rejected)).one()
+    assert rejected.rejection_reason
+    assert count(session, Organisation, Organisation.status == OrganisationStatus.verified) >= 13
+
+
+def test_listings_cover_every_kind_and_state(session):
+    for kind in ("space", "skill", "service"):
+        assert listings.browse_listings(session, kind=kind)[1] >= 10
+    assert count(session, Listing, Listing.status == ListingStatus.draft) == 1
+    suspended = session.scalars(select(Listing).where(Listing.status == ListingStatus.suspended)).one()
+    assert suspended.suspension_reason
+    volunteer_offers = listings.browse_listings(session, per_page=100)[0]
+    assert sum(listing.provider_user_id is not None for listing in volunteer_offers) >= 3
+    assert count(session, Listing, Listing.fee_type != FeeType.free) >= 3
+    assert count(session, Listing, Listing.instant_booking.is_(False)) >= 5
+
+
+def test_every_community_has_published_listings(session):
+    for community in session.scalars(select(Place).where(Place.kind == PlaceKind.community)):
+        assert listings.browse_listings(session, place_id=community.id)[1] >= 3, community.name
+
+
+def test_published_listings_have_hours_a_described_provider_and_a_real_description(session):
+    published = session.scalars(select(Listing).where(Listing.status == ListingStatus.published)).all()
+    for listing in published:
+        assert listing.opening_hours, listing.title
+        assert listing.description.count("。") >= 2, listing.title
+        if listing.organisation is not None:
+            assert listing.organisation.is_verified
+        else:
+            assert listing.provider_user.is_volunteer
+
+
+def test_seeding_twice_creates_nothing_the_second_time(session):
+    before = {model.__name__: count(session, model) for model in TABLES}
+
+    assert seed(session) is False
+
+    assert {model.__name__: count(session, model) for model in TABLES} == before
+
+
+def test_exceptions_fall_on_the_coming_holiday_and_weekends(session):
+    exceptions = session.scalars(select(ListingException)).all()
+    holiday_closures = {e.day.isoformat() for e in exceptions if e.is_closed and e.opens is None}
+    extra_openings = {e.day.isoformat() for e in exceptions if not e.is_closed}
+    assert holiday_closures == {"2026-05-01"}
+    assert extra_openings == {"2026-05-02"}
+    assert all(e.note for e in exceptions)
+
+
+def test_every_demo_account_signs_in_with_its_listed_password(session):
+    for entry in DEMO_ACCOUNTS:
+        assert len(entry["password"]) >= 8
+        user = accounts.authenticate(session, entry["login"], entry["password"])
+        assert user.display_name
+    plain_resident = session.scalar(select(User).where(User.phone == "13800000040"))
+    assert accounts.authenticate(session, "13800000040", RESIDENT_PASSWORD) == plain_resident
+
+
+def test_demo_accounts_hold_the_roles_the_readme_promises(session):
+    users = {entry["role"]: accounts.find_user_by_login(session, entry["login"]) for entry in DEMO_ACCOUNTS}
+    office = session.scalars(select(Organisation).where(Organisation.name == "幸福里社区居委会")).one()
+    roles = {membership.user_id: membership.role for membership in office.memberships}
+
+    assert users["platform_admin"].is_platform_admin
+    assert account("organisation_admin")["login"] == "13800000002"
+    assert roles[users["organisation_admin"].id] is StaffRole.admin
+    assert roles[users["staff"].id] is StaffRole.staff
+    assert users["volunteer"].is_volunteer
+    assert count(session, Listing, Listing.provider_user_id == users["volunteer"].id) >= 1
+    assert not any(u.is_platform_admin for role, u in users.items() if role != "platform_admin")
+    assert users["resident"].id not in roles
+
+
+def test_the_demo_admin_gets_an_api_token(client):
+    admin = account("platform_admin")
+
+    response = client.post("/api/v1/auth/tokens", json={"login": admin["login"], "password": admin["password"]})
+
+    assert response.status_code == 201, response.json
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {response.json['token']}"})
+    assert me.status_code == 200
+    assert me.json["is_platform_admin"] is True
+
+
+def test_seeding_is_deterministic(demo_street):
+    assert demo_street.first_run == demo_street.second_run
+    assert len(demo_street.first_run[0]) >= 50
