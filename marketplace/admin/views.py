@@ -1,5 +1,10 @@
 """Platform admin pages: dashboard, organisation review, users, listings and the audit log."""
+import json
+from datetime import datetime
+
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts import services as accounts
@@ -70,6 +75,8 @@ FIELD_LABELS = {
     "user_id": _l("用户编号"),
     "organisation_id": _l("组织编号"),
     "opening_hours": _l("开放时间"),
+    "created_at": _l("创建时间"),
+    "updated_at": _l("更新时间"),
 }
 
 # Recorded values are enum values ("pending"); the log shows them as the UI names them.
@@ -80,6 +87,43 @@ FIELD_VALUE_LABELS = {
     "kind": {kind.value: label for kind, label in LISTING_KIND_LABELS.items()},
     "role": {role.value: role.label for role in StaffRole},
 }
+
+MAX_SHOWN_VALUE = 200
+
+
+def _readable_value(field: str, value) -> str:
+    """A recorded value as people read it: UI names for enum values, 是/否, local times, "—" for nothing."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, str):
+        named = FIELD_VALUE_LABELS.get(field, {}).get(value)
+        if named is not None:
+            return str(named)
+        moment = _recorded_instant(value)
+        if moment is not None:
+            return format_datetime(moment, "yyyy-MM-dd HH:mm:ss")
+        text = value
+    else:
+        text = json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else str(value)
+    return text if len(text) <= MAX_SHOWN_VALUE else text[:MAX_SHOWN_VALUE] + "…"
+
+
+def _recorded_instant(value: str) -> datetime | None:
+    """Snapshots store aware datetimes as ISO text; anything else (dates, names) is not an instant."""
+    if "T" not in value or len(value) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _readable_change(change: services.FieldChange) -> tuple[str, str, str]:
+    return (str(FIELD_LABELS.get(change.field, change.field)), _readable_value(change.field, change.before),
+            _readable_value(change.field, change.after))
 
 
 @bp.before_request
@@ -94,8 +138,7 @@ def require_platform_admin():
 
 @bp.context_processor
 def labels():
-    return {"action_labels": ACTION_LABELS, "object_type_labels": OBJECT_TYPE_LABELS, "field_labels": FIELD_LABELS,
-            "field_value_labels": FIELD_VALUE_LABELS}
+    return {"action_labels": ACTION_LABELS, "object_type_labels": OBJECT_TYPE_LABELS}
 
 
 def _page_args(default_per_page: int = 20) -> tuple[int, int]:
@@ -234,6 +277,6 @@ def audit_log():
     page, per_page = _page_args(AUDIT_PAGE_SIZE)
     object_type = (request.args.get("object_type") or "").strip()[:40] or None
     items, total = services.list_audit_entries(db.session, object_type=object_type, page=page, per_page=per_page)
-    changes = {entry.id: services.field_changes(entry) for entry in items}
+    changes = {entry.id: [_readable_change(change) for change in services.field_changes(entry)] for entry in items}
     return render_template("admin/audit.html", page=Page(items, total, page, per_page), changes=changes,
                            object_type=object_type, object_types=services.audited_object_types(db.session))

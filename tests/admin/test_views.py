@@ -168,7 +168,17 @@ def test_the_audit_log_shows_times_in_the_deployment_zone(client, login, admin, 
     login(admin)
     client.post(f"/admin/organisations/{pending_org.id}/verify")
     page = client.get("/admin/audit").data.decode()
-    assert "2026-05-01 16:30:00" in page
+    assert "2026-05-01 16:30:00 · 街道管理员" in page
+    verify_entry = page[page.index("认证组织"):]
+    assert "<td>认证时间</td><td>—</td><td>2026-05-01 16:30:00</td>" in verify_entry
+
+
+def test_recorded_values_are_escaped_in_the_audit_log(client, factory, login, admin):
+    factory.organisation(verified=False, name="<img src=x onerror=alert(1)>协会")
+    login(admin)
+    page = client.get("/admin/audit").data.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt;协会" in page
+    assert "<img src=x" not in page
 
 
 def test_the_audit_log_filters_by_object_type_and_pages(client, factory, login, admin, pending_org):
