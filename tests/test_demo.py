@@ -200,3 +200,15 @@ def test_the_demo_admin_gets_an_api_token(client):
 def test_seeding_is_deterministic(demo_street):
     assert demo_street.first_run == demo_street.second_run
     assert len(demo_street.first_run[0]) >= 50
+
+
+def test_the_listings_api_reports_the_published_demo_listings(client, session):
+    xingfuli = session.scalars(select(Place).where(Place.name == "幸福里社区")).one()
+
+    everything = client.get("/api/v1/listings")
+    one_community = client.get(f"/api/v1/listings?community={xingfuli.id}&kind=space")
+
+    assert everything.status_code == 200
+    assert everything.json["total"] >= 50
+    assert 0 < one_community.json["total"] < everything.json["total"]
+    assert {item["kind"] for item in one_community.json["items"]} == {"space"}
