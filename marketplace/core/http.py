@@ -38,7 +38,8 @@ def register(app: Flask) -> None:
     def load_user(user_id: str):
         if not user_id.isdigit():
             return None
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active else None
 
     @login_manager.request_loader
     def load_user_from_token(_request):

@@ -57,3 +57,13 @@ def test_many_successful_logins_from_one_desk_are_allowed(client, factory):
     for user in users:
         assert client.post("/login", data={"login": user.phone, "password": "correct-horse-9"}).status_code == 302
         client.post("/logout")
+
+
+def test_a_disabled_account_loses_its_open_session(client, factory, login, session):
+    user = factory.user()
+    login(user)
+    assert client.get("/profile").status_code == 200
+    user.is_disabled = True
+    session.commit()
+    response = client.get("/profile")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
