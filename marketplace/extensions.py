@@ -5,12 +5,12 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
 
 from marketplace.config import PROJECT_ROOT
+from marketplace.core.api import MarketplaceApi
 from marketplace.core.db import Base
 
 db = SQLAlchemy(model_class=Base)
@@ -19,7 +19,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-api = Api()
+api = MarketplaceApi()
 
 
 def select_locale() -> str:

@@ -1,12 +1,11 @@
 """JSON face of accounts: sign-up, tokens, the current user."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.accounts import services
 from marketplace.accounts.limits import login_limited, note_failed_login
 from marketplace.accounts.schemas import (ProfileUpdateSchema, RegistrationSchema, TokenRequestSchema, TokenSchema,
                                           UserSchema)
-from marketplace.core.api import API_PREFIX, require_user
+from marketplace.core.api import API_PREFIX, Blueprint, require_user
 from marketplace.core.errors import DomainError
 from marketplace.extensions import db
 
@@ -15,6 +14,7 @@ blp = Blueprint("accounts_api", __name__, url_prefix=API_PREFIX, description="�
 
 @blp.route("/users")
 class Users(MethodView):
+    @blp.errors(409)
     @blp.arguments(RegistrationSchema)
     @blp.response(201, UserSchema)
     def post(self, data):
@@ -28,6 +28,7 @@ class Users(MethodView):
 class Tokens(MethodView):
     decorators = [login_limited]
 
+    @blp.errors(401, 403, 429)
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
     def post(self, data):
@@ -44,11 +45,14 @@ class Tokens(MethodView):
 
 @blp.route("/me")
 class Me(MethodView):
+    @blp.login_required
     @blp.response(200, UserSchema)
     def get(self):
         """当前登录的用户"""
         return require_user()
 
+    @blp.login_required
+    @blp.errors(404)
     @blp.arguments(ProfileUpdateSchema)
     @blp.response(200, UserSchema)
     def patch(self, data):

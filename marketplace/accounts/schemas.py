@@ -1,32 +1,38 @@
-from marshmallow import Schema, fields, validate
+"""What the API reads and writes about accounts, tokens and profiles."""
+from marshmallow import Schema, fields
 
 from marketplace.accounts.masking import visible_phone
 from marketplace.core.api import optional_user
+from marketplace.core.schemas import InputSchema, OneOf, id_field, text_field
 
 
-class RegistrationSchema(Schema):
-    phone = fields.String(validate=validate.Length(max=20), allow_none=True)
-    email = fields.String(validate=validate.Length(max=254), allow_none=True)
-    password = fields.String(required=True, validate=validate.Length(max=128))
-    display_name = fields.String(required=True, validate=validate.Length(max=50))
+class RegistrationSchema(InputSchema):
+    """A new resident account: a phone number or an email address (or both), a password and a name."""
+
+    phone = text_field(20, allow_none=True, metadata={"description": "11位手机号码"})
+    email = text_field(254, allow_none=True)
+    password = text_field(128, required=True, metadata={"description": "至少8位"})
+    display_name = text_field(50, required=True, metadata={"description": "称呼"})
 
 
-class TokenRequestSchema(Schema):
-    login = fields.String(required=True, validate=validate.Length(max=254))
-    password = fields.String(required=True, validate=validate.Length(max=128))
+class TokenRequestSchema(InputSchema):
+    login = text_field(254, required=True, metadata={"description": "手机号或邮箱"})
+    password = text_field(128, required=True)
 
 
 class TokenSchema(Schema):
-    token = fields.String(required=True)
+    token = fields.String(required=True, metadata={"description": "放在 Authorization: Bearer <token> 里"})
     user_id = fields.Integer()
 
 
-class ProfileUpdateSchema(Schema):
-    display_name = fields.String(validate=validate.Length(max=50))
-    home_place_id = fields.Integer(allow_none=True)
-    is_party_member = fields.Boolean()
-    is_volunteer = fields.Boolean()
-    locale = fields.String(validate=validate.OneOf(["zh_CN", "en"]), allow_none=True)
+class ProfileUpdateSchema(InputSchema):
+    """Profile fields to change; every one optional."""
+
+    display_name = text_field(50)
+    home_place_id = id_field(allow_none=True, metadata={"description": "住在社区树的哪个节点"})
+    is_party_member = fields.Boolean(metadata={"description": "党员"})
+    is_volunteer = fields.Boolean(metadata={"description": "愿意做志愿者"})
+    locale = fields.String(validate=OneOf(["zh_CN", "en"]), allow_none=True, metadata={"description": "界面语言"})
 
 
 class UserSchema(Schema):
@@ -34,8 +40,9 @@ class UserSchema(Schema):
 
     id = fields.Integer()
     display_name = fields.String()
-    phone = fields.Method("masked_phone")
-    email = fields.Method("own_email")
+    phone = fields.Method("masked_phone", metadata={"type": "string", "description": "他人看到的是 138****1234"})
+    email = fields.Method("own_email", metadata={"type": "string", "nullable": True,
+                                                 "description": "只有本人和平台管理员能看到"})
     is_party_member = fields.Boolean()
     is_volunteer = fields.Boolean()
     is_platform_admin = fields.Boolean()

@@ -1,6 +1,77 @@
-"""JSON face of admin."""
-from flask_smorest import Blueprint
+"""JSON face of platform administration: the audit log and accounts."""
+from flask.views import MethodView
 
-from marketplace.core.api import API_PREFIX
+from marketplace.accounts import services as accounts
+from marketplace.admin import services
+from marketplace.admin.schemas import (AccountPageSchema, AccountQuerySchema, AccountSchema, AuditEntryPageSchema,
+                                      AuditQuerySchema)
+from marketplace.core.api import API_PREFIX, ID, Blueprint, page_of, require_user
+from marketplace.core.errors import Forbidden
+from marketplace.core.i18n import _l
+from marketplace.core.permissions import is_platform_admin
+from marketplace.extensions import db
 
-blp = Blueprint("admin_api", __name__, url_prefix=API_PREFIX)
+blp = Blueprint("admin_api", __name__, url_prefix=API_PREFIX + "/admin", description="平台管理：审计日志、账号")
+
+
+def require_platform_admin():
+    """The signed-in platform admin, or a 403 for anyone else."""
+    user = require_user()
+    if not is_platform_admin(user):
+        raise Forbidden(_l("只有平台管理员可以进行这个操作"))
+    return user
+
+
+@blp.route("/audit-log")
+class AuditLog(MethodView):
+    @blp.login_required
+    @blp.errors(403)
+    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.response(200, AuditEntryPageSchema)
+    def get(self, args):
+        """审计日志：谁在何时对什么做了什么，前后字段值（平台管理员）"""
+        require_platform_admin()
+        entries, total = services.list_audit_entries(db.session, object_type=args.get("object_type"),
+                                                     actor_id=args.get("actor_id"), page=args["page"],
+                                                     per_page=args["per_page"])
+        return page_of(entries, total, args)
+
+
+@blp.route("/users")
+class Accounts(MethodView):
+    @blp.login_required
+    @blp.errors(403)
+    @blp.arguments(AccountQuerySchema, location="query")
+    @blp.response(200, AccountPageSchema)
+    def get(self, args):
+        """账号列表，含完整手机号（平台管理员）"""
+        require_platform_admin()
+        users, total = accounts.list_users(db.session, query=args.get("q"), page=args["page"],
+                                           per_page=args["per_page"])
+        return page_of(users, total, args)
+
+
+@blp.route(f"/users/<{ID}:user_id>/disable")
+class AccountDisable(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404, 409, 422)
+    @blp.response(200, AccountSchema)
+    def post(self, user_id):
+        """停用账号：停用后不能登录，令牌也失效（平台管理员）"""
+        admin = require_platform_admin()
+        user = accounts.set_account_disabled(db.session, admin, accounts.get_user(db.session, user_id), True)
+        db.session.commit()
+        return user
+
+
+@blp.route(f"/users/<{ID}:user_id>/enable")
+class AccountEnable(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404, 409)
+    @blp.response(200, AccountSchema)
+    def post(self, user_id):
+        """重新启用账号（平台管理员）"""
+        admin = require_platform_admin()
+        user = accounts.set_account_disabled(db.session, admin, accounts.get_user(db.session, user_id), False)
+        db.session.commit()
+        return user

@@ -68,3 +68,11 @@ def remove_photo(session: Session, actor: User, listing: Listing, photo_id: int)
     session.flush()
     audit.record(session, actor, "listing.remove_photo", object_type="photos", object_id=photo_id, before=before)
     return photo.filename
+
+
+def discard_stored_photo(upload_dir: str, filename: str) -> None:
+    """Delete a removed photo's file; call it only after the removal is committed, so a rollback keeps the file."""
+    try:
+        os.remove(os.path.join(upload_dir, os.path.basename(filename)))
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,167 @@
+"""What the API reads and writes about listings, their hours, exceptions and photos."""
+from flask import url_for
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields
+
+from marketplace.core.api import PageArgs, collection_schema
+from marketplace.core.schemas import Count, Derived, InputSchema, OneOf, Range, id_field, text_field
+from marketplace.listings.models import FACILITIES, FeeType, ListingKind, ListingStatus
+
+TIME_FORMAT = "%H:%M"
+BOOKING_RULE_HELP = {
+    "slot_minutes": "时段长度（分钟），预约开始时间按这个间隔排列",
+    "min_duration_minutes": "最短时长（分钟）",
+    "max_duration_minutes": "最长时长（分钟）",
+    "buffer_minutes": "两次预约之间的间隔（分钟）",
+    "min_notice_minutes": "至少提前多久预约（分钟）",
+    "max_advance_days": "最多提前几天预约",
+    "cancel_cutoff_minutes": "开始前多久停止取消（分钟）",
+    "instant_booking": "true 为即时预约，false 为需要提供方审核",
+    "max_active_bookings_per_booker": "每人同时有效的预约上限；null 为不限",
+    "max_hours_per_week_per_booker": "每人每周预约小时上限；null 为不限",
+}
+
+
+class ProviderSchema(Schema):
+    type = fields.String(metadata={"enum": ["organisation", "volunteer"], "description": "组织或个人志愿者"})
+    id = fields.Integer(metadata={"description": "组织的 id，或志愿者的用户 id"})
+    name = fields.String()
+
+
+def provider_of(listing) -> dict:
+    if listing.organisation_id is not None:
+        return {"type": "organisation", "id": listing.organisation_id, "name": listing.provider_name}
+    return {"type": "volunteer", "id": listing.provider_user_id, "name": listing.provider_name}
+
+
+class PlaceRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    full_name = fields.String(metadata={"description": "从街道到本节点的完整名称"})
+
+
+class OpeningHoursSchema(InputSchema):
+    """A weekly opening interval in the deployment's local time (weekday 0 is Monday)."""
+
+    weekday = fields.Integer(strict=True, required=True, validate=Range(min=0, max=6),
+                             metadata={"description": "星期，0 为周一，6 为周日"})
+    opens = fields.Time(format=TIME_FORMAT, required=True, metadata={"example": "09:00"})
+    closes = fields.Time(format=TIME_FORMAT, required=True, metadata={"example": "21:00"})
+
+
+class ListingExceptionSchema(InputSchema):
+    """A date that departs from the weekly hours: closed (all day or a span) or an extra opening."""
+
+    id = fields.Integer(dump_only=True)
+    day = fields.Date(required=True, metadata={"example": "2026-10-01"})
+    is_closed = fields.Boolean(load_default=True, metadata={"description": "true 为关闭，false 为额外开放"})
+    opens = fields.Time(format=TIME_FORMAT, allow_none=True, load_default=None,
+                        metadata={"description": "不填则整天关闭"})
+    closes = fields.Time(format=TIME_FORMAT, allow_none=True, load_default=None)
+    note = text_field(200, load_default="", metadata={"description": "说明，例如 国庆节闭馆"})
+
+
+class PhotoSchema(Schema):
+    id = fields.Integer()
+    url = fields.Function(lambda photo: url_for("listings.photo", filename=photo.filename),
+                          metadata={"type": "string", "description": "图片地址"})
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    position = fields.Integer()
+
+
+class ListingSchema(Schema):
+    """A listing as the API shows it."""
+
+    id = fields.Integer()
+    kind = fields.Enum(ListingKind, metadata={"description": "space 场地 / skill 技能 / service 服务"})
+    title = fields.String()
+    description = fields.String()
+    tags = fields.List(fields.String())
+    facilities = fields.List(fields.String(), metadata={"description": "设施代码，见创建接口"})
+    provider = Derived(ProviderSchema, provider_of)
+    place = fields.Nested(PlaceRefSchema)
+    address = fields.String()
+    capacity = fields.Integer()
+    fee_type = fields.Enum(FeeType, metadata={"description": "free 免费 / money 收费（仅供参考）/ points 志愿积分"})
+    fee_amount = fields.Decimal(as_string=True, metadata={"description": "金额（元）或积分，十进制字符串"})
+    slot_minutes = fields.Integer(metadata={"description": BOOKING_RULE_HELP["slot_minutes"]})
+    min_duration_minutes = fields.Integer(metadata={"description": BOOKING_RULE_HELP["min_duration_minutes"]})
+    max_duration_minutes = fields.Integer(metadata={"description": BOOKING_RULE_HELP["max_duration_minutes"]})
+    buffer_minutes = fields.Integer(metadata={"description": BOOKING_RULE_HELP["buffer_minutes"]})
+    min_notice_minutes = fields.Integer(metadata={"description": BOOKING_RULE_HELP["min_notice_minutes"]})
+    max_advance_days = fields.Integer(metadata={"description": BOOKING_RULE_HELP["max_advance_days"]})
+    cancel_cutoff_minutes = fields.Integer(metadata={"description": BOOKING_RULE_HELP["cancel_cutoff_minutes"]})
+    instant_booking = fields.Boolean(metadata={"description": BOOKING_RULE_HELP["instant_booking"]})
+    max_active_bookings_per_booker = fields.Integer(
+        allow_none=True, metadata={"description": BOOKING_RULE_HELP["max_active_bookings_per_booker"]})
+    max_hours_per_week_per_booker = fields.Integer(
+        allow_none=True, metadata={"description": BOOKING_RULE_HELP["max_hours_per_week_per_booker"]})
+    rules = fields.String(metadata={"description": "使用须知"})
+    status = fields.Enum(ListingStatus, metadata={"description": "draft 草稿 / published 已发布 / suspended 已暂停"})
+    suspension_reason = fields.String(allow_none=True)
+    opening_hours = fields.List(fields.Nested(OpeningHoursSchema))
+    exceptions = fields.List(fields.Nested(ListingExceptionSchema))
+    photos = fields.List(fields.Nested(PhotoSchema))
+    published_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+ListingPageSchema = collection_schema(ListingSchema)
+
+
+class ListingUpdateSchema(InputSchema):
+    """The fields of a listing a provider may change; every one is optional (PATCH changes only those given)."""
+
+    kind = fields.Enum(ListingKind)
+    title = text_field(100)
+    description = text_field(5000)
+    tags = fields.List(text_field(20), validate=Count(max=10), metadata={"description": "最多10个，每个不超过20个字"})
+    facilities = fields.List(fields.String(validate=OneOf(sorted(FACILITIES))), validate=Count(max=len(FACILITIES)),
+                             metadata={"description": "仅场地：" + "、".join(f"{code} {label}" for code, label
+                                                                           in FACILITIES.items())})
+    place_id = id_field(metadata={"description": "所在的社区树节点"})
+    address = text_field(200)
+    capacity = fields.Integer(strict=True, metadata={"description": "容量：独占的房间填1；20个座位的课堂填20"})
+    slot_minutes = fields.Integer(strict=True, metadata={"description": BOOKING_RULE_HELP["slot_minutes"]})
+    min_duration_minutes = fields.Integer(strict=True,
+                                          metadata={"description": BOOKING_RULE_HELP["min_duration_minutes"]})
+    max_duration_minutes = fields.Integer(strict=True,
+                                          metadata={"description": BOOKING_RULE_HELP["max_duration_minutes"]})
+    buffer_minutes = fields.Integer(strict=True, metadata={"description": BOOKING_RULE_HELP["buffer_minutes"]})
+    min_notice_minutes = fields.Integer(strict=True, metadata={"description": BOOKING_RULE_HELP["min_notice_minutes"]})
+    max_advance_days = fields.Integer(strict=True, metadata={"description": BOOKING_RULE_HELP["max_advance_days"]})
+    cancel_cutoff_minutes = fields.Integer(strict=True,
+                                           metadata={"description": BOOKING_RULE_HELP["cancel_cutoff_minutes"]})
+    instant_booking = fields.Boolean(metadata={"description": BOOKING_RULE_HELP["instant_booking"]})
+    max_active_bookings_per_booker = fields.Integer(
+        strict=True, allow_none=True, metadata={"description": BOOKING_RULE_HELP["max_active_bookings_per_booker"]})
+    max_hours_per_week_per_booker = fields.Integer(
+        strict=True, allow_none=True, metadata={"description": BOOKING_RULE_HELP["max_hours_per_week_per_booker"]})
+    fee_type = fields.Enum(FeeType)
+    fee_amount = fields.Decimal(metadata={"description": "金额（元）或积分；免费时不用填"})
+    rules = text_field(5000, metadata={"description": "使用须知"})
+
+
+class ListingCreateSchema(ListingUpdateSchema):
+    """A new listing: of an organisation the caller staffs, or without ``organisation_id`` the caller's own offer."""
+
+    kind = fields.Enum(ListingKind, required=True)
+    title = text_field(100, required=True)
+    place_id = id_field(required=True, metadata={"description": "所在的社区树节点"})
+    organisation_id = id_field(allow_none=True, load_default=None,
+                               metadata={"description": "以哪个组织的名义发布；不填则作为个人志愿者发布（仅技能、服务）"})
+
+
+class ListingQuerySchema(PageArgs):
+    kind = fields.Enum(ListingKind, metadata={"description": "space 场地 / skill 技能 / service 服务"})
+    community = id_field(strict=False, metadata={"description": "社区树节点 id，包括其下的网格和楼栋"})
+
+
+class SuspendSchema(InputSchema):
+    reason = text_field(500, load_default="", metadata={"description": "暂停原因"})
+
+
+class PhotoUploadSchema(InputSchema):
+    photo = Upload(required=True, metadata={"description": "JPEG、PNG、WebP 或 GIF 图片"})
