@@ -1,9 +1,11 @@
 """Every area's models, imported together so the metadata (and Alembic) sees all tables."""
 from marketplace.accounts.models import ApiToken, User
 from marketplace.admin.models import AuditEntry
+from marketplace.bookings.models import Booking, BookingEvent, BookingSeries
+from marketplace.groups.models import Group, GroupMember
 from marketplace.listings.models import Listing, ListingException, OpeningHours, Photo
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
 
-__all__ = ["ApiToken", "AuditEntry", "Listing", "ListingException", "Membership", "OpeningHours", "Organisation",
-           "Photo", "Place", "User"]
+__all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingSeries", "Group", "GroupMember", "Listing",
+           "ListingException", "Membership", "OpeningHours", "Organisation", "Photo", "Place", "User"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import time
+from datetime import datetime, time, timedelta
 
 import pytest
 from flask import g
@@ -19,7 +19,9 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from marketplace import create_app
 from marketplace.accounts import services as accounts
-from marketplace.core import clock
+from marketplace.bookings import services as bookings
+from marketplace.bookings.locking import begin_writing
+from marketplace.core import clock, zones
 from marketplace.extensions import db, limiter
 from marketplace.listings import services as listings
 from marketplace.organisations import services as organisations
@@ -180,6 +182,24 @@ class Factory:
             listings.publish_listing(self.session, actor, listing)
         self.session.commit()
         return listing
+
+    def booking(self, *, listing=None, booker=None, start=None, minutes=60, seats=1, group=None, purpose="",
+                zone="Asia/Shanghai"):
+        """A booking through the real service: confirmed on instant listings, pending on approval ones.
+
+        ``start`` defaults to 10:00 (in ``zone``) the day after the clock's today.
+        """
+        listing = listing or self.listing()
+        booker = booker or self.user()
+        if start is None:
+            tomorrow = zones.local_date(clock.now(), zone) + timedelta(days=1)
+            start = zones.to_utc(datetime.combine(tomorrow, time(10)), zone)
+        begin_writing(self.session)
+        booking = bookings.create_booking(self.session, booker, bookings.BookingRequest(
+            listing_id=listing.id, start=start, end=start + timedelta(minutes=minutes), seats=seats,
+            group_id=group.id if group else None, purpose=purpose), zone=zone)
+        self.session.commit()
+        return booking
 
 
 @pytest.fixture

@@ -106,6 +106,9 @@ class Listing(Base):
     max_advance_days: Mapped[int] = mapped_column(Integer, default=30)
     cancel_cutoff_minutes: Mapped[int] = mapped_column(Integer, default=120)
     instant_booking: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Fair use: how much one person or group may hold; None means no cap.
+    max_active_bookings_per_booker: Mapped[int | None] = mapped_column(Integer)
+    max_hours_per_week_per_booker: Mapped[int | None] = mapped_column(Integer)
     fee_type: Mapped[FeeType] = mapped_column(Enum(FeeType, native_enum=False, length=16), default=FeeType.free)
     fee_amount: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
     rules: Mapped[str] = mapped_column(Text, default="")

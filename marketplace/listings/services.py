@@ -46,6 +46,8 @@ class ListingData:
     max_advance_days: int = 30
     cancel_cutoff_minutes: int = 120
     instant_booking: bool = True
+    max_active_bookings_per_booker: int | None = None
+    max_hours_per_week_per_booker: int | None = None
     fee_type: FeeType | str = FeeType.free
     fee_amount: Decimal | str | int = 0
     rules: str = ""
@@ -86,6 +88,13 @@ def _whole(value, field_name: str, low: int, high: int, label) -> int:
     if not low <= number <= high:
         raise ValidationFailed(field_name, _l("%(label)s应在%(low)s到%(high)s之间", label=label, low=low, high=high))
     return number
+
+
+def _optional_whole(value, field_name: str, low: int, high: int, label) -> int | None:
+    """A whole number in range, or None for "no limit" (blank)."""
+    if value is None or value == "":
+        return None
+    return _whole(value, field_name, low, high, label)
 
 
 def _clean_tags(raw) -> list[str]:
@@ -150,6 +159,10 @@ def _clean(session: Session, data: ListingData) -> dict:
         "cancel_cutoff_minutes": _whole(data.cancel_cutoff_minutes, "cancel_cutoff_minutes", 0,
                                         30 * MINUTES_PER_DAY, _l("取消截止时间")),
         "instant_booking": bool(data.instant_booking),
+        "max_active_bookings_per_booker": _optional_whole(
+            data.max_active_bookings_per_booker, "max_active_bookings_per_booker", 1, 1000, _l("每人同时有效预约上限")),
+        "max_hours_per_week_per_booker": _optional_whole(
+            data.max_hours_per_week_per_booker, "max_hours_per_week_per_booker", 1, 168, _l("每人每周预约小时上限")),
         "fee_type": fee_type,
         "fee_amount": fee_amount,
         "rules": _text(data.rules, "rules", 5000, label=_l("使用须知")),

@@ -1,0 +1,376 @@
+"""When a listing can be booked: opening hours and exceptions, bookings and their buffers, capacity,
+minimum notice and maximum advance, the slot grid and the allowed durations.
+
+Everything local (weekly hours, exceptions, the slot grid) is computed in the deployment's zone,
+whose name services receive as a plain value; everything returned or compared is a UTC instant.
+Slot starts are wall-clock times (09:00, 09:30 …): on the day clocks go forward the skipped
+times are not offered, and on the day they go back a repeated time is offered once, at its first
+occurrence (see ``core.zones``).
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketplace.bookings.models import ACTIVE_STATUSES, Booking
+from marketplace.core import clock
+from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.i18n import _l
+from marketplace.core.zones import day_bounds, get_zone, is_nonexistent, local_date, to_local, to_utc
+from marketplace.listings.models import Listing, ListingException, ListingStatus
+from marketplace.places.models import Place
+
+MAX_WINDOW_DAYS = 62
+# Listing validation caps a booking at 7 days and a buffer at 1 day, so no booking blocks more than
+# 8 days: bookings overlapping a window start at most this long before it, which lets the
+# (listing_id, start_at, blocked_until) index bound its range scan from both sides.
+LONGEST_BLOCKED_SPAN = timedelta(days=8)
+ALTERNATIVES_PER_KIND = 3
+SIMILAR_LISTINGS_SCANNED = 20
+OTHER_DAYS_SEARCHED = 7
+
+
+class SlotTaken(Conflict):
+    """The slot is full: taken by someone else, possibly a moment ago by a racing request."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A bookable start: a booking of the asked duration from ``start`` to ``end`` fits, ``seats_left`` seats free."""
+
+    start: datetime
+    end: datetime
+    seats_left: int
+
+
+@dataclass(frozen=True)
+class Hold:
+    """The span a booking blocks (its time plus buffer) and the seats it takes."""
+
+    start: datetime
+    until: datetime
+    seats: int
+
+
+class OpeningPlan:
+    """A listing's open time over some local days: merged UTC intervals and the UTC slot-grid starts."""
+
+    def __init__(self, intervals: list[tuple[datetime, datetime]], starts: list[datetime]):
+        self.intervals = _merged(intervals)
+        self._interval_starts = [start for start, _ in self.intervals]
+        self.starts = sorted(set(starts))
+
+    def contains(self, start: datetime, end: datetime) -> bool:
+        """Whether [start, end) lies inside one stretch of open time."""
+        index = bisect_right(self._interval_starts, start) - 1
+        return index >= 0 and end <= self.intervals[index][1]
+
+    def is_grid_start(self, instant: datetime) -> bool:
+        index = bisect_left(self.starts, instant)
+        return index < len(self.starts) and self.starts[index] == instant
+
+    def starts_between(self, first: datetime, last: datetime) -> list[datetime]:
+        """Grid starts in [first, last]."""
+        return self.starts[bisect_left(self.starts, first):bisect_right(self.starts, last)]
+
+
+class Occupancy:
+    """Seats taken at every instant, as a step function built from holds."""
+
+    def __init__(self, holds: list[Hold]):
+        deltas: dict[datetime, int] = defaultdict(int)
+        for hold in holds:
+            deltas[hold.start] += hold.seats
+            deltas[hold.until] -= hold.seats
+        self.times = sorted(deltas)
+        self.levels = []
+        level = 0
+        for instant in self.times:
+            level += deltas[instant]
+            self.levels.append(level)
+
+    def peak(self, start: datetime, end: datetime) -> int:
+        """The most seats taken at any instant of [start, end)."""
+        index = bisect_right(self.times, start) - 1
+        peak = self.levels[index] if index >= 0 else 0
+        index += 1
+        while index < len(self.times) and self.times[index] < end:
+            peak = max(peak, self.levels[index])
+            index += 1
+        return peak
+
+
+def _merged(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _minutes(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def _subtract(span: tuple[int, int], closures: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of ``span`` (minutes of the day) outside every closure."""
+    pieces = [span]
+    for closed_from, closed_to in closures:
+        remaining = []
+        for start, end in pieces:
+            if closed_to <= start or end <= closed_from:
+                remaining.append((start, end))
+                continue
+            if start < closed_from:
+                remaining.append((start, closed_from))
+            if closed_to < end:
+                remaining.append((closed_to, end))
+        pieces = remaining
+    return pieces
+
+
+def _local_pieces(listing: Listing, day: date, hours: dict[int, list[tuple[int, int]]],
+                  exceptions: list[ListingException]) -> list[tuple[int, int, int]]:
+    """(grid anchor, from, to) in minutes of ``day``: the weekly hours unless closed, minus closed spans, plus
+    extra openings. The slot grid of a piece keeps the anchor of the opening it was cut from."""
+    closed_all_day = any(e.is_closed and e.opens is None for e in exceptions)
+    closures = [(_minutes(e.opens), _minutes(e.closes)) for e in exceptions if e.is_closed and e.opens is not None]
+    pieces = []
+    if not closed_all_day:
+        for opens, closes in hours.get(day.weekday(), []):
+            pieces += [(opens, start, end) for start, end in _subtract((opens, closes), closures)]
+    for extra in exceptions:
+        if not extra.is_closed and extra.opens is not None:
+            opens = _minutes(extra.opens)
+            pieces += [(opens, start, end) for start, end in _subtract((opens, _minutes(extra.closes)), closures)]
+    return pieces
+
+
+def opening_plan(session: Session, listing: Listing, first_day: date, last_day: date, zone: str) -> OpeningPlan:
+    """The listing's open intervals and slot-grid starts (UTC) for the local days first_day..last_day."""
+    tz = get_zone(zone)
+    hours: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for interval in listing.opening_hours:
+        hours[interval.weekday].append((_minutes(interval.opens), _minutes(interval.closes)))
+    exceptions_by_day: dict[date, list[ListingException]] = defaultdict(list)
+    for exception in session.scalars(select(ListingException).where(
+            ListingException.listing_id == listing.id, ListingException.day.between(first_day, last_day))):
+        exceptions_by_day[exception.day].append(exception)
+    step = listing.slot_minutes
+    intervals, starts = [], []
+    day = first_day
+    while day <= last_day:
+        midnight = datetime.combine(day, time())
+        for anchor, begin, finish in _local_pieces(listing, day, hours, exceptions_by_day.get(day, [])):
+            opens_at = to_utc(midnight + timedelta(minutes=begin), tz, nonexistent="shift_forward")
+            closes_at = to_utc(midnight + timedelta(minutes=finish), tz, nonexistent="shift_forward")
+            if closes_at <= opens_at:
+                continue  # the whole piece fell into the hour skipped by a clock change
+            intervals.append((opens_at, closes_at))
+            first = begin + (-(begin - anchor) % step)
+            wall_starts = range(first, finish, step)
+            if tz.utcoffset(midnight + timedelta(minutes=begin)) == tz.utcoffset(midnight + timedelta(minutes=finish)):
+                # Same UTC offset at both ends: no clock change inside, the grid is plain arithmetic.
+                base = opens_at + timedelta(minutes=first - begin)
+                starts += [base + timedelta(minutes=m - first) for m in wall_starts]
+            else:
+                for minute in wall_starts:
+                    wall = midnight + timedelta(minutes=minute)
+                    if not is_nonexistent(wall, tz):
+                        starts.append(to_utc(wall, tz))
+        day += timedelta(days=1)
+    return OpeningPlan(intervals, starts)
+
+
+def holds_overlapping(session: Session, listing_id: int, start: datetime, end: datetime, *,
+                      exclude_booking_id: int | None = None) -> list[Hold]:
+    """The blocked spans of the listing's pending and confirmed bookings that overlap [start, end)."""
+    stmt = select(Booking.start_at, Booking.blocked_until, Booking.seats).where(
+        Booking.listing_id == listing_id,
+        Booking.start_at < end,
+        Booking.start_at >= start - LONGEST_BLOCKED_SPAN,
+        Booking.blocked_until > start,
+        Booking.status.in_(ACTIVE_STATUSES),
+    )
+    if exclude_booking_id is not None:
+        stmt = stmt.where(Booking.id != exclude_booking_id)
+    return [Hold(row.start_at, row.blocked_until, row.seats) for row in session.execute(stmt)]
+
+
+def check_duration(listing: Listing, start: datetime, end: datetime, *, field: str = "end") -> None:
+    """Refuse an end before the start, or a duration outside the listing's minimum, maximum and grid."""
+    if end <= start:
+        raise ValidationFailed(field, _l("结束时间必须晚于开始时间"))
+    minutes, remainder = divmod((end - start).total_seconds(), 60)
+    if minutes < listing.min_duration_minutes:
+        raise ValidationFailed(field, _l("预约时长至少%(n)s分钟", n=listing.min_duration_minutes))
+    if minutes > listing.max_duration_minutes:
+        raise ValidationFailed(field, _l("预约时长最多%(n)s分钟", n=listing.max_duration_minutes))
+    if remainder or minutes % listing.slot_minutes:
+        raise ValidationFailed(field, _l("预约时长应是%(n)s分钟的整数倍", n=listing.slot_minutes))
+
+
+def check_seats(listing: Listing, seats) -> int:
+    """The number of seats asked for, refused unless a whole number from 1 to the capacity."""
+    if isinstance(seats, bool) or not isinstance(seats, int) or not 1 <= seats <= listing.capacity:
+        if listing.capacity == 1:
+            raise ValidationFailed("seats", _l("这个资源每次只能一人（或一个团队）整体预约，人数请填1"))
+        raise ValidationFailed("seats", _l("人数应在1到%(n)s之间", n=listing.capacity))
+    return seats
+
+
+def check_window(listing: Listing, start: datetime, now: datetime) -> None:
+    """Refuse a start in the past, inside the minimum notice, or beyond the maximum advance."""
+    if start < now:
+        raise ValidationFailed("start", _l("不能预约已经过去的时间"))
+    if start < now + timedelta(minutes=listing.min_notice_minutes):
+        raise ValidationFailed("start", _l("至少需要提前%(n)s分钟预约", n=listing.min_notice_minutes))
+    if start > now + timedelta(days=listing.max_advance_days):
+        raise ValidationFailed("start", _l("最多只能提前%(n)s天预约", n=listing.max_advance_days))
+
+
+def check_bookable(session: Session, listing: Listing, start: datetime, end: datetime, seats: int, *, zone: str,
+                   now: datetime | None = None, exclude_booking_id: int | None = None,
+                   extra_holds: tuple[Hold, ...] | list[Hold] = ()) -> int:
+    """Check every availability rule for one booking and return the seats that would remain free.
+
+    Raises ValidationFailed (field ``start``/``end``/``seats``) for a rule of the listing broken, and
+    SlotTaken when other bookings (plus ``extra_holds``, e.g. earlier dates of a series being
+    previewed) leave too few seats. ``exclude_booking_id`` ignores a booking being moved.
+    """
+    now = now or clock.now()
+    check_duration(listing, start, end)
+    check_seats(listing, seats)
+    check_window(listing, start, now)
+    day = local_date(start, zone)
+    plan = opening_plan(session, listing, day, day, zone)
+    if not plan.contains(start, end):
+        raise ValidationFailed("start", _l("所选时间不在开放时间内"))
+    if not plan.is_grid_start(start):
+        raise ValidationFailed("start", _l("开始时间需要对齐到时段（每%(n)s分钟一格）", n=listing.slot_minutes))
+    blocked_until = end + timedelta(minutes=listing.buffer_minutes)
+    holds = holds_overlapping(session, listing.id, start, blocked_until, exclude_booking_id=exclude_booking_id)
+    holds += [hold for hold in extra_holds if hold.start < blocked_until and start < hold.until]
+    seats_left = listing.capacity - Occupancy(holds).peak(start, blocked_until)
+    if seats_left < seats:
+        if seats_left > 0:
+            raise SlotTaken(_l("这个时段只剩%(n)s个名额了", n=seats_left), field="seats",
+                            details={"seats_left": seats_left})
+        raise SlotTaken(_l("这个时段刚刚被别人预约了"), details={"seats_left": 0})
+    return seats_left - seats
+
+
+def check_window_size(start: datetime, end: datetime) -> None:
+    """Refuse a query window that ends before it starts or spans more than MAX_WINDOW_DAYS."""
+    if end <= start:
+        raise ValidationFailed("end", _l("结束时间必须晚于开始时间"))
+    if end - start > timedelta(days=MAX_WINDOW_DAYS):
+        raise ValidationFailed("end", _l("查询范围不能超过%(n)s天", n=MAX_WINDOW_DAYS))
+
+
+def availability(session: Session, listing: Listing, start: datetime, end: datetime, zone: str,
+                 now: datetime | None = None, *, duration_minutes: int | None = None, seats: int = 1,
+                 exclude_booking_id: int | None = None) -> list[Slot]:
+    """Bookable slot starts in [start, end), each with its end and the seats left.
+
+    A slot is a booking of ``duration_minutes`` (default: the listing's minimum) for ``seats`` that
+    create_booking would accept at ``now``: every slot returned can be booked as it is. Raises
+    ValidationFailed for a window over MAX_WINDOW_DAYS, a duration or seat count the listing refuses.
+    """
+    now = now or clock.now()
+    check_window_size(start, end)
+    duration = timedelta(minutes=duration_minutes if duration_minutes is not None else listing.min_duration_minutes)
+    check_duration(listing, start, start + duration, field="duration")
+    check_seats(listing, seats)
+    earliest = max(start, now + timedelta(minutes=listing.min_notice_minutes))
+    latest = min(end - timedelta(microseconds=1), now + timedelta(days=listing.max_advance_days))
+    if earliest > latest or listing.status is not ListingStatus.published:
+        return []
+    plan = opening_plan(session, listing, local_date(earliest, zone), local_date(latest, zone), zone)
+    buffer = timedelta(minutes=listing.buffer_minutes)
+    occupancy = Occupancy(holds_overlapping(session, listing.id, earliest, latest + duration + buffer,
+                                            exclude_booking_id=exclude_booking_id))
+    slots = []
+    for slot_start in plan.starts_between(earliest, latest):
+        slot_end = slot_start + duration
+        if not plan.contains(slot_start, slot_end):
+            continue
+        seats_left = listing.capacity - occupancy.peak(slot_start, slot_end + buffer)
+        if seats_left >= seats:
+            slots.append(Slot(slot_start, slot_end, seats_left))
+    return slots
+
+
+def _community_prefix(place: Place) -> str:
+    """The path of the community (or street) a place belongs to, for "same community" matches."""
+    parts = place.path.strip("/").split("/")
+    return "/" + "/".join(parts[:2]) + "/"
+
+
+def _fits(session: Session, listing: Listing, start: datetime, end: datetime, seats: int, zone: str,
+          now: datetime) -> bool:
+    try:
+        check_bookable(session, listing, start, end, seats, zone=zone, now=now)
+    except (ValidationFailed, Conflict):
+        return False
+    return True
+
+
+def nearest_alternatives(session: Session, listing: Listing, start: datetime, end: datetime, seats: int, *,
+                         zone: str, now: datetime | None = None) -> dict:
+    """What to offer instead of a taken slot: other starts that day, the same time on nearby days, and
+    similar listings (same kind, same community, enough capacity) free at that very time.
+
+    Returns ``{"same_day": [...], "other_days": [...], "similar_listings": [...]}``, each entry with
+    ISO 8601 ``start``/``end`` in the deployment's zone, nearest first.
+    """
+    now = now or clock.now()
+    duration = end - start
+    duration_minutes = int(duration.total_seconds() // 60)
+    searched_from = start - timedelta(days=OTHER_DAYS_SEARCHED)
+    searched_to = start + timedelta(days=OTHER_DAYS_SEARCHED + 1)
+    free = {slot.start: slot for slot in availability(session, listing, searched_from, searched_to, zone, now,
+                                                      duration_minutes=duration_minutes, seats=seats)}
+    day_start, day_end = day_bounds(local_date(start, zone), zone)
+    same_day = sorted((s for s in free.values() if day_start <= s.start < day_end and s.start != start),
+                      key=lambda s: abs(s.start - start))[:ALTERNATIVES_PER_KIND]
+    wall = to_local(start, zone).replace(tzinfo=None)
+    other_days = []
+    for offset in range(1, OTHER_DAYS_SEARCHED + 1):
+        for sign in (1, -1):
+            candidate = wall + timedelta(days=sign * offset)
+            if is_nonexistent(candidate, zone):
+                continue
+            slot = free.get(to_utc(candidate, zone))
+            if slot is not None and len(other_days) < ALTERNATIVES_PER_KIND:
+                other_days.append(slot)
+    similar = []
+    candidates = session.scalars(
+        select(Listing).join(Place, Listing.place_id == Place.id).where(
+            Listing.id != listing.id,
+            Listing.kind == listing.kind,
+            Listing.status == ListingStatus.published,
+            Listing.capacity >= seats,
+            Place.path.startswith(_community_prefix(listing.place)),
+        ).order_by(Listing.id).limit(SIMILAR_LISTINGS_SCANNED)
+    )
+    for candidate in candidates:
+        if _fits(session, candidate, start, end, seats, zone, now):
+            similar.append({"listing_id": candidate.id, "title": candidate.title,
+                            "start": to_local(start, zone).isoformat(), "end": to_local(end, zone).isoformat()})
+            if len(similar) == ALTERNATIVES_PER_KIND:
+                break
+
+    def as_json(slot: Slot) -> dict:
+        return {"start": to_local(slot.start, zone).isoformat(), "end": to_local(slot.end, zone).isoformat(),
+                "seats_left": slot.seats_left}
+
+    return {"same_day": [as_json(s) for s in same_day], "other_days": [as_json(s) for s in other_days],
+            "similar_listings": similar}

@@ -1,0 +1,525 @@
+"""Booking a slot and every later step of a booking's life.
+
+Units of work that create or move bookings start with ``locking.begin_writing(session)`` (see
+``bookings.locking`` for why); the services here take the listing lock themselves. Times are aware
+UTC datetimes; ``zone`` is the deployment's zone name; ``now`` defaults to ``core.clock.now()``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from marketplace.accounts.models import User
+from marketplace.bookings import states
+from marketplace.bookings.availability import (Hold, Occupancy, SlotTaken, check_bookable, check_window_size,
+                                               nearest_alternatives, opening_plan)
+from marketplace.bookings.locking import lock_listing
+from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus
+from marketplace.bookings.permissions import can_provide, can_see_requests_of, can_view_booking, is_booker
+from marketplace.core import clock
+from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from marketplace.core.i18n import _l
+from marketplace.core.zones import UTC, local_date, week_bounds
+from marketplace.groups.models import Group
+from marketplace.listings.models import Listing, ListingStatus
+from marketplace.organisations.models import Organisation
+
+# A pending request waits at most this long for a decision, and never past its start.
+APPROVAL_WINDOW = timedelta(hours=48)
+# Providers may check a booker in from this long before the start until the end.
+CHECK_IN_OPENS_BEFORE = timedelta(minutes=30)
+MAX_PURPOSE_LENGTH = 200
+MAX_REASON_LENGTH = 500
+MAX_SHIFT_MINUTES = 366 * 24 * 60
+# The name of the database guard against overlapping exclusive bookings (constraint / trigger message).
+OVERLAP_GUARD = "bookings_no_overlap"
+# Statuses whose hours count towards a booker's weekly cap: the slot was (or is) theirs.
+USED_STATUSES = (BookingStatus.pending, BookingStatus.confirmed, BookingStatus.completed, BookingStatus.no_show)
+
+
+@dataclass
+class BookingRequest:
+    """What a booker asks for; the API and the pages fill it from their input."""
+
+    listing_id: int
+    start: datetime
+    end: datetime
+    seats: int = 1
+    group_id: int | None = None
+    purpose: str = ""
+
+
+def needs_approval(listing: Listing, booker: User) -> bool:
+    """Whether a new booking waits for the provider's decision instead of confirming at once.
+
+    The single place for this policy: approval listings always do; later, a booker whose
+    reputation is below the platform's threshold will too, even on instant listings (DESIGN 3.6).
+    """
+    return not listing.instant_booking
+
+
+def approval_deadline(start: datetime, now: datetime) -> datetime:
+    """When an undecided request expires: 48 hours after it was made, or at its start if sooner."""
+    return min(start, now + APPROVAL_WINDOW)
+
+
+def aware_utc(value, field: str) -> datetime:
+    """The input instant in UTC; ValidationFailed unless an aware datetime."""
+    if not isinstance(value, datetime):
+        raise ValidationFailed(field, _l("请填写时间"))
+    if value.tzinfo is None:
+        raise ValidationFailed(field, _l("时间需要带时区，例如 2026-05-01T09:00:00+08:00"))
+    return value.astimezone(UTC)
+
+
+def clean_text(value, field: str, limit: int, *, required_message=None) -> str:
+    """Stripped text of at most ``limit`` characters; required when ``required_message`` is given."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationFailed(field, _l("应为文本"))
+    value = value.strip()
+    if required_message is not None and not value:
+        raise ValidationFailed(field, required_message)
+    if len(value) > limit:
+        raise ValidationFailed(field, _l("不能超过%(n)s个字", n=limit))
+    return value
+
+
+def get_bookable_listing(session: Session, listing_id) -> Listing:
+    """A published listing; NotFound for unknown ids and drafts, ValidationFailed when suspended."""
+    listing = session.get(Listing, listing_id) if isinstance(listing_id, int) else None
+    if listing is None or listing.status is ListingStatus.draft:
+        raise NotFound(_l("找不到这个资源"))
+    if listing.status is not ListingStatus.published:
+        raise ValidationFailed("listing_id", _l("这个资源已暂停，暂不接受预约"))
+    return listing
+
+
+def group_to_book_for(session: Session, booker: User, group_id) -> Group | None:
+    """The group the booker books for (None for themselves); NotFound, or Forbidden for non-members."""
+    if group_id is None:
+        return None
+    group = session.get(Group, group_id) if isinstance(group_id, int) else None
+    if group is None:
+        raise NotFound(_l("找不到这个团队"))
+    if not group.has_member(booker):
+        raise Forbidden(_l("你不是这个团队的成员，不能以团队名义预约"))
+    return group
+
+
+def _holder_conditions(booker: User, group: Group | None) -> list[tuple]:
+    """The fair-use caps bind the person and, when booking for a group, the group too."""
+    conditions = [(Booking.booker_id == booker.id, _l("你"))]
+    if group is not None:
+        conditions.append((Booking.group_id == group.id, _l("团队“%(name)s”", name=group.name)))
+    return conditions
+
+
+def check_fair_use(session: Session, listing: Listing, booker: User, group: Group | None, start: datetime,
+                   end: datetime, *, zone: str, now: datetime | None = None,
+                   exclude_booking_id: int | None = None, also_holding: tuple | list = ()) -> None:
+    """Refuse a booking that would put the booker (or the group) over the listing's fair-use caps.
+
+    Caps: active bookings at once (pending/confirmed, not yet ended) and hours per local week
+    (Monday to Sunday, counting every booking that held its slot). ``also_holding`` adds (start, end)
+    pairs not yet in the database, such as earlier dates of a series being checked.
+    """
+    now = now or clock.now()
+    active_cap = listing.max_active_bookings_per_booker
+    hours_cap = listing.max_hours_per_week_per_booker
+    for condition, who in _holder_conditions(booker, group):
+        scope = [Booking.listing_id == listing.id, condition]
+        if exclude_booking_id is not None:
+            scope.append(Booking.id != exclude_booking_id)
+        if active_cap is not None:
+            held = session.scalar(select(func.count(Booking.id)).where(
+                *scope, Booking.status.in_(ACTIVE_STATUSES), Booking.end_at > now))
+            held += sum(1 for _, pending_end in also_holding if pending_end > now)
+            if held + 1 > active_cap:
+                raise ValidationFailed(None, _l("%(who)s在这个资源已有%(n)s个有效预约，达到上限%(cap)s个",
+                                                who=who, n=held, cap=active_cap))
+        if hours_cap is not None:
+            week_start, week_end = week_bounds(local_date(start, zone), zone)
+            spans = [tuple(row) for row in session.execute(select(Booking.start_at, Booking.end_at).where(
+                *scope, Booking.status.in_(USED_STATUSES), Booking.start_at >= week_start,
+                Booking.start_at < week_end))]
+            spans += [(s, e) for s, e in also_holding if week_start <= s < week_end]
+            used = sum((e - s for s, e in spans), timedelta()) + (end - start)
+            if used > timedelta(hours=hours_cap):
+                raise ValidationFailed(None, _l("%(who)s本周在这个资源的预约将超过每周%(cap)s小时的上限",
+                                                who=who, cap=hours_cap))
+
+
+def insert_checked_booking(session: Session, listing: Listing, booker: User, group: Group | None, start: datetime,
+            end: datetime, seats: int, purpose: str, *, zone: str, now: datetime,
+            series: BookingSeries | None = None) -> Booking:
+    """Write a booking that has passed every check, under the listing lock, and log its creation."""
+    status = BookingStatus.pending if needs_approval(listing, booker) else BookingStatus.confirmed
+    booking = Booking(
+        listing=listing, booker_id=booker.id, group_id=group.id if group else None, series=series, seats=seats,
+        start_at=start, end_at=end, blocked_until=end + timedelta(minutes=listing.buffer_minutes),
+        exclusive=listing.capacity == 1, status=status, purpose=purpose,
+        approval_deadline=approval_deadline(start, now) if status is BookingStatus.pending else None,
+        created_at=now, updated_at=now,
+    )
+    states.record(booking, action="create", actor=booker, at=now)
+    session.add(booking)
+    try:
+        _flush_guarded(session)
+    except SlotTaken as taken:
+        taken.details["alternatives"] = nearest_alternatives(session, listing, start, end, seats, zone=zone, now=now)
+        raise
+    return booking
+
+
+def create_booking(session: Session, booker: User, request: BookingRequest, *, zone: str,
+                   now: datetime | None = None) -> Booking:
+    """Book a slot: confirmed at once on instant listings, pending (holding the slot) on approval ones.
+
+    Raises NotFound (listing, group), Forbidden (not a member of the group), ValidationFailed for
+    every rule broken (times, duration, notice, advance, seats, fair use, text lengths), and
+    SlotTaken (409) with ``details["alternatives"]`` when the slot is full or was just taken.
+    """
+    now = now or clock.now()
+    listing = get_bookable_listing(session, request.listing_id)
+    start = aware_utc(request.start, "start")
+    end = aware_utc(request.end, "end")
+    group = group_to_book_for(session, booker, request.group_id)
+    purpose = clean_text(request.purpose, "purpose", MAX_PURPOSE_LENGTH)
+    lock_listing(session, listing.id)
+    try:
+        check_bookable(session, listing, start, end, request.seats, zone=zone, now=now)
+    except SlotTaken as taken:
+        taken.details["alternatives"] = nearest_alternatives(session, listing, start, end, request.seats,
+                                                             zone=zone, now=now)
+        raise
+    check_fair_use(session, listing, booker, group, start, end, zone=zone, now=now)
+    return insert_checked_booking(session, listing, booker, group, start, end, request.seats, purpose, zone=zone, now=now)
+
+
+@dataclass
+class BookingChange:
+    """What a booker changes on a booking; None leaves a field as it is."""
+
+    purpose: str | None = None
+    seats: int | None = None
+    shift_minutes: int | None = None
+
+
+def edit_booking(session: Session, actor: User, booking: Booking, change: BookingChange, *, zone: str,
+                 now: datetime | None = None) -> Booking:
+    """Change the purpose, seats or time (moved by ``shift_minutes``) of a booking not yet started (booker only).
+
+    A new time or seat count is checked like a new booking, this one aside (ValidationFailed,
+    SlotTaken). On approval listings a confirmed booking keeps its time and seats: the provider
+    approved those, so the booker cancels and books again instead.
+    """
+    now = now or clock.now()
+    if not is_booker(actor, booking):
+        raise Forbidden(_l("只有预约人可以修改预约"))
+    _lock(session, booking)
+    if not booking.is_active:
+        raise Conflict(_l("这个预约当前是“%(status)s”状态，不能修改", status=booking.status.label), field="status")
+    if now >= booking.start_at:
+        raise ValidationFailed(None, _l("预约已经开始，不能再修改"))
+    listing = booking.listing
+    notes = []
+    if change.purpose is not None:
+        booking.purpose = clean_text(change.purpose, "purpose", MAX_PURPOSE_LENGTH)
+        notes.append(str(_l("用途改为：%(purpose)s", purpose=booking.purpose)))
+    shift = change.shift_minutes or 0
+    if isinstance(shift, bool) or not isinstance(shift, int) or abs(shift) > MAX_SHIFT_MINUTES:
+        raise ValidationFailed("shift_minutes", _l("调整的分钟数应为整数，且不超过一年"))
+    seats = booking.seats if change.seats is None else change.seats
+    if shift or seats != booking.seats:
+        if booking.status is BookingStatus.confirmed and needs_approval(listing, booking.booker):
+            raise ValidationFailed(None, _l("已批准的预约不能修改时间或人数，请取消后重新预约"))
+        start, end = booking.start_at + timedelta(minutes=shift), booking.end_at + timedelta(minutes=shift)
+        lock_listing(session, listing.id)
+        check_bookable(session, listing, start, end, seats, zone=zone, now=now, exclude_booking_id=booking.id)
+        if shift:
+            check_fair_use(session, listing, booking.booker, booking.group, start, end, zone=zone, now=now,
+                           exclude_booking_id=booking.id)
+            notes.append(str(_l("时间调整%(n)s分钟", n=shift)))
+        if seats != booking.seats:
+            notes.append(str(_l("人数改为%(n)s", n=seats)))
+        booking.start_at, booking.end_at, booking.seats = start, end, seats
+        booking.blocked_until = end + timedelta(minutes=listing.buffer_minutes)
+        if booking.status is BookingStatus.pending:
+            booking.approval_deadline = min(booking.approval_deadline, start)
+    booking.updated_at = now
+    states.record(booking, action="edit", actor=actor, at=now, reason="；".join(notes)[:MAX_REASON_LENGTH])
+    _flush_guarded(session)
+    return booking
+
+
+def _flush_guarded(session: Session) -> None:
+    """Flush in a savepoint, turning the database's overlap guard into SlotTaken (the session stays usable)."""
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as error:
+        if OVERLAP_GUARD not in str(error.orig):
+            raise
+        raise SlotTaken(_l("这个时段刚刚被别人预约了"), details={"seats_left": 0}) from None
+
+
+def _lock(session: Session, booking: Booking) -> Booking:
+    """Re-read the booking under a row lock (PostgreSQL) so that two decisions cannot both apply."""
+    session.refresh(booking, with_for_update=True)
+    return booking
+
+
+def _require_provider(actor, booking: Booking) -> None:
+    if not can_provide(actor, booking.listing):
+        raise Forbidden(_l("只有资源的提供方可以处理这个预约"))
+
+
+def approval_conflicts(session: Session, booking: Booking, *, zone: str, now: datetime | None = None) -> list[dict]:
+    """What approving this request would run into, for the provider's inbox (empty when nothing).
+
+    A pending request holds its slot, so other bookings cannot have taken it; conflicts come from
+    changes since the request: lower capacity or new overlapping bookings (kind ``capacity``, with
+    their ids), a closure added over it (``closed``), or the booker now over a fair-use cap (``fair_use``).
+    """
+    now = now or clock.now()
+    listing = booking.listing
+    conflicts = []
+    others = session.scalars(select(Booking).where(
+        Booking.listing_id == listing.id, Booking.id != booking.id, Booking.status.in_(ACTIVE_STATUSES),
+        Booking.start_at < booking.blocked_until, Booking.blocked_until > booking.start_at,
+    ).order_by(Booking.start_at)).all()
+    peak = Occupancy([Hold(o.start_at, o.blocked_until, o.seats) for o in others]).peak(
+        booking.start_at, booking.blocked_until)
+    if peak + booking.seats > listing.capacity:
+        conflicts.append({"kind": "capacity", "booking_ids": [o.id for o in others],
+                          "message": str(_l("批准后这个时段将超出容量（与其他%(n)s个预约重叠）", n=len(others)))})
+    day = local_date(booking.start_at, zone)
+    if not opening_plan(session, listing, day, day, zone).contains(booking.start_at, booking.end_at):
+        conflicts.append({"kind": "closed", "message": str(_l("这个时段已不在开放时间内（可能新增了闭馆安排）"))})
+    try:
+        check_fair_use(session, listing, booking.booker, booking.group, booking.start_at, booking.end_at, zone=zone,
+                       now=now, exclude_booking_id=booking.id)
+    except ValidationFailed as refusal:
+        conflicts.append({"kind": "fair_use", "message": str(refusal.message)})
+    return conflicts
+
+
+def approve_booking(session: Session, actor: User, booking: Booking, *, zone: str, now: datetime | None = None,
+                    reason: str = "") -> Booking:
+    """Confirm a pending request (provider only) before its deadline; Conflict if it would overfill the slot."""
+    now = now or clock.now()
+    _require_provider(actor, booking)
+    _lock(session, booking)
+    reason = clean_text(reason, "reason", MAX_REASON_LENGTH)
+    if booking.status is BookingStatus.pending and booking.approval_deadline <= now:
+        raise Conflict(_l("审批期限已过，这个申请已失效"), field="status")
+    if booking.status is BookingStatus.pending:
+        lock_listing(session, booking.listing_id)
+        if any(c["kind"] == "capacity" for c in approval_conflicts(session, booking, zone=zone, now=now)):
+            raise Conflict(_l("批准后这个时段将超出容量，请先处理重叠的预约"))
+    states.transition(booking, BookingStatus.confirmed, action="approve", actor=actor, at=now, reason=reason)
+    booking.decision_reason = reason or None
+    booking.approval_deadline = None
+    session.flush()
+    return booking
+
+
+def reject_booking(session: Session, actor: User, booking: Booking, reason: str, *,
+                   now: datetime | None = None) -> Booking:
+    """Turn down a pending request with a reason the booker sees (provider only)."""
+    now = now or clock.now()
+    _require_provider(actor, booking)
+    _lock(session, booking)
+    reason = clean_text(reason, "reason", MAX_REASON_LENGTH, required_message=_l("请填写拒绝的原因"))
+    states.transition(booking, BookingStatus.rejected, action="reject", actor=actor, at=now, reason=reason)
+    booking.decision_reason = reason
+    booking.approval_deadline = None
+    session.flush()
+    return booking
+
+
+def booker_may_cancel(booking: Booking, now: datetime) -> bool:
+    """A booker withdraws a pending request any time before it starts, and a confirmed booking until the
+    listing's cancellation cutoff before the start."""
+    if booking.status is BookingStatus.pending:
+        return now < booking.start_at
+    return now < booking.start_at - timedelta(minutes=booking.listing.cancel_cutoff_minutes)
+
+
+def cancel_booking(session: Session, actor: User, booking: Booking, reason: str = "", *,
+                   now: datetime | None = None) -> Booking:
+    """Cancel a pending or confirmed booking.
+
+    The booker may until the cutoff (after it: a clear refusal); the provider may any time before
+    the end, with a reason. Raises Forbidden for anyone else, Conflict for a final status.
+    """
+    now = now or clock.now()
+    _lock(session, booking)
+    states.require_transition(booking, BookingStatus.cancelled, action="cancel_by_booker")
+    if is_booker(actor, booking) and booker_may_cancel(booking, now):
+        reason = clean_text(reason, "reason", MAX_REASON_LENGTH)
+        action = "cancel_by_booker"
+    elif can_provide(actor, booking.listing):
+        reason = clean_text(reason, "reason", MAX_REASON_LENGTH, required_message=_l("提供方取消预约需要填写原因"))
+        if now >= booking.end_at:
+            raise ValidationFailed(None, _l("预约已经结束，不能再取消"))
+        action = "cancel_by_provider"
+    elif is_booker(actor, booking):
+        if now >= booking.start_at:
+            raise ValidationFailed(None, _l("预约已经开始，不能再取消"))
+        raise ValidationFailed(None, _l("距离开始已不足%(n)s分钟，不能再取消；如有需要请联系提供方",
+                                        n=booking.listing.cancel_cutoff_minutes))
+    else:
+        raise Forbidden(_l("你不能取消别人的预约"))
+    states.transition(booking, BookingStatus.cancelled, action=action, actor=actor, at=now, reason=reason)
+    booking.decision_reason = reason or None
+    booking.approval_deadline = None
+    session.flush()
+    return booking
+
+
+def check_in(session: Session, actor: User, booking: Booking, *, now: datetime | None = None) -> Booking:
+    """Record that the booker showed up (provider only), from shortly before the start until the end."""
+    now = now or clock.now()
+    _require_provider(actor, booking)
+    _lock(session, booking)
+    if booking.status is not BookingStatus.confirmed:
+        raise Conflict(_l("只有已确认的预约可以签到"), field="status")
+    if booking.checked_in_at is not None:
+        raise Conflict(_l("这个预约已经签到过了"))
+    if now < booking.start_at - CHECK_IN_OPENS_BEFORE:
+        raise ValidationFailed(None, _l("开始前%(n)s分钟内才能签到", n=int(CHECK_IN_OPENS_BEFORE.total_seconds() // 60)))
+    if now >= booking.end_at:
+        raise ValidationFailed(None, _l("预约已经结束，不能再签到"))
+    booking.checked_in_at = now
+    states.record(booking, action="check_in", actor=actor, at=now)
+    session.flush()
+    return booking
+
+
+def mark_no_show(session: Session, actor: User, booking: Booking, *, now: datetime | None = None) -> Booking:
+    """Record that the booker did not come (provider only), once the booking has started."""
+    now = now or clock.now()
+    _require_provider(actor, booking)
+    _lock(session, booking)
+    if booking.checked_in_at is not None:
+        raise Conflict(_l("这个预约已经签到，不能标记为爽约"))
+    if booking.status is BookingStatus.confirmed and now < booking.start_at:
+        raise ValidationFailed(None, _l("预约开始后才能标记爽约"))
+    states.transition(booking, BookingStatus.no_show, action="no_show", actor=actor, at=now)
+    session.flush()
+    return booking
+
+
+def expire_booking(session: Session, booking: Booking, *, now: datetime | None = None) -> Booking:
+    """Let an undecided request lapse at its deadline, freeing its slot (the scheduler's job)."""
+    now = now or clock.now()
+    _lock(session, booking)
+    if booking.status is BookingStatus.pending and now < booking.approval_deadline:
+        raise ValidationFailed(None, _l("还没到审批期限，不能置为过期"))
+    states.transition(booking, BookingStatus.expired, action="expire", actor=None, at=now)
+    booking.approval_deadline = None
+    session.flush()
+    return booking
+
+
+def complete_booking(session: Session, booking: Booking, *, actor: User | None = None,
+                     now: datetime | None = None) -> Booking:
+    """Close a confirmed booking after its end (the scheduler, ``actor`` None, or the provider)."""
+    now = now or clock.now()
+    if actor is not None:
+        _require_provider(actor, booking)
+    _lock(session, booking)
+    if booking.status is BookingStatus.confirmed and now < booking.end_at:
+        raise ValidationFailed(None, _l("预约结束后才能标记完成"))
+    states.transition(booking, BookingStatus.completed, action="complete", actor=actor, at=now)
+    session.flush()
+    return booking
+
+
+def due_for_expiry(session: Session, now: datetime, *, limit: int = 500) -> list[Booking]:
+    """Pending requests whose deadline has passed, oldest deadline first (uses the status+deadline index)."""
+    return list(session.scalars(select(Booking).where(
+        Booking.status == BookingStatus.pending, Booking.approval_deadline <= now,
+    ).order_by(Booking.approval_deadline).limit(limit)))
+
+
+def due_for_completion(session: Session, now: datetime, *, limit: int = 500) -> list[Booking]:
+    """Confirmed bookings that have ended, earliest end first (uses the status+end index)."""
+    return list(session.scalars(select(Booking).where(
+        Booking.status == BookingStatus.confirmed, Booking.end_at <= now,
+    ).order_by(Booking.end_at).limit(limit)))
+
+
+def get_booking(session: Session, booking_id, *, viewer) -> Booking:
+    """The booking if the viewer may see it; NotFound otherwise (others do not learn that it exists)."""
+    booking = session.get(Booking, booking_id) if isinstance(booking_id, int) else None
+    if booking is None or not can_view_booking(viewer, booking):
+        raise NotFound(_l("找不到这个预约"))
+    return booking
+
+
+def list_my_bookings(session: Session, user: User, *, when: str | None = None,
+                     status: BookingStatus | str | None = None, page: int = 1, per_page: int = 20,
+                     now: datetime | None = None) -> tuple[list[Booking], int]:
+    """A page of the user's own bookings and the total: ``when`` "upcoming" (not yet ended, soonest first)
+    or "past" (ended, latest first), optionally one status."""
+    now = now or clock.now()
+    stmt = select(Booking).where(Booking.booker_id == user.id)
+    order = (Booking.start_at.desc(), Booking.id.desc())
+    if when == "upcoming":
+        stmt = stmt.where(Booking.end_at > now)
+        order = (Booking.start_at, Booking.id)
+    elif when == "past":
+        stmt = stmt.where(Booking.end_at <= now)
+    elif when is not None:
+        raise ValidationFailed("when", _l("只能是 upcoming 或 past"))
+    if status is not None:
+        try:
+            stmt = stmt.where(Booking.status == BookingStatus(status))
+        except ValueError:
+            raise ValidationFailed("status", _l("不认识的预约状态")) from None
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(stmt.options(selectinload(Booking.listing)).order_by(*order)
+                           .limit(per_page).offset((max(page, 1) - 1) * per_page))
+    return list(rows), total
+
+
+def listing_calendar(session: Session, actor: User, listing: Listing, start: datetime, end: datetime, *,
+                     include_inactive: bool = False) -> list[Booking]:
+    """The provider's view of a listing's bookings overlapping [start, end), by start time (provider only)."""
+    if not can_provide(actor, listing):
+        raise Forbidden(_l("只有资源的提供方可以查看预约日历"))
+    check_window_size(start, end)
+    stmt = select(Booking).where(Booking.listing_id == listing.id, Booking.start_at < end, Booking.end_at > start)
+    if not include_inactive:
+        stmt = stmt.where(Booking.status.in_(ACTIVE_STATUSES + (BookingStatus.completed, BookingStatus.no_show)))
+    return list(session.scalars(stmt.options(selectinload(Booking.booker)).order_by(Booking.start_at, Booking.id)))
+
+
+def pending_requests(session: Session, actor: User, *, zone: str, organisation: Organisation | None = None,
+                     now: datetime | None = None) -> list[tuple[Booking, list[dict]]]:
+    """The provider's inbox: pending requests (soonest deadline first), each with its approval conflicts.
+
+    For an organisation's listings (its staff only), or without one for the actor's own volunteer listings.
+    """
+    now = now or clock.now()
+    if organisation is not None:
+        if not can_see_requests_of(actor, organisation):
+            raise Forbidden(_l("你不是这个组织的工作人员"))
+        owned = Listing.organisation_id == organisation.id
+    else:
+        owned = Listing.provider_user_id == actor.id
+    requests = session.scalars(
+        select(Booking).join(Listing, Booking.listing_id == Listing.id)
+        .where(owned, Booking.status == BookingStatus.pending)
+        .options(selectinload(Booking.listing), selectinload(Booking.booker), selectinload(Booking.group))
+        .order_by(Booking.approval_deadline, Booking.id)
+    ).all()
+    return [(booking, approval_conflicts(session, booking, zone=zone, now=now)) for booking in requests]

@@ -1,0 +1,64 @@
+"""The booking state machine, in one place: which status may follow which, and the log of every move.
+
+    pending   → confirmed | rejected | expired | cancelled
+    confirmed → completed | cancelled | no_show
+
+Every other status is final. Services call :func:`transition` and nothing else changes ``status``.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from marketplace.bookings.models import Booking, BookingEvent, BookingStatus
+from marketplace.core.errors import Conflict
+from marketplace.core.i18n import _l
+
+TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
+    BookingStatus.pending: frozenset({BookingStatus.confirmed, BookingStatus.rejected, BookingStatus.expired,
+                                      BookingStatus.cancelled}),
+    BookingStatus.confirmed: frozenset({BookingStatus.completed, BookingStatus.cancelled, BookingStatus.no_show}),
+}
+
+ACTION_LABELS = {
+    "create": _l("提交预约"),
+    "approve": _l("批准"),
+    "reject": _l("拒绝"),
+    "cancel_by_booker": _l("取消"),
+    "cancel_by_provider": _l("取消"),
+    "expire": _l("过期"),
+    "complete": _l("完成"),
+    "no_show": _l("标记爽约"),
+    "check_in": _l("签到"),
+    "edit": _l("修改"),
+}
+
+
+def can_transition(current: BookingStatus, target: BookingStatus) -> bool:
+    """Whether ``target`` may follow ``current``."""
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+def require_transition(booking: Booking, target: BookingStatus, *, action: str) -> None:
+    """Refuse with Conflict, naming the current status, unless ``target`` may follow it."""
+    if not can_transition(booking.status, target):
+        raise Conflict(_l("这个预约当前是“%(status)s”状态，不能%(action)s",
+                          status=booking.status.label, action=ACTION_LABELS[action]), field="status")
+
+
+def transition(booking: Booking, target: BookingStatus, *, action: str, actor, at: datetime,
+               reason: str = "") -> BookingEvent:
+    """Move the booking to ``target`` and log who, when and why; Conflict if the move is not allowed."""
+    require_transition(booking, target, action=action)
+    event = BookingEvent(action=action, from_status=booking.status, to_status=target,
+                         actor_id=getattr(actor, "id", None), reason=reason, at=at)
+    booking.status = target
+    booking.events.append(event)
+    return event
+
+
+def record(booking: Booking, *, action: str, actor, at: datetime, reason: str = "") -> BookingEvent:
+    """Log something that happened to the booking without changing its status (creation, check-in, edits)."""
+    event = BookingEvent(action=action, from_status=None if action == "create" else booking.status,
+                         to_status=booking.status, actor_id=getattr(actor, "id", None), reason=reason, at=at)
+    booking.events.append(event)
+    return event
