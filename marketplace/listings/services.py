@@ -1,7 +1,7 @@
 """Creating, editing, publishing and browsing listings."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
@@ -335,11 +335,18 @@ def browse_listings(session: Session, *, kind: ListingKind | str | None = None, 
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     page = max(page, 1)
     rows = session.scalars(
-        stmt.options(selectinload(Listing.photos), selectinload(Listing.organisation), selectinload(Listing.place))
+        stmt.options(selectinload(Listing.photos), selectinload(Listing.organisation), selectinload(Listing.place),
+                     selectinload(Listing.provider_user), selectinload(Listing.opening_hours),
+                     selectinload(Listing.exceptions))
         .order_by(Listing.published_at.desc(), Listing.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     )
     return list(rows), total
+
+
+def listing_data(listing: Listing) -> ListingData:
+    """The listing's current values as ListingData: the starting point of a partial update."""
+    return ListingData(**{f.name: getattr(listing, f.name) for f in fields(ListingData)})
 
 
 def listings_managed_by(session: Session, user: User) -> list[Listing]:
