@@ -462,6 +462,20 @@ def test_a_photo_over_the_size_limit_is_refused(app, client, session, factory, p
     assert count(session, Photo) == 0
 
 
+def test_an_upload_over_the_request_limit_gets_413_in_chinese(app, client, session, factory, provider, api_token):
+    organisation, admin, _tree = provider
+    listing = factory.listing(organisation=organisation)
+    boundary, body = encode_multipart({"photo": FileStorage(io.BytesIO(b"\0" * app.config["MAX_CONTENT_LENGTH"]),
+                                                            "huge.png")})
+
+    response = client.post(f"{API}/{listing.id}/photos", headers=api_token(admin), data=body,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+
+    assert response.status_code == 413
+    assert response.json["message"] == "上传的内容太大了"
+    assert count(session, Photo) == 0
+
+
 def test_a_patch_with_a_bad_value_changes_nothing(client, session, factory, provider, api_token):
     organisation, admin, _tree = provider
     listing = factory.listing(organisation=organisation, title="原来的标题")
