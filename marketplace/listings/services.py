@@ -205,6 +205,13 @@ def get_listing(session: Session, listing_id: int, *, viewer=None) -> Listing:
     return listing
 
 
+def get_listing_for_edit(session: Session, listing_id: int, actor: User) -> Listing:
+    """Return a listing the actor may edit; NotFound when they may not even see it, Forbidden otherwise."""
+    listing = get_listing(session, listing_id, viewer=actor)
+    _require_editor(actor, listing)
+    return listing
+
+
 def _require_editor(actor, listing: Listing) -> None:
     if not can_edit_listing(actor, listing):
         raise Forbidden(_l("你没有修改这个资源的权限"))

@@ -1,16 +1,59 @@
 """HTML pages of listings: home, browse, detail, and the provider's editing pages."""
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+from __future__ import annotations
+
+import os
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.core.errors import DomainError
+from marketplace.core import clock
+from marketplace.core.errors import DomainError, Forbidden, NotAuthenticated, NotFound
+from marketplace.core.forms import show_domain_error
 from marketplace.core.pagination import Page, clamp_page
+from marketplace.core.permissions import can_edit_listing, can_moderate_listing
 from marketplace.extensions import db
+from marketplace.listings import photos as listing_photos
 from marketplace.listings import services
-from marketplace.listings.models import ListingKind
-from marketplace.places.services import list_places
+from marketplace.listings.forms import (SELF_PROVIDER, ExceptionForm, HoursForm, ListingForm, NewListingForm, PhotoForm,
+                                        SuspendForm, listing_form_defaults, provider_value)
+from marketplace.listings.models import FACILITIES, WEEKDAY_LABELS, ListingKind
+from marketplace.organisations.services import organisations_of
 from marketplace.places.models import PlaceKind
+from marketplace.places.services import list_places, place_choices
 
 bp = Blueprint("listings", __name__)
+
+NOTICES = {"created", "saved", "published", "suspended", "hours", "exception_added", "exception_removed",
+           "photo_added", "photo_removed"}
+
+
+def _local_today():
+    return clock.now().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def _form_status(*forms) -> int:
+    return 422 if any(form.errors or form.form_errors for form in forms) else 200
+
+
+def _notice() -> str | None:
+    """The "done" message to show after a redirect, from a fixed set so nothing user-typed is echoed."""
+    notice = request.args.get("notice")
+    return notice if notice in NOTICES else None
+
+
+def _refuse_on_form(form, error: DomainError) -> None:
+    """Roll back the unit of work and show a rule's refusal on the form; a forbidden action stays a 403."""
+    db.session.rollback()
+    if isinstance(error, (Forbidden, NotAuthenticated)):
+        raise error
+    show_domain_error(form, error)
+
+
+@bp.context_processor
+def listing_vocabulary():
+    return {"weekday_labels": WEEKDAY_LABELS, "facility_labels": FACILITIES}
 
 
 @bp.route("/")
@@ -21,34 +64,207 @@ def home():
 
 @bp.route("/listings")
 def browse():
-    page, per_page = clamp_page(request.args.get("page"), request.args.get("per_page"))
+    page, per_page = clamp_page(request.args.get("page"), request.args.get("per_page"),
+                                current_app.config["PAGE_SIZE"])
     kind = request.args.get("kind") or None
-    if kind not in (None, *[k.value for k in ListingKind]):
+    if kind not in {k.value for k in ListingKind}:
         kind = None
+    community_id = request.args.get("community", type=int)
+    grid_id = request.args.get("grid", type=int)
     place_id = request.args.get("place", type=int)
-    try:
-        items, total = services.browse_listings(db.session, kind=kind, place_id=place_id, page=page, per_page=per_page)
-    except DomainError:
-        items, total, place_id = [], 0, None
+    grids = list_places(db.session, kind=PlaceKind.grid, parent_id=community_id) if community_id else []
+    if community_id and grid_id not in {grid.id for grid in grids}:
+        grid_id = None  # a grid left selected from another community after the community changed
+    items, total = services.browse_listings(db.session, kind=kind, place_id=grid_id or community_id or place_id,
+                                            page=page, per_page=per_page)
     communities = list_places(db.session, kind=PlaceKind.community)
+    filters = {"kind": kind, "community": community_id, "grid": grid_id, "place": place_id,
+               "per_page": per_page if per_page != current_app.config["PAGE_SIZE"] else None}
     return render_template("listings/browse.html", page=Page(items, total, page, per_page), kind=kind,
-                           place_id=place_id, communities=communities)
+                           communities=communities, grids=grids, community_id=community_id, grid_id=grid_id,
+                           filters=filters)
+
+
+def _render_detail(listing, *, action_error: str | None = None, suspend_form=None, status: int = 200):
+    return render_template(
+        "listings/detail.html", listing=listing, today=_local_today(),
+        can_edit=can_edit_listing(current_user, listing), can_moderate=can_moderate_listing(current_user, listing),
+        suspend_form=suspend_form or SuspendForm(formdata=None), notice=_notice(),
+        action_error=action_error,
+    ), status
 
 
 @bp.route("/listings/<int:listing_id>")
 def detail(listing_id: int):
-    listing = services.get_listing(db.session, listing_id, viewer=current_user)
-    return render_template("listings/detail.html", listing=listing)
+    return _render_detail(services.get_listing(db.session, listing_id, viewer=current_user))
 
 
 @bp.route("/manage/listings")
 @login_required
 def manage():
-    return render_template("listings/manage.html", listings=services.listings_managed_by(db.session, current_user))
+    return render_template("listings/manage.html", listings=services.listings_managed_by(db.session, current_user),
+                           organisations=organisations_of(db.session, current_user))
+
+
+def _provider_choices() -> list[tuple[str, str]]:
+    choices = []
+    for organisation in organisations_of(db.session, current_user):
+        label = organisation.name if organisation.is_verified else _("%(name)s（待认证，可先保存草稿）",
+                                                                     name=organisation.name)
+        choices.append((provider_value(organisation.id), label))
+    if current_user.is_volunteer:
+        choices.append((SELF_PROVIDER, _("我自己（个人志愿者，仅技能或服务）")))
+    return choices
+
+
+def _place_choices():
+    return [("", _("请选择"))] + place_choices(db.session)
+
+
+@bp.route("/manage/listings/new", methods=["GET", "POST"])
+@login_required
+def create():
+    form = NewListingForm(data=None if request.method == "POST" else listing_form_defaults(None))
+    form.provider.choices = _provider_choices()
+    form.place_id.choices = _place_choices()
+    if form.validate_on_submit():
+        try:
+            listing = services.create_listing(db.session, current_user, form.to_data(),
+                                              organisation_id=form.organisation_id())
+            db.session.commit()
+        except DomainError as error:
+            _refuse_on_form(form, error)
+        else:
+            return redirect(url_for("listings.hours", listing_id=listing.id, notice="created"))
+    return render_template("listings/edit.html", form=form, listing=None), _form_status(form)
+
+
+@bp.route("/manage/listings/<int:listing_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(listing_id: int):
+    listing = services.get_listing_for_edit(db.session, listing_id, current_user)
+    form = ListingForm(data=None if request.method == "POST" else listing_form_defaults(listing))
+    form.place_id.choices = _place_choices()
+    if form.validate_on_submit():
+        try:
+            services.update_listing(db.session, current_user, listing, form.to_data())
+            db.session.commit()
+        except DomainError as error:
+            _refuse_on_form(form, error)
+        else:
+            return redirect(url_for("listings.detail", listing_id=listing.id, notice="saved"))
+    return render_template("listings/edit.html", form=form, listing=listing), _form_status(form)
+
+
+@bp.route("/manage/listings/<int:listing_id>/hours", methods=["GET", "POST"])
+@login_required
+def hours(listing_id: int):
+    listing = services.get_listing_for_edit(db.session, listing_id, current_user)
+    form = HoursForm(data=None if request.method == "POST" else HoursForm.defaults(listing))
+    if form.validate_on_submit():
+        try:
+            services.set_opening_hours(db.session, current_user, listing, form.intervals())
+            db.session.commit()
+        except DomainError as error:
+            _refuse_on_form(form, error)
+        else:
+            return redirect(url_for("listings.hours", listing_id=listing.id, notice="hours"))
+    return render_template("listings/hours.html", form=form, listing=listing, notice=_notice()), _form_status(form)
+
+
+@bp.route("/manage/listings/<int:listing_id>/exceptions", methods=["GET", "POST"])
+@login_required
+def exceptions(listing_id: int):
+    listing = services.get_listing_for_edit(db.session, listing_id, current_user)
+    form = ExceptionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_exception(db.session, current_user, listing, form.to_data())
+            db.session.commit()
+        except DomainError as error:
+            _refuse_on_form(form, error)
+        else:
+            return redirect(url_for("listings.exceptions", listing_id=listing.id, notice="exception_added"))
+    return render_template("listings/exceptions.html", form=form, listing=listing,
+                           notice=_notice()), _form_status(form)
+
+
+@bp.route("/manage/listings/<int:listing_id>/exceptions/<int:exception_id>/delete", methods=["POST"])
+@login_required
+def delete_exception(listing_id: int, exception_id: int):
+    listing = services.get_listing_for_edit(db.session, listing_id, current_user)
+    services.remove_exception(db.session, current_user, listing, exception_id)
+    db.session.commit()
+    return redirect(url_for("listings.exceptions", listing_id=listing.id, notice="exception_removed"))
+
+
+@bp.route("/manage/listings/<int:listing_id>/photos", methods=["GET", "POST"])
+@login_required
+def photos(listing_id: int):
+    listing = services.get_listing_for_edit(db.session, listing_id, current_user)
+    form = PhotoForm()
+    if form.validate_on_submit():
+        try:
+            listing_photos.add_photo(db.session, current_user, listing, form.photo.data.read(),
+                                     upload_dir=current_app.config["UPLOAD_DIR"],
+                                     max_bytes=current_app.config["MAX_PHOTO_BYTES"])
+            db.session.commit()
+        except DomainError as error:
+            _refuse_on_form(form, error)
+        else:
+            return redirect(url_for("listings.photos", listing_id=listing.id, notice="photo_added"))
+    return render_template("listings/photos.html", form=form, listing=listing,
+                           max_photo_mb=current_app.config["MAX_PHOTO_BYTES"] // (1024 * 1024),
+                           max_photos=listing_photos.MAX_PHOTOS_PER_LISTING,
+                           notice=_notice()), _form_status(form)
+
+
+@bp.route("/manage/listings/<int:listing_id>/photos/<int:photo_id>/delete", methods=["POST"])
+@login_required
+def delete_photo(listing_id: int, photo_id: int):
+    listing = services.get_listing_for_edit(db.session, listing_id, current_user)
+    filename = listing_photos.remove_photo(db.session, current_user, listing, photo_id)
+    db.session.commit()
+    # Only after the commit: a removal that rolls back must still find its file.
+    try:
+        os.remove(os.path.join(current_app.config["UPLOAD_DIR"], filename))
+    except FileNotFoundError:
+        pass
+    return redirect(url_for("listings.photos", listing_id=listing.id, notice="photo_removed"))
+
+
+@bp.route("/manage/listings/<int:listing_id>/publish", methods=["POST"])
+@login_required
+def publish(listing_id: int):
+    listing = services.get_listing(db.session, listing_id, viewer=current_user)
+    try:
+        services.publish_listing(db.session, current_user, listing)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        return _render_detail(listing, action_error=str(error.message), status=error.status_code)
+    return redirect(url_for("listings.detail", listing_id=listing.id, notice="published"))
+
+
+@bp.route("/manage/listings/<int:listing_id>/suspend", methods=["POST"])
+@login_required
+def suspend(listing_id: int):
+    listing = services.get_listing(db.session, listing_id, viewer=current_user)
+    form = SuspendForm()
+    if form.validate_on_submit():
+        try:
+            services.suspend_listing(db.session, current_user, listing, form.reason.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            return _render_detail(listing, action_error=str(error.message), suspend_form=form,
+                                  status=error.status_code)
+        return redirect(url_for("listings.detail", listing_id=listing.id, notice="suspended"))
+    return _render_detail(listing, suspend_form=form, status=422)
 
 
 @bp.route("/uploads/<path:filename>")
 def photo(filename: str):
     if "/" in filename or filename.startswith("."):
-        abort(404)
+        raise NotFound(_("找不到这张图片"))
     return send_from_directory(current_app.config["UPLOAD_DIR"], filename, max_age=86400)
