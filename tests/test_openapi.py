@@ -32,7 +32,8 @@ WRONG_TYPE = {"string": 12345, "integer": "abc", "number": "abc", "boolean": "ma
 
 @pytest.fixture(scope="module")
 def spec(app):
-    return app.test_client().get("/api/v1/openapi.json").json
+    with app.app_context(), app.test_client() as client:
+        return client.get("/api/v1/openapi.json").json
 
 
 def operations(spec):
