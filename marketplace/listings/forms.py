@@ -162,6 +162,14 @@ class HoursForm(FlaskForm):
                 for opens, closes in slots if opens.data is not None]
 
     @staticmethod
+    def crowded_days(listing: Listing) -> list[str]:
+        """Weekday labels with more intervals than the form shows (set through the API); saving would drop them."""
+        counts = [0] * 7
+        for hours in listing.opening_hours:
+            counts[hours.weekday] += 1
+        return [str(WEEKDAY_LABELS[day]) for day, n in enumerate(counts) if n > SLOTS_PER_DAY]
+
+    @staticmethod
     def defaults(listing: Listing) -> dict:
         """The listing's hours laid out on the form's fields (the first three of each day)."""
         values, used = {}, [0] * 7

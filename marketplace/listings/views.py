@@ -169,7 +169,8 @@ def hours(listing_id: int):
             _refuse_on_form(form, error)
         else:
             return redirect(url_for("listings.hours", listing_id=listing.id, notice="hours"))
-    return render_template("listings/hours.html", form=form, listing=listing, notice=_notice()), _form_status(form)
+    return render_template("listings/hours.html", form=form, listing=listing, notice=_notice(),
+                           crowded_days=HoursForm.crowded_days(listing)), _form_status(form)
 
 
 @bp.route("/manage/listings/<int:listing_id>/exceptions", methods=["GET", "POST"])

@@ -514,3 +514,13 @@ def test_a_script_typed_by_a_provider_is_escaped_on_every_page(client, login, se
         body = client.get(url).data.decode()
         assert SCRIPT not in body and "<b>x</b>" not in body, url
         assert "&lt;script&gt;" in body, url
+
+
+def test_the_hours_editor_warns_when_a_day_has_more_intervals_than_it_shows(client, login, factory, org_with_admin):
+    org, admin, _tree = org_with_admin
+    listing = factory.listing(organisation=org, publish=False, hours=[
+        listings.HoursInterval(2, time(hour), time(hour, 30)) for hour in (8, 10, 12, 14)])
+    login(admin)
+    page = client.get(f"/manage/listings/{listing.id}/hours").data.decode()
+    assert "周三的开放时段超过三个" in page
+    assert 'value="14:00"' not in page and 'value="12:00"' in page
