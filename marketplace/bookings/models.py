@@ -168,3 +168,17 @@ class BookingSeries(Base):
     listing: Mapped[Listing] = relationship()
     booker: Mapped[User] = relationship()
     bookings: Mapped[list[Booking]] = relationship(back_populates="series", order_by="Booking.start_at")
+
+
+class CalendarFeedToken(Base):
+    """The secret in a person's calendar feed URL; only its hash is stored, and it can be revoked."""
+
+    __tablename__ = "calendar_feed_tokens"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[created_at]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
