@@ -4,9 +4,12 @@ from flask import Flask
 
 from marketplace.demo import seed
 from marketplace.extensions import db
+from marketplace.search.cli import search_cli
 
 
 def register(app: Flask) -> None:
+    app.cli.add_command(search_cli)
+
     @app.cli.command("seed-demo")
     def seed_demo():
         """Create the demo street (idempotent: does nothing when it already exists)."""

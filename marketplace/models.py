@@ -6,6 +6,7 @@ from marketplace.groups.models import Group, GroupMember
 from marketplace.listings.models import Listing, ListingException, OpeningHours, Photo
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
+from marketplace.search.models import ListingView
 
 __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingSeries", "Group", "GroupMember", "Listing",
-           "ListingException", "Membership", "OpeningHours", "Organisation", "Photo", "Place", "User"]
+           "ListingException", "ListingView", "Membership", "OpeningHours", "Organisation", "Photo", "Place", "User"]

@@ -1,6 +1,43 @@
 """JSON face of search."""
-from flask_smorest import Blueprint
+from flask import current_app
+from flask.views import MethodView
 
-from marketplace.core.api import API_PREFIX
+from marketplace.core.api import API_PREFIX, Blueprint
+from marketplace.extensions import db
+from marketplace.search import services
+from marketplace.search.present import result_items
+from marketplace.search.schemas import SearchPageSchema, SearchQuerySchema
+from marketplace.search.sync import search_index
 
-blp = Blueprint("search_api", __name__, url_prefix=API_PREFIX)
+blp = Blueprint("search_api", __name__, url_prefix=API_PREFIX, description="搜索：中文全文、拼音、筛选、空闲时段")
+
+
+def filters_from(args: dict) -> services.SearchFilters:
+    return services.SearchFilters(
+        kind=args.get("kind"), place_id=args.get("community"), free_only=args.get("free", False),
+        min_rating=args.get("min_rating"), facilities=args.get("facilities") or [],
+        min_capacity=args.get("capacity"), free_at_start=args.get("free_at_start"),
+        free_at_end=args.get("free_at_end"))
+
+
+@blp.route("/search")
+class Search(MethodView):
+    @blp.errors(404, 422)
+    @blp.arguments(SearchQuerySchema, location="query")
+    @blp.response(200, SearchPageSchema)
+    def get(self, args):
+        """搜索已发布的资源，按相关度与信誉综合排序
+
+        支持中文词语、单字（“书”可找到“书法”）、拼音全拼和首字母（`hds` 找“活动室”）、繁体字；
+        没有结果时给出 `suggestion`（你是不是要找）和 `alternatives`（去掉筛选条件或附近社区的结果数）。
+        """
+        zone = current_app.config["TIMEZONE"]
+        results = services.search_listings(db.session, search_index(), args["q"], filters_from(args),
+                                           page=args["page"], per_page=args["per_page"], zone=zone)
+        items = result_items(db.session, results, zone)
+        for item in items:
+            item["title_html"] = str(item["title_html"])
+            item["snippet_html"] = str(item["snippet_html"])
+        return {"items": items, "total": results.total, "total_is_lower_bound": results.total_is_lower_bound,
+                "page": results.page, "per_page": results.per_page, "suggestion": results.suggestion,
+                "alternatives": results.alternatives}

@@ -1,0 +1,167 @@
+"""Text analysis built for our listings: Chinese words, single characters, pinyin, no stemming.
+
+jieba's stock Whoosh analyzer stems with an English stemmer and drops one-character tokens, so
+"3号楼" and "A座" would never be found. Ours:
+
+* segments with jieba's dictionary (rjieba, the Rust port: same dictionary, same cuts, several
+  times faster) in search mode, so "活动室" also yields "活动";
+* lets one CJK character find every word that contains it, so 书 finds 书法 and 琴 finds 钢琴;
+* keeps numbers and one-letter Latin tokens, lowercases Latin text and does not stem it;
+* for the pinyin field, turns each Chinese word into its full pinyin and its initials
+  ("活动室" → "huodongshi", "hds").
+
+The query side uses the same functions (see ``query_words``), so both sides cut text alike.
+HMM guessing of unknown words is off on both sides: an unknown word then falls apart into single
+characters, which are indexed anyway, instead of being cut differently in different contexts.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import rjieba
+import zhconv
+from pypinyin import Style, lazy_pinyin
+from whoosh.analysis import Token, Tokenizer
+
+CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+WORD_CHARS = re.compile(r"[\w]", re.UNICODE)
+ASCII_LETTERS = re.compile(r"^[a-z]+$")
+
+
+def is_cjk(text: str) -> bool:
+    return bool(CJK_CHAR.search(text))
+
+
+def all_cjk(text: str) -> bool:
+    return all(CJK_CHAR.match(ch) for ch in text)
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    folded = unicodedata.normalize("NFKC", ch).lower()
+    return folded if len(folded) == 1 else ch
+
+
+def fold(text: str) -> str:
+    """Full-width → half-width and lowercase, one character for one, so offsets still point into the original."""
+    return "".join(_fold_char(ch) for ch in text)
+
+
+def normalise_query(text: str) -> str:
+    """What a user typed, folded like indexed text, with traditional characters turned simplified."""
+    return zhconv.convert(fold(text), "zh-cn")
+
+
+def segment(text: str) -> list[tuple[str, int, int]]:
+    """(word, start, end) for each jieba search-mode word that carries letters, digits or characters."""
+    return [(word, start, end) for word, start, end in rjieba.tokenize(text, mode="search", hmm=False)
+            if WORD_CHARS.search(word)]
+
+
+def index_terms(text: str) -> list[tuple[str, int, int]]:
+    """The tokens of the text fields: jieba search-mode words, lowercased.
+
+    With HMM off, precise-mode words cover every character of the text, so every character lies
+    inside some indexed word: a one-character query is answered by the indexed words that contain
+    it (see ``queries.CharacterExpansion``) rather than by indexing each character again, which
+    would double the postings and halve indexing speed.
+    """
+    return segment(fold(text))
+
+
+@lru_cache(maxsize=200_000)
+def word_pinyin(word: str) -> tuple[str, str]:
+    """(full pinyin, initials) of a Chinese word: 活动室 → ("huodongshi", "hds")."""
+    return "".join(lazy_pinyin(word)), "".join(lazy_pinyin(word, style=Style.FIRST_LETTER))
+
+
+def pinyin_terms(text: str) -> list[tuple[str, int, int]]:
+    """Full pinyin and initials of every Chinese word of two or more characters, and of adjacent word pairs."""
+    text = fold(text)
+    terms = []
+    for word, start, end in segment(text):
+        if len(word) > 1 and all_cjk(word):
+            full, initials = word_pinyin(word)
+            terms.append((full, start, end))
+            terms.append((initials, start, end))
+    # Adjacent word pairs too: people type "zyfd" for 作业辅导, which jieba cuts as 作业 + 辅导.
+    words = [(word, start, end) for word, start, end in rjieba.tokenize(text, hmm=False)]
+    for (first, start, _), (second, _, end) in zip(words, words[1:]):
+        if all_cjk(first + second):
+            full, initials = word_pinyin(first + second)
+            terms.append((full, start, end))
+            terms.append((initials, start, end))
+    return terms
+
+
+def query_words(text: str) -> list[str]:
+    """Cut one query term the way a listing's text is cut, keeping the longest words (precise mode)."""
+    return [word for word in rjieba.cut(text, hmm=False) if WORD_CHARS.search(word)]
+
+
+def looks_like_pinyin(text: str) -> bool:
+    return bool(ASCII_LETTERS.match(text))
+
+
+class _TermsTokenizer(Tokenizer):
+    """Wraps a ``text → [(term, start, end)]`` function as a Whoosh tokenizer."""
+
+    terms_of = staticmethod(index_terms)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True, start_pos=0,
+                 start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            token.original = token.text = value
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar = start_char
+                token.endchar = start_char + len(value)
+            yield token
+            return
+        for position, (term, start, end) in enumerate(self.terms_of(value)):
+            token.text = term
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = term
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+class ChineseTokenizer(_TermsTokenizer):
+    """Words and single characters of Chinese text (see the module docstring)."""
+
+    terms_of = staticmethod(index_terms)
+
+
+class PinyinTokenizer(_TermsTokenizer):
+    """Full pinyin and initials of the Chinese words of a text."""
+
+    terms_of = staticmethod(pinyin_terms)
+
+
+class HighlightTokenizer(_TermsTokenizer):
+    """Both of the above over one text, so a pinyin match ("hds") lights up the word it came from."""
+
+    terms_of = staticmethod(lambda text: sorted(index_terms(text) + pinyin_terms(text), key=lambda t: (t[1], -t[2])))
+
+
+def chinese_analyzer():
+    return ChineseTokenizer()
+
+
+def pinyin_analyzer():
+    return PinyinTokenizer()
+
+
+def highlight_analyzer():
+    return HighlightTokenizer()

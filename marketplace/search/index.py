@@ -1,0 +1,229 @@
+"""The Whoosh index of published listings: schema, opening, documents, and writing under the lock."""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from flask_babel import force_locale
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from whoosh import index as whoosh_index
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.index import LockError
+from whoosh.multiproc import MpWriter
+from whoosh.writing import CLEAR
+
+from marketplace.listings.models import FACILITIES, Listing, ListingStatus
+from marketplace.places.models import Place
+from marketplace.search.analyzer import chinese_analyzer, pinyin_analyzer
+from marketplace.search.queries import Lexicon
+from marketplace.search.ranking import NEUTRAL_STARS, ReputationWeighting, listing_reputation
+
+log = logging.getLogger(__name__)
+
+INDEX_NAME = "listings"
+# Waiting for another worker's writer: short sleeps growing to half a second, for at most this long.
+WRITER_LOCK_PATIENCE_SECONDS = 60.0
+
+
+def build_schema() -> Schema:
+    # Filter fields are scorable only so that each has a lengths column: Whoosh 2.7 otherwise looks
+    # for that missing file once per posting when it flushes a segment, which halves indexing speed.
+    # Numbers use one term per value (shift_step = bits): few distinct values, so ranges stay cheap.
+    keyword = lambda: KEYWORD(scorable=True)  # noqa: E731
+    return Schema(
+        id=ID(stored=True, unique=True),
+        # Everything a listing says (title included), for matching; the title alone, for boosting.
+        text=TEXT(analyzer=chinese_analyzer(), phrase=False),
+        title=TEXT(analyzer=chinese_analyzer(), phrase=False),
+        pinyin=TEXT(analyzer=pinyin_analyzer(), phrase=False),
+        kind=keyword(),
+        places=keyword(),
+        provider=keyword(),
+        fee=keyword(),
+        facilities=keyword(),
+        capacity=NUMERIC(int, bits=32, shift_step=32, signed=False),
+        rating=NUMERIC(int, bits=32, shift_step=32, signed=False),
+        # Columns only (no postings): read per document by the ranking and for sorting.
+        reputation=COLUMN(NumericColumn("i", default=round(NEUTRAL_STARS * 100))),
+        published=COLUMN(NumericColumn("q", default=0)),
+    )
+
+
+def place_ids(place: Place) -> list[int]:
+    """Ids along the place's materialised path, street first ("/1/4/9/" → [1, 4, 9])."""
+    return [int(part) for part in place.path.strip("/").split("/") if part]
+
+
+def listing_document(listing: Listing, place_names: dict[int, str]) -> dict:
+    """The index document of one listing (text in the deployment's Chinese, whatever the request's locale)."""
+    ancestors = place_ids(listing.place)
+    places_text = " ".join(place_names.get(pid, "") for pid in ancestors)
+    with force_locale("zh_CN"):
+        kind_label = str(listing.kind.label)
+        fee_label = str(listing.fee_type.label)
+        facility_labels = " ".join(str(FACILITIES[f]) for f in listing.facilities if f in FACILITIES)
+    tags = " ".join(listing.tags or [])
+    provider = listing.provider_name
+    reputation = listing_reputation(listing)
+    published = listing.published_at or listing.created_at
+    return {
+        "id": str(listing.id),
+        "title": f"{listing.title} {tags}",
+        "text": " ".join((listing.title, tags, listing.description, provider, places_text, listing.address,
+                          kind_label, fee_label, facility_labels)),
+        "pinyin": f"{listing.title} {tags} {provider} {places_text}",
+        "kind": listing.kind.value,
+        "places": " ".join(map(str, ancestors)),
+        "provider": f"org{listing.organisation_id}" if listing.organisation_id else f"user{listing.provider_user_id}",
+        "fee": listing.fee_type.value,
+        "facilities": " ".join(listing.facilities),
+        "capacity": listing.capacity,
+        "rating": round(reputation.stars * 100) if reputation.reviews else 0,  # hundredths of a star
+        "reputation": round(reputation.stars * 100),
+        "published": int(published.timestamp()) if published else 0,
+    }
+
+
+def _listing_query():
+    return select(Listing).options(selectinload(Listing.organisation), selectinload(Listing.provider_user),
+                                   selectinload(Listing.place))
+
+
+def all_place_names(session: Session) -> dict[int, str]:
+    return {row.id: row.name for row in session.execute(select(Place.id, Place.name))}
+
+
+class SearchIndex:
+    """One index directory; one instance per process and app (searchers are cached and refreshed)."""
+
+    def __init__(self, directory: str, reputation_weight: float = 0.3):
+        self.directory = directory
+        self.reputation_weight = reputation_weight
+        self._ix = None
+        self._searcher = None
+        self._lexicon: tuple[object, Lexicon | None] = (None, None)
+        self._lock = threading.Lock()
+
+    # -- opening -----------------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return whoosh_index.exists_in(self.directory, indexname=INDEX_NAME)
+
+    def _open(self):
+        if self._ix is None:
+            if not self.exists():
+                self.create()
+            else:
+                self._ix = whoosh_index.open_dir(self.directory, indexname=INDEX_NAME)
+        return self._ix
+
+    def create(self) -> None:
+        """Create an empty index (replacing whatever the directory held)."""
+        os.makedirs(self.directory, exist_ok=True)
+        self._ix = whoosh_index.create_in(self.directory, build_schema(), indexname=INDEX_NAME)
+        self._searcher = None
+
+    def searcher(self):
+        """A searcher on the latest committed state (cheap when nothing changed)."""
+        with self._lock:
+            if self._searcher is None:
+                self._searcher = self._open().searcher(weighting=self.weighting())
+            else:
+                self._searcher = self._searcher.refresh()
+            return self._searcher
+
+    def lexicon(self, searcher) -> Lexicon:
+        """The word list of this searcher's generation, built on first use."""
+        with self._lock:
+            cached_for, lexicon = self._lexicon
+            if cached_for is not searcher:
+                lexicon = Lexicon(searcher)
+                self._lexicon = (searcher, lexicon)
+            return lexicon
+
+    def weighting(self) -> ReputationWeighting:
+        return ReputationWeighting(self.reputation_weight)
+
+    def indexed_ids(self) -> set[int]:
+        """Ids of every listing in the index (for consistency checks)."""
+        searcher = self.searcher()
+        return {int(fields["id"]) for fields in searcher.all_stored_fields()}
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    def writer(self, *, procs: int = 1, patience: float = WRITER_LOCK_PATIENCE_SECONDS):
+        """A writer, waiting with jittered backoff while another process holds Whoosh's write lock."""
+        ix = self._open()
+        deadline = time.monotonic() + patience
+        delay = 0.01
+        while True:
+            try:
+                if procs > 1:
+                    return MpWriter(ix, procs=procs, batchsize=256, multisegment=True)
+                return ix.writer()
+            except LockError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.5)
+
+    def apply(self, session_factory: Callable[[], Session], listing_ids: Iterable[int]) -> None:
+        """Bring these listings' entries in step with the database.
+
+        Rows are read only once the write lock is held, so whichever worker writes last also read
+        last: the index ends with the last committed state, never an older one.
+        """
+        listing_ids = sorted(set(listing_ids))
+        if not listing_ids:
+            return
+        writer = self.writer()
+        try:
+            session = session_factory()
+            try:
+                rows = {listing.id: listing for listing in session.scalars(
+                    _listing_query().where(Listing.id.in_(listing_ids)))}
+                names = all_place_names(session) if rows else {}
+                for listing_id in listing_ids:
+                    listing = rows.get(listing_id)
+                    if listing is not None and listing.status is ListingStatus.published:
+                        writer.update_document(**listing_document(listing, names))
+                    else:
+                        writer.delete_by_term("id", str(listing_id))
+            finally:
+                session.close()
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def rebuild(self, session: Session, *, procs: int = 1, batch: int = 1000,
+                progress: Callable[[int], None] | None = None) -> int:
+        """Replace the index's content with every published listing; returns how many were indexed."""
+        if not self.exists() or set(self._open().schema.names()) != set(build_schema().names()):
+            self.create()
+        names = all_place_names(session)
+        ids = list(session.scalars(select(Listing.id).where(Listing.status == ListingStatus.published)
+                                   .order_by(Listing.id)))
+        writer = self.writer(procs=procs)
+        count = 0
+        try:
+            for start in range(0, len(ids), batch):
+                chunk = ids[start:start + batch]
+                for listing in session.scalars(_listing_query().where(Listing.id.in_(chunk)).order_by(Listing.id)):
+                    writer.add_document(**listing_document(listing, names))
+                    count += 1
+                session.expunge_all()
+                if progress:
+                    progress(len(chunk))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=CLEAR)
+        self._searcher = None
+        return count

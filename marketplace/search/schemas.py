@@ -1,0 +1,62 @@
+"""What the search API reads and returns."""
+from marshmallow import Schema, fields
+
+from marketplace.core.api import PageArgs
+from marketplace.core.schemas import OneOf, Range, id_field
+from marketplace.listings.models import FACILITIES, ListingKind
+from marketplace.listings.schemas import PlaceRefSchema, ProviderSchema
+
+
+class SearchQuerySchema(PageArgs):
+    q = fields.String(load_default="", metadata={"description": "搜索词：中文、拼音全拼或首字母（如 hds 找活动室），最多100个字"})
+    kind = fields.String(validate=OneOf([k.value for k in ListingKind]), metadata={"description": "space / skill / service"})
+    community = id_field(strict=False, metadata={"description": "社区树节点 id，包括其下所有网格和楼栋"})
+    free = fields.Boolean(load_default=False, metadata={"description": "只看免费的"})
+    min_rating = fields.Float(validate=Range(min=1, max=5), metadata={"description": "最低评分（1–5星）"})
+    facilities = fields.List(fields.String(validate=OneOf(list(FACILITIES))),
+                             metadata={"description": "必须具备的设施，可重复，如 facilities=projector"})
+    capacity = fields.Integer(validate=Range(min=1, max=10000), metadata={"description": "至少容纳人数"})
+    free_at_start = fields.AwareDateTime(metadata={"description": "空闲时段开始（ISO 8601，带时区）"})
+    free_at_end = fields.AwareDateTime(metadata={"description": "空闲时段结束；只返回这一整段可以预约的资源"})
+
+
+class ReputationSchema(Schema):
+    rating = fields.Float(allow_none=True, metadata={"description": "评分（1–5星），还没有评价时为 null"})
+    reviews = fields.Integer(metadata={"description": "评价数"})
+
+
+class SearchItemSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "space / skill / service"})
+    kind_label = fields.String()
+    title = fields.String()
+    title_html = fields.String(metadata={"description": "标题，匹配处用 <mark> 标出，其余文字已转义"})
+    snippet_html = fields.String(metadata={"description": "介绍摘要，匹配处用 <mark> 标出，其余文字已转义"})
+    provider = fields.Nested(ProviderSchema)
+    community = fields.Nested(PlaceRefSchema, allow_none=True)
+    place = fields.Nested(PlaceRefSchema)
+    fee_type = fields.String(metadata={"description": "free / money / points"})
+    fee_amount = fields.Decimal(as_string=True)
+    free = fields.Boolean()
+    capacity = fields.Integer()
+    reputation = fields.Nested(ReputationSchema)
+    next_free_slot = fields.String(allow_none=True, metadata={"description": "两周内最近一个可预约时段的开始（当地时间）"})
+    score = fields.Float(metadata={"description": "排序得分：文本相关度 × 信誉系数"})
+    url = fields.String()
+
+
+class AlternativeSchema(Schema):
+    kind = fields.String(metadata={"description": "without_filter（去掉一个筛选条件）或 community（附近社区）"})
+    name = fields.String(metadata={"description": "筛选条件名，或社区名称"})
+    count = fields.Integer()
+    place_id = fields.Integer(allow_none=True)
+
+
+class SearchPageSchema(Schema):
+    items = fields.List(fields.Nested(SearchItemSchema), required=True)
+    total = fields.Integer(required=True, metadata={"description": "符合条件的总数"})
+    total_is_lower_bound = fields.Boolean(metadata={"description": "按空闲时段筛选时只检查最相关的200项，为 true 时总数是“至少”"})
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    suggestion = fields.String(allow_none=True, metadata={"description": "“你是不是要找”：纠正后的搜索词"})
+    alternatives = fields.List(fields.Nested(AlternativeSchema), metadata={"description": "没有结果时可以试试的"})
