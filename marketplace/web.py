@@ -6,8 +6,10 @@ from marketplace.accounts import views as accounts_views
 from marketplace.admin import api as admin_api
 from marketplace.admin import views as admin_views
 from marketplace.bookings import api as bookings_api
+from marketplace.bookings import feeds_api as calendar_feed_api
 from marketplace.bookings import views as bookings_views
 from marketplace.extensions import api
+from marketplace.groups import views as groups_views
 from marketplace.listings import api as listings_api
 from marketplace.listings import views as listings_views
 from marketplace.organisations import api as organisations_api
@@ -19,11 +21,11 @@ from marketplace.search import views as search_views
 
 HTML_BLUEPRINTS = [
     accounts_views.bp, organisations_views.bp, places_views.bp, listings_views.bp, bookings_views.bp,
-    search_views.bp, admin_views.bp,
+    search_views.bp, admin_views.bp, groups_views.bp,
 ]
 API_BLUEPRINTS = [
     accounts_api.blp, organisations_api.blp, places_api.blp, listings_api.blp, bookings_api.blp, search_api.blp,
-    admin_api.blp,
+    admin_api.blp, calendar_feed_api.blp,
 ]
 
 
