@@ -16,6 +16,7 @@ characters, which are indexed anyway, instead of being cut differently in differ
 """
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from functools import lru_cache
@@ -24,6 +25,9 @@ import rjieba
 import zhconv
 from pypinyin import Style, lazy_pinyin
 from whoosh.analysis import Token, Tokenizer
+
+# zhconv's own loader leaves its dictionary file open (a ResourceWarning); given a path it closes it.
+zhconv.loaddict(os.path.join(os.path.dirname(zhconv.__file__), "zhcdict.json"))
 
 CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 WORD_CHARS = re.compile(r"[\w]", re.UNICODE)

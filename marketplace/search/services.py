@@ -158,7 +158,7 @@ def search_listings(session: Session, index: SearchIndex, text: str | None, filt
     lower_bound = False
     if filters.free_at is not None:
         found = searcher.search(query, filter=restriction, limit=FREE_AT_CANDIDATES, sortedby=sortedby)
-        scores = {int(hit["id"]): hit.score or 0.0 for hit in found}
+        scores = {int(hit["id"]): _score(hit, sortedby) for hit in found}
         start, end = filters.free_at
         free = [listing for listing in _published_in_order(session, list(scores))
                 if is_free_during(session, listing, start, end, zone)]
@@ -168,7 +168,7 @@ def search_listings(session: Session, index: SearchIndex, text: str | None, filt
     else:
         found = searcher.search(query, filter=restriction, limit=offset + per_page, sortedby=sortedby)
         total = len(found)
-        scores = {int(hit["id"]): hit.score or 0.0 for hit in found[offset:offset + per_page]}
+        scores = {int(hit["id"]): _score(hit, sortedby) for hit in found[offset:offset + per_page]}
         listings = _published_in_order(session, list(scores))
     hits = [SearchHit(listing, scores[listing.id], listing_reputation(listing)) for listing in listings]
     results = SearchResults(hits=hits, total=total, page=page, per_page=per_page, query=parsed,
@@ -177,6 +177,11 @@ def search_listings(session: Session, index: SearchIndex, text: str | None, filt
         results.suggestion = did_you_mean(searcher, lexicon, parsed)
         results.alternatives = _alternatives(session, searcher, query, index_filters, filters.free_at is None)
     return results
+
+
+def _score(hit, sortedby) -> float:
+    """The text score; none without words (the listing order then comes from reputation and date)."""
+    return 0.0 if sortedby else float(hit.score or 0.0)
 
 
 def _highlight_words(parsed: ParsedQuery, lexicon) -> frozenset[str]:

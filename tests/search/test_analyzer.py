@@ -1,0 +1,50 @@
+"""The analyzer cuts our text the way residents type it."""
+from marketplace.search.analyzer import index_terms, normalise_query, pinyin_terms, query_words
+from marketplace.search.queries import parse
+
+
+def terms(text):
+    return [term for term, _, _ in index_terms(text)]
+
+
+def test_chinese_text_yields_search_mode_words():
+    assert {"活动", "活动室", "党员"} <= set(terms("党员活动室"))
+
+
+def test_numbers_and_single_latin_letters_are_kept():
+    found = set(terms("A座3号楼"))
+    assert {"a", "3"} <= found
+
+
+def test_latin_words_are_lowercased_and_not_stemmed():
+    assert "running" in terms("Running Club")
+    assert "wifi" in terms("ＷｉＦｉ覆盖")
+
+
+def test_offsets_point_into_the_original_text():
+    text = "东大街ＷｉＦｉ覆盖"
+    for term, start, end in index_terms(text):
+        assert text[start:end].lower().replace("ｗｉｆｉ", "wifi") in (term, text[start:end].lower())
+
+
+def test_pinyin_terms_carry_full_pinyin_and_initials():
+    found = {term for term, _, _ in pinyin_terms("多功能活动室")}
+    assert {"huodongshi", "hds", "huodong", "hd"} <= found
+
+
+def test_pinyin_of_adjacent_words_covers_compounds_jieba_splits():
+    found = {term for term, _, _ in pinyin_terms("作业辅导")}
+    assert {"zuoyefudao", "zyfd"} <= found
+
+
+def test_traditional_query_is_turned_simplified():
+    assert normalise_query("會議室 書法教學") == "会议室 书法教学"
+
+
+def test_query_syntax_and_control_characters_are_plain_separators():
+    parsed = parse('"会议室 AND (书法\x00\x07 -理发')
+    assert parsed.words == ["会议室", "and", "书法", "理发"]
+
+
+def test_query_words_use_the_same_cut_as_the_text():
+    assert query_words("党员活动室") == ["党员", "活动室"]

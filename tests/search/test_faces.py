@@ -1,0 +1,138 @@
+"""The results page and GET /api/v1/search: same service, clear answers to bad input, escaped highlights."""
+from __future__ import annotations
+
+import pytest
+from flask import session as browser_session
+from flask_login import login_user
+
+from marketplace.search.models import ListingView
+from marketplace.search.services import record_listing_view
+from marketplace.search.views import for_you_listings
+
+
+@pytest.fixture
+def listings(factory, index):
+    tree = factory.place_tree()
+    org = factory.organisation(place=tree["c1"], name="幸福里社区居委会")
+    hall = factory.listing(organisation=org, title="党员活动室", description="可容纳30人，配有投影仪。",
+                           tags=["党建"], place_id=tree["c1_grid"].id)
+    xss = factory.listing(organisation=org, title="<script>alert(1)</script>活动室", description="<b>粗体</b>活动室")
+    return tree, hall, xss
+
+
+def test_api_returns_ranked_items_with_what_the_page_shows(client, listings):
+    tree, hall, _ = listings
+    response = client.get("/api/v1/search", query_string={"q": "hds"})
+    assert response.status_code == 200
+    body = response.json
+    assert body["total"] == 2 and body["suggestion"] is None
+    item = next(i for i in body["items"] if i["id"] == hall.id)
+    assert item["kind"] == "space" and item["title"] == "党员活动室"
+    assert item["provider"]["name"] == "幸福里社区居委会"
+    assert item["community"]["name"] == "幸福里社区"
+    assert item["free"] is True and item["reputation"] == {"rating": None, "reviews": 0}
+    assert item["next_free_slot"] is not None
+    assert '<mark class="hit term0">活动室</mark>' in item["title_html"]
+
+
+def test_highlights_escape_what_users_typed(client, listings):
+    item = next(i for i in client.get("/api/v1/search?q=活动室").json["items"] if "script" in i["title"])
+    assert "<script>" not in item["title_html"] and "&lt;script&gt;" in item["title_html"]
+    assert "<b>" not in item["snippet_html"]
+    page = client.get("/search?q=活动室").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;<mark" in page
+
+
+@pytest.mark.parametrize("query", ['"活动室', "AND", "OR NOT (", "活动室\x00\x1b[31m", "*?~^:", "活动室" * 30])
+def test_odd_queries_get_results_or_a_clear_message(client, listings, query):
+    response = client.get("/api/v1/search", query_string={"q": query})
+    assert response.status_code == 200
+    page = client.get("/search", query_string={"q": query})
+    assert page.status_code == 200
+
+
+def test_a_huge_query_is_refused_with_a_chinese_message(client, listings):
+    response = client.get("/api/v1/search", query_string={"q": "书" * 10_000})
+    assert response.status_code == 422
+    assert response.json["field"] == "q" and "搜索词太长" in response.json["message"]
+    page = client.get("/search", query_string={"q": "书" * 10_000})
+    assert page.status_code == 200 and "搜索词太长" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("params,status", [
+    ({"kind": "castle"}, 422), ({"community": "abc"}, 422), ({"community": 999_999}, 404),
+    ({"min_rating": 9}, 422), ({"capacity": 0}, 422), ({"facilities": "jacuzzi"}, 422),
+    ({"free_at_start": "2030-01-01T10:00:00+08:00"}, 422),
+    ({"free_at_start": "2030-01-01T10:00:00+08:00", "free_at_end": "2030-01-01T09:00:00+08:00"}, 422),
+    ({"free_at_start": "2030-01-01T10:00:00", "free_at_end": "2030-01-01T11:00:00"}, 422),
+    ({"page": 0}, 422),
+])
+def test_bad_filters_get_a_4xx_with_a_message(client, listings, params, status):
+    response = client.get("/api/v1/search", query_string=params)
+    assert response.status_code == status, response.json
+    assert response.json["message"]
+
+
+def test_community_filter_through_the_api(client, listings):
+    tree, hall, _ = listings
+    inside = client.get("/api/v1/search", query_string={"community": tree["c1"].id, "q": "党建"}).json
+    outside = client.get("/api/v1/search", query_string={"community": tree["c2"].id, "q": "党建"}).json
+    assert [i["id"] for i in inside["items"]] == [hall.id]
+    assert outside["total"] == 0
+    assert outside["alternatives"][0]["kind"] == "without_filter"
+
+
+def test_results_page_shows_count_badges_and_did_you_mean(client, listings):
+    page = client.get("/search?q=活动室").get_data(as_text=True)
+    assert 'data-testid="search-count"' in page and "找到 2 项" in page
+    assert "场地" in page and "幸福里社区居委会" in page
+    typo = client.get("/search?q=huodonshi").get_data(as_text=True)
+    assert 'data-testid="did-you-mean"' in typo and "活动室" in typo
+
+
+def test_results_page_empty_state_offers_nearby_community(client, listings):
+    tree, _, _ = listings
+    page = client.get("/search", query_string={"q": "党建", "community": tree["c2"].id}).get_data(as_text=True)
+    assert 'data-testid="search-empty"' in page
+    assert "去掉“社区”条件" in page
+
+
+def test_every_page_has_the_search_box(client, listings):
+    assert 'action="/search"' in client.get("/").get_data(as_text=True)
+
+
+def test_for_you_starts_from_what_the_resident_viewed(app, factory, session, listings):
+    tree, hall, _ = listings
+    org = hall.organisation
+    similar = factory.listing(organisation=org, title="党建活动室", tags=["党建"])
+    factory.listing(organisation=org, title="儿童钢琴启蒙", kind="skill", description="教识谱。")
+    resident = factory.user()
+    record_listing_view(session, resident, hall)
+    session.commit()
+    with app.test_request_context():
+        login_user(resident)
+        picked = for_you_listings(limit=3)
+    assert picked[0].id == similar.id
+    assert hall.id not in [listing.id for listing in picked]
+
+
+def test_a_view_is_recorded_once_per_half_hour(factory, session, listings):
+    _, hall, _ = listings
+    resident = factory.user()
+    record_listing_view(session, resident, hall)
+    record_listing_view(session, resident, hall)
+    assert session.query(ListingView).filter_by(user_id=resident.id).count() == 1
+
+
+def test_anonymous_visitors_get_popular_listings_near_the_chosen_community(app, factory, session, listings):
+    tree, hall, xss = listings
+    elsewhere = factory.listing(title="建设路阅览室", place_id=tree["c2"].id)
+    for _ in range(3):
+        record_listing_view(session, factory.user(), elsewhere)
+    record_listing_view(session, factory.user(), hall)
+    session.commit()
+    with app.test_request_context():
+        browser_session["search_community"] = tree["c1"].id
+        picked = [listing.id for listing in for_you_listings(limit=2)]
+    assert picked == [hall.id, xss.id]
