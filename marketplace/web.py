@@ -9,6 +9,7 @@ from marketplace.bookings import api as bookings_api
 from marketplace.bookings import feeds_api as calendar_feed_api
 from marketplace.bookings import views as bookings_views
 from marketplace.extensions import api
+from marketplace.groups import api as groups_api
 from marketplace.groups import views as groups_views
 from marketplace.listings import api as listings_api
 from marketplace.listings import views as listings_views
@@ -25,7 +26,7 @@ HTML_BLUEPRINTS = [
 ]
 API_BLUEPRINTS = [
     accounts_api.blp, organisations_api.blp, places_api.blp, listings_api.blp, bookings_api.blp, search_api.blp,
-    admin_api.blp, calendar_feed_api.blp,
+    admin_api.blp, groups_api.blp, calendar_feed_api.blp,
 ]
 
 

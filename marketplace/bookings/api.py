@@ -1,6 +1,276 @@
-"""JSON face of bookings."""
-from flask_smorest import Blueprint
+"""JSON face of bookings: availability, booking, the provider's decisions, calendars and series.
 
-from marketplace.core.api import API_PREFIX
+Handlers that write bookings start their unit of work with ``begin_writing`` (SQLite: BEGIN
+IMMEDIATE; see ``bookings.locking``), call one service and commit once.
+"""
+from datetime import timedelta
 
-blp = Blueprint("bookings_api", __name__, url_prefix=API_PREFIX)
+from flask import current_app
+from flask.views import MethodView
+
+from marketplace.bookings import series as series_services
+from marketplace.bookings import services
+from marketplace.bookings.availability import availability
+from marketplace.bookings.locking import begin_writing
+from marketplace.bookings.schemas import (AvailabilityQuerySchema, AvailabilitySchema, BookingCreateSchema,
+                                          BookingDetailSchema, BookingEditSchema, BookingListQuerySchema,
+                                          BookingListSchema, BookingPageSchema, BookingRequestListSchema,
+                                          BookingSchema, CalendarQuerySchema, BookingReasonSchema, SeriesCancellationSchema,
+                                          SeriesCancelSchema, SeriesCreatedSchema, SeriesCreateSchema,
+                                          SeriesEditSchema, SeriesPreviewSchema, SeriesRequestSchema, SeriesSchema)
+from marketplace.core import clock
+from marketplace.core.api import API_PREFIX, ID, Blueprint, optional_user, page_of, require_user
+from marketplace.extensions import db
+from marketplace.listings.services import get_listing
+from marketplace.organisations.services import get_organisation
+
+blp = Blueprint("bookings_api", __name__, url_prefix=API_PREFIX,
+                description="预约：空闲时段、预约与取消、提供方审批与签到、预约日历、周期预约")
+
+DEFAULT_CALENDAR_DAYS = 31
+
+
+def deployment_zone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+@blp.route(f"/listings/<{ID}:listing_id>/availability")
+class ListingAvailability(MethodView):
+    @blp.login_optional
+    @blp.errors(404, 422)
+    @blp.arguments(AvailabilityQuerySchema, location="query")
+    @blp.response(200, AvailabilitySchema)
+    def get(self, args, listing_id):
+        """可预约的时段：每个时段按所选时长和人数可直接提交预约"""
+        listing = get_listing(db.session, listing_id, viewer=optional_user())
+        slots = availability(db.session, listing, args["start"], args["end"], deployment_zone(),
+                             duration_minutes=args.get("duration"), seats=args["seats"])
+        return {"listing_id": listing.id, "timezone": deployment_zone(), "slots": slots}
+
+
+@blp.route("/bookings")
+class Bookings(MethodView):
+    @blp.login_required
+    @blp.arguments(BookingListQuerySchema, location="query")
+    @blp.response(200, BookingPageSchema)
+    def get(self, args):
+        """我的预约（upcoming 即将到来 / past 已结束，可按状态筛选）"""
+        bookings, total = services.list_my_bookings(db.session, require_user(), when=args.get("when"),
+                                                    status=args.get("status"), page=args["page"],
+                                                    per_page=args["per_page"])
+        return page_of(bookings, total, args)
+
+    @blp.login_required
+    @blp.errors(403, 404, 409, 422)
+    @blp.arguments(BookingCreateSchema)
+    @blp.response(201, BookingSchema)
+    def post(self, data):
+        """预约一个时段：即时预约的资源直接确认，需审批的资源生成待审批申请；时段已满时返回 409 和可选的替代时段"""
+        booker = require_user()
+        begin_writing(db.session)
+        booking = services.create_booking(db.session, booker, services.BookingRequest(**data),
+                                          zone=deployment_zone())
+        db.session.commit()
+        return booking
+
+
+@blp.route(f"/bookings/<{ID}:booking_id>")
+class BookingDetail(MethodView):
+    @blp.login_required
+    @blp.errors(404)
+    @blp.response(200, BookingDetailSchema)
+    def get(self, booking_id):
+        """一个预约及其状态变化记录（预约人、团队成员、提供方可见）"""
+        return services.get_booking(db.session, booking_id, viewer=require_user())
+
+    @blp.login_required
+    @blp.errors(403, 404, 409, 422)
+    @blp.arguments(BookingEditSchema)
+    @blp.response(200, BookingSchema)
+    def patch(self, data, booking_id):
+        """修改尚未开始的预约：用途、人数，或整体平移时间（预约人）"""
+        user = require_user()
+        begin_writing(db.session)
+        booking = services.get_booking(db.session, booking_id, viewer=user)
+        services.edit_booking(db.session, user, booking, services.BookingChange(**data), zone=deployment_zone())
+        db.session.commit()
+        return booking
+
+
+def _decide(booking_id: int, decision):
+    """Run one decision on a booking in its own writing unit of work and commit."""
+    user = require_user()
+    begin_writing(db.session)
+    booking = services.get_booking(db.session, booking_id, viewer=user)
+    decision(user, booking)
+    db.session.commit()
+    return booking
+
+
+@blp.route(f"/bookings/<{ID}:booking_id>/cancel")
+class BookingCancel(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404, 409, 422)
+    @blp.arguments(BookingReasonSchema)
+    @blp.response(200, BookingSchema)
+    def post(self, data, booking_id):
+        """取消预约：预约人在取消截止时间前可取消；提供方在结束前可取消，须填写原因"""
+        return _decide(booking_id, lambda user, booking: services.cancel_booking(db.session, user, booking,
+                                                                                 data["reason"]))
+
+
+@blp.route(f"/bookings/<{ID}:booking_id>/approve")
+class BookingApprove(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404, 409, 422)
+    @blp.arguments(BookingReasonSchema)
+    @blp.response(200, BookingSchema)
+    def post(self, data, booking_id):
+        """批准待审批的申请（提供方）"""
+        return _decide(booking_id, lambda user, booking: services.approve_booking(
+            db.session, user, booking, zone=deployment_zone(), reason=data["reason"]))
+
+
+@blp.route(f"/bookings/<{ID}:booking_id>/reject")
+class BookingReject(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404, 409, 422)
+    @blp.arguments(BookingReasonSchema)
+    @blp.response(200, BookingSchema)
+    def post(self, data, booking_id):
+        """拒绝待审批的申请，须填写原因（提供方）"""
+        return _decide(booking_id, lambda user, booking: services.reject_booking(db.session, user, booking,
+                                                                                 data["reason"]))
+
+
+@blp.route(f"/bookings/<{ID}:booking_id>/check-in")
+class BookingCheckIn(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404, 409, 422)
+    @blp.response(200, BookingSchema)
+    def post(self, booking_id):
+        """签到：开始前30分钟起到结束前（提供方）"""
+        return _decide(booking_id, lambda user, booking: services.check_in(db.session, user, booking))
+
+
+@blp.route(f"/bookings/<{ID}:booking_id>/no-show")
+class BookingNoShow(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404, 409, 422)
+    @blp.response(200, BookingSchema)
+    def post(self, booking_id):
+        """标记爽约：预约开始后、未签到时（提供方）"""
+        return _decide(booking_id, lambda user, booking: services.mark_no_show(db.session, user, booking))
+
+
+@blp.route(f"/organisations/<{ID}:organisation_id>/booking-requests")
+class OrganisationBookingRequests(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404)
+    @blp.response(200, BookingRequestListSchema)
+    def get(self, organisation_id):
+        """组织的待审批申请，按审批期限排序，并列出批准后会造成的冲突（组织工作人员）"""
+        organisation = get_organisation(db.session, organisation_id)
+        requests = services.pending_requests(db.session, require_user(), organisation=organisation,
+                                             zone=deployment_zone())
+        items = [{"booking": booking, "conflicts": conflicts} for booking, conflicts in requests]
+        return {"items": items, "total": len(items)}
+
+
+@blp.route("/booking-requests")
+class MyBookingRequests(MethodView):
+    @blp.login_required
+    @blp.response(200, BookingRequestListSchema)
+    def get(self):
+        """我作为个人志愿者提供的资源收到的待审批申请"""
+        requests = services.pending_requests(db.session, require_user(), zone=deployment_zone())
+        items = [{"booking": booking, "conflicts": conflicts} for booking, conflicts in requests]
+        return {"items": items, "total": len(items)}
+
+
+@blp.route(f"/listings/<{ID}:listing_id>/bookings")
+class ListingBookings(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404, 422)
+    @blp.arguments(CalendarQuerySchema, location="query")
+    @blp.response(200, BookingListSchema)
+    def get(self, args, listing_id):
+        """资源的预约日历（提供方）：与时间窗口重叠的预约"""
+        user = require_user()
+        listing = get_listing(db.session, listing_id, viewer=user)
+        start = args.get("start") or clock.now()
+        end = args.get("end") or start + timedelta(days=DEFAULT_CALENDAR_DAYS)
+        return {"items": services.listing_calendar(db.session, user, listing, start, end,
+                                                   include_inactive=args["include_inactive"])}
+
+
+@blp.route("/series/preview")
+class SeriesPreview(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404, 422)
+    @blp.arguments(SeriesRequestSchema)
+    @blp.response(200, SeriesPreviewSchema)
+    def post(self, data):
+        """周期预约预览：逐个日期列出是否空闲，冲突的说明原因；不写入任何数据"""
+        return series_services.preview_series(db.session, require_user(), series_services.SeriesRequest(**data),
+                                              zone=deployment_zone())
+
+
+@blp.route("/series")
+class SeriesCollection(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404, 409, 422)
+    @blp.arguments(SeriesCreateSchema)
+    @blp.response(201, SeriesCreatedSchema)
+    def post(self, data):
+        """创建周期预约：all_free 预约所有空闲日期，all_or_nothing 有冲突则一个也不预约（409）"""
+        booker = require_user()
+        mode = data.pop("mode")
+        begin_writing(db.session)
+        series, preview = series_services.create_series(db.session, booker, series_services.SeriesRequest(**data),
+                                                        mode=mode, zone=deployment_zone())
+        db.session.commit()
+        return {"series": series, "occurrences": preview.occurrences}
+
+
+@blp.route(f"/series/<{ID}:series_id>")
+class SeriesDetail(MethodView):
+    @blp.login_required
+    @blp.errors(404)
+    @blp.response(200, SeriesSchema)
+    def get(self, series_id):
+        """一个周期预约及其各次预约"""
+        return series_services.get_series(db.session, series_id, viewer=require_user())
+
+    @blp.login_required
+    @blp.errors(403, 404, 409, 422)
+    @blp.arguments(SeriesEditSchema)
+    @blp.response(200, BookingListSchema)
+    def patch(self, data, series_id):
+        """修改周期预约（用途、人数、平移时间）：本次、本次及以后或整个系列；任何一次不行则全部不改"""
+        user = require_user()
+        scope, booking_id = data.pop("scope"), data.pop("booking_id")
+        begin_writing(db.session)
+        series = series_services.get_series(db.session, series_id, viewer=user)
+        bookings = series_services.edit_series(db.session, user, series, services.BookingChange(**data), scope=scope,
+                                               booking_id=booking_id, zone=deployment_zone())
+        db.session.commit()
+        return {"items": bookings}
+
+
+@blp.route(f"/series/<{ID}:series_id>/cancel")
+class SeriesCancel(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404, 409, 422)
+    @blp.arguments(SeriesCancelSchema)
+    @blp.response(200, SeriesCancellationSchema)
+    def post(self, data, series_id):
+        """取消周期预约：本次（occurrence）、本次及以后（following）或整个系列（all）"""
+        user = require_user()
+        begin_writing(db.session)
+        series = series_services.get_series(db.session, series_id, viewer=user)
+        result = series_services.cancel_series(db.session, user, series, scope=data["scope"],
+                                               booking_id=data["booking_id"], reason=data["reason"])
+        db.session.commit()
+        return {"cancelled": result.cancelled,
+                "kept": [{"booking": booking, "reason": reason} for booking, reason in result.kept]}
