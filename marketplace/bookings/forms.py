@@ -109,6 +109,14 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("原因"), validators=[Length(max=500, message=_l("原因不能超过500个字"))])
 
 
+class ApproveForm(ReasonForm):
+    reason = TextAreaField(_l("批准备注"), validators=[Length(max=500, message=_l("备注不能超过500个字"))])
+
+
+class RejectForm(ReasonForm):
+    reason = TextAreaField(_l("拒绝原因"), validators=[Length(max=500, message=_l("原因不能超过500个字"))])
+
+
 class SeriesCancelForm(FlaskForm):
     scope = RadioField(_l("取消范围"), choices=list(SCOPE_LABELS.items()), default="occurrence",
                        validate_choice=False, validators=[DataRequired(_l("请选择取消范围"))])

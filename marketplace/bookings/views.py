@@ -7,7 +7,7 @@ write bookings start with ``begin_writing`` (see ``bookings.locking``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,8 +17,8 @@ from marketplace.bookings import feeds, ical, services
 from marketplace.bookings import series as series_services
 from marketplace.bookings.actions import available_actions
 from marketplace.bookings.availability import SlotTaken, availability
-from marketplace.bookings.forms import (MAX_DURATION_CHOICES, SCOPE_LABELS, ActionForm, BookingForm, ReasonForm,
-                                        SeriesCancelForm, SeriesForm)
+from marketplace.bookings.forms import (MAX_DURATION_CHOICES, SCOPE_LABELS, ActionForm, ApproveForm, BookingForm,
+                                        ReasonForm, RejectForm, SeriesCancelForm, SeriesForm)
 from marketplace.bookings.inbox import is_provider, request_inbox
 from marketplace.bookings.locking import begin_writing
 from marketplace.bookings.models import Booking, BookingStatus
@@ -69,11 +69,12 @@ def _parse_day(raw: str | None, field: str = "week") -> date | None:
         raise ValidationFailed(field, _l("日期格式应为 YYYY-MM-DD，例如 2026-06-01")) from None
 
 
-def _parse_minutes(raw: str | None, field: str = "duration") -> int | None:
+def _parse_minutes(raw: str | None) -> int | None:
+    """A ``?duration=`` value in minutes; None when absent, ValidationFailed (422) when not a whole number."""
     if not raw:
         return None
     if not raw.isdigit() or len(raw) > 6:
-        raise ValidationFailed(field, _l("时长应为整数分钟"))
+        raise ValidationFailed("duration", _l("时长应为整数分钟"))
     return int(raw)
 
 
@@ -147,7 +148,6 @@ class Widget:
     form: BookingForm
     durations: list[tuple[int, str]]
     duration: int
-    seats: int
     bookable: bool
     is_provider: bool
 
@@ -157,29 +157,27 @@ class Widget:
 
 
 def build_widget(listing, form: BookingForm | None = None) -> Widget:
-    """The week of free slots (``?week=``, ``?duration=``, ``?seats=``) and a booking form for the listing."""
+    """The week of free slots from ``?week=`` (default today) for ``?duration=`` (default the listing's minimum),
+    and a booking form; a re-shown ``form`` keeps the duration it was sent with."""
     today = _local_today()
     first = max(_parse_day(request.args.get("week")) or today, today)
-    duration = _parse_minutes(request.args.get("duration")) or listing.min_duration_minutes
-    seats = _parse_minutes(request.args.get("seats"), "seats") or 1
     durations = duration_choices(listing)
+    duration = _parse_minutes(request.args.get("duration")) or listing.min_duration_minutes
     if form is not None and form.duration.data in dict(durations):
         duration = form.duration.data
     start, end = _week_bounds(first)
-    slots = availability(db.session, listing, start, end, deployment_zone(), duration_minutes=duration, seats=seats) \
+    slots = availability(db.session, listing, start, end, deployment_zone(), duration_minutes=duration) \
         if listing.is_published else []
-    last_bookable = today + timedelta(days=listing.max_advance_days)
+    following = first + timedelta(days=DAYS_PER_WEEK)
     week = Week(first, _group_by_day(first, slots, lambda slot: slot.start),
                 previous=max(first - timedelta(days=DAYS_PER_WEEK), today) if first > today else None,
-                next=first + timedelta(days=DAYS_PER_WEEK) if first + timedelta(days=DAYS_PER_WEEK) <= last_bookable
-                else None)
-    signed_in = current_user.is_authenticated
+                next=following if following <= today + timedelta(days=listing.max_advance_days) else None)
     if form is None:
-        form = BookingForm(formdata=None, data={"duration": duration, "seats": seats})
-    if signed_in:
+        form = BookingForm(formdata=None, data={"duration": duration, "seats": 1})
+    if current_user.is_authenticated:
         form.group_id.choices = _group_choices()
-    return Widget(listing, week, form, durations, duration, seats,
-                  bookable=listing.is_published, is_provider=can_provide(current_user, listing))
+    return Widget(listing, week, form, durations, duration, bookable=listing.is_published,
+                  is_provider=can_provide(current_user, listing))
 
 
 @bp.app_context_processor
@@ -193,6 +191,11 @@ def booking_helpers():
 
     return {"booking_widget": build_widget, "shows_booking_inbox": shows_booking_inbox,
             "booking_weekdays": WEEKDAY_LABELS}
+
+
+@bp.app_template_filter("booking_duration")
+def booking_duration(minutes: int) -> str:
+    return duration_label(minutes)
 
 
 @bp.app_template_filter("in_deployment_zone")
@@ -287,8 +290,10 @@ def series_new(listing_id: int):
     """Step 1: describe the series; step 2 (``action=preview``): every date free or why not; step 3 (``book``)."""
     listing = get_listing(db.session, listing_id, viewer=current_user)
     if request.method == "GET":
+        first_opening = min((hours.opens for hours in listing.opening_hours), default=time(9))
         form = SeriesForm(formdata=None, data={"duration": listing.min_duration_minutes, "count": 4, "seats": 1,
-                                               "first_day": _local_today() + timedelta(days=1)})
+                                               "first_day": _local_today() + timedelta(days=1),
+                                               "start_time": first_opening})
         form.group_id.choices = _group_choices()
         return render_template("bookings/series_new.html", listing=listing, form=form,
                                durations=duration_choices(listing), preview=None)
@@ -370,8 +375,8 @@ def _render_detail(booking, *, reject_form=None, approve_form=None, status=200):
     return render_template(
         "bookings/detail.html", booking=booking, actions=available_actions(current_user, booking, clock.now()),
         is_provider=can_provide(current_user, booking.listing), notice=_notice(),
-        reject_form=reject_form or ReasonForm(formdata=None, prefix="reject"),
-        approve_form=approve_form or ReasonForm(formdata=None, prefix="approve"), action_form=ActionForm(),
+        reject_form=reject_form or RejectForm(formdata=None, prefix="reject"),
+        approve_form=approve_form or ApproveForm(formdata=None, prefix="approve"), action_form=ActionForm(),
     ), status
 
 
@@ -421,8 +426,8 @@ def cancel(booking_id: int):
                            is_provider=can_provide(current_user, booking.listing)), status
 
 
-def _decide_with_reason(booking_id: int, prefix: str, decide, notice: str):
-    form = ReasonForm(prefix=prefix)
+def _decide_with_reason(booking_id: int, form_class, prefix: str, decide, notice: str):
+    form = form_class(prefix=prefix)
     if form.validate_on_submit():
         try:
             begin_writing(db.session)
@@ -444,14 +449,14 @@ def _decide_with_reason(booking_id: int, prefix: str, decide, notice: str):
 @bp.route("/bookings/<int:booking_id>/approve", methods=["POST"])
 @login_required
 def approve(booking_id: int):
-    return _decide_with_reason(booking_id, "approve", lambda booking, reason: services.approve_booking(
+    return _decide_with_reason(booking_id, ApproveForm, "approve", lambda booking, reason: services.approve_booking(
         db.session, current_user, booking, zone=deployment_zone(), reason=reason), "approved")
 
 
 @bp.route("/bookings/<int:booking_id>/reject", methods=["POST"])
 @login_required
 def reject(booking_id: int):
-    return _decide_with_reason(booking_id, "reject", lambda booking, reason: services.reject_booking(
+    return _decide_with_reason(booking_id, RejectForm, "reject", lambda booking, reason: services.reject_booking(
         db.session, current_user, booking, reason), "rejected")
 
 
@@ -484,8 +489,8 @@ def requests():
     sections = request_inbox(db.session, current_user, zone=deployment_zone(),
                              organisation_id=request.args.get("organisation", type=int))
     return render_template("bookings/requests.html", sections=sections, notice=_notice(),
-                           reject_form=ReasonForm(formdata=None, prefix="reject"),
-                           approve_form=ReasonForm(formdata=None, prefix="approve"))
+                           reject_form=RejectForm(formdata=None, prefix="reject"),
+                           approve_form=ApproveForm(formdata=None, prefix="approve"))
 
 
 @bp.route("/listings/<int:listing_id>/bookings")

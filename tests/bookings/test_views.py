@@ -45,7 +45,7 @@ def book(client, listing, start, duration=60, **fields):
     return client.post(f"/listings/{listing.id}/book", data={"start": start, "duration": duration, **fields})
 
 
-# --- the widget and the booking form -------------------------------------------------------------------------------
+# --- the widget and the booking form --------------------------------------------------------------------------------
 
 def test_listing_page_shows_a_week_of_free_slots_by_day_and_asks_anonymous_users_to_log_in(client, now, listing):
     response = client.get(f"/listings/{listing.id}")
@@ -177,7 +177,7 @@ def test_unknown_listing_is_404_and_anonymous_bookers_are_sent_to_log_in(client,
     assert response.status_code == 404 and "找不到这个资源" in page_text(response)
 
 
-# --- series ------------------------------------------------------------------------------------------------------------
+# --- series ---------------------------------------------------------------------------------------------------------
 
 def series_form(**overrides):
     return {"first_day": "2026-06-02", "start_time": "10:00", "duration": "60", "frequency": "weekly",
@@ -234,7 +234,7 @@ def test_cancelling_this_and_later_occurrences_of_a_series(client, login, sessio
     assert bookings[0].status is BookingStatus.cancelled and bookings[1].status is BookingStatus.confirmed
 
 
-# --- my bookings and cancelling ----------------------------------------------------------------------------------------
+# --- my bookings and cancelling -------------------------------------------------------------------------------------
 
 def test_my_bookings_lists_upcoming_and_past_with_chinese_status(client, login, factory, now, listing, resident):
     factory.booking(listing=listing, booker=resident, start=local(1, 10), purpose="合唱")
@@ -282,7 +282,7 @@ def test_others_cannot_see_or_cancel_my_booking(client, login, factory, now, lis
     assert client.post(f"/bookings/{booking.id}/cancel", data={}).status_code == 403
 
 
-# --- the provider's side -----------------------------------------------------------------------------------------------
+# --- the provider's side --------------------------------------------------------------------------------------------
 
 @pytest.fixture
 def approval_listing(factory):
