@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.core import clock
+from marketplace.listings import services as listing_services
 from marketplace.listings.services import HoursInterval
 from tests.bookings.conftest import local
 
@@ -232,6 +233,10 @@ def test_cancelling_this_and_later_occurrences_of_a_series(client, login, sessio
     assert only_one.status_code == 200
     session.expire_all()
     assert bookings[0].status is BookingStatus.cancelled and bookings[1].status is BookingStatus.confirmed
+    whole = client.post(f"/series/{series_id}/cancel", data={"scope": "all"})
+    assert whole.status_code == 200 and "已取消1次预约" in page_text(whole)
+    nothing_left = client.post(f"/series/{series_id}/cancel", data={"scope": "all"})
+    assert nothing_left.status_code == 409 and "没有可以取消的预约了" in page_text(nothing_left)
 
 
 # --- my bookings and cancelling -------------------------------------------------------------------------------------
@@ -372,6 +377,20 @@ def test_provider_calendar_shows_the_week_of_bookings(client, login, factory, no
     assert page_text(client.get(f"/listings/{listing.id}/bookings?week=2026-06-08")).count(
         'data-testid="calendar-booking"') == 1
     assert client.get(f"/listings/{listing.id}/bookings?week=junk").status_code == 422
+
+
+def test_volunteers_get_an_inbox_for_their_own_listings(client, login, session, factory, now):
+    volunteer = factory.user(name="退休律师老周", volunteer=True)
+    advice = listing_services.create_listing(session, volunteer, listing_services.ListingData(
+        kind="skill", title="法律咨询", place_id=factory.place_tree()["c1"].id, slot_minutes=60,
+        min_duration_minutes=60, instant_booking=False), organisation_id=None)
+    listing_services.set_opening_hours(session, volunteer, advice, MORNINGS)
+    listing_services.publish_listing(session, volunteer, advice)
+    session.commit()
+    factory.booking(listing=advice, start=local(1, 10), purpose="租房合同")
+    login(volunteer)
+    html = page_text(client.get("/bookings/requests"))
+    assert "我作为志愿者提供的资源" in html and html.count('data-testid="request"') == 1 and "租房合同" in html
 
 
 def test_residents_see_no_request_inbox_link(client, login, now, listing, resident):
