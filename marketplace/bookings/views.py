@@ -1,183 +1,51 @@
-"""HTML pages of bookings: the booking widget and page, the taken-slot alternatives, series, my bookings,
-the provider's inbox, booking detail and decisions, the listing calendar, and the iCalendar feeds.
+"""HTML pages of bookings: the booking page, the taken-slot alternatives, series, my bookings, the provider's
+inbox, booking detail and decisions, the listing calendar, and the iCalendar feeds.
 
 Every handler parses, calls the booking services, commits once and renders. Units of work that
 write bookings start with ``begin_writing`` (see ``bookings.locking``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.bookings import feeds, ical, services
 from marketplace.bookings import series as series_services
 from marketplace.bookings.actions import available_actions
-from marketplace.bookings.availability import SlotTaken, availability
-from marketplace.bookings.forms import (MAX_DURATION_CHOICES, SCOPE_LABELS, ActionForm, ApproveForm, BookingForm,
-                                        ReasonForm, RejectForm, SeriesCancelForm, SeriesForm)
+from marketplace.bookings.availability import SlotTaken
+from marketplace.bookings.forms import (SCOPE_LABELS, ActionForm, ApproveForm, BookingForm, ReasonForm, RejectForm,
+                                        SeriesCancelForm, SeriesForm)
 from marketplace.bookings.inbox import is_provider, request_inbox
 from marketplace.bookings.locking import begin_writing
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.bookings.permissions import can_provide
 from marketplace.bookings.states import ACTION_LABELS
+from marketplace.bookings.widget import (DAYS_PER_WEEK, Week, build_widget, deployment_zone, duration_choices,
+                                         duration_label, group_by_day, group_choices, local_today, parse_day,
+                                         week_bounds)
 from marketplace.core import clock
 from marketplace.core.errors import DomainError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from marketplace.core.forms import show_domain_error
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import Page, clamp_page
-from marketplace.core.zones import NonexistentLocalTime, day_bounds, local_date, to_local, to_utc
+from marketplace.core.zones import NonexistentLocalTime, to_local, to_utc
 from marketplace.extensions import db
-from marketplace.groups.services import list_my_groups
 from marketplace.listings.models import WEEKDAY_LABELS
 from marketplace.listings.services import get_listing
 
 bp = Blueprint("bookings", __name__)
 
-DAYS_PER_WEEK = 7
 NOTICES = {"booked", "requested", "cancelled", "approved", "rejected", "checked_in", "no_show", "series_booked",
            "feed_reset"}
 WHEN_TABS = ("upcoming", "past")
-
-
-def deployment_zone() -> str:
-    return current_app.config["TIMEZONE"]
-
-
-def _local_today() -> date:
-    return local_date(clock.now(), deployment_zone())
 
 
 def _notice() -> str | None:
     """The "done" message after a redirect, from a fixed set so nothing user-typed is echoed."""
     notice = request.args.get("notice")
     return notice if notice in NOTICES else None
-
-
-def _parse_day(raw: str | None, field: str = "week") -> date | None:
-    """A YYYY-MM-DD query value; None when absent, ValidationFailed (422) when malformed."""
-    if not raw:
-        return None
-    try:
-        if len(raw) != 10:
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed(field, _l("日期格式应为 YYYY-MM-DD，例如 2026-06-01")) from None
-
-
-def _parse_minutes(raw: str | None) -> int | None:
-    """A ``?duration=`` value in minutes; None when absent, ValidationFailed (422) when not a whole number."""
-    if not raw:
-        return None
-    if not raw.isdigit() or len(raw) > 6:
-        raise ValidationFailed("duration", _l("时长应为整数分钟"))
-    return int(raw)
-
-
-def duration_label(minutes: int) -> str:
-    if minutes % 1440 == 0:
-        return _("%(n)s天", n=minutes // 1440)
-    if minutes % 60 == 0:
-        return _("%(n)s小时", n=minutes // 60)
-    if minutes > 60:
-        return _("%(h)s小时%(m)s分钟", h=minutes // 60, m=minutes % 60)
-    return _("%(n)s分钟", n=minutes)
-
-
-def duration_choices(listing) -> list[tuple[int, str]]:
-    """The durations a booker may pick, from the minimum to the maximum in slot steps (coarser when very many)."""
-    step = listing.slot_minutes
-    count = (listing.max_duration_minutes - listing.min_duration_minutes) // step + 1
-    step *= -(-count // MAX_DURATION_CHOICES)
-    return [(minutes, duration_label(minutes))
-            for minutes in range(listing.min_duration_minutes, listing.max_duration_minutes + 1, step)]
-
-
-def _group_choices() -> list[tuple[str, str]]:
-    return [("", _("不以团队名义（我自己）"))] + [(str(group.id), group.name)
-                                                for group in list_my_groups(db.session, current_user)]
-
-
-@dataclass
-class Day:
-    day: date
-    label: str
-    items: list
-
-
-@dataclass
-class Week:
-    """Seven local days from ``first``, each with its items (free slots or bookings), and where to page."""
-
-    first: date
-    days: list[Day]
-    previous: date | None
-    next: date | None
-
-    @property
-    def last(self) -> date:
-        return self.first + timedelta(days=DAYS_PER_WEEK - 1)
-
-
-def _week_bounds(first: date) -> tuple[datetime, datetime]:
-    zone = deployment_zone()
-    return day_bounds(first, zone)[0], day_bounds(first + timedelta(days=DAYS_PER_WEEK - 1), zone)[1]
-
-
-def _group_by_day(first: date, items, start_of) -> list[Day]:
-    zone = deployment_zone()
-    days = [Day(first + timedelta(days=n), str(WEEKDAY_LABELS[(first + timedelta(days=n)).weekday()]), [])
-            for n in range(DAYS_PER_WEEK)]
-    for item in items:
-        offset = (local_date(start_of(item), zone) - first).days
-        if 0 <= offset < DAYS_PER_WEEK:
-            days[offset].items.append(item)
-    return days
-
-
-@dataclass
-class Widget:
-    """Everything the booking widget shows: the week of free slots and the form to book one."""
-
-    listing: object
-    week: Week
-    form: BookingForm
-    durations: list[tuple[int, str]]
-    duration: int
-    bookable: bool
-    is_provider: bool
-
-    @property
-    def duration_text(self) -> str:
-        return dict(self.durations).get(self.duration) or duration_label(self.duration)
-
-
-def build_widget(listing, form: BookingForm | None = None) -> Widget:
-    """The week of free slots from ``?week=`` (default today) for ``?duration=`` (default the listing's minimum),
-    and a booking form; a re-shown ``form`` keeps the duration it was sent with."""
-    today = _local_today()
-    first = max(_parse_day(request.args.get("week")) or today, today)
-    durations = duration_choices(listing)
-    duration = _parse_minutes(request.args.get("duration")) or listing.min_duration_minutes
-    if form is not None and form.duration.data in dict(durations):
-        duration = form.duration.data
-    start, end = _week_bounds(first)
-    slots = availability(db.session, listing, start, end, deployment_zone(), duration_minutes=duration) \
-        if listing.is_published else []
-    following = first + timedelta(days=DAYS_PER_WEEK)
-    week = Week(first, _group_by_day(first, slots, lambda slot: slot.start),
-                previous=max(first - timedelta(days=DAYS_PER_WEEK), today) if first > today else None,
-                next=following if following <= today + timedelta(days=listing.max_advance_days) else None)
-    if form is None:
-        form = BookingForm(formdata=None, data={"duration": duration, "seats": 1})
-    if current_user.is_authenticated:
-        form.group_id.choices = _group_choices()
-    return Widget(listing, week, form, durations, duration, bookable=listing.is_published,
-                  is_provider=can_provide(current_user, listing))
 
 
 @bp.app_context_processor
@@ -247,7 +115,7 @@ def book(listing_id: int):
         return render_template("bookings/book.html", listing=listing, widget=build_widget(listing),
                                chosen=request.args.get("start"))
     form = BookingForm()
-    form.group_id.choices = _group_choices()
+    form.group_id.choices = group_choices()
     status = 422
     if form.validate_on_submit():
         try:
@@ -292,13 +160,13 @@ def series_new(listing_id: int):
     if request.method == "GET":
         first_opening = min((hours.opens for hours in listing.opening_hours), default=time(9))
         form = SeriesForm(formdata=None, data={"duration": listing.min_duration_minutes, "count": 4, "seats": 1,
-                                               "first_day": _local_today() + timedelta(days=1),
+                                               "first_day": local_today() + timedelta(days=1),
                                                "start_time": first_opening})
-        form.group_id.choices = _group_choices()
+        form.group_id.choices = group_choices()
         return render_template("bookings/series_new.html", listing=listing, form=form,
                                durations=duration_choices(listing), preview=None)
     form = SeriesForm()
-    form.group_id.choices = _group_choices()
+    form.group_id.choices = group_choices()
     preview, status = None, 422
     if form.validate_on_submit():
         try:
@@ -498,12 +366,12 @@ def requests():
 def calendar(listing_id: int):
     """The provider's week of the listing's bookings, with links to the previous and next week."""
     listing = get_listing(db.session, listing_id, viewer=current_user)
-    first = _parse_day(request.args.get("week")) or _local_today()
+    first = parse_day(request.args.get("week")) or local_today()
     include_inactive = request.args.get("all") == "1"
-    start, end = _week_bounds(first)
+    start, end = week_bounds(first)
     bookings = services.listing_calendar(db.session, current_user, listing, start, end,
                                          include_inactive=include_inactive)
-    week = Week(first, _group_by_day(first, bookings, lambda booking: booking.start_at),
+    week = Week(first, group_by_day(first, bookings, lambda booking: booking.start_at),
                 previous=first - timedelta(days=DAYS_PER_WEEK), next=first + timedelta(days=DAYS_PER_WEEK))
     return render_template("bookings/calendar.html", listing=listing, week=week, include_inactive=include_inactive)
 
