@@ -38,6 +38,7 @@ def database_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
+    accounts.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     instance = tmp_path_factory.mktemp("instance")
     os.environ["MARKETPLACE_INSTANCE"] = str(instance)
     app = create_app({
@@ -114,8 +115,7 @@ class FreshUserClient(FlaskClient):
 
 @pytest.fixture
 def client(app, session):
-    app.test_client_class = FreshUserClient
-    return app.test_client()
+    return FreshUserClient(app, app.response_class, use_cookies=True)
 
 
 class Factory:
