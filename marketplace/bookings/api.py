@@ -14,10 +14,11 @@ from marketplace.bookings.availability import availability
 from marketplace.bookings.locking import begin_writing
 from marketplace.bookings.schemas import (AvailabilityQuerySchema, AvailabilitySchema, BookingCreateSchema,
                                           BookingDetailSchema, BookingEditSchema, BookingListQuerySchema,
-                                          BookingListSchema, BookingPageSchema, BookingRequestListSchema,
-                                          BookingSchema, CalendarQuerySchema, BookingReasonSchema, SeriesCancellationSchema,
-                                          SeriesCancelSchema, SeriesCreatedSchema, SeriesCreateSchema,
-                                          SeriesEditSchema, SeriesPreviewSchema, SeriesRequestSchema, SeriesSchema)
+                                          BookingListSchema, BookingPageSchema, BookingReasonSchema,
+                                          BookingRequestListSchema, BookingSchema, CalendarQuerySchema,
+                                          SeriesCancellationSchema, SeriesCancelSchema, SeriesCreatedSchema,
+                                          SeriesCreateSchema, SeriesEditSchema, SeriesPreviewSchema, SeriesRequestSchema,
+                                          SeriesSchema)
 from marketplace.core import clock
 from marketplace.core.api import API_PREFIX, ID, Blueprint, optional_user, page_of, require_user
 from marketplace.extensions import db

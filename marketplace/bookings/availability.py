@@ -297,12 +297,13 @@ def availability(session: Session, listing: Listing, start: datetime, end: datet
     buffer = timedelta(minutes=listing.buffer_minutes)
     occupancy = Occupancy(holds_overlapping(session, listing.id, earliest, latest + duration + buffer,
                                             exclude_booking_id=exclude_booking_id))
+    capacity = listing.capacity  # read once: a mapped attribute costs more than a local in this loop
     slots = []
     for slot_start in plan.starts_between(earliest, latest):
         slot_end = slot_start + duration
         if not plan.contains(slot_start, slot_end):
             continue
-        seats_left = listing.capacity - occupancy.peak(slot_start, slot_end + buffer)
+        seats_left = capacity - occupancy.peak(slot_start, slot_end + buffer)
         if seats_left >= seats:
             slots.append(Slot(slot_start, slot_end, seats_left))
     return slots

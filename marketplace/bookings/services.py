@@ -191,6 +191,8 @@ def create_booking(session: Session, booker: User, request: BookingRequest, *, z
     end = aware_utc(request.end, "end")
     group = group_to_book_for(session, booker, request.group_id)
     purpose = clean_text(request.purpose, "purpose", MAX_PURPOSE_LENGTH)
+    # From here to the insert nobody else may book this listing: PostgreSQL holds its row lock,
+    # SQLite the write lock of the unit of work's BEGIN IMMEDIATE (see bookings.locking for why).
     lock_listing(session, listing.id)
     try:
         check_bookable(session, listing, start, end, request.seats, zone=zone, now=now)
@@ -199,7 +201,8 @@ def create_booking(session: Session, booker: User, request: BookingRequest, *, z
                                                              zone=zone, now=now)
         raise
     check_fair_use(session, listing, booker, group, start, end, zone=zone, now=now)
-    return insert_checked_booking(session, listing, booker, group, start, end, request.seats, purpose, zone=zone, now=now)
+    return insert_checked_booking(session, listing, booker, group, start, end, request.seats, purpose, zone=zone,
+                                  now=now)
 
 
 @dataclass

@@ -4,7 +4,8 @@ from flask.views import MethodView
 from marketplace.core.api import API_PREFIX, ID, Blueprint, require_user
 from marketplace.extensions import db
 from marketplace.groups import services
-from marketplace.groups.schemas import GroupCreateSchema, GroupListSchema, GroupSchema, GroupMemberAddSchema, GroupMemberSchema
+from marketplace.groups.schemas import (GroupCreateSchema, GroupListSchema, GroupMemberAddSchema, GroupMemberSchema,
+                                        GroupSchema)
 
 blp = Blueprint("groups_api", __name__, url_prefix=API_PREFIX, description="群众团队：成员一起预约")
 

@@ -1,4 +1,4 @@
-"""Recurring series: the dates a rule makes, the preview, all-free vs all-or-nothing, cancelling and editing by scope."""
+"""Recurring series: the dates a rule makes, the preview, all-free or all-or-nothing, cancel and edit by scope."""
 from datetime import date, datetime, time, timedelta
 
 import pytest

@@ -6,10 +6,9 @@ import pytest
 from marketplace.bookings import services
 from marketplace.bookings.models import BookingStatus
 from marketplace.bookings.states import TRANSITIONS, can_transition
-from marketplace.core import clock
 from marketplace.core.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.listings import services as listings
-from tests.bookings.conftest import SHANGHAI, local
+from tests.bookings.conftest import SHANGHAI, TODAY, local
 
 
 @pytest.fixture
@@ -180,7 +179,7 @@ def test_approval_conflicts_show_a_closure_added_after_the_request(factory, sess
                                                                    staff):
     booking = factory.booking(listing=approval_listing, start=local(2, 10))
     assert services.approval_conflicts(session, booking, zone=SHANGHAI) == []
-    listings.add_exception(session, staff, approval_listing, listings.ExceptionData(day=(clock.now() + timedelta(days=2)).date()))
+    listings.add_exception(session, staff, approval_listing, listings.ExceptionData(day=TODAY + timedelta(days=2)))
     session.commit()
     kinds = [c["kind"] for c in services.approval_conflicts(session, booking, zone=SHANGHAI)]
     assert kinds == ["closed"]

@@ -1,0 +1,396 @@
+"""Booking benchmark: availability and booking creation at 1,000,000 bookings, against a naive reference.
+
+    .venv/bin/python bench/booking_bench.py                       # SQLite, 10,000 listings × 100 bookings
+    .venv/bin/python bench/booking_bench.py --quick               # 1,000 listings × 100 bookings
+    .venv/bin/python bench/booking_bench.py --db postgres --url postgresql+psycopg://postgres@127.0.0.1:5432/db
+    scripts/with-postgres sh -c '.venv/bin/python bench/booking_bench.py --db postgres --url "$TEST_DATABASE_URL"'
+
+It builds the real schema with the migrations (on PostgreSQL inside a throwaway schema
+``booking_bench`` that is dropped afterwards; on SQLite in a temporary file), seeds by bulk inserts
+(executemany on SQLite, COPY on PostgreSQL) and then measures in one run:
+
+- the availability of one listing over 31 days (``bookings.availability.availability``), p50 and p95
+  over many random listings, against a naive reference that loads every booking of the listing and
+  checks every candidate slot against every booking in Python;
+- booking creation by a single client (``bookings.services.create_booking``, one unit of work per
+  booking with its lock), against a naive reference that loads all the listing's bookings and
+  checks them in Python before inserting;
+
+prints the plan of the main availability query and, last, the ratios. Target: availability p95 ≤ 10 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time as timer
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import event, func, insert, select, text  # noqa: E402
+
+from marketplace import create_app  # noqa: E402
+from marketplace.accounts.models import User  # noqa: E402
+from marketplace.bookings import services  # noqa: E402
+from marketplace.bookings.availability import availability  # noqa: E402
+from marketplace.bookings.locking import begin_writing, lock_listing  # noqa: E402
+from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus  # noqa: E402
+from marketplace.core import clock, zones  # noqa: E402
+from marketplace.core.errors import DomainError  # noqa: E402
+from marketplace.extensions import db  # noqa: E402
+from marketplace.listings.models import Listing, ListingKind, ListingStatus, OpeningHours  # noqa: E402
+from marketplace.organisations.models import Organisation, OrganisationStatus, OrganisationType  # noqa: E402
+from marketplace.places.models import Place, PlaceKind  # noqa: E402
+
+ZONE = "Asia/Shanghai"
+NOW = zones.to_utc(datetime(2026, 6, 1, 8, 0), ZONE)
+BENCH_SCHEMA = "booking_bench"
+WINDOW = timedelta(days=31)
+BOOKERS = 1000
+OPENS, CLOSES = time(9), time(21)
+# Each listing gets one booking every other day from 160 days ago to 38 days ahead, at varying hours.
+FIRST_DAY, DAY_STEP = -160, 2
+COLUMNS = ("listing_id", "booker_id", "seats", "start_at", "end_at", "blocked_until", "exclusive", "status",
+           "purpose", "created_at", "updated_at")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--url", default=os.environ.get("BENCH_DATABASE_URL"),
+                        help="PostgreSQL URL (postgresql+psycopg://...) for --db postgres; or BENCH_DATABASE_URL")
+    parser.add_argument("--quick", action="store_true", help="1,000 listings and fewer repetitions")
+    parser.add_argument("--listings", type=int)
+    parser.add_argument("--bookings-per-listing", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=20260601)
+    return parser.parse_args()
+
+
+def make_app(args):
+    if args.db == "postgres":
+        if not args.url:
+            sys.exit("--db postgres needs --url or BENCH_DATABASE_URL")
+        config = {"DATABASE_URL": args.url,
+                  "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-c search_path={BENCH_SCHEMA}"}}}
+    else:
+        handle, path = tempfile.mkstemp(prefix="booking-bench-", suffix=".db")
+        os.close(handle)
+        os.unlink(path)
+        config = {"DATABASE_URL": f"sqlite:///{path}"}
+    return create_app({"SECRET_KEY": "bench", "TESTING": True, "TIMEZONE": ZONE, **config})
+
+
+def prepare_schema(dialect: str) -> None:
+    if dialect == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {BENCH_SCHEMA}"))
+    upgrade()
+
+
+def drop_schema(dialect: str) -> None:
+    db.session.remove()
+    if dialect == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"))
+    else:
+        db.engine.dispose()
+        path = db.engine.url.database
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.unlink(path + suffix)
+
+
+def seed_catalogue(listing_count: int, rng: random.Random) -> tuple[list[int], list[int], dict[int, int]]:
+    """A street, a community, an organisation, BOOKERS users and the listings with daily 09:00–21:00 hours."""
+    session = db.session
+    street = Place(kind=PlaceKind.street, name="基准街道", path="")
+    session.add(street)
+    session.flush()
+    street.path = f"/{street.id}/"
+    community = Place(kind=PlaceKind.community, name="基准社区", parent_id=street.id, path="")
+    session.add(community)
+    session.flush()
+    community.path = f"{street.path}{community.id}/"
+    organisation = Organisation(name="基准居委会", type=OrganisationType.community_office, place_id=community.id,
+                                status=OrganisationStatus.verified, verified_at=NOW)
+    session.add(organisation)
+    session.flush()
+    session.execute(insert(User), [
+        {"phone": f"139{n:08d}", "password_hash": "unused", "display_name": f"居民{n}", "created_at": NOW}
+        for n in range(BOOKERS)])
+    capacities = {}
+    rows = []
+    for n in range(listing_count):
+        capacity = 10 if n % 10 == 9 else 1
+        rows.append({"kind": ListingKind.space, "title": f"活动室{n}", "description": "", "tags": [],
+                     "facilities": [], "organisation_id": organisation.id, "place_id": community.id, "address": "",
+                     "capacity": capacity, "slot_minutes": 30, "min_duration_minutes": 60,
+                     "max_duration_minutes": 240, "buffer_minutes": 15 if n % 3 == 0 else 0,
+                     "min_notice_minutes": 60, "max_advance_days": 60, "cancel_cutoff_minutes": 120,
+                     "instant_booking": True, "fee_type": "free", "fee_amount": 0, "rules": "",
+                     "status": ListingStatus.published, "published_at": NOW, "created_at": NOW, "updated_at": NOW})
+    session.execute(insert(Listing), rows)
+    listing_rows = session.execute(select(Listing.id, Listing.capacity, Listing.buffer_minutes)).all()
+    session.execute(insert(OpeningHours), [
+        {"listing_id": row.id, "weekday": weekday, "opens": OPENS, "closes": CLOSES}
+        for row in listing_rows for weekday in range(7)])
+    user_ids = list(session.scalars(select(User.id)))
+    session.commit()
+    for row in listing_rows:
+        capacities[row.id] = (row.capacity, row.buffer_minutes)
+    return [row.id for row in listing_rows], user_ids, capacities
+
+
+def booking_rows(listing_ids, user_ids, capacities, per_listing: int, rng: random.Random):
+    """One listing's bookings after another; yields tuples in COLUMNS order."""
+    for listing_id in listing_ids:
+        capacity, buffer = capacities[listing_id]
+        for j in range(per_listing):
+            day = FIRST_DAY + j * DAY_STEP + (listing_id % 2)
+            hour = 9 + (listing_id * 7 + j * 3) % 10
+            start = NOW.replace(hour=1) + timedelta(days=day, hours=hour - 9)  # 09:00 Shanghai is 01:00 UTC
+            end = start + timedelta(minutes=60 * (1 + j % 2))
+            if start < NOW:
+                status = BookingStatus.cancelled if j % 10 == 0 else BookingStatus.completed
+            else:
+                status = BookingStatus.cancelled if j % 10 == 0 else (
+                    BookingStatus.pending if j % 7 == 0 else BookingStatus.confirmed)
+            yield (listing_id, rng.choice(user_ids), 1 if capacity == 1 else 1 + j % 3, start, end,
+                   end + timedelta(minutes=buffer), capacity == 1, status.name, "", start - timedelta(days=3),
+                   start - timedelta(days=3))
+
+
+def bulk_insert_bookings(rows, dialect: str) -> None:
+    with db.engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        if dialect == "postgresql":
+            with raw.cursor() as cursor:
+                with cursor.copy(f"COPY bookings ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            raw.commit()
+            return
+        # SQLite stores UTC datetimes as text (see core.db.UTCDateTime); write that text directly.
+        # A bulk load need not survive a power cut: no fsync per page, a bigger page cache.
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.execute("PRAGMA cache_size=-262144")
+        statement = f"INSERT INTO bookings ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+        batch = []
+        cursor.execute("BEGIN")
+        for row in rows:
+            batch.append(tuple(value.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
+                               for value in row))
+            if len(batch) == 50_000:
+                cursor.executemany(statement, batch)
+                batch.clear()
+        cursor.executemany(statement, batch)
+        cursor.execute("COMMIT")
+        cursor.execute("PRAGMA synchronous=FULL")
+
+
+def naive_availability(session, listing: Listing, start: datetime, end: datetime) -> list[datetime]:
+    """The reference: every booking of the listing, every candidate slot checked against each in Python."""
+    rows = session.execute(select(Booking.start_at, Booking.blocked_until, Booking.seats, Booking.status)
+                           .where(Booking.listing_id == listing.id)).all()
+    active = [row for row in rows if row.status in ACTIVE_STATUSES]
+    duration = timedelta(minutes=listing.min_duration_minutes)
+    buffer = timedelta(minutes=listing.buffer_minutes)
+    earliest = max(start, NOW + timedelta(minutes=listing.min_notice_minutes))
+    latest = min(end, NOW + timedelta(days=listing.max_advance_days))
+    free = []
+    day = zones.local_date(start, ZONE)
+    while day <= zones.local_date(end, ZONE):
+        for hours in listing.opening_hours:
+            if hours.weekday != day.weekday():
+                continue
+            slot = datetime.combine(day, hours.opens)
+            while slot + duration <= datetime.combine(day, hours.closes):
+                slot_start = zones.to_utc(slot, ZONE)
+                slot_end = slot_start + duration
+                if earliest <= slot_start < latest:
+                    taken = sum(row.seats for row in active
+                                if row.start_at < slot_end + buffer and slot_start < row.blocked_until)
+                    if taken < listing.capacity:
+                        free.append(slot_start)
+                slot += timedelta(minutes=listing.slot_minutes)
+        day += timedelta(days=1)
+    return free
+
+
+def naive_create(session, booker: User, listing_id: int, start: datetime, end: datetime) -> bool:
+    """The reference: lock, load all the listing's bookings, check overlaps in Python, insert."""
+    begin_writing(session)
+    listing = session.get(Listing, listing_id)
+    lock_listing(session, listing_id)
+    rows = session.execute(select(Booking.start_at, Booking.blocked_until, Booking.seats, Booking.status)
+                           .where(Booking.listing_id == listing_id)).all()
+    until = end + timedelta(minutes=listing.buffer_minutes)
+    taken = sum(row.seats for row in rows
+                if row.status in ACTIVE_STATUSES and row.start_at < until and start < row.blocked_until)
+    if taken + 1 > listing.capacity:
+        session.rollback()
+        return False
+    booking = Booking(listing_id=listing_id, booker_id=booker.id, seats=1, start_at=start, end_at=end,
+                      blocked_until=until, exclusive=listing.capacity == 1, status=BookingStatus.confirmed,
+                      purpose="", created_at=NOW, updated_at=NOW)
+    booking.events.append(BookingEvent(action="create", to_status=BookingStatus.confirmed, actor_id=booker.id,
+                                       reason="", at=NOW))
+    session.add(booking)
+    session.commit()
+    return True
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def measure_availability(listing_ids, rounds: int, rng: random.Random):
+    session = db.session
+    exclusive_ids = [i for i in listing_ids if i % 10 != 0]
+    chosen = [rng.choice(exclusive_ids) for _ in range(rounds)]
+    indexed, naive = [], []
+    for listing_id in chosen:
+        session.expunge_all()
+        began = timer.perf_counter()
+        listing = session.get(Listing, listing_id)
+        slots = availability(session, listing, NOW, NOW + WINDOW, ZONE, NOW)
+        indexed.append(timer.perf_counter() - began)
+        session.expunge_all()
+        began = timer.perf_counter()
+        listing = session.get(Listing, listing_id)
+        reference = naive_availability(session, listing, NOW, NOW + WINDOW)
+        naive.append(timer.perf_counter() - began)
+        if [slot.start for slot in slots] != reference:
+            sys.exit(f"listing {listing_id}: indexed and naive availability disagree")
+    session.rollback()
+    return indexed, naive
+
+
+def creation_attempts(listing_ids, user_ids, count: int, rng: random.Random):
+    """Random one-hour slots 40–59 days ahead (past every seeded booking), on the half-hour grid."""
+    attempts = []
+    for _ in range(count):
+        day = rng.randint(40, 59)
+        start = NOW.replace(hour=1) + timedelta(days=day, minutes=30 * rng.randint(0, 22))
+        attempts.append((rng.choice(listing_ids), rng.choice(user_ids), start))
+    return attempts
+
+
+def measure_creation(attempts, *, naive: bool):
+    session = db.session
+    made = refused = 0
+    began = timer.perf_counter()
+    for listing_id, user_id, start in attempts:
+        booker = session.get(User, user_id)
+        end = start + timedelta(hours=1)
+        if naive:
+            made += naive_create(session, booker, listing_id, start, end)
+            continue
+        begin_writing(session)
+        try:
+            services.create_booking(session, booker, services.BookingRequest(
+                listing_id=listing_id, start=start, end=end), zone=ZONE, now=NOW)
+            session.commit()
+            made += 1
+        except DomainError:
+            session.rollback()
+            refused += 1
+    elapsed = timer.perf_counter() - began
+    return len(attempts) / elapsed, made, refused
+
+
+def print_plan(dialect: str, listing_id: int) -> None:
+    """Run the availability query once, capture the SQL the driver received, and print its plan."""
+    captured = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _executemany):
+        if "FROM bookings" in statement and "blocked_until >" in statement:
+            captured.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    session = db.session
+    session.expunge_all()
+    availability(session, session.get(Listing, listing_id), NOW, NOW + WINDOW, ZONE, NOW)
+    session.rollback()
+    event.remove(db.engine, "before_cursor_execute", capture)
+    statement, parameters = captured[0]
+    print("main availability query:")
+    print("  " + " ".join(statement.split()))
+    with db.engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        cursor = raw.cursor()
+        if dialect == "postgresql":
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+            plan = [row[0] for row in cursor.fetchall()]
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+            plan = [row[-1] for row in cursor.fetchall()]
+        connection.rollback()
+    print("plan:")
+    for line in plan:
+        print("  " + line)
+
+
+def main() -> None:
+    args = parse_args()
+    listing_count = args.listings or (1_000 if args.quick else 10_000)
+    rounds = 100 if args.quick else 300
+    creations = 100 if args.quick else 300
+    rng = random.Random(args.seed)
+    app = make_app(args)
+    clock.travel_to(NOW)
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        prepare_schema(dialect)
+        try:
+            began = timer.perf_counter()
+            listing_ids, user_ids, capacities = seed_catalogue(listing_count, rng)
+            bulk_insert_bookings(booking_rows(listing_ids, user_ids, capacities, args.bookings_per_listing, rng),
+                                 dialect)
+            if dialect == "postgresql":
+                with db.engine.begin() as connection:
+                    connection.execute(text("ANALYZE"))
+            seeding = timer.perf_counter() - began
+            total = db.session.scalar(select(func.count(Booking.id)))
+            db.session.rollback()
+            print(f"database: {dialect}  listings: {len(listing_ids):,}  bookings: {total:,}")
+            print(f"seeding (bulk inserts, indexes and overlap guard live): {seeding:.1f} s")
+
+            indexed, naive = measure_availability(listing_ids, rounds, rng)
+            print(f"availability over 31 days, {rounds} random listings:")
+            print(f"  indexed query + step function: p50 {percentile(indexed, .5) * 1000:.2f} ms, "
+                  f"p95 {percentile(indexed, .95) * 1000:.2f} ms")
+            print(f"  naive reference:               p50 {percentile(naive, .5) * 1000:.2f} ms, "
+                  f"p95 {percentile(naive, .95) * 1000:.2f} ms")
+
+            attempts = creation_attempts(listing_ids, user_ids, creations, rng)
+            rate, made, refused = measure_creation(attempts, naive=False)
+            naive_attempts = creation_attempts(listing_ids, user_ids, creations, random.Random(args.seed + 1))
+            naive_rate, naive_made, _ = measure_creation(naive_attempts, naive=True)
+            print(f"booking creation, single client, {creations} attempts each:")
+            print(f"  create_booking (lock, rules, insert, log): {rate:.0f}/s ({made} booked, {refused} refused)")
+            print(f"  naive reference:                            {naive_rate:.0f}/s ({naive_made} booked)")
+
+            print_plan(dialect, listing_ids[len(listing_ids) // 2])
+
+            p95 = percentile(indexed, .95) * 1000
+            print("ratios (naive reference / ours, higher is better):")
+            print(f"  availability p50: {statistics.median(naive) / statistics.median(indexed):.1f}x")
+            print(f"  availability p95: {percentile(naive, .95) / percentile(indexed, .95):.1f}x")
+            print(f"  booking creation: {rate / naive_rate:.2f}x")
+            print(f"  target availability p95 <= 10 ms: {'met' if p95 <= 10 else 'NOT met'} ({p95:.2f} ms)")
+        finally:
+            drop_schema(dialect)
+
+
+if __name__ == "__main__":
+    main()
