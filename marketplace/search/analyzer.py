@@ -64,15 +64,34 @@ def segment(text: str) -> list[tuple[str, int, int]]:
             if WORD_CHARS.search(word)]
 
 
+def long_words(text: str) -> list[tuple[str, int, int]]:
+    """Dictionary words of three or more characters found anywhere in the text, even across the cut.
+
+    jieba cuts 免费亲子活动室 as 免费 / 亲子活动 / 室, so "活动室" would be missed; the full scan
+    finds it. Shorter words are left out on purpose: 心理 inside 爱心理发 is not what anyone meant.
+    """
+    found = []
+    start = 0
+    for word in rjieba.cut_all(text):
+        start = text.find(word, start)
+        if len(word) >= 3 and WORD_CHARS.search(word):
+            found.append((word, start, start + len(word)))
+    return found
+
+
 def index_terms(text: str) -> list[tuple[str, int, int]]:
-    """The tokens of the text fields: jieba search-mode words, lowercased.
+    """The tokens of the text fields: jieba search-mode words plus longer dictionary words, lowercased.
 
     With HMM off, precise-mode words cover every character of the text, so every character lies
     inside some indexed word: a one-character query is answered by the indexed words that contain
-    it (see ``queries.CharacterExpansion``) rather than by indexing each character again, which
-    would double the postings and halve indexing speed.
+    it (see ``queries.Lexicon``) rather than by indexing each character again, which would double
+    the postings and halve indexing speed.
     """
-    return segment(fold(text))
+    text = fold(text)
+    terms = segment(text)
+    seen = {(word, start) for word, start, _ in terms}
+    terms.extend(term for term in long_words(text) if (term[0], term[1]) not in seen)
+    return terms
 
 
 @lru_cache(maxsize=200_000)

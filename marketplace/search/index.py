@@ -21,6 +21,7 @@ from whoosh.writing import CLEAR
 from marketplace.listings.models import FACILITIES, Listing, ListingStatus
 from marketplace.places.models import Place
 from marketplace.search.analyzer import chinese_analyzer, pinyin_analyzer
+from marketplace.search.engine import PostingCache
 from marketplace.search.queries import Lexicon
 from marketplace.search.ranking import NEUTRAL_STARS, ReputationWeighting, listing_reputation
 
@@ -108,6 +109,8 @@ class SearchIndex:
         self._ix = None
         self._searcher = None
         self._lexicon: tuple[object, Lexicon | None] = (None, None)
+        self._weighting = ReputationWeighting(reputation_weight)
+        self.postings = PostingCache(self._weighting)
         self._lock = threading.Lock()
 
     # -- opening -----------------------------------------------------------------------------------
@@ -133,7 +136,7 @@ class SearchIndex:
         """A searcher on the latest committed state (cheap when nothing changed)."""
         with self._lock:
             if self._searcher is None:
-                self._searcher = self._open().searcher(weighting=self.weighting())
+                self._searcher = self._open().searcher(weighting=self._weighting)
             else:
                 self._searcher = self._searcher.refresh()
             return self._searcher
@@ -147,8 +150,9 @@ class SearchIndex:
                 self._lexicon = (searcher, lexicon)
             return lexicon
 
-    def weighting(self) -> ReputationWeighting:
-        return ReputationWeighting(self.reputation_weight)
+    def reputation_factors(self, leaf_reader) -> list[float]:
+        """The ranking's reputation multiplier of each document of one segment."""
+        return self._weighting._segment_factors(leaf_reader)[0]
 
     def indexed_ids(self) -> set[int]:
         """Ids of every listing in the index (for consistency checks)."""
