@@ -73,6 +73,8 @@ def aware_utc(value, field: str) -> datetime:
         raise ValidationFailed(field, _l("请填写时间"))
     if value.tzinfo is None:
         raise ValidationFailed(field, _l("时间需要带时区，例如 2026-05-01T09:00:00+08:00"))
+    if not 2000 <= value.year <= 2999:
+        raise ValidationFailed(field, _l("时间超出了可预约的范围"))
     return value.astimezone(UTC)
 
 

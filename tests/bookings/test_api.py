@@ -59,6 +59,12 @@ def test_availability_refuses_bad_windows_in_chinese(client, now, listing, query
     assert response.status_code == 422 and message in response.json["message"]
 
 
+def test_a_window_in_year_one_has_no_slots_rather_than_an_error(client, now, listing):
+    response = client.get(f"/api/v1/listings/{listing.id}/availability",
+                          query_string={"start": "0001-01-01T00:00:00+08:00", "end": "0001-01-02T00:00:00+08:00"})
+    assert response.status_code == 200 and response.json["slots"] == []
+
+
 def test_availability_refuses_naive_or_missing_times(client, now, listing):
     response = client.get(f"/api/v1/listings/{listing.id}/availability",
                           query_string={"start": "2026-06-02T00:00:00", "end": "2026-06-03T00:00:00+08:00"})
@@ -109,6 +115,7 @@ def test_the_loser_of_a_slot_gets_409_with_alternatives(client, api_token, facto
     ({"start": "2026-06-01T08:30:00+08:00", "end": "2026-06-01T09:30:00+08:00"}, 422, "start", "提前60分钟"),
     ({"start": "2026-05-30T10:00:00+08:00", "end": "2026-05-30T11:00:00+08:00"}, 422, "start", "已经过去"),
     ({"start": "2026-08-01T10:00:00+08:00", "end": "2026-08-01T11:00:00+08:00"}, 422, "start", "提前30天"),
+    ({"start": "0001-01-01T00:00:00+08:00", "end": "0001-01-01T01:00:00+08:00"}, 422, "start", "超出了可预约的范围"),
     ({"seats": 2}, 422, "seats", "人数请填1"),
     ({"group_id": 77777}, 404, None, "找不到这个团队"),
     ({"listing_id": 99999}, 404, None, "找不到这个资源"),
