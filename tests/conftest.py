@@ -11,6 +11,8 @@ import tempfile
 from datetime import datetime, time, timedelta
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -21,6 +23,7 @@ from marketplace import create_app
 from marketplace.accounts import services as accounts
 from marketplace.bookings import services as bookings
 from marketplace.bookings.locking import begin_writing
+from marketplace.config import PROJECT_ROOT
 from marketplace.core import clock, zones
 from marketplace.extensions import db, limiter
 from marketplace.listings import services as listings
@@ -29,6 +32,23 @@ from marketplace.places import services as places
 from marketplace.places.models import PlaceKind
 
 PASSWORD = "correct-horse-9"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    """Compile each .po whose .mo is missing or older (as `make setup` does), so a plain `pytest` renders English.
+
+    Before any request: Flask-Babel caches a locale's catalogue for the app's lifetime.
+    """
+    for po in (PROJECT_ROOT / "translations").glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalog = read_po(source, locale=po.parent.parent.name)
+            partial = mo.with_name(f"{mo.name}.{os.getpid()}")
+            with partial.open("wb") as target:
+                write_mo(target, catalog)
+            os.replace(partial, mo)  # whole or nothing, for a test run reading it in parallel
 
 
 @pytest.fixture(scope="session")
@@ -106,10 +126,12 @@ def empty_all_tables() -> None:
 
 class FreshUserClient(FlaskClient):
     """Tests hold an app context that requests reuse, so Flask-Login's per-context user cache
-    (``g._login_user``) would leak from one request to the next; forget it before each request."""
+    (``g._login_user``) and Flask-Babel's locale (``g._flask_babel``) would leak from one request
+    to the next; forget them before each request."""
 
     def open(self, *args, **kwargs):
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
         return super().open(*args, **kwargs)
 
 

@@ -22,7 +22,7 @@ def _parent_choices(children: dict) -> list[tuple[int, str]]:
     def walk(parent_id, depth):
         for place in children.get(parent_id, []):
             if place.kind in CHILD_KIND:
-                choices.append((place.id, "　" * depth + f"{place.name}（{place.kind.label}）"))
+                choices.append((place.id, "　" * depth + place.name + _("（%(text)s）", text=place.kind.label)))
                 walk(place.id, depth + 1)
 
     walk(None, 0)
