@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from marketplace.accounts.models import ApiToken, User
 from marketplace.admin import services as audit
 from marketplace.core import clock
+from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.permissions import is_platform_admin
@@ -128,7 +129,7 @@ def authenticate(session: Session, login: str, password: str) -> User:
 
 def get_user(session: Session, user_id: int) -> User:
     """Return the user or raise NotFound."""
-    user = session.get(User, user_id)
+    user = get_by_id(session, User, user_id)
     if user is None:
         raise NotFound(_l("找不到这个用户"))
     return user

@@ -5,10 +5,11 @@ from marketplace.accounts import services as accounts
 from marketplace.admin import services
 from marketplace.admin.schemas import (AccountPageSchema, AccountQuerySchema, AccountSchema, AuditEntryPageSchema,
                                       AuditQuerySchema)
-from marketplace.core.api import API_PREFIX, ID, Blueprint, page_of, require_user
+from marketplace.core.api import API_PREFIX, Blueprint, page_of, require_user
 from marketplace.core.errors import Forbidden
 from marketplace.core.i18n import _l
 from marketplace.core.permissions import is_platform_admin
+from marketplace.core.urls import ID
 from marketplace.extensions import db
 
 blp = Blueprint("admin_api", __name__, url_prefix=API_PREFIX + "/admin", description="平台管理：审计日志、账号")

@@ -16,6 +16,7 @@ from marketplace.core.forms import show_domain_error
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.permissions import is_platform_admin
+from marketplace.core.urls import ID
 from marketplace.extensions import db, login_manager
 from marketplace.listings import services as listings
 from marketplace.listings.models import LISTING_KIND_LABELS, LISTING_STATUS_LABELS, ListingStatus
@@ -172,12 +173,12 @@ def _render_review(org, form: RejectForm, status: int = 200):
                            applicant_phone=applicant_phone), status
 
 
-@bp.route("/organisations/<int:org_id>")
+@bp.route(f"/organisations/<{ID}:org_id>")
 def organisation_review(org_id: int):
     return _render_review(organisations.get_organisation(db.session, org_id), RejectForm(formdata=None))
 
 
-@bp.route("/organisations/<int:org_id>/verify", methods=["POST"])
+@bp.route(f"/organisations/<{ID}:org_id>/verify", methods=["POST"])
 def verify_organisation(org_id: int):
     org = organisations.get_organisation(db.session, org_id)
     organisations.verify_organisation(db.session, current_user, org)
@@ -185,7 +186,7 @@ def verify_organisation(org_id: int):
     return redirect(url_for("admin.organisation_review", org_id=org.id, done="verified"))
 
 
-@bp.route("/organisations/<int:org_id>/reject", methods=["POST"])
+@bp.route(f"/organisations/<{ID}:org_id>/reject", methods=["POST"])
 def reject_organisation(org_id: int):
     org = organisations.get_organisation(db.session, org_id)
     form = RejectForm()
@@ -217,12 +218,12 @@ def _set_disabled(user_id: int, disabled: bool):
     return redirect(url_for("admin.users", q=request.form.get("q") or None, page=request.form.get("page") or None))
 
 
-@bp.route("/users/<int:user_id>/disable", methods=["POST"])
+@bp.route(f"/users/<{ID}:user_id>/disable", methods=["POST"])
 def disable_user(user_id: int):
     return _set_disabled(user_id, True)
 
 
-@bp.route("/users/<int:user_id>/enable", methods=["POST"])
+@bp.route(f"/users/<{ID}:user_id>/enable", methods=["POST"])
 def enable_user(user_id: int):
     return _set_disabled(user_id, False)
 
@@ -242,13 +243,13 @@ def _render_listing(listing, form: SuspendForm, status: int = 200):
     return render_template("admin/listing.html", listing=listing, form=form), status
 
 
-@bp.route("/listings/<int:listing_id>")
+@bp.route(f"/listings/<{ID}:listing_id>")
 def listing_review(listing_id: int):
     listing = listings.get_listing(db.session, listing_id, viewer=current_user)
     return _render_listing(listing, SuspendForm(formdata=None))
 
 
-@bp.route("/listings/<int:listing_id>/suspend", methods=["POST"])
+@bp.route(f"/listings/<{ID}:listing_id>/suspend", methods=["POST"])
 def suspend_listing(listing_id: int):
     listing = listings.get_listing(db.session, listing_id, viewer=current_user)
     form = SuspendForm()
@@ -264,7 +265,7 @@ def suspend_listing(listing_id: int):
     return _render_listing(listing, form, status=422)
 
 
-@bp.route("/listings/<int:listing_id>/reinstate", methods=["POST"])
+@bp.route(f"/listings/<{ID}:listing_id>/reinstate", methods=["POST"])
 def reinstate_listing(listing_id: int):
     listing = listings.get_listing(db.session, listing_id, viewer=current_user)
     services.reinstate_listing(db.session, current_user, listing)

@@ -20,7 +20,8 @@ from marketplace.bookings.schemas import (AvailabilityQuerySchema, AvailabilityS
                                           SeriesCreateSchema, SeriesEditSchema, SeriesPreviewSchema, SeriesRequestSchema,
                                           SeriesSchema)
 from marketplace.core import clock
-from marketplace.core.api import API_PREFIX, ID, Blueprint, optional_user, page_of, require_user
+from marketplace.core.api import API_PREFIX, Blueprint, optional_user, page_of, require_user
+from marketplace.core.urls import ID
 from marketplace.extensions import db
 from marketplace.listings.services import get_listing
 from marketplace.organisations.services import get_organisation

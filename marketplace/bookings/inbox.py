@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import User
 from marketplace.bookings.models import Booking
 from marketplace.bookings.services import pending_requests
+from marketplace.core.db import get_by_id
 from marketplace.core.errors import NotFound
 from marketplace.core.i18n import _l
 from marketplace.listings.models import Listing
@@ -38,7 +39,7 @@ def request_inbox(session: Session, user: User, *, zone: str, organisation_id: i
     With ``organisation_id`` only that organisation's: NotFound if unknown, Forbidden unless staff.
     """
     if organisation_id is not None:
-        organisation = session.get(Organisation, organisation_id)
+        organisation = get_by_id(session, Organisation, organisation_id)
         if organisation is None:
             raise NotFound(_l("找不到这个组织"))
         return [InboxSection(organisation, pending_requests(session, user, organisation=organisation, zone=zone,

@@ -22,6 +22,7 @@ from marketplace.bookings.services import (MAX_PURPOSE_LENGTH, BookingChange, aw
                                            check_fair_use, clean_text, edit_booking, get_bookable_listing,
                                            group_to_book_for, insert_checked_booking)
 from marketplace.core import clock
+from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.permissions import is_platform_admin
@@ -224,7 +225,7 @@ def occurrence_json(occurrence: Occurrence, zone: str) -> dict:
 
 def get_series(session: Session, series_id, *, viewer) -> BookingSeries:
     """The series if the viewer is its booker, its listing's provider or a platform admin; NotFound otherwise."""
-    series = session.get(BookingSeries, series_id) if isinstance(series_id, int) else None
+    series = get_by_id(session, BookingSeries, series_id)
     if series is None or viewer is None or not (
             viewer.id == series.booker_id or can_provide(viewer, series.listing) or is_platform_admin(viewer)):
         raise NotFound(_l("找不到这个周期预约"))

@@ -21,6 +21,7 @@ from marketplace.bookings.locking import lock_listing
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus
 from marketplace.bookings.permissions import can_provide, can_see_requests_of, can_view_booking, is_booker
 from marketplace.core import clock
+from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.zones import UTC, local_date, week_bounds
@@ -94,7 +95,7 @@ def clean_text(value, field: str, limit: int, *, required_message=None) -> str:
 
 def get_bookable_listing(session: Session, listing_id) -> Listing:
     """A published listing; NotFound for unknown ids and drafts, ValidationFailed when suspended."""
-    listing = session.get(Listing, listing_id) if isinstance(listing_id, int) else None
+    listing = get_by_id(session, Listing, listing_id)
     if listing is None or listing.status is ListingStatus.draft:
         raise NotFound(_l("找不到这个资源"))
     if listing.status is not ListingStatus.published:
@@ -106,7 +107,7 @@ def group_to_book_for(session: Session, booker: User, group_id) -> Group | None:
     """The group the booker books for (None for themselves); NotFound, or Forbidden for non-members."""
     if group_id is None:
         return None
-    group = session.get(Group, group_id) if isinstance(group_id, int) else None
+    group = get_by_id(session, Group, group_id)
     if group is None:
         raise NotFound(_l("找不到这个团队"))
     if not group.has_member(booker):
@@ -464,7 +465,7 @@ def due_for_completion(session: Session, now: datetime, *, limit: int = 500) -> 
 
 def get_booking(session: Session, booking_id, *, viewer) -> Booking:
     """The booking if the viewer may see it; NotFound otherwise (others do not learn that it exists)."""
-    booking = session.get(Booking, booking_id) if isinstance(booking_id, int) else None
+    booking = get_by_id(session, Booking, booking_id)
     if booking is None or not can_view_booking(viewer, booking):
         raise NotFound(_l("找不到这个预约"))
     return booking

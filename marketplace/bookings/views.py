@@ -30,6 +30,7 @@ from marketplace.core.errors import DomainError, Forbidden, NotAuthenticated, No
 from marketplace.core.forms import show_domain_error
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import Page, clamp_page
+from marketplace.core.urls import ID, id_arg
 from marketplace.core.zones import NonexistentLocalTime, to_local, to_utc
 from marketplace.extensions import db
 from marketplace.listings.models import WEEKDAY_LABELS
@@ -107,7 +108,7 @@ def _render_taken(listing, form: BookingForm, taken: SlotTaken):
                            alternatives=alternatives), 409
 
 
-@bp.route("/listings/<int:listing_id>/book", methods=["GET", "POST"])
+@bp.route(f"/listings/<{ID}:listing_id>/book", methods=["GET", "POST"])
 @login_required
 def book(listing_id: int):
     listing = get_listing(db.session, listing_id, viewer=current_user)
@@ -152,7 +153,7 @@ def _series_request(listing, form: SeriesForm) -> series_services.SeriesRequest:
         purpose=form.purpose.data or "")
 
 
-@bp.route("/listings/<int:listing_id>/series", methods=["GET", "POST"])
+@bp.route(f"/listings/<{ID}:listing_id>/series", methods=["GET", "POST"])
 @login_required
 def series_new(listing_id: int):
     """Step 1: describe the series; step 2 (``action=preview``): every date free or why not; step 3 (``book``)."""
@@ -193,13 +194,13 @@ def _series_page(series, *, result=None, form=None, status=200):
                            form=form, notice=_notice(), now=now), status
 
 
-@bp.route("/series/<int:series_id>")
+@bp.route(f"/series/<{ID}:series_id>")
 @login_required
 def series_detail(series_id: int):
     return _series_page(series_services.get_series(db.session, series_id, viewer=current_user))
 
 
-@bp.route("/series/<int:series_id>/cancel", methods=["GET", "POST"])
+@bp.route(f"/series/<{ID}:series_id>/cancel", methods=["GET", "POST"])
 @login_required
 def series_cancel(series_id: int):
     """Confirm, then cancel one occurrence, this and the later ones, or the whole rest of the series."""
@@ -207,7 +208,7 @@ def series_cancel(series_id: int):
     if request.method == "GET":
         scope = request.args.get("scope", "occurrence")
         form = SeriesCancelForm(formdata=None, data={"scope": scope if scope in SCOPE_LABELS else "occurrence",
-                                                     "booking_id": request.args.get("booking_id", type=int)})
+                                                     "booking_id": request.args.get("booking_id", type=id_arg)})
         return render_template("bookings/series_cancel.html", series=series, form=form)
     form = SeriesCancelForm()
     status = 422
@@ -248,7 +249,7 @@ def _render_detail(booking, *, reject_form=None, approve_form=None, status=200):
     ), status
 
 
-@bp.route("/bookings/<int:booking_id>")
+@bp.route(f"/bookings/<{ID}:booking_id>")
 @login_required
 def detail(booking_id: int):
     return _render_detail(services.get_booking(db.session, booking_id, viewer=current_user))
@@ -269,7 +270,7 @@ def _after_decision(booking: Booking, notice: str):
     return redirect(url_for("bookings.detail", booking_id=booking.id, notice=notice))
 
 
-@bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
+@bp.route(f"/bookings/<{ID}:booking_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(booking_id: int):
     """A confirmation page, then the cancellation (the booker before the cutoff; the provider with a reason)."""
@@ -314,14 +315,14 @@ def _decide_with_reason(booking_id: int, form_class, prefix: str, decide, notice
     return _render_detail(booking, status=status, **{f"{prefix}_form": form})
 
 
-@bp.route("/bookings/<int:booking_id>/approve", methods=["POST"])
+@bp.route(f"/bookings/<{ID}:booking_id>/approve", methods=["POST"])
 @login_required
 def approve(booking_id: int):
     return _decide_with_reason(booking_id, ApproveForm, "approve", lambda booking, reason: services.approve_booking(
         db.session, current_user, booking, zone=deployment_zone(), reason=reason), "approved")
 
 
-@bp.route("/bookings/<int:booking_id>/reject", methods=["POST"])
+@bp.route(f"/bookings/<{ID}:booking_id>/reject", methods=["POST"])
 @login_required
 def reject(booking_id: int):
     return _decide_with_reason(booking_id, RejectForm, "reject", lambda booking, reason: services.reject_booking(
@@ -339,13 +340,13 @@ def _mark(booking_id: int, mark, notice: str):
     return redirect(url_for("bookings.detail", booking_id=booking.id, notice=notice))
 
 
-@bp.route("/bookings/<int:booking_id>/check-in", methods=["POST"])
+@bp.route(f"/bookings/<{ID}:booking_id>/check-in", methods=["POST"])
 @login_required
 def check_in(booking_id: int):
     return _mark(booking_id, services.check_in, "checked_in")
 
 
-@bp.route("/bookings/<int:booking_id>/no-show", methods=["POST"])
+@bp.route(f"/bookings/<{ID}:booking_id>/no-show", methods=["POST"])
 @login_required
 def no_show(booking_id: int):
     return _mark(booking_id, services.mark_no_show, "no_show")
@@ -355,13 +356,13 @@ def no_show(booking_id: int):
 @login_required
 def requests():
     sections = request_inbox(db.session, current_user, zone=deployment_zone(),
-                             organisation_id=request.args.get("organisation", type=int))
+                             organisation_id=request.args.get("organisation", type=id_arg))
     return render_template("bookings/requests.html", sections=sections, notice=_notice(),
                            reject_form=RejectForm(formdata=None, prefix="reject"),
                            approve_form=ApproveForm(formdata=None, prefix="approve"))
 
 
-@bp.route("/listings/<int:listing_id>/bookings")
+@bp.route(f"/listings/<{ID}:listing_id>/bookings")
 @login_required
 def calendar(listing_id: int):
     """The provider's week of the listing's bookings, with links to the previous and next week."""
@@ -383,7 +384,7 @@ def _ics(body: bytes, filename: str) -> Response:
     return response
 
 
-@bp.route("/listings/<int:listing_id>/calendar.ics")
+@bp.route(f"/listings/<{ID}:listing_id>/calendar.ics")
 def listing_feed(listing_id: int):
     """Public busy times of a listing: no names, phones or purposes."""
     listing = get_listing(db.session, listing_id, viewer=None)

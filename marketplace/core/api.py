@@ -14,10 +14,9 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from webargs.flaskparser import abort as abort_with_messages
 
 from marketplace.core.pagination import MAX_PER_PAGE
-from marketplace.core.schemas import MAX_ID, InputSchema, Range
+from marketplace.core.schemas import InputSchema, Range
 
 API_PREFIX = "/api/v1"
-ID = f"int(min=1, max={MAX_ID})"  # URL converter for ids: larger numbers would overflow the id columns
 BEARER_AUTH = {"bearerAuth": []}
 
 

@@ -1,13 +1,15 @@
-"""Declarative base with a constraint naming convention and a UTC-only datetime type."""
+"""Declarative base with a constraint naming convention, a UTC-only datetime type, and lookups by id."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, func
-from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, registry
 
 from marketplace.core import clock
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -16,6 +18,8 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+# The largest id the id columns hold (PostgreSQL INTEGER); a larger number overflows them instead of matching nothing.
+MAX_ID = 2**31 - 1
 
 
 class UTCDateTime(TypeDecorator):
@@ -53,10 +57,21 @@ def _utcnow() -> datetime:
     return clock.now()
 
 
+def is_id(value) -> bool:
+    """Whether ``value`` could be a row's id: a whole number (not a bool) that fits the id columns."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def get_by_id(session: Session, model: type[T], row_id) -> T | None:
+    """The ``model`` row with id ``row_id``, or None, also when ``row_id`` cannot be an id (text, huge numbers)."""
+    return session.get(model, row_id) if is_id(row_id) else None
+
+
 intpk = Annotated[int, mapped_column(primary_key=True)]
 created_at = Annotated[datetime, mapped_column(UTCDateTime(), default=_utcnow, nullable=False)]
 updated_at = Annotated[
     datetime, mapped_column(UTCDateTime(), default=_utcnow, onupdate=_utcnow, nullable=False)
 ]
 
-__all__ = ["Base", "UTCDateTime", "NAMING_CONVENTION", "intpk", "created_at", "updated_at", "func"]
+__all__ = ["Base", "UTCDateTime", "NAMING_CONVENTION", "MAX_ID", "is_id", "get_by_id", "intpk", "created_at", "updated_at",
+           "func"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask_babel import gettext
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-MAX_ID = 2**31 - 1
+from marketplace.core.db import MAX_ID
 
 
 class Message(str):

@@ -1,5 +1,19 @@
-"""URL helpers for the HTTP edge."""
+"""URL helpers for the HTTP edge: ids in paths and query strings, and safe redirect targets."""
 from urllib.parse import urlsplit
+
+from marketplace.core.db import MAX_ID, is_id
+
+# URL converter for ids, in HTML and API routes alike: larger numbers would overflow the id columns (a 500, not a 404).
+ID = f"int(min=1, max={MAX_ID})"
+
+
+def id_arg(value: str) -> int:
+    """A query-string id (``request.args.get("community", type=id_arg)``): ValueError, hence the default,
+    unless a whole number that fits the id columns."""
+    number = int(value)
+    if not is_id(number):
+        raise ValueError(value)
+    return number
 
 
 def safe_next_url(target: str | None) -> str | None:

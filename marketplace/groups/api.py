@@ -1,7 +1,8 @@
 """JSON face of residents' groups."""
 from flask.views import MethodView
 
-from marketplace.core.api import API_PREFIX, ID, Blueprint, require_user
+from marketplace.core.api import API_PREFIX, Blueprint, require_user
+from marketplace.core.urls import ID
 from marketplace.extensions import db
 from marketplace.groups import services
 from marketplace.groups.schemas import (GroupCreateSchema, GroupListSchema, GroupMemberAddSchema, GroupMemberSchema,

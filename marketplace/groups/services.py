@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.accounts.services import find_user_by_login
+from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.groups.models import Group, GroupMember
@@ -41,7 +42,7 @@ def create_group(session: Session, leader: User, name: str, description: str = "
 
 def get_group(session: Session, group_id: int, *, viewer: User | None) -> Group:
     """The group if the viewer belongs to it; NotFound otherwise (outsiders do not learn it exists)."""
-    group = session.get(Group, group_id)
+    group = get_by_id(session, Group, group_id)
     if group is None or not group.has_member(viewer):
         raise NotFound(_l("找不到这个团队"))
     return group

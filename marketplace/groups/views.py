@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 
 from marketplace.core.errors import DomainError, Forbidden
 from marketplace.core.forms import show_domain_error
+from marketplace.core.urls import ID
 from marketplace.extensions import db
 from marketplace.groups import services
 from marketplace.groups.forms import ConfirmForm, GroupForm, MemberForm
@@ -51,13 +52,13 @@ def _render_detail(group, form=None, status=200):
                            is_leader=group.leader_id == current_user.id), status
 
 
-@bp.route("/<int:group_id>")
+@bp.route(f"/<{ID}:group_id>")
 @login_required
 def detail(group_id: int):
     return _render_detail(services.get_group(db.session, group_id, viewer=current_user))
 
 
-@bp.route("/<int:group_id>/members", methods=["POST"])
+@bp.route(f"/<{ID}:group_id>/members", methods=["POST"])
 @login_required
 def add_member(group_id: int):
     group = services.get_group(db.session, group_id, viewer=current_user)
@@ -75,7 +76,7 @@ def add_member(group_id: int):
     return _render_detail(group, form, status)
 
 
-@bp.route("/<int:group_id>/members/<int:user_id>/remove", methods=["POST"])
+@bp.route(f"/<{ID}:group_id>/members/<{ID}:user_id>/remove", methods=["POST"])
 @login_required
 def remove_member(group_id: int, user_id: int):
     """The leader removes a member, or a member leaves."""

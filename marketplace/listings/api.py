@@ -4,7 +4,8 @@ from dataclasses import replace
 from flask import current_app
 from flask.views import MethodView
 
-from marketplace.core.api import API_PREFIX, ID, Blueprint, optional_user, page_of, require_user
+from marketplace.core.api import API_PREFIX, Blueprint, optional_user, page_of, require_user
+from marketplace.core.urls import ID
 from marketplace.extensions import db
 from marketplace.listings import photos, services
 from marketplace.listings.schemas import (ListingCreateSchema, ListingExceptionSchema, ListingPageSchema,

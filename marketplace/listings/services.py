@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from marketplace.accounts.models import User
 from marketplace.admin import services as audit
 from marketplace.core import clock
+from marketplace.core.db import get_by_id
 from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.permissions import (can_edit_listing, can_manage_listings_of, can_moderate_listing,
@@ -199,7 +200,7 @@ def create_listing(session: Session, actor: User, data: ListingData, *, organisa
 
 def get_listing(session: Session, listing_id: int, *, viewer=None) -> Listing:
     """Return a listing the viewer may see; NotFound otherwise (drafts are hidden, not forbidden)."""
-    listing = session.get(Listing, listing_id)
+    listing = get_by_id(session, Listing, listing_id)
     if listing is None or not can_view_listing(viewer, listing):
         raise NotFound(_l("找不到这个资源"))
     return listing

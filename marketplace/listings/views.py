@@ -13,6 +13,7 @@ from marketplace.core.errors import DomainError, Forbidden, NotAuthenticated, No
 from marketplace.core.forms import show_domain_error
 from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.permissions import can_edit_listing, can_moderate_listing
+from marketplace.core.urls import ID, id_arg
 from marketplace.extensions import db
 from marketplace.listings import photos as listing_photos
 from marketplace.listings import services
@@ -69,9 +70,9 @@ def browse():
     kind = request.args.get("kind") or None
     if kind not in {k.value for k in ListingKind}:
         kind = None
-    community_id = request.args.get("community", type=int)
-    grid_id = request.args.get("grid", type=int)
-    place_id = request.args.get("place", type=int)
+    community_id = request.args.get("community", type=id_arg)
+    grid_id = request.args.get("grid", type=id_arg)
+    place_id = request.args.get("place", type=id_arg)
     grids = list_places(db.session, kind=PlaceKind.grid, parent_id=community_id) if community_id else []
     if community_id and grid_id not in {grid.id for grid in grids}:
         grid_id = None  # a grid left selected from another community after the community changed
@@ -94,7 +95,7 @@ def _render_detail(listing, *, action_error: str | None = None, suspend_form=Non
     ), status
 
 
-@bp.route("/listings/<int:listing_id>")
+@bp.route(f"/listings/<{ID}:listing_id>")
 def detail(listing_id: int):
     return _render_detail(services.get_listing(db.session, listing_id, viewer=current_user))
 
@@ -139,7 +140,7 @@ def create():
     return render_template("listings/edit.html", form=form, listing=None), _form_status(form)
 
 
-@bp.route("/manage/listings/<int:listing_id>/edit", methods=["GET", "POST"])
+@bp.route(f"/manage/listings/<{ID}:listing_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(listing_id: int):
     listing = services.get_listing_for_edit(db.session, listing_id, current_user)
@@ -156,7 +157,7 @@ def edit(listing_id: int):
     return render_template("listings/edit.html", form=form, listing=listing), _form_status(form)
 
 
-@bp.route("/manage/listings/<int:listing_id>/hours", methods=["GET", "POST"])
+@bp.route(f"/manage/listings/<{ID}:listing_id>/hours", methods=["GET", "POST"])
 @login_required
 def hours(listing_id: int):
     listing = services.get_listing_for_edit(db.session, listing_id, current_user)
@@ -173,7 +174,7 @@ def hours(listing_id: int):
                            crowded_days=HoursForm.crowded_days(listing)), _form_status(form)
 
 
-@bp.route("/manage/listings/<int:listing_id>/exceptions", methods=["GET", "POST"])
+@bp.route(f"/manage/listings/<{ID}:listing_id>/exceptions", methods=["GET", "POST"])
 @login_required
 def exceptions(listing_id: int):
     listing = services.get_listing_for_edit(db.session, listing_id, current_user)
@@ -190,7 +191,7 @@ def exceptions(listing_id: int):
                            notice=_notice()), _form_status(form)
 
 
-@bp.route("/manage/listings/<int:listing_id>/exceptions/<int:exception_id>/delete", methods=["POST"])
+@bp.route(f"/manage/listings/<{ID}:listing_id>/exceptions/<{ID}:exception_id>/delete", methods=["POST"])
 @login_required
 def delete_exception(listing_id: int, exception_id: int):
     listing = services.get_listing_for_edit(db.session, listing_id, current_user)
@@ -199,7 +200,7 @@ def delete_exception(listing_id: int, exception_id: int):
     return redirect(url_for("listings.exceptions", listing_id=listing.id, notice="exception_removed"))
 
 
-@bp.route("/manage/listings/<int:listing_id>/photos", methods=["GET", "POST"])
+@bp.route(f"/manage/listings/<{ID}:listing_id>/photos", methods=["GET", "POST"])
 @login_required
 def photos(listing_id: int):
     listing = services.get_listing_for_edit(db.session, listing_id, current_user)
@@ -220,7 +221,7 @@ def photos(listing_id: int):
                            notice=_notice()), _form_status(form)
 
 
-@bp.route("/manage/listings/<int:listing_id>/photos/<int:photo_id>/delete", methods=["POST"])
+@bp.route(f"/manage/listings/<{ID}:listing_id>/photos/<{ID}:photo_id>/delete", methods=["POST"])
 @login_required
 def delete_photo(listing_id: int, photo_id: int):
     listing = services.get_listing_for_edit(db.session, listing_id, current_user)
@@ -234,7 +235,7 @@ def delete_photo(listing_id: int, photo_id: int):
     return redirect(url_for("listings.photos", listing_id=listing.id, notice="photo_removed"))
 
 
-@bp.route("/manage/listings/<int:listing_id>/publish", methods=["POST"])
+@bp.route(f"/manage/listings/<{ID}:listing_id>/publish", methods=["POST"])
 @login_required
 def publish(listing_id: int):
     listing = services.get_listing(db.session, listing_id, viewer=current_user)
@@ -247,7 +248,7 @@ def publish(listing_id: int):
     return redirect(url_for("listings.detail", listing_id=listing.id, notice="published"))
 
 
-@bp.route("/manage/listings/<int:listing_id>/suspend", methods=["POST"])
+@bp.route(f"/manage/listings/<{ID}:listing_id>/suspend", methods=["POST"])
 @login_required
 def suspend(listing_id: int):
     listing = services.get_listing(db.session, listing_id, viewer=current_user)

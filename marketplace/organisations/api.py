@@ -3,10 +3,11 @@ from dataclasses import replace
 
 from flask.views import MethodView
 
-from marketplace.core.api import API_PREFIX, ID, Blueprint, optional_user, page_of, require_user
+from marketplace.core.api import API_PREFIX, Blueprint, optional_user, page_of, require_user
 from marketplace.core.errors import Forbidden
 from marketplace.core.i18n import _l
 from marketplace.core.permissions import is_platform_admin
+from marketplace.core.urls import ID
 from marketplace.extensions import db
 from marketplace.organisations import services
 from marketplace.organisations.models import OrganisationStatus

@@ -10,6 +10,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.services import find_user_by_login
 from marketplace.admin import services as audit
 from marketplace.core import clock
+from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.permissions import can_manage_organisation, is_platform_admin, role_in
@@ -173,7 +174,7 @@ def staff_of(session: Session, viewer, org: Organisation) -> list[Membership]:
 
 def get_organisation(session: Session, org_id: int) -> Organisation:
     """Return the organisation or raise NotFound."""
-    org = session.get(Organisation, org_id)
+    org = get_by_id(session, Organisation, org_id)
     if org is None:
         raise NotFound(_l("找不到这个组织"))
     return org

@@ -9,6 +9,7 @@ from marketplace.core.forms import show_domain_error
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.permissions import can_manage_organisation, role_in
+from marketplace.core.urls import ID, id_arg
 from marketplace.extensions import db
 from marketplace.organisations import services
 from marketplace.organisations.forms import OrganisationForm, StaffForm
@@ -70,7 +71,7 @@ def directory():
         org_type = OrganisationType(request.args.get("type", ""))
     except ValueError:
         org_type = None
-    community_id = request.args.get("community", type=int)
+    community_id = request.args.get("community", type=id_arg)
     place_ids = subtree_ids(db.session, community_id) if community_id else None
     items, total = services.list_organisations(
         db.session, type=org_type, place_ids=place_ids, page=page, per_page=per_page)
@@ -80,7 +81,7 @@ def directory():
         type_labels=ORGANISATION_TYPE_LABELS)
 
 
-@bp.route("/<int:org_id>")
+@bp.route(f"/<{ID}:org_id>")
 def detail(org_id: int):
     org = services.get_visible_organisation(db.session, org_id, current_user)
     return render_template(
@@ -88,7 +89,7 @@ def detail(org_id: int):
         can_manage=can_manage_organisation(current_user, org), is_member=role_in(current_user, org) is not None)
 
 
-@bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+@bp.route(f"/<{ID}:org_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(org_id: int):
     org = services.get_organisation(db.session, org_id)
@@ -116,7 +117,7 @@ def _render_staff(org, form: StaffForm, *, error: str | None = None, status: int
         can_manage=can_manage_organisation(current_user, org)), status
 
 
-@bp.route("/<int:org_id>/staff", methods=["GET", "POST"])
+@bp.route(f"/<{ID}:org_id>/staff", methods=["GET", "POST"])
 @login_required
 def staff(org_id: int):
     org = services.get_organisation(db.session, org_id)
@@ -135,7 +136,7 @@ def staff(org_id: int):
     return _render_staff(org, form, status=_status(form))
 
 
-@bp.route("/<int:org_id>/staff/<int:user_id>/remove", methods=["POST"])
+@bp.route(f"/<{ID}:org_id>/staff/<{ID}:user_id>/remove", methods=["POST"])
 @login_required
 def remove_staff(org_id: int, user_id: int):
     org = services.get_organisation(db.session, org_id)

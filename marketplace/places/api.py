@@ -1,7 +1,8 @@
 """JSON face of the community tree."""
 from flask.views import MethodView
 
-from marketplace.core.api import API_PREFIX, ID, Blueprint, page_of, require_user
+from marketplace.core.api import API_PREFIX, Blueprint, page_of, require_user
+from marketplace.core.urls import ID
 from marketplace.extensions import db
 from marketplace.places import services
 from marketplace.places.schemas import (PlaceCreateSchema, PlaceNodeSchema, PlacePageSchema, PlaceQuerySchema,

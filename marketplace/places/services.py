@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marketplace.admin import services as audit
+from marketplace.core.db import get_by_id
 from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.permissions import is_platform_admin
@@ -33,7 +34,7 @@ def create_place(session: Session, *, kind: PlaceKind, name: str, parent_id: int
 
 def get_place(session: Session, place_id: int) -> Place:
     """Return the place or raise NotFound."""
-    place = session.get(Place, place_id)
+    place = get_by_id(session, Place, place_id)
     if place is None:
         raise NotFound(_l("找不到这个地点"))
     return place
