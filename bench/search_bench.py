@@ -236,14 +236,15 @@ def main() -> None:
         print(f"FTS5 trigram build: {fts_seconds:.1f} s")
         connection = db.session.connection()
 
-        # Warm up each contestant once (caches, lexicon) so every timed run is a steady-state request.
-        for queries in corpus.QUERIES.values():
-            for query in queries:
-                search_listings(db.session, index, query, per_page=PAGE)
+        # The first run of each query reads its postings from disk into the engine's cache (and SQLite
+        # its pages): reported as "cold"; the timed runs after it are steady-state requests.
+        cold = {query_class: max(timed(lambda: search_listings(db.session, index, query, per_page=PAGE), 1)[0]
+                                 for query in queries)
+                for query_class, queries in corpus.QUERIES.items()}
 
         rows = []
         print()
-        print(f"{'class':18} {'search p50/p95 ms':>18} {'LIKE p50/p95':>16} {'FTS5 p50/p95':>16} "
+        print(f"{'class':18} {'search p50/p95 ms':>18} {'cold max':>8} {'LIKE p50/p95':>16} {'FTS5 p50/p95':>16} "
               f"{'LIKE hits':>9} recall of LIKE's hits")
         for query_class, queries in corpus.QUERIES.items():
             ours, naive, fts = [], [], []
@@ -274,6 +275,7 @@ def main() -> None:
             if real_hits != like_hits:
                 recall_text += f" ({real_recall:.1%} of {real_hits:,} real)"
             print(f"{query_class:18} {statistics.median(ours):8.1f}/{percentile(ours, .95):<8.1f} "
+                  f"{cold[query_class]:8.1f} "
                   f"{statistics.median(naive):7.1f}/{percentile(naive, .95):<8.1f} "
                   f"{statistics.median(fts):7.1f}/{percentile(fts, .95):<8.1f} {like_hits:9,} {recall_text}")
             for sample in missed_samples[:4]:
@@ -287,7 +289,8 @@ def main() -> None:
             worst_p95 = max(worst_p95, percentile(ours, .95))
             print(f"  {query_class:18} vs LIKE {statistics.median(naive) / ours_median:6.1f}×   "
                   f"vs FTS5 {statistics.median(fts) / ours_median:6.1f}×")
-        print(f"  worst search p95: {worst_p95:.1f} ms (target ≤ 50 ms); "
+        print(f"  worst search p95: {worst_p95:.1f} ms (target ≤ 50 ms); worst cold first run "
+              f"{max(cold.values()):.1f} ms; "
               f"index build {indexed / build_seconds:,.0f} listings/s (target ≥ 1,500)")
 
 

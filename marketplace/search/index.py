@@ -19,6 +19,7 @@ from whoosh.index import LockError
 from whoosh.multiproc import MpWriter
 from whoosh.writing import CLEAR
 
+from marketplace.core import clock
 from marketplace.listings.models import FACILITIES, FEE_TYPE_LABELS, LISTING_KIND_LABELS, Listing, ListingStatus
 from marketplace.places.models import Place
 from marketplace.search.analyzer import chinese_analyzer, pinyin_analyzer
@@ -209,11 +210,11 @@ class SearchIndex:
                     _listing_query().where(Listing.id.in_(listing_ids)))}
                 names = all_place_names(session) if rows else {}
                 for listing_id in listing_ids:
+                    # Not update_document: that removes only one earlier entry, this removes them all.
+                    writer.delete_by_term("id", str(listing_id))
                     listing = rows.get(listing_id)
                     if listing is not None and listing.status is ListingStatus.published:
-                        writer.update_document(**listing_document(listing, names))
-                    else:
-                        writer.delete_by_term("id", str(listing_id))
+                        writer.add_document(**listing_document(listing, names))
             finally:
                 session.close()
         except BaseException:
@@ -231,6 +232,7 @@ class SearchIndex:
         """
         if not self.exists() or set(self._open().schema.names()) != set(build_schema().names()):
             self.create()
+        started = clock.now()
         names = all_place_names(session)
         ids = list(session.scalars(select(Listing.id).where(Listing.status == ListingStatus.published)
                                    .order_by(Listing.id)))
@@ -255,5 +257,10 @@ class SearchIndex:
                 writer.commit(mergetype=CLEAR)
             else:
                 writer.commit(merge=False)
+        # Between rounds the lock is free, so a worker may have written a listing that a later round
+        # then added again; re-applying what changed meanwhile leaves one entry each, as committed.
+        bind = session.get_bind()
+        changed = session.scalars(select(Listing.id).where(Listing.updated_at >= started))
+        self.apply(lambda: Session(bind=bind), changed)
         self._searcher = None
         return count

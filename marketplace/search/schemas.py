@@ -9,7 +9,8 @@ from marketplace.listings.schemas import PlaceRefSchema, ProviderSchema
 
 class SearchQuerySchema(PageArgs):
     q = fields.String(load_default="", metadata={"description": "搜索词：中文、拼音全拼或首字母（如 hds 找活动室），最多100个字"})
-    kind = fields.String(validate=OneOf([k.value for k in ListingKind]), metadata={"description": "space / skill / service"})
+    kind = fields.String(validate=OneOf([k.value for k in ListingKind]),
+                         metadata={"description": "space / skill / service"})
     community = id_field(strict=False, metadata={"description": "社区树节点 id，包括其下所有网格和楼栋"})
     free = fields.Boolean(load_default=False, metadata={"description": "只看免费的"})
     min_rating = fields.Float(validate=Range(min=1, max=5), metadata={"description": "最低评分（1–5星）"})

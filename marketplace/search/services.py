@@ -210,8 +210,9 @@ def _alternatives(session: Session, searcher, query, index_filters: IndexFilters
     alternatives = []
     if not index_only:
         alternatives.append(Alternative("without_filter", "free_at", _count(searcher, query, index_filters)))
+    unfiltered = IndexFilters()
     for name in index_filters.active:
-        without = replace(index_filters, **{name: IndexFilters.__dataclass_fields__[name].default})
+        without = replace(index_filters, **{name: getattr(unfiltered, name)})
         alternatives.append(Alternative("without_filter", name, _count(searcher, query, without)))
     if index_filters.place_id is not None:
         place = session.get(Place, index_filters.place_id)

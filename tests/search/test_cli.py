@@ -1,5 +1,9 @@
 """`flask search reindex` rebuilds the index from the database; `--if-missing` only builds a missing one."""
+from marketplace.listings import services as listings
+from marketplace.listings.models import Listing
+from marketplace.search import index as index_module
 from marketplace.search.index import SearchIndex
+from marketplace.search.services import search_listings
 from marketplace.search.sync import EXTENSION
 
 
@@ -32,3 +36,27 @@ def test_reindex_if_missing_builds_a_missing_index(app, factory, session, tmp_pa
         assert missing.exists() and listing.id in missing.indexed_ids()
     finally:
         app.extensions[EXTENSION] = previous
+
+
+def test_a_listing_written_between_rebuild_rounds_is_indexed_once(factory, session, index, monkeypatch):
+    made = [factory.listing(title=f"会议室{n}").id for n in range(5)]
+    monkeypatch.setattr(index_module, "REBUILD_ROUND", 2)
+    rounds = []
+    start_round = index.writer
+
+    def writer(**kwargs):
+        rounds.append(kwargs)
+        if len(rounds) == 2:
+            # Another worker commits an edit of a listing the next rounds have still to add.
+            last = session.get(Listing, made[-1])  # the rebuild expunges what it read
+            data = listings.listing_data(last)
+            data.title = "共享陶艺室"
+            listings.update_listing(session, next(m.user for m in last.organisation.memberships), last, data)
+            session.commit()
+        return start_round(**kwargs)
+
+    monkeypatch.setattr(index, "writer", writer)
+    assert index.rebuild(session) == 5
+    searcher = index.searcher()
+    assert searcher.doc_count() == 5
+    assert [hit.listing.id for hit in search_listings(session, index, "陶艺").hits] == [made[-1]]

@@ -78,7 +78,8 @@ def demo(app, tmp_path_factory):
         try:
             seed(seeding)
             seeding.commit()
-            index = SearchIndex(str(tmp_path_factory.mktemp("demo-index")), app.config["SEARCH_RANKING_REPUTATION_WEIGHT"])
+            index = SearchIndex(str(tmp_path_factory.mktemp("demo-index")),
+                                app.config["SEARCH_RANKING_REPUTATION_WEIGHT"])
             index.rebuild(seeding)
             seeding.close()
         finally:

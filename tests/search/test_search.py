@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+from sqlalchemy.orm import Session
 
 from marketplace.core import clock, zones
 from marketplace.core.errors import NotFound, ValidationFailed
@@ -138,7 +139,7 @@ def test_reputation_lifts_a_listing_among_equal_text_matches(factory, index, tit
     # A well-reviewed listing must come first once its reputation reaches the index.
     monkeypatch.setattr(search_index_module, "listing_reputation",
                         lambda listing: Reputation(4.8, 12) if listing.id == second.id else Reputation(3.0, 0))
-    index.apply(lambda: session, [first.id, second.id])
+    index.apply(lambda: Session(bind=session.get_bind()), [first.id, second.id])
     ranked = [hit.listing.id for hit in search_listings(session, index, "会议室").hits]
     assert ranked == [second.id, first.id]
 
