@@ -123,7 +123,8 @@ class SearchIndex:
         self.reputation_weight = reputation_weight
         self._ix = None
         self._searcher = None
-        self._lexicon: tuple[object, Lexicon | None] = (None, None)
+        self._lexicon = Lexicon()
+        self._lexicon_for = None
         self._weighting = ReputationWeighting(reputation_weight)
         self.postings = PostingCache(self._weighting)
         self._lock = threading.Lock()
@@ -146,6 +147,8 @@ class SearchIndex:
         os.makedirs(self.directory, exist_ok=True)
         self._ix = whoosh_index.create_in(self.directory, build_schema(), indexname=INDEX_NAME)
         self._searcher = None
+        self._lexicon = Lexicon()
+        self._lexicon_for = None
 
     def searcher(self):
         """A searcher on the latest committed state (cheap when nothing changed)."""
@@ -157,13 +160,12 @@ class SearchIndex:
             return self._searcher
 
     def lexicon(self, searcher) -> Lexicon:
-        """The word list of this searcher's generation, built on first use."""
+        """The indexed words, brought up to this searcher's segments."""
         with self._lock:
-            cached_for, lexicon = self._lexicon
-            if cached_for is not searcher:
-                lexicon = Lexicon(searcher)
-                self._lexicon = (searcher, lexicon)
-            return lexicon
+            if self._lexicon_for is not searcher:
+                self._lexicon.update(searcher)
+                self._lexicon_for = searcher
+            return self._lexicon
 
     def reputation_factors(self, leaf_reader) -> list[float]:
         """The ranking's reputation multiplier of each document of one segment."""

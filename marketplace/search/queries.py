@@ -62,25 +62,40 @@ def parse(text: str | None) -> ParsedQuery:
 class Lexicon:
     """The indexed words of the text fields, found by the characters they contain.
 
-    Built once per searcher generation. It lets one character (书) match every word holding it
-    (书法, 读书会) and lets a word jieba cut differently in a listing (议事厅 inside 新建议事厅)
-    still match the longer words that contain it.
+    It lets one character (书) match every word holding it (书法, 读书会) and lets a word jieba cut
+    differently in a listing (议事厅 inside 新建议事厅) still match the longer words that contain it.
+    Kept up to date segment by segment (see ``update``), so a commit costs only its new segment's words.
     """
 
-    def __init__(self, searcher):
-        reader = searcher.reader()
+    def __init__(self):
         self.words: set[str] = set()
-        by_char: dict[str, set[str]] = {}
-        for raw in reader.lexicon("text"):
-            word = raw.decode("utf-8")
-            self.words.add(word)
-            for char in set(word):
-                if CJK_CHAR.match(char):
-                    by_char.setdefault(char, set()).add(word)
-        self.by_char = by_char
+        self.by_char: dict[str, set[str]] = {}
+        self._segments: set[str] = set()
         self._containing: dict[str, list[str]] = {}
         self._pinyin: dict[str, str] | None = None
+        self._searcher = None
+
+    def update(self, searcher) -> None:
+        """Add the words of segments not seen before. Words whose documents have gone may stay: a word
+        the index no longer holds matches nothing."""
         self._searcher = searcher
+        for leaf, _ in searcher.reader().leaf_readers():
+            if leaf.segment() is None:  # an empty index
+                continue
+            segment = leaf.segment().segment_id()
+            if segment in self._segments:
+                continue
+            self._segments.add(segment)
+            for raw in leaf.lexicon("text"):
+                word = raw.decode("utf-8")
+                if word in self.words:
+                    continue
+                self.words.add(word)
+                for char in set(word):
+                    if CJK_CHAR.match(char):
+                        self.by_char.setdefault(char, set()).add(word)
+            self._containing.clear()
+            self._pinyin = None
 
     def containing(self, word: str) -> list[str]:
         """Indexed words that contain ``word`` (itself included when indexed), most specific first."""
