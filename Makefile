@@ -67,14 +67,14 @@ compile-translations: python-packages
 run: setup
 	@$(FLASK) db upgrade
 	@$(FLASK) seed-demo
-# SEARCH: the search engineer adds `@$(FLASK) search reindex --if-missing` on the line below.
+	@$(FLASK) search reindex --if-missing
 	@echo "==> Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
 	@exec $(BIN)/gunicorn -w 2 -b 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 dev: setup
 	@$(FLASK) db upgrade
 	@$(FLASK) seed-demo
-# SEARCH: the search engineer adds `@$(FLASK) search reindex --if-missing` on the line below.
+	@$(FLASK) search reindex --if-missing
 	@exec $(FLASK) run --debug --host 127.0.0.1 --port $(PORT)
 
 # Both passes always run, so one report shows both databases; either failing fails the target.
