@@ -3,8 +3,6 @@
 Handlers that write bookings start their unit of work with ``begin_writing`` (SQLite: BEGIN
 IMMEDIATE; see ``bookings.locking``), call one service and commit once.
 """
-from datetime import timedelta
-
 from flask import current_app
 from flask.views import MethodView
 
@@ -19,7 +17,6 @@ from marketplace.bookings.schemas import (AvailabilityQuerySchema, AvailabilityS
                                           SeriesCancellationSchema, SeriesCancelSchema, SeriesCreatedSchema,
                                           SeriesCreateSchema, SeriesEditSchema, SeriesPreviewSchema, SeriesRequestSchema,
                                           SeriesSchema)
-from marketplace.core import clock
 from marketplace.core.api import API_PREFIX, Blueprint, optional_user, page_of, require_user
 from marketplace.core.urls import ID
 from marketplace.extensions import db
@@ -28,8 +25,6 @@ from marketplace.organisations.services import get_organisation
 
 blp = Blueprint("bookings_api", __name__, url_prefix=API_PREFIX,
                 description="预约：空闲时段、预约与取消、提供方审批与签到、预约日历、周期预约")
-
-DEFAULT_CALENDAR_DAYS = 31
 
 
 def deployment_zone() -> str:
@@ -200,9 +195,7 @@ class ListingBookings(MethodView):
         """资源的预约日历（提供方）：与时间窗口重叠的预约"""
         user = require_user()
         listing = get_listing(db.session, listing_id, viewer=user)
-        start = args.get("start") or clock.now()
-        end = args.get("end") or start + timedelta(days=DEFAULT_CALENDAR_DAYS)
-        return {"items": services.listing_calendar(db.session, user, listing, start, end,
+        return {"items": services.listing_calendar(db.session, user, listing, args.get("start"), args.get("end"),
                                                    include_inactive=args["include_inactive"])}
 
 

@@ -21,7 +21,8 @@ from marketplace.bookings.models import ACTIVE_STATUSES, Booking
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.i18n import _l
-from marketplace.core.zones import day_bounds, get_zone, is_nonexistent, local_date, to_local, to_utc
+from marketplace.core.zones import (day_bounds, get_zone, in_supported_years, is_nonexistent, local_date, to_local,
+                                    to_utc)
 from marketplace.listings.models import Listing, ListingException, ListingStatus
 from marketplace.places.models import Place
 
@@ -267,8 +268,17 @@ def check_bookable(session: Session, listing: Listing, start: datetime, end: dat
     return seats_left - seats
 
 
+def check_supported_years(**instants: datetime) -> None:
+    """Refuse, on the field named, an instant outside the supported years (where date arithmetic overflows)."""
+    for field, instant in instants.items():
+        if not in_supported_years(instant):
+            raise ValidationFailed(field, _l("时间超出了可预约的范围"))
+
+
 def check_window_size(start: datetime, end: datetime) -> None:
-    """Refuse a query window that ends before it starts or spans more than MAX_WINDOW_DAYS."""
+    """Refuse a query window outside the supported years, ending before it starts or spanning more than
+    MAX_WINDOW_DAYS."""
+    check_supported_years(start=start, end=end)
     if end <= start:
         raise ValidationFailed("end", _l("结束时间必须晚于开始时间"))
     if end - start > timedelta(days=MAX_WINDOW_DAYS):

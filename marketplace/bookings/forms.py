@@ -9,10 +9,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.bookings.models import SeriesFrequency
 from marketplace.core.i18n import _l
+from marketplace.core.zones import in_supported_years
 
 MAX_NUMBER_LENGTH = 9
-# Years a booking can plausibly name; beyond them converting between zones overflows datetime.
-MIN_YEAR, MAX_YEAR = 2000, 2999
 MAX_DURATION_CHOICES = 48
 END_BY_DATE, END_BY_COUNT = "until", "count"
 SCOPE_LABELS = {
@@ -40,7 +39,7 @@ class InstantField(HiddenField):
             parsed = datetime.fromisoformat(raw) if len(raw) <= 40 else None
         except ValueError:
             parsed = None
-        if parsed is None or parsed.tzinfo is None or not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        if parsed is None or parsed.tzinfo is None or not in_supported_years(parsed):
             raise ValueError(_l("开始时间的格式不正确，请重新选择时段"))
         self.data = parsed
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.bookings import states
-from marketplace.bookings.availability import (Hold, Occupancy, SlotTaken, check_bookable, check_window_size,
-                                               nearest_alternatives, opening_plan)
+from marketplace.bookings.availability import (Hold, Occupancy, SlotTaken, check_bookable, check_supported_years,
+                                               check_window_size, nearest_alternatives, opening_plan)
 from marketplace.bookings.locking import lock_listing
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus
 from marketplace.bookings.permissions import can_provide, can_see_requests_of, can_view_booking, is_booker
@@ -24,7 +24,7 @@ from marketplace.core import clock
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
-from marketplace.core.zones import UTC, local_date, week_bounds
+from marketplace.core.zones import UTC, in_supported_years, local_date, week_bounds
 from marketplace.groups.models import Group
 from marketplace.listings.models import Listing, ListingStatus
 from marketplace.organisations.models import Organisation
@@ -36,6 +36,7 @@ CHECK_IN_OPENS_BEFORE = timedelta(minutes=30)
 MAX_PURPOSE_LENGTH = 200
 MAX_REASON_LENGTH = 500
 MAX_SHIFT_MINUTES = 366 * 24 * 60
+DEFAULT_CALENDAR_DAYS = 31
 # The name of the database guard against overlapping exclusive bookings (constraint / trigger message).
 OVERLAP_GUARD = "bookings_no_overlap"
 # Statuses whose hours count towards a booker's weekly cap: the slot was (or is) theirs.
@@ -74,7 +75,7 @@ def aware_utc(value, field: str) -> datetime:
         raise ValidationFailed(field, _l("请填写时间"))
     if value.tzinfo is None:
         raise ValidationFailed(field, _l("时间需要带时区，例如 2026-05-01T09:00:00+08:00"))
-    if not 2000 <= value.year <= 2999:
+    if not in_supported_years(value):
         raise ValidationFailed(field, _l("时间超出了可预约的范围"))
     return value.astimezone(UTC)
 
@@ -497,11 +498,17 @@ def list_my_bookings(session: Session, user: User, *, when: str | None = None,
     return list(rows), total
 
 
-def listing_calendar(session: Session, actor: User, listing: Listing, start: datetime, end: datetime, *,
-                     include_inactive: bool = False) -> list[Booking]:
-    """The provider's view of a listing's bookings overlapping [start, end), by start time (provider only)."""
+def listing_calendar(session: Session, actor: User, listing: Listing, start: datetime | None = None,
+                     end: datetime | None = None, *, include_inactive: bool = False) -> list[Booking]:
+    """The provider's view of a listing's bookings overlapping [start, end), by start time (provider only).
+
+    ``start`` defaults to now and ``end`` to DEFAULT_CALENDAR_DAYS after the start.
+    """
     if not can_provide(actor, listing):
         raise Forbidden(_l("只有资源的提供方可以查看预约日历"))
+    start = start or clock.now()
+    check_supported_years(start=start)
+    end = end or start + timedelta(days=DEFAULT_CALENDAR_DAYS)
     check_window_size(start, end)
     stmt = select(Booking).where(Booking.listing_id == listing.id, Booking.start_at < end, Booking.end_at > start)
     if not include_inactive:

@@ -16,7 +16,7 @@ from marketplace.bookings.permissions import can_provide
 from marketplace.core import clock
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.i18n import _l
-from marketplace.core.zones import day_bounds, local_date
+from marketplace.core.zones import day_bounds, in_supported_years, local_date
 from marketplace.extensions import db
 from marketplace.groups.services import list_my_groups
 from marketplace.listings.models import WEEKDAY_LABELS
@@ -34,15 +34,18 @@ def local_today() -> date:
 
 
 def parse_day(raw: str | None, field: str = "week") -> date | None:
-    """A YYYY-MM-DD query value; None when absent, ValidationFailed (422) when malformed."""
+    """A YYYY-MM-DD query value; None when absent, ValidationFailed (422) when malformed or out of range."""
     if not raw:
         return None
     try:
         if len(raw) != 10:
             raise ValueError(raw)
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed(field, _l("日期格式应为 YYYY-MM-DD，例如 2026-06-01")) from None
+    if not in_supported_years(day):
+        raise ValidationFailed(field, _l("时间超出了可预约的范围"))
+    return day
 
 
 def _parse_minutes(raw: str | None) -> int | None:

@@ -19,6 +19,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 UTC = timezone.utc
 Nonexistent = Literal["shift_forward", "raise"]
+# The years a booking, a calendar week or a query window may name: near datetime's own limits (years 1 and
+# 9999) moving to another zone or adding a few days overflows, and nobody books a room for the year 9000.
+MIN_YEAR, MAX_YEAR = 2000, 2999
+
+
+def in_supported_years(value: date) -> bool:
+    """Whether a date (or datetime, by its own calendar) falls in MIN_YEAR..MAX_YEAR."""
+    return MIN_YEAR <= value.year <= MAX_YEAR
 
 
 class NonexistentLocalTime(ValueError):

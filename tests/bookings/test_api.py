@@ -59,10 +59,18 @@ def test_availability_refuses_bad_windows_in_chinese(client, now, listing, query
     assert response.status_code == 422 and message in response.json["message"]
 
 
-def test_a_window_in_year_one_has_no_slots_rather_than_an_error(client, now, listing):
-    response = client.get(f"/api/v1/listings/{listing.id}/availability",
-                          query_string={"start": "0001-01-01T00:00:00+08:00", "end": "0001-01-02T00:00:00+08:00"})
-    assert response.status_code == 200 and response.json["slots"] == []
+@pytest.mark.parametrize("window", [
+    {"start": "0001-01-01T00:00:00+08:00", "end": "0001-01-02T00:00:00+08:00"},
+    {"start": "9999-12-31T23:00:00+00:00", "end": "9999-12-31T23:59:59-12:00"},
+    {"start": "9999-12-31T23:00:00+00:00"},
+])
+def test_windows_at_the_ends_of_the_calendar_are_a_chinese_422_not_an_overflow(client, api_token, now, listing,
+                                                                                staff_of, window):
+    availability = client.get(f"/api/v1/listings/{listing.id}/availability",
+                              query_string={"end": "2026-06-03T00:00:00+08:00", **window})
+    calendar = client.get(f"/api/v1/listings/{listing.id}/bookings", headers=api_token(staff_of), query_string=window)
+    for response in (availability, calendar):
+        assert response.status_code == 422 and response.json["message"] == "时间超出了可预约的范围"
 
 
 def test_availability_refuses_naive_or_missing_times(client, now, listing):

@@ -77,13 +77,15 @@ def test_week_links_page_through_weeks_and_a_longer_duration_offers_fewer_starts
     assert longer.count('data-testid="slot"') == 7  # only 09:00 fits three hours before noon
 
 
-@pytest.mark.parametrize("query", ["week=2026-13-01", "week=June", "duration=abc"])
-def test_malformed_week_or_duration_is_a_chinese_422(client, now, listing, query):
+@pytest.mark.parametrize("query, message", [("week=2026-13-01", "日期格式应为"), ("week=June", "日期格式应为"),
+                                            ("duration=abc", "时长应为整数分钟"), ("week=9999-12-31", "超出了可预约的范围"),
+                                            ("week=0001-01-01", "超出了可预约的范围")])
+def test_malformed_week_or_duration_is_a_chinese_422(client, now, listing, query, message):
     response = client.get(f"/listings/{listing.id}/book?{query}")
     assert response.status_code == 302  # anonymous: log in first
     response = client.get(f"/listings/{listing.id}?{query}")
     assert response.status_code == 422
-    assert "日期格式应为" in page_text(response) or "时长应为整数分钟" in page_text(response)
+    assert message in page_text(response)
 
 
 def test_booking_an_instant_listing_confirms_it_and_shows_the_result(client, login, session, now, listing, resident):
@@ -377,6 +379,7 @@ def test_provider_calendar_shows_the_week_of_bookings(client, login, factory, no
     assert page_text(client.get(f"/listings/{listing.id}/bookings?week=2026-06-08")).count(
         'data-testid="calendar-booking"') == 1
     assert client.get(f"/listings/{listing.id}/bookings?week=junk").status_code == 422
+    assert client.get(f"/listings/{listing.id}/bookings?week=9999-12-31").status_code == 422
 
 
 def test_volunteers_get_an_inbox_for_their_own_listings(client, login, session, factory, now):
