@@ -136,6 +136,7 @@ def reinstate_listing(session: Session, admin: User, listing: Listing) -> Listin
     before = snapshot(listing)
     listing.status = ListingStatus.published
     listing.suspension_reason = None
+    listing.suspended_by_platform = False
     listing.published_at = listing.published_at or clock.now()
     session.flush()
     record(session, admin, "listing.reinstate", listing, before=before)

@@ -47,6 +47,16 @@ def can_moderate_listing(user, listing) -> bool:
     return is_platform_admin(user) or can_edit_listing(user, listing)
 
 
+def is_held_by_platform(listing) -> bool:
+    """Suspended by a platform admin: moderation that only a platform admin lifts."""
+    return listing.status is ListingStatus.suspended and listing.suspended_by_platform
+
+
+def can_publish_listing(user, listing) -> bool:
+    """Make public: its editors, unless a platform admin suspended it."""
+    return can_edit_listing(user, listing) and (not is_held_by_platform(listing) or is_platform_admin(user))
+
+
 def can_view_listing(user, listing) -> bool:
     """Published listings are public; drafts and suspended ones only to those who may edit them."""
     return listing.status is ListingStatus.published or can_moderate_listing(user, listing)

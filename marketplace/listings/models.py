@@ -5,7 +5,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Integer, Numeric, SmallInteger,
-                        String, Text, Time, true)
+                        String, Text, Time, false, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
@@ -116,6 +116,8 @@ class Listing(Base):
         Enum(ListingStatus, native_enum=False, length=16), default=ListingStatus.draft, index=True
     )
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
+    # Suspended by a platform admin (moderation): only a platform admin may make it public again.
+    suspended_by_platform: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     published_at: Mapped[datetime | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]

@@ -100,6 +100,7 @@ class ListingSchema(Schema):
     rules = fields.String(metadata={"description": "使用须知"})
     status = fields.Enum(ListingStatus, metadata={"description": "draft 草稿 / published 已发布 / suspended 已暂停"})
     suspension_reason = fields.String(allow_none=True)
+    suspended_by_platform = fields.Boolean(metadata={"description": "由平台管理员暂停：只有平台管理员能恢复发布"})
     opening_hours = fields.List(fields.Nested(OpeningHoursSchema))
     exceptions = fields.List(fields.Nested(ListingExceptionSchema))
     photos = fields.List(fields.Nested(PhotoSchema))

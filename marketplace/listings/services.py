@@ -15,7 +15,7 @@ from marketplace.core.db import get_by_id
 from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.permissions import (can_edit_listing, can_manage_listings_of, can_moderate_listing,
-                                          can_view_listing)
+                                          can_publish_listing, can_view_listing, is_held_by_platform, is_platform_admin)
 from marketplace.listings.models import (FACILITIES, FeeType, Listing, ListingException, ListingKind, ListingStatus,
                                          OpeningHours)
 from marketplace.organisations.models import Membership
@@ -235,15 +235,16 @@ def update_listing(session: Session, actor: User, listing: Listing, data: Listin
 def publish_listing(session: Session, actor: User, listing: Listing) -> Listing:
     """Make a listing public; needs opening hours and, for organisations, verification."""
     _require_editor(actor, listing)
+    if not can_publish_listing(actor, listing):
+        raise Forbidden(_l("这个资源已被暂停"))
     if listing.organisation is not None and not listing.organisation.is_verified:
         raise Forbidden(_l("组织通过认证后才能发布资源"))
     if not listing.opening_hours and not any(not e.is_closed for e in listing.exceptions):
         raise ValidationFailed("opening_hours", _l("请先设置开放时间再发布"))
-    if listing.status is ListingStatus.suspended and listing.suspension_reason and not can_moderate_listing(actor, listing):
-        raise Forbidden(_l("这个资源已被暂停"))
     before = audit.snapshot(listing)
     listing.status = ListingStatus.published
     listing.suspension_reason = None
+    listing.suspended_by_platform = False
     listing.published_at = listing.published_at or clock.now()
     session.flush()
     audit.record(session, actor, "listing.publish", listing, before=before)
@@ -254,10 +255,13 @@ def suspend_listing(session: Session, actor: User, listing: Listing, reason: str
     """Take a listing out of public view (provider or platform admin), keeping its bookings' history."""
     if not can_moderate_listing(actor, listing):
         raise Forbidden(_l("你没有暂停这个资源的权限"))
+    if is_held_by_platform(listing) and not is_platform_admin(actor):
+        raise Forbidden(_l("这个资源已被暂停"))  # suspending again would turn moderation into the provider's own pause
     reason = _text(reason, "reason", 500, label=_l("原因"))
     before = audit.snapshot(listing)
     listing.status = ListingStatus.suspended
     listing.suspension_reason = reason or None
+    listing.suspended_by_platform = is_platform_admin(actor)
     session.flush()
     audit.record(session, actor, "listing.suspend", listing, before=before)
     return listing

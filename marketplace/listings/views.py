@@ -12,7 +12,7 @@ from marketplace.core import clock
 from marketplace.core.errors import DomainError, Forbidden, NotAuthenticated, NotFound
 from marketplace.core.forms import show_domain_error
 from marketplace.core.pagination import Page, clamp_page
-from marketplace.core.permissions import can_edit_listing, can_moderate_listing
+from marketplace.core.permissions import can_edit_listing, can_moderate_listing, can_publish_listing
 from marketplace.core.urls import ID, id_arg
 from marketplace.extensions import db
 from marketplace.listings import photos as listing_photos
@@ -90,6 +90,7 @@ def _render_detail(listing, *, action_error: str | None = None, suspend_form=Non
     return render_template(
         "listings/detail.html", listing=listing, today=_local_today(),
         can_edit=can_edit_listing(current_user, listing), can_moderate=can_moderate_listing(current_user, listing),
+        can_publish=can_publish_listing(current_user, listing),
         suspend_form=suspend_form or SuspendForm(formdata=None), notice=_notice(),
         action_error=action_error,
     ), status

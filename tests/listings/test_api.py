@@ -229,6 +229,36 @@ def test_suspended_listings_leave_public_view(client, session, factory, provider
     assert client.get(f"{API}/{listing.id}").status_code == 404
 
 
+def test_a_platform_admins_suspension_is_lifted_only_by_a_platform_admin(client, session, factory, provider,
+                                                                          api_token):
+    organisation, admin, _tree = provider
+    listing = factory.listing(organisation=organisation)
+    moderator = api_token(factory.user(platform_admin=True))
+    staff = api_token(admin)
+
+    suspended = client.post(f"{API}/{listing.id}/suspend", json={"reason": "有居民投诉乱收费"}, headers=moderator)
+    assert suspended.status_code == 200 and suspended.json["suspended_by_platform"] is True
+
+    republished = client.post(f"{API}/{listing.id}/publish", headers=staff)
+    resuspended = client.post(f"{API}/{listing.id}/suspend", json={"reason": "我们自己暂停"}, headers=staff)
+    assert (republished.status_code, resuspended.status_code) == (403, 403)
+    assert republished.json["message"] == "这个资源已被暂停"
+    session.expire_all()
+    assert (listing.status, listing.suspension_reason) == (ListingStatus.suspended, "有居民投诉乱收费")
+
+
+def test_providers_lift_their_own_suspension(client, session, factory, provider, api_token):
+    organisation, admin, _tree = provider
+    listing = factory.listing(organisation=organisation)
+    staff = api_token(admin)
+
+    assert client.post(f"{API}/{listing.id}/suspend", json={"reason": "设备维修"}, headers=staff).status_code == 200
+    republished = client.post(f"{API}/{listing.id}/publish", headers=staff)
+
+    assert republished.status_code == 200
+    assert republished.json["status"] == "published" and republished.json["suspended_by_platform"] is False
+
+
 def test_exceptions_are_added_and_removed(client, session, factory, provider, api_token):
     organisation, admin, _tree = provider
     listing = factory.listing(organisation=organisation)

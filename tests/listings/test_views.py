@@ -299,6 +299,21 @@ def test_suspending_with_a_reason_hides_the_listing_from_the_public(client, logi
     assert client.get(f"/listings/{listing.id}").status_code == 404
 
 
+def test_after_a_platform_admins_suspension_the_provider_gets_no_publish_button_and_a_403(client, login, session,
+                                                                                          factory, org_with_admin):
+    org, admin, _tree = org_with_admin
+    listing = factory.listing(organisation=org)
+    login(factory.user(platform_admin=True))
+    assert client.post(f"/admin/listings/{listing.id}/suspend", data={"reason": "有居民投诉乱收费"}).status_code == 302
+    client.post("/logout")
+    login(admin)
+    page = client.get(f"/listings/{listing.id}").data.decode()
+    assert "有居民投诉乱收费" in page and 'data-testid="publish"' not in page
+    assert client.post(f"/manage/listings/{listing.id}/publish").status_code == 403
+    session.expire_all()
+    assert session.get(Listing, listing.id).status is ListingStatus.suspended
+
+
 def test_a_too_long_suspension_reason_is_refused(client, login, session, factory, org_with_admin):
     org, admin, _tree = org_with_admin
     listing = factory.listing(organisation=org)
