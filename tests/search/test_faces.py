@@ -1,10 +1,13 @@
 """The results page and GET /api/v1/search: same service, clear answers to bad input, escaped highlights."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask import session as browser_session
 from flask_login import login_user
 
+from marketplace.core import clock, zones
 from marketplace.search.models import ListingView
 from marketplace.search.services import record_listing_view
 from marketplace.search.views import for_you_listings
@@ -136,3 +139,20 @@ def test_anonymous_visitors_get_popular_listings_near_the_chosen_community(app, 
         browser_session["search_community"] = tree["c1"].id
         picked = [listing.id for listing in for_you_listings(limit=2)]
     assert picked == [hall.id, xss.id]
+
+
+def test_results_page_free_at_window_uses_local_date_and_times(client, factory, listings):
+    _, hall, _ = listings
+    day = zones.local_date(clock.now(), "Asia/Shanghai") + timedelta(days=2)
+    free = client.get("/search", query_string={"q": "党建", "free_date": day.isoformat(), "free_from": "10:00",
+                                               "free_to": "11:00"}).get_data(as_text=True)
+    closed = client.get("/search", query_string={"q": "党建", "free_date": day.isoformat(), "free_from": "22:00",
+                                                 "free_to": "23:00"}).get_data(as_text=True)
+    assert "找到 1 项" in free and "党员活动室" in free
+    assert 'data-testid="search-empty"' in closed and "去掉“空闲时段”条件" in closed
+
+
+def test_results_page_explains_a_malformed_window(client, listings):
+    page = client.get("/search", query_string={"q": "党建", "free_date": "2030-13-45", "free_from": "10:00",
+                                               "free_to": "11:00"}).get_data(as_text=True)
+    assert 'data-testid="search-error"' in page and "请选择日期" in page
