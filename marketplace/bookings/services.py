@@ -367,6 +367,8 @@ def cancel_booking(session: Session, actor: User, booking: Booking, reason: str 
     the end, with a reason. Raises Forbidden for anyone else, Conflict for a final status.
     """
     now = now or clock.now()
+    if not (is_booker(actor, booking) or can_provide(actor, booking.listing)):
+        raise Forbidden(_l("你不能取消别人的预约"))  # before the status check: outsiders learn nothing of it
     _lock(session, booking)
     states.require_transition(booking, BookingStatus.cancelled, action="cancel_by_booker")
     if is_booker(actor, booking) and booker_may_cancel(booking, now):
@@ -377,13 +379,11 @@ def cancel_booking(session: Session, actor: User, booking: Booking, reason: str 
         if now >= booking.end_at:
             raise ValidationFailed(None, _l("预约已经结束，不能再取消"))
         action = "cancel_by_provider"
-    elif is_booker(actor, booking):
+    else:
         if now >= booking.start_at:
             raise ValidationFailed(None, _l("预约已经开始，不能再取消"))
         raise ValidationFailed(None, _l("距离开始已不足%(n)s分钟，不能再取消；如有需要请联系提供方",
                                         n=booking.listing.cancel_cutoff_minutes))
-    else:
-        raise Forbidden(_l("你不能取消别人的预约"))
     states.transition(booking, BookingStatus.cancelled, action=action, actor=actor, at=now, reason=reason)
     booking.decision_reason = reason or None
     booking.approval_deadline = None

@@ -289,6 +289,19 @@ def test_others_cannot_see_or_cancel_my_booking(client, login, factory, now, lis
     assert client.post(f"/bookings/{booking.id}/cancel", data={}).status_code == 403
 
 
+def test_outsiders_do_not_learn_the_status_of_a_finished_booking_by_trying_to_cancel_it(client, login, session,
+                                                                                        factory, now, listing,
+                                                                                        resident):
+    booking = factory.booking(listing=listing, booker=resident, start=local(1, 10))
+    login(resident)
+    assert client.post(f"/bookings/{booking.id}/cancel", data={}).status_code == 302
+    client.post("/logout")
+    login(factory.user())
+    response = client.post(f"/bookings/{booking.id}/cancel", data={})
+    assert response.status_code == 403
+    assert "已取消" not in page_text(response)
+
+
 # --- the provider's side --------------------------------------------------------------------------------------------
 
 @pytest.fixture
