@@ -26,8 +26,9 @@ from marketplace.search.analyzer import looks_like_pinyin
 from marketplace.search.queries import PINYIN_BOOST, TITLE_BOOST, Lexicon, ParsedQuery, expand_word
 from marketplace.search.ranking import ReputationWeighting
 
-# How many (document, term) entries the cache may hold in all: ~100 bytes each.
-CACHE_ENTRIES = 800_000
+# How many (document, term) entries the cache may hold in all, per process: ~100 bytes each, so
+# about 50 MB; the 100,000-listing benchmark's whole query mix needs about 400,000.
+CACHE_ENTRIES = 500_000
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import render_template
 from flask import session as browser_session
 from flask_login import login_user
 
@@ -156,3 +157,12 @@ def test_results_page_explains_a_malformed_window(client, listings):
     page = client.get("/search", query_string={"q": "党建", "free_date": "2030-13-45", "free_from": "10:00",
                                                "free_to": "11:00"}).get_data(as_text=True)
     assert 'data-testid="search-error"' in page and "请选择日期" in page
+
+
+def test_for_you_fragment_renders_the_recommended_cards(app, listings):
+    _, hall, _ = listings
+    with app.test_request_context():
+        html = render_template("search/_for_you.html", recommendations=[hall])
+        empty = render_template("search/_for_you.html", recommendations=[])
+    assert 'data-testid="for-you"' in html and "党员活动室" in html and "为你推荐" in html
+    assert empty.strip() == ""
