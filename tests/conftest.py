@@ -30,6 +30,8 @@ from marketplace.listings import services as listings
 from marketplace.organisations import services as organisations
 from marketplace.places import services as places
 from marketplace.places.models import PlaceKind
+from marketplace.search.index import SearchIndex
+from marketplace.search.sync import EXTENSION as SEARCH_INDEX
 
 PASSWORD = "correct-horse-9"
 
@@ -85,6 +87,16 @@ def _fresh_clock_and_limits(app):
         limiter.reset()
     yield
     clock.reset()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_search_index(app, tmp_path):
+    """Each test its own search index (made on first use): entries of rolled-back listings must not linger."""
+    previous = app.extensions[SEARCH_INDEX]
+    app.extensions[SEARCH_INDEX] = SearchIndex(str(tmp_path / "search-index"),
+                                               app.config["SEARCH_RANKING_REPUTATION_WEIGHT"])
+    yield
+    app.extensions[SEARCH_INDEX] = previous
 
 
 @pytest.fixture
