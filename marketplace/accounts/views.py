@@ -7,7 +7,7 @@ from marketplace.accounts import services
 from marketplace.accounts.forms import LoginForm, ProfileForm, RegisterForm
 from marketplace.accounts.limits import login_limited, note_failed_login
 from marketplace.core.errors import DomainError
-from marketplace.core.forms import show_domain_error
+from marketplace.core.forms import form_status, refuse_on_form, show_domain_error
 from marketplace.core.urls import safe_next_url
 from marketplace.extensions import db
 from marketplace.places.services import place_choices
@@ -25,13 +25,11 @@ def register():
                 display_name=form.display_name.data))
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
+            refuse_on_form(form, error)
         else:
             login_user(user)
             return redirect(url_for("accounts.profile", welcome=1))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("accounts/register.html", form=form), status
+    return render_template("accounts/register.html", form=form), form_status(form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -47,8 +45,7 @@ def login():
         else:
             login_user(user)
             return redirect(safe_next_url(request.args.get("next")) or url_for("listings.home"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form), form_status(form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -73,12 +70,10 @@ def profile():
                 locale=form.locale.data))
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
+            refuse_on_form(form, error)
         else:
             return redirect(url_for("accounts.profile", saved=1))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("accounts/profile.html", form=form), status
+    return render_template("accounts/profile.html", form=form), form_status(form)
 
 
 @bp.route("/language/<code>", methods=["POST"])

@@ -3,8 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from marketplace.core.forms import optional_id
 from marketplace.core.i18n import _l
-from marketplace.organisations.forms import optional_int
 
 
 class RejectForm(FlaskForm):
@@ -18,6 +18,6 @@ class SuspendForm(FlaskForm):
 
 
 class PlaceForm(FlaskForm):
-    parent_id = SelectField(_l("上级"), coerce=optional_int, validate_choice=False)
+    parent_id = SelectField(_l("上级"), coerce=optional_id, validate_choice=False)
     name = StringField(_l("名称"), validators=[
         DataRequired(_l("请填写名称")), Length(max=100, message=_l("名称不能超过100个字"))])

@@ -12,7 +12,7 @@ from marketplace.accounts.masking import visible_phone
 from marketplace.admin import services
 from marketplace.admin.forms import RejectForm, SuspendForm
 from marketplace.core.errors import DomainError, Forbidden
-from marketplace.core.forms import show_domain_error
+from marketplace.core.forms import refuse_on_form
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.permissions import is_platform_admin
@@ -195,8 +195,7 @@ def reject_organisation(org_id: int):
             organisations.reject_organisation(db.session, current_user, org, form.reason.data)
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
+            refuse_on_form(form, error)
         else:
             return redirect(url_for("admin.organisation_review", org_id=org.id, done="rejected"))
     return _render_review(org, form, status=422)
@@ -258,8 +257,7 @@ def suspend_listing(listing_id: int):
             listings.suspend_listing(db.session, current_user, listing, form.reason.data)
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
+            refuse_on_form(form, error)
         else:
             return redirect(url_for("admin.listing_review", listing_id=listing.id, done="suspended"))
     return _render_listing(listing, form, status=422)

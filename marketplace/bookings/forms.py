@@ -8,6 +8,7 @@ from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.bookings.models import SeriesFrequency
+from marketplace.core.forms import optional_id
 from marketplace.core.i18n import _l
 from marketplace.core.zones import in_supported_years
 
@@ -64,13 +65,9 @@ class BookingForm(FlaskForm):
     start = InstantField(_l("开始时间"), validators=[InputRequired(_l("请选择一个开始时间"))])
     duration = WholeNumberField(_l("时长"), validators=[InputRequired(_l("请选择时长"))])
     seats = WholeNumberField(_l("人数"), default=1)
-    group_id = SelectField(_l("以团队名义预约（可选）"), coerce=str, validate_choice=False)
+    group_id = SelectField(_l("以团队名义预约（可选）"), coerce=optional_id, validate_choice=False)
     purpose = StringField(_l("用途"), description=_l("例如：合唱团排练"),
                           validators=[Length(max=200, message=_l("用途不能超过200个字"))])
-
-    def chosen_group_id(self) -> int | None:
-        value = self.group_id.data or ""
-        return int(value) if value.isdigit() and len(value) <= MAX_NUMBER_LENGTH else None
 
 
 class SeriesForm(FlaskForm):
@@ -88,12 +85,8 @@ class SeriesForm(FlaskForm):
     count = WholeNumberField(_l("重复次数"), default=4)
     until = DateField(_l("重复到（含这一天）"), validators=[Optional()])
     seats = WholeNumberField(_l("人数"), default=1)
-    group_id = SelectField(_l("以团队名义预约（可选）"), coerce=str, validate_choice=False)
+    group_id = SelectField(_l("以团队名义预约（可选）"), coerce=optional_id, validate_choice=False)
     purpose = StringField(_l("用途"), validators=[Length(max=200, message=_l("用途不能超过200个字"))])
-
-    def chosen_group_id(self) -> int | None:
-        value = self.group_id.data or ""
-        return int(value) if value.isdigit() and len(value) <= MAX_NUMBER_LENGTH else None
 
     def bounds(self) -> tuple[date | None, int | None]:
         """(until, count): exactly one is given, as the chosen end mode says."""
@@ -121,7 +114,3 @@ class SeriesCancelForm(FlaskForm):
                        validate_choice=False, validators=[DataRequired(_l("请选择取消范围"))])
     booking_id = WholeNumberField(_l("哪一次"))
     reason = StringField(_l("原因（可选）"), validators=[Length(max=500, message=_l("原因不能超过500个字"))])
-
-
-class ActionForm(FlaskForm):
-    """A bare button (check in, no-show, regenerate the feed): only the CSRF token."""

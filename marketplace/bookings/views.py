@@ -15,8 +15,8 @@ from marketplace.bookings import feeds, ical, services
 from marketplace.bookings import series as series_services
 from marketplace.bookings.actions import available_actions
 from marketplace.bookings.availability import SlotTaken
-from marketplace.bookings.forms import (SCOPE_LABELS, ActionForm, ApproveForm, BookingForm, ReasonForm, RejectForm,
-                                        SeriesCancelForm, SeriesForm)
+from marketplace.bookings.forms import (SCOPE_LABELS, ApproveForm, BookingForm, ReasonForm, RejectForm, SeriesCancelForm,
+                                        SeriesForm)
 from marketplace.bookings.inbox import is_provider, request_inbox
 from marketplace.bookings.locking import begin_writing
 from marketplace.bookings.models import Booking, BookingStatus
@@ -26,8 +26,8 @@ from marketplace.bookings.widget import (DAYS_PER_WEEK, Week, build_widget, depl
                                          duration_label, group_by_day, group_choices, local_today, parse_day,
                                          week_bounds)
 from marketplace.core import clock
-from marketplace.core.errors import DomainError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
-from marketplace.core.forms import show_domain_error
+from marketplace.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from marketplace.core.forms import ButtonForm, done_notice, refuse_on_form
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.urls import ID, id_arg
@@ -41,12 +41,6 @@ bp = Blueprint("bookings", __name__)
 NOTICES = {"booked", "requested", "cancelled", "approved", "rejected", "checked_in", "no_show", "series_booked",
            "feed_reset"}
 WHEN_TABS = ("upcoming", "past")
-
-
-def _notice() -> str | None:
-    """The "done" message after a redirect, from a fixed set so nothing user-typed is echoed."""
-    notice = request.args.get("notice")
-    return notice if notice in NOTICES else None
 
 
 @bp.app_context_processor
@@ -78,15 +72,6 @@ def booking_vocabulary():
     return {"scope_labels": SCOPE_LABELS, "event_labels": ACTION_LABELS}
 
 
-def _refuse_on_form(form, error: DomainError) -> int:
-    """Roll back, put a rule's refusal on the form and return the status to answer with; 403/401 stay errors."""
-    db.session.rollback()
-    if isinstance(error, (Forbidden, NotAuthenticated)):
-        raise error
-    show_domain_error(form, error)
-    return error.status_code
-
-
 def _booking_request(listing, form: BookingForm) -> services.BookingRequest:
     start = form.start.data
     try:
@@ -95,7 +80,7 @@ def _booking_request(listing, form: BookingForm) -> services.BookingRequest:
         raise ValidationFailed("duration", _l("时长超出范围")) from None
     return services.BookingRequest(
         listing_id=listing.id, start=start, end=end, seats=1 if form.seats.data is None else form.seats.data,
-        group_id=form.chosen_group_id(), purpose=form.purpose.data or "")
+        group_id=form.group_id.data, purpose=form.purpose.data or "")
 
 
 def _render_taken(listing, form: BookingForm, taken: SlotTaken):
@@ -128,7 +113,7 @@ def book(listing_id: int):
             db.session.rollback()
             return _render_taken(listing, form, taken)
         except DomainError as error:
-            status = _refuse_on_form(form, error)
+            status = refuse_on_form(form, error)
         else:
             notice = "booked" if booking.status is BookingStatus.confirmed else "requested"
             return redirect(url_for("bookings.detail", booking_id=booking.id, notice=notice))
@@ -149,7 +134,7 @@ def _series_request(listing, form: SeriesForm) -> series_services.SeriesRequest:
     until, count = form.bounds()
     return series_services.SeriesRequest(
         listing_id=listing.id, start=start, end=end, frequency=form.frequency.data, until=until, count=count,
-        seats=1 if form.seats.data is None else form.seats.data, group_id=form.chosen_group_id(),
+        seats=1 if form.seats.data is None else form.seats.data, group_id=form.group_id.data,
         purpose=form.purpose.data or "")
 
 
@@ -182,7 +167,7 @@ def series_new(listing_id: int):
                                                      zone=deployment_zone())
             status = 200
         except DomainError as error:
-            status = _refuse_on_form(form, error)
+            status = refuse_on_form(form, error)
     return render_template("bookings/series_new.html", listing=listing, form=form, durations=duration_choices(listing),
                            preview=preview), status
 
@@ -191,7 +176,7 @@ def _series_page(series, *, result=None, form=None, status=200):
     now = clock.now()
     actions = {booking.id: available_actions(current_user, booking, now) for booking in series.bookings}
     return render_template("bookings/series.html", series=series, actions=actions, result=result,
-                           form=form, notice=_notice(), now=now), status
+                           form=form, notice=done_notice(NOTICES), now=now), status
 
 
 @bp.route(f"/series/<{ID}:series_id>")
@@ -220,7 +205,7 @@ def series_cancel(series_id: int):
                                                    booking_id=form.booking_id.data, reason=form.reason.data or "")
             db.session.commit()
         except DomainError as error:
-            status = _refuse_on_form(form, error)
+            status = refuse_on_form(form, error)
             series = series_services.get_series(db.session, series_id, viewer=current_user)
         else:
             return _series_page(series, result=result)
@@ -237,15 +222,15 @@ def mine():
     now = clock.now()
     actions = {booking.id: available_actions(current_user, booking, now) for booking in items}
     return render_template("bookings/mine.html", page=Page(items, total, page, per_page), when=when,
-                           actions=actions, notice=_notice())
+                           actions=actions, notice=done_notice(NOTICES))
 
 
 def _render_detail(booking, *, reject_form=None, approve_form=None, status=200):
     return render_template(
         "bookings/detail.html", booking=booking, actions=available_actions(current_user, booking, clock.now()),
-        is_provider=can_provide(current_user, booking.listing), notice=_notice(),
+        is_provider=can_provide(current_user, booking.listing), notice=done_notice(NOTICES),
         reject_form=reject_form or RejectForm(formdata=None, prefix="reject"),
-        approve_form=approve_form or ApproveForm(formdata=None, prefix="approve"), action_form=ActionForm(),
+        approve_form=approve_form or ApproveForm(formdata=None, prefix="approve"), action_form=ButtonForm(),
     ), status
 
 
@@ -287,7 +272,7 @@ def cancel(booking_id: int):
             services.cancel_booking(db.session, current_user, booking, form.reason.data or "")
             db.session.commit()
         except DomainError as error:
-            status = _refuse_on_form(form, error)
+            status = refuse_on_form(form, error)
         else:
             return redirect(url_for("bookings.detail", booking_id=booking.id, notice="cancelled"))
     booking = services.get_booking(db.session, booking_id, viewer=current_user)
@@ -304,7 +289,7 @@ def _decide_with_reason(booking_id: int, form_class, prefix: str, decide, notice
             decide(booking, form.reason.data or "")
             db.session.commit()
         except DomainError as error:
-            status = _refuse_on_form(form, error)
+            status = refuse_on_form(form, error)
         else:
             return _after_decision(booking, notice)
     else:
@@ -330,7 +315,7 @@ def reject(booking_id: int):
 
 
 def _mark(booking_id: int, mark, notice: str):
-    form = ActionForm()
+    form = ButtonForm()
     if not form.validate_on_submit():
         raise ValidationFailed(None, _l("页面已过期，请刷新后重试"))
     begin_writing(db.session)
@@ -357,7 +342,7 @@ def no_show(booking_id: int):
 def requests():
     sections = request_inbox(db.session, current_user, zone=deployment_zone(),
                              organisation_id=request.args.get("organisation", type=id_arg))
-    return render_template("bookings/requests.html", sections=sections, notice=_notice(),
+    return render_template("bookings/requests.html", sections=sections, notice=done_notice(NOTICES),
                            reject_form=RejectForm(formdata=None, prefix="reject"),
                            approve_form=ApproveForm(formdata=None, prefix="approve"))
 
@@ -415,14 +400,14 @@ def feed_urls(token: str) -> dict:
 def feed():
     token = feeds.feed_token(db.session, current_user, secret=current_app.config["SECRET_KEY"])
     db.session.commit()
-    return render_template("bookings/feed.html", form=ActionForm(), notice=_notice(),
+    return render_template("bookings/feed.html", form=ButtonForm(), notice=done_notice(NOTICES),
                            **feed_urls(token))
 
 
 @bp.route("/bookings/calendar-feed/reset", methods=["POST"])
 @login_required
 def reset_feed():
-    form = ActionForm()
+    form = ButtonForm()
     if not form.validate_on_submit():
         raise ValidationFailed(None, _l("页面已过期，请刷新后重试"))
     feeds.reset_feed_token(db.session, current_user, secret=current_app.config["SECRET_KEY"])

@@ -15,7 +15,3 @@ class GroupForm(FlaskForm):
 class MemberForm(FlaskForm):
     login = StringField(_l("成员的手机号或邮箱"), validators=[
         DataRequired(_l("请填写对方注册用的手机号或邮箱")), Length(max=254, message=_l("手机号或邮箱太长了"))])
-
-
-class ConfirmForm(FlaskForm):
-    """A bare button (remove a member, leave the group): only the CSRF token."""

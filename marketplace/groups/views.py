@@ -2,29 +2,16 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from marketplace.core.errors import DomainError, Forbidden
-from marketplace.core.forms import show_domain_error
+from marketplace.core.errors import DomainError
+from marketplace.core.forms import ButtonForm, done_notice, refuse_on_form
 from marketplace.core.urls import ID
 from marketplace.extensions import db
 from marketplace.groups import services
-from marketplace.groups.forms import ConfirmForm, GroupForm, MemberForm
+from marketplace.groups.forms import GroupForm, MemberForm
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
 NOTICES = {"created", "member_added", "member_removed", "left"}
-
-
-def _notice():
-    notice = request.args.get("notice")
-    return notice if notice in NOTICES else None
-
-
-def _refuse_on_form(form, error: DomainError) -> int:
-    db.session.rollback()
-    if isinstance(error, Forbidden):
-        raise error
-    show_domain_error(form, error)
-    return error.status_code
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -39,16 +26,16 @@ def mine():
                 group = services.create_group(db.session, current_user, form.name.data, form.description.data or "")
                 db.session.commit()
             except DomainError as error:
-                status = _refuse_on_form(form, error)
+                status = refuse_on_form(form, error)
             else:
                 return redirect(url_for("groups.detail", group_id=group.id, notice="created"))
     return render_template("groups/mine.html", groups=services.list_my_groups(db.session, current_user),
-                           form=form, notice=_notice()), status
+                           form=form, notice=done_notice(NOTICES)), status
 
 
 def _render_detail(group, form=None, status=200):
     return render_template("groups/detail.html", group=group, form=form or MemberForm(formdata=None),
-                           confirm_form=ConfirmForm(), notice=_notice(),
+                           confirm_form=ButtonForm(), notice=done_notice(NOTICES),
                            is_leader=group.leader_id == current_user.id), status
 
 
@@ -69,7 +56,7 @@ def add_member(group_id: int):
             services.add_member(db.session, current_user, group, form.login.data)
             db.session.commit()
         except DomainError as error:
-            status = _refuse_on_form(form, error)
+            status = refuse_on_form(form, error)
             group = services.get_group(db.session, group_id, viewer=current_user)
         else:
             return redirect(url_for("groups.detail", group_id=group.id, notice="member_added"))
@@ -81,7 +68,7 @@ def add_member(group_id: int):
 def remove_member(group_id: int, user_id: int):
     """The leader removes a member, or a member leaves."""
     group = services.get_group(db.session, group_id, viewer=current_user)
-    form = ConfirmForm()
+    form = ButtonForm()
     if not form.validate_on_submit():
         return _render_detail(group, status=400)
     leaving = user_id == current_user.id

@@ -7,6 +7,7 @@ from wtforms import DateField, RadioField, SelectField, SelectMultipleField, Str
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
+from marketplace.core.forms import optional_id
 from marketplace.core.i18n import _l
 from marketplace.listings.models import FACILITIES, WEEKDAY_LABELS, FeeType, Listing, ListingKind
 from marketplace.listings.services import ExceptionData, HoursInterval, ListingData
@@ -16,16 +17,6 @@ TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
 INSTANT, APPROVAL = "instant", "approval"
 SELF_PROVIDER = "self"
 ORGANISATION_PROVIDER_PREFIX = "org-"
-
-
-def lenient_int(value):
-    """Coerce a select's value to int, leaving garbage as None for the service to refuse in Chinese."""
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def number_field(label, *, minimum=0, step=1, hint=None):
@@ -50,7 +41,7 @@ class ListingForm(FlaskForm):
     tags = StringField(_l("标签"), description=_l("用逗号分隔，最多10个，例如：亲子, 读书"),
                        validators=[Length(max=300, message=_l("标签太长了"))])
     facilities = MultiCheckboxField(_l("设施（仅场地）"), choices=list(FACILITIES.items()), validate_choice=False)
-    place_id = SelectField(_l("所在位置"), coerce=lenient_int, validate_choice=False)
+    place_id = SelectField(_l("所在位置"), coerce=optional_id, validate_choice=False)
     address = StringField(_l("详细地址"), validators=[Length(max=200, message=_l("地址不能超过200个字"))])
     capacity = number_field(_l("容量（人）"), minimum=1, hint=_l("独占的房间填1；20个座位的课堂填20"))
     slot_minutes = number_field(_l("时段长度（分钟）"), minimum=5, hint=_l("预约开始时间按这个间隔排列"))

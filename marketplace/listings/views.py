@@ -1,19 +1,17 @@
 """HTML pages of listings: home, browse, detail, and the provider's editing pages."""
 from __future__ import annotations
 
-import os
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.core import clock
-from marketplace.core.errors import DomainError, Forbidden, NotAuthenticated, NotFound
-from marketplace.core.forms import show_domain_error
+from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.forms import done_notice, form_status, refuse_on_form
 from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.permissions import can_edit_listing, can_moderate_listing, can_publish_listing
 from marketplace.core.urls import ID, id_arg
+from marketplace.core.zones import local_date
 from marketplace.extensions import db
 from marketplace.listings import photos as listing_photos
 from marketplace.listings import services
@@ -31,25 +29,7 @@ NOTICES = {"created", "saved", "published", "suspended", "hours", "exception_add
 
 
 def _local_today():
-    return clock.now().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
-
-
-def _form_status(*forms) -> int:
-    return 422 if any(form.errors or form.form_errors for form in forms) else 200
-
-
-def _notice() -> str | None:
-    """The "done" message to show after a redirect, from a fixed set so nothing user-typed is echoed."""
-    notice = request.args.get("notice")
-    return notice if notice in NOTICES else None
-
-
-def _refuse_on_form(form, error: DomainError) -> None:
-    """Roll back the unit of work and show a rule's refusal on the form; a forbidden action stays a 403."""
-    db.session.rollback()
-    if isinstance(error, (Forbidden, NotAuthenticated)):
-        raise error
-    show_domain_error(form, error)
+    return local_date(clock.now(), current_app.config["TIMEZONE"])
 
 
 @bp.context_processor
@@ -91,7 +71,7 @@ def _render_detail(listing, *, action_error: str | None = None, suspend_form=Non
         "listings/detail.html", listing=listing, today=_local_today(),
         can_edit=can_edit_listing(current_user, listing), can_moderate=can_moderate_listing(current_user, listing),
         can_publish=can_publish_listing(current_user, listing),
-        suspend_form=suspend_form or SuspendForm(formdata=None), notice=_notice(),
+        suspend_form=suspend_form or SuspendForm(formdata=None), notice=done_notice(NOTICES),
         action_error=action_error,
     ), status
 
@@ -135,10 +115,10 @@ def create():
                                               organisation_id=form.organisation_id())
             db.session.commit()
         except DomainError as error:
-            _refuse_on_form(form, error)
+            refuse_on_form(form, error)
         else:
             return redirect(url_for("listings.hours", listing_id=listing.id, notice="created"))
-    return render_template("listings/edit.html", form=form, listing=None), _form_status(form)
+    return render_template("listings/edit.html", form=form, listing=None), form_status(form)
 
 
 @bp.route(f"/manage/listings/<{ID}:listing_id>/edit", methods=["GET", "POST"])
@@ -152,10 +132,10 @@ def edit(listing_id: int):
             services.update_listing(db.session, current_user, listing, form.to_data())
             db.session.commit()
         except DomainError as error:
-            _refuse_on_form(form, error)
+            refuse_on_form(form, error)
         else:
             return redirect(url_for("listings.detail", listing_id=listing.id, notice="saved"))
-    return render_template("listings/edit.html", form=form, listing=listing), _form_status(form)
+    return render_template("listings/edit.html", form=form, listing=listing), form_status(form)
 
 
 @bp.route(f"/manage/listings/<{ID}:listing_id>/hours", methods=["GET", "POST"])
@@ -168,11 +148,11 @@ def hours(listing_id: int):
             services.set_opening_hours(db.session, current_user, listing, form.intervals())
             db.session.commit()
         except DomainError as error:
-            _refuse_on_form(form, error)
+            refuse_on_form(form, error)
         else:
             return redirect(url_for("listings.hours", listing_id=listing.id, notice="hours"))
-    return render_template("listings/hours.html", form=form, listing=listing, notice=_notice(),
-                           crowded_days=HoursForm.crowded_days(listing)), _form_status(form)
+    return render_template("listings/hours.html", form=form, listing=listing, notice=done_notice(NOTICES),
+                           crowded_days=HoursForm.crowded_days(listing)), form_status(form)
 
 
 @bp.route(f"/manage/listings/<{ID}:listing_id>/exceptions", methods=["GET", "POST"])
@@ -185,11 +165,11 @@ def exceptions(listing_id: int):
             services.add_exception(db.session, current_user, listing, form.to_data())
             db.session.commit()
         except DomainError as error:
-            _refuse_on_form(form, error)
+            refuse_on_form(form, error)
         else:
             return redirect(url_for("listings.exceptions", listing_id=listing.id, notice="exception_added"))
     return render_template("listings/exceptions.html", form=form, listing=listing,
-                           notice=_notice()), _form_status(form)
+                           notice=done_notice(NOTICES)), form_status(form)
 
 
 @bp.route(f"/manage/listings/<{ID}:listing_id>/exceptions/<{ID}:exception_id>/delete", methods=["POST"])
@@ -213,13 +193,13 @@ def photos(listing_id: int):
                                      max_bytes=current_app.config["MAX_PHOTO_BYTES"])
             db.session.commit()
         except DomainError as error:
-            _refuse_on_form(form, error)
+            refuse_on_form(form, error)
         else:
             return redirect(url_for("listings.photos", listing_id=listing.id, notice="photo_added"))
     return render_template("listings/photos.html", form=form, listing=listing,
                            max_photo_mb=current_app.config["MAX_PHOTO_BYTES"] // (1024 * 1024),
                            max_photos=listing_photos.MAX_PHOTOS_PER_LISTING,
-                           notice=_notice()), _form_status(form)
+                           notice=done_notice(NOTICES)), form_status(form)
 
 
 @bp.route(f"/manage/listings/<{ID}:listing_id>/photos/<{ID}:photo_id>/delete", methods=["POST"])
@@ -228,11 +208,7 @@ def delete_photo(listing_id: int, photo_id: int):
     listing = services.get_listing_for_edit(db.session, listing_id, current_user)
     filename = listing_photos.remove_photo(db.session, current_user, listing, photo_id)
     db.session.commit()
-    # Only after the commit: a removal that rolls back must still find its file.
-    try:
-        os.remove(os.path.join(current_app.config["UPLOAD_DIR"], filename))
-    except FileNotFoundError:
-        pass
+    listing_photos.discard_stored_photo(current_app.config["UPLOAD_DIR"], filename)
     return redirect(url_for("listings.photos", listing_id=listing.id, notice="photo_removed"))
 
 

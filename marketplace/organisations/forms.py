@@ -3,18 +3,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from marketplace.core.forms import optional_id
 from marketplace.core.i18n import _l
 from marketplace.organisations.models import ORGANISATION_TYPE_LABELS, StaffRole
-
-
-def optional_int(value):
-    """Coerce a select box's value to an int, or None when it is blank or not a number (the service then says why)."""
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def organisation_type_choices():
@@ -25,7 +16,7 @@ class OrganisationForm(FlaskForm):
     name = StringField(_l("组织名称"), validators=[
         DataRequired(_l("请填写组织名称")), Length(max=100, message=_l("组织名称不能超过100个字"))])
     type = SelectField(_l("组织类型"), choices=organisation_type_choices, validate_choice=False)
-    place_id = SelectField(_l("所在社区"), coerce=optional_int, validate_choice=False)
+    place_id = SelectField(_l("所在社区"), coerce=optional_id, validate_choice=False)
     address = StringField(_l("地址"), validators=[Length(max=200, message=_l("地址不能超过200个字"))])
     contact_phone = TelField(_l("联系电话"), validators=[Length(max=20, message=_l("联系电话不能超过20个字符"))])
     description = TextAreaField(_l("简介"), validators=[Length(max=5000, message=_l("简介不能超过5000个字"))])
@@ -35,7 +26,3 @@ class StaffForm(FlaskForm):
     login = StringField(_l("手机号码或邮箱"), validators=[
         DataRequired(_l("请填写对方的手机号码或邮箱")), Length(max=254, message=_l("手机号码或邮箱太长了"))])
     role = SelectField(_l("角色"), choices=[(role.value, role.label) for role in StaffRole], validate_choice=False)
-
-
-class ConfirmForm(FlaskForm):
-    """A button that only carries the CSRF token (remove a staff member)."""

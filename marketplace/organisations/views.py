@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts.masking import visible_phone
 from marketplace.core.errors import DomainError, Forbidden
-from marketplace.core.forms import show_domain_error
+from marketplace.core.forms import form_status, refuse_on_form
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.permissions import can_manage_organisation, role_in
@@ -18,10 +18,6 @@ from marketplace.places.models import PlaceKind
 from marketplace.places.services import list_places, place_choices, subtree_ids
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
-
-
-def _status(form) -> int:
-    return 422 if form.errors or form.form_errors else 200
 
 
 def _with_place_choices(form: OrganisationForm) -> OrganisationForm:
@@ -57,11 +53,10 @@ def apply():
             services.apply_for_organisation(db.session, current_user, _organisation_data(form))
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
+            refuse_on_form(form, error)
         else:
             return redirect(url_for("organisations.mine", applied=1))
-    return render_template("organisations/apply.html", form=form), _status(form)
+    return render_template("organisations/apply.html", form=form), form_status(form)
 
 
 @bp.route("/directory")
@@ -102,11 +97,10 @@ def edit(org_id: int):
             services.update_organisation(db.session, current_user, org, _organisation_data(form))
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
+            refuse_on_form(form, error)
         else:
             return redirect(url_for("organisations.detail", org_id=org.id, saved=1))
-    return render_template("organisations/edit.html", form=form, organisation=org), _status(form)
+    return render_template("organisations/edit.html", form=form, organisation=org), form_status(form)
 
 
 def _render_staff(org, form: StaffForm, *, error: str | None = None, status: int = 200):
@@ -129,11 +123,10 @@ def staff(org_id: int):
                 services.add_staff(db.session, current_user, org, form.login.data, form.role.data)
                 db.session.commit()
             except DomainError as error:
-                db.session.rollback()
-                show_domain_error(form, error)
+                refuse_on_form(form, error)
             else:
                 return redirect(url_for("organisations.staff", org_id=org.id, added=1))
-    return _render_staff(org, form, status=_status(form))
+    return _render_staff(org, form, status=form_status(form))
 
 
 @bp.route(f"/<{ID}:org_id>/staff/<{ID}:user_id>/remove", methods=["POST"])

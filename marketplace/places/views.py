@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from marketplace.admin.forms import PlaceForm
 from marketplace.core.errors import DomainError, Forbidden
-from marketplace.core.forms import show_domain_error
+from marketplace.core.forms import refuse_on_form
 from marketplace.core.i18n import _l
 from marketplace.core.permissions import is_platform_admin
 from marketplace.extensions import db
@@ -55,8 +55,7 @@ def add():
             place = services.add_place(db.session, current_user, name=form.name.data, parent_id=form.parent_id.data)
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
+            refuse_on_form(form, error)
         else:
             return redirect(url_for("places.tree", added=place.id, _anchor=f"place-{place.id}"))
     return _render_tree(form, status=422)

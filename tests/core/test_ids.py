@@ -50,7 +50,7 @@ def test_a_form_naming_a_place_id_too_big_for_the_database_gets_a_message(client
     response = client.post("/organisations/apply", data={"name": "书法协会", "type": "social_organisation",
                                                          "place_id": str(2**63)})
     assert response.status_code == 422
-    assert "找不到这个地点" in response.data.decode()
+    assert "请选择所在社区" in response.data.decode()
 
 
 @pytest.mark.parametrize("value", [0, -1, MAX_ID + 1, 2**63, True, "1", None, 1.0])
