@@ -17,6 +17,7 @@ from marketplace.core import clock
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
+from marketplace.core.pagination import fetch_page
 from marketplace.core.permissions import is_platform_admin
 from marketplace.places.services import get_place
 
@@ -185,19 +186,11 @@ def revoke_api_token(session: Session, token: str) -> None:
 def list_users(session: Session, *, page: int = 1, per_page: int = 20, query: str | None = None):
     """A page of users for platform admins, newest first, and the total."""
     stmt = select(User)
-    if query:
-        like = f"%{query.strip()[:50]}%"
-        stmt = stmt.where(or_(User.display_name.like(like), User.phone.like(like), User.email.like(like)))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    users = session.scalars(stmt.order_by(User.id.desc()).limit(per_page).offset((page - 1) * per_page))
-    return list(users), total
-
-
-def set_user_disabled(session: Session, user: User, disabled: bool) -> User:
-    """Disable or re-enable an account (platform admin action)."""
-    user.is_disabled = disabled
-    session.flush()
-    return user
+    if query and query.strip():
+        text = query.strip()[:50]
+        stmt = stmt.where(or_(*(column.contains(text, autoescape=True)
+                                for column in (User.display_name, User.phone, User.email))))
+    return fetch_page(session, stmt.order_by(User.id.desc()), page=page, per_page=per_page)
 
 
 def set_account_disabled(session: Session, admin: User, user: User, disabled: bool) -> User:

@@ -14,6 +14,7 @@ from marketplace.admin.models import AuditEntry
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, Forbidden
 from marketplace.core.i18n import _l
+from marketplace.core.pagination import fetch_page
 from marketplace.core.permissions import is_platform_admin
 from marketplace.listings.models import Listing, ListingStatus
 from marketplace.organisations.models import Organisation, OrganisationStatus
@@ -72,9 +73,7 @@ def list_audit_entries(session: Session, *, page: int = 1, per_page: int = 50,
         stmt = stmt.where(AuditEntry.object_type == object_type)
     if actor_id:
         stmt = stmt.where(AuditEntry.actor_id == actor_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(per_page).offset((page - 1) * per_page))
-    return list(rows), total
+    return fetch_page(session, stmt.order_by(AuditEntry.id.desc()), page=page, per_page=per_page)
 
 
 @dataclass(frozen=True)
@@ -117,12 +116,8 @@ def listings_for_admin(session: Session, *, status: ListingStatus | None = None,
         stmt = stmt.where(Listing.status == status)
     if query and query.strip():
         stmt = stmt.where(Listing.title.contains(query.strip()[:50], autoescape=True))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(
-        stmt.options(selectinload(Listing.organisation), selectinload(Listing.provider_user))
-        .order_by(Listing.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    )
-    return list(rows), total
+    return fetch_page(session, stmt.options(selectinload(Listing.organisation), selectinload(Listing.provider_user))
+                      .order_by(Listing.id.desc()), page=page, per_page=per_page)
 
 
 def reinstate_listing(session: Session, admin: User, listing: Listing) -> Listing:

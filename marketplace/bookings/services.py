@@ -24,6 +24,7 @@ from marketplace.core import clock
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
+from marketplace.core.pagination import fetch_page
 from marketplace.core.zones import UTC, in_supported_years, local_date, week_bounds
 from marketplace.groups.models import Group
 from marketplace.listings.models import Listing, ListingStatus
@@ -492,10 +493,8 @@ def list_my_bookings(session: Session, user: User, *, when: str | None = None,
             stmt = stmt.where(Booking.status == BookingStatus(status))
         except ValueError:
             raise ValidationFailed("status", _l("不认识的预约状态")) from None
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(stmt.options(selectinload(Booking.listing)).order_by(*order)
-                           .limit(per_page).offset((max(page, 1) - 1) * per_page))
-    return list(rows), total
+    return fetch_page(session, stmt.options(selectinload(Booking.listing)).order_by(*order), page=page,
+                      per_page=per_page)
 
 
 def listing_calendar(session: Session, actor: User, listing: Listing, start: datetime | None = None,

@@ -1,7 +1,10 @@
-"""Page arithmetic shared by HTML lists and API collections."""
+"""Page arithmetic shared by HTML lists and API collections, and fetching one page of a query."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 MAX_PER_PAGE = 100
 
@@ -24,6 +27,13 @@ class Page:
     @property
     def has_next(self) -> bool:
         return self.page < self.pages
+
+
+def fetch_page(session: Session, stmt: Select, *, page: int, per_page: int) -> tuple[list, int]:
+    """One page of the rows ``stmt`` selects (in its order, with its loader options) and how many it matches in all."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.scalars(stmt.limit(per_page).offset((max(page, 1) - 1) * per_page))
+    return list(rows), total
 
 
 def clamp_page(page, per_page, default_per_page: int = 20) -> tuple[int, int]:

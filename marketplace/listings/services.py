@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
@@ -14,6 +14,7 @@ from marketplace.core import clock
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
+from marketplace.core.pagination import fetch_page
 from marketplace.core.permissions import (can_edit_listing, can_manage_listings_of, can_moderate_listing,
                                           can_publish_listing, can_view_listing, is_held_by_platform, is_platform_admin)
 from marketplace.listings.models import (FACILITIES, FeeType, Listing, ListingException, ListingKind, ListingStatus,
@@ -344,16 +345,10 @@ def browse_listings(session: Session, *, kind: ListingKind | str | None = None, 
             raise ValidationFailed("kind", _l("资源类型只能是场地、技能或服务")) from None
     if place_id is not None:
         stmt = stmt.where(Listing.place_id.in_(subtree_ids(session, place_id)))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    page = max(page, 1)
-    rows = session.scalars(
-        stmt.options(selectinload(Listing.photos), selectinload(Listing.organisation), selectinload(Listing.place),
-                     selectinload(Listing.provider_user), selectinload(Listing.opening_hours),
-                     selectinload(Listing.exceptions))
-        .order_by(Listing.published_at.desc(), Listing.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    )
-    return list(rows), total
+    return fetch_page(session, stmt.options(
+        selectinload(Listing.photos), selectinload(Listing.organisation), selectinload(Listing.place),
+        selectinload(Listing.provider_user), selectinload(Listing.opening_hours), selectinload(Listing.exceptions),
+    ).order_by(Listing.published_at.desc(), Listing.id.desc()), page=page, per_page=per_page)
 
 
 def listing_data(listing: Listing) -> ListingData:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
@@ -13,6 +13,7 @@ from marketplace.core import clock
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
+from marketplace.core.pagination import fetch_page
 from marketplace.core.permissions import can_manage_organisation, is_platform_admin, role_in
 from marketplace.listings.models import Listing, ListingStatus
 from marketplace.organisations.models import (
@@ -191,9 +192,7 @@ def list_organisations(session: Session, *, status: OrganisationStatus | None = 
         stmt = stmt.where(Organisation.type == type)
     if place_ids is not None:
         stmt = stmt.where(Organisation.place_id.in_(place_ids))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(stmt.order_by(Organisation.name).limit(per_page).offset((page - 1) * per_page))
-    return list(rows), total
+    return fetch_page(session, stmt.order_by(Organisation.name), page=page, per_page=per_page)
 
 
 def organisations_of(session: Session, user: User) -> list[Organisation]:
@@ -227,11 +226,6 @@ def organisations_for_review(session: Session, *, status: OrganisationStatus | N
     stmt = select(Organisation)
     if status is not None:
         stmt = stmt.where(Organisation.status == status)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     pending_first = case((Organisation.status == OrganisationStatus.pending, 0), else_=1)
-    rows = session.scalars(
-        stmt.options(selectinload(Organisation.place), selectinload(Organisation.applicant))
-        .order_by(pending_first, Organisation.created_at, Organisation.id)
-        .limit(per_page).offset((page - 1) * per_page)
-    )
-    return list(rows), total
+    return fetch_page(session, stmt.options(selectinload(Organisation.place), selectinload(Organisation.applicant))
+                      .order_by(pending_first, Organisation.created_at, Organisation.id), page=page, per_page=per_page)

@@ -1,13 +1,14 @@
 """Reading and growing the community tree."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.admin import services as audit
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
+from marketplace.core.pagination import fetch_page
 from marketplace.core.permissions import is_platform_admin
 from marketplace.places.models import CHILD_KIND, Place, PlaceKind
 
@@ -58,9 +59,7 @@ def browse_places(session: Session, *, kind: PlaceKind | None = None, parent_id:
         stmt = stmt.where(Place.kind == kind)
     if parent_id is not None:
         stmt = stmt.where(Place.parent_id == parent_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(stmt.order_by(Place.path).limit(per_page).offset((page - 1) * per_page))
-    return list(rows), total
+    return fetch_page(session, stmt.order_by(Place.path), page=page, per_page=per_page)
 
 
 def subtree_ids(session: Session, place_id: int) -> list[int]:

@@ -55,6 +55,16 @@ def test_platform_admins_see_full_phone_numbers(client, factory, platform_admin,
     assert [(u["id"], u["phone"], u["is_disabled"]) for u in body["items"]] == [(resident.id, "13812341234", False)]
 
 
+@pytest.mark.parametrize("wildcard", ["%", "_", "李_"])
+def test_searching_accounts_takes_sql_wildcards_literally(client, factory, platform_admin, api_token, wildcard):
+    factory.user(name="李阿姨")
+    factory.user(name="100%志愿者")
+
+    body = client.get(USERS, query_string={"q": wildcard}, headers=api_token(platform_admin)).json
+
+    assert [u["display_name"] for u in body["items"]] == (["100%志愿者"] if wildcard == "%" else [])
+
+
 def test_a_disabled_account_loses_its_tokens_until_enabled_again(client, session, factory, platform_admin,
                                                                   api_token):
     resident = factory.user()
