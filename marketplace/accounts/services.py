@@ -19,6 +19,7 @@ from marketplace.core.errors import Conflict, Forbidden, NotAuthenticated, NotFo
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import fetch_page
 from marketplace.core.permissions import is_platform_admin
+from marketplace.core.validation import clean_text
 from marketplace.places.services import get_place
 
 MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
@@ -70,12 +71,7 @@ def normalise_email(raw: str | None) -> str | None:
 
 
 def _check_display_name(name: str | None) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed("display_name", _l("请填写称呼"))
-    if len(name) > 50:
-        raise ValidationFailed("display_name", _l("称呼不能超过50个字"))
-    return name
+    return clean_text(name, "display_name", 50, required=_l("请填写称呼"), too_long=_l("称呼不能超过50个字"))
 
 
 def register_user(session: Session, data: Registration) -> User:

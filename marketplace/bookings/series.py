@@ -19,13 +19,14 @@ from marketplace.bookings.locking import lock_listing
 from marketplace.bookings.models import Booking, BookingSeries, SeriesFrequency
 from marketplace.bookings.permissions import can_provide, is_booker
 from marketplace.bookings.services import (MAX_PURPOSE_LENGTH, BookingChange, aware_utc, cancel_booking,
-                                           check_fair_use, clean_text, edit_booking, get_bookable_listing,
-                                           group_to_book_for, insert_checked_booking)
+                                           check_fair_use, edit_booking, get_bookable_listing, group_to_book_for,
+                                           insert_checked_booking)
 from marketplace.core import clock
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.permissions import is_platform_admin
+from marketplace.core.validation import clean_text
 from marketplace.core.zones import is_nonexistent, to_local, to_utc
 
 MAX_OCCURRENCES = 60

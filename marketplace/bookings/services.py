@@ -25,6 +25,7 @@ from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import fetch_page
+from marketplace.core.validation import clean_text
 from marketplace.core.zones import UTC, in_supported_years, local_date, week_bounds
 from marketplace.groups.models import Group
 from marketplace.listings.models import Listing, ListingStatus
@@ -79,20 +80,6 @@ def aware_utc(value, field: str) -> datetime:
     if not in_supported_years(value):
         raise ValidationFailed(field, _l("时间超出了可预约的范围"))
     return value.astimezone(UTC)
-
-
-def clean_text(value, field: str, limit: int, *, required_message=None) -> str:
-    """Stripped text of at most ``limit`` characters; required when ``required_message`` is given."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValidationFailed(field, _l("应为文本"))
-    value = value.strip()
-    if required_message is not None and not value:
-        raise ValidationFailed(field, required_message)
-    if len(value) > limit:
-        raise ValidationFailed(field, _l("不能超过%(n)s个字", n=limit))
-    return value
 
 
 def get_bookable_listing(session: Session, listing_id) -> Listing:
@@ -344,7 +331,7 @@ def reject_booking(session: Session, actor: User, booking: Booking, reason: str,
     now = now or clock.now()
     _require_provider(actor, booking)
     _lock(session, booking)
-    reason = clean_text(reason, "reason", MAX_REASON_LENGTH, required_message=_l("请填写拒绝的原因"))
+    reason = clean_text(reason, "reason", MAX_REASON_LENGTH, required=_l("请填写拒绝的原因"))
     states.transition(booking, BookingStatus.rejected, action="reject", actor=actor, at=now, reason=reason)
     booking.decision_reason = reason
     booking.approval_deadline = None
@@ -376,7 +363,7 @@ def cancel_booking(session: Session, actor: User, booking: Booking, reason: str 
         reason = clean_text(reason, "reason", MAX_REASON_LENGTH)
         action = "cancel_by_booker"
     elif can_provide(actor, booking.listing):
-        reason = clean_text(reason, "reason", MAX_REASON_LENGTH, required_message=_l("提供方取消预约需要填写原因"))
+        reason = clean_text(reason, "reason", MAX_REASON_LENGTH, required=_l("提供方取消预约需要填写原因"))
         if now >= booking.end_at:
             raise ValidationFailed(None, _l("预约已经结束，不能再取消"))
         action = "cancel_by_provider"

@@ -9,27 +9,17 @@ from marketplace.accounts.services import find_user_by_login
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
+from marketplace.core.validation import clean_text
 from marketplace.groups.models import Group, GroupMember
 
 MAX_MEMBERS = 500
 MAX_GROUPS_LED = 20
 
 
-def _clean_name(name) -> str:
-    name = (name or "").strip() if isinstance(name, str) else ""
-    if not name:
-        raise ValidationFailed("name", _l("请填写团队名称"))
-    if len(name) > 50:
-        raise ValidationFailed("name", _l("团队名称不能超过50个字"))
-    return name
-
-
 def create_group(session: Session, leader: User, name: str, description: str = "") -> Group:
     """Form a group led (and joined) by ``leader``; raises ValidationFailed on bad input or too many groups."""
-    name = _clean_name(name)
-    description = (description or "").strip()
-    if len(description) > 2000:
-        raise ValidationFailed("description", _l("团队简介不能超过2000个字"))
+    name = clean_text(name, "name", 50, required=_l("请填写团队名称"), too_long=_l("团队名称不能超过50个字"))
+    description = clean_text(description, "description", 2000, too_long=_l("团队简介不能超过2000个字"))
     led = session.scalar(select(func.count()).select_from(Group).where(Group.leader_id == leader.id))
     if led >= MAX_GROUPS_LED:
         raise ValidationFailed(None, _l("一个人最多带领%(n)s个团队", n=MAX_GROUPS_LED))

@@ -17,6 +17,7 @@ from marketplace.core.i18n import _l
 from marketplace.core.pagination import fetch_page
 from marketplace.core.permissions import (can_edit_listing, can_manage_listings_of, can_moderate_listing,
                                           can_publish_listing, can_view_listing, is_held_by_platform, is_platform_admin)
+from marketplace.core.validation import clean_text
 from marketplace.listings.models import (FACILITIES, FeeType, Listing, ListingException, ListingKind, ListingStatus,
                                          OpeningHours)
 from marketplace.organisations.models import Membership
@@ -71,13 +72,10 @@ class ExceptionData:
     note: str = ""
 
 
-def _text(value, field_name: str, limit: int, *, required: bool = False, label=None) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed(field_name, _l("请填写%(label)s", label=label or field_name))
-    if len(value) > limit:
-        raise ValidationFailed(field_name, _l("%(label)s不能超过%(limit)s个字", label=label or field_name, limit=limit))
-    return value
+def _text(value, field_name: str, limit: int, label, *, required: bool = False) -> str:
+    """Text named by its ``label`` in the messages ("标题不能超过100个字")."""
+    return clean_text(value, field_name, limit, required=_l("请填写%(label)s", label=label) if required else None,
+                      too_long=_l("%(label)s不能超过%(limit)s个字", label=label, limit=limit))
 
 
 def _whole(value, field_name: str, low: int, high: int, label) -> int:
@@ -142,12 +140,12 @@ def _clean(session: Session, data: ListingData) -> dict:
         raise ValidationFailed("facilities", _l("不认识的设施：%(names)s", names="、".join(map(str, unknown))[:100]))
     values = {
         "kind": kind,
-        "title": _text(data.title, "title", 100, required=True, label=_l("标题")),
-        "description": _text(data.description, "description", 5000, label=_l("介绍")),
+        "title": _text(data.title, "title", 100, _l("标题"), required=True),
+        "description": _text(data.description, "description", 5000, _l("介绍")),
         "tags": _clean_tags(data.tags),
         "facilities": list(dict.fromkeys(data.facilities or [])),
         "place_id": int(data.place_id),
-        "address": _text(data.address, "address", 200, label=_l("地址")),
+        "address": _text(data.address, "address", 200, _l("地址")),
         "capacity": _whole(data.capacity, "capacity", 1, 10000, _l("容量")),
         "slot_minutes": _whole(data.slot_minutes, "slot_minutes", 5, MINUTES_PER_DAY, _l("时段长度")),
         "min_duration_minutes": _whole(data.min_duration_minutes, "min_duration_minutes", 5, MINUTES_PER_DAY,
@@ -167,7 +165,7 @@ def _clean(session: Session, data: ListingData) -> dict:
             data.max_hours_per_week_per_booker, "max_hours_per_week_per_booker", 1, 168, _l("每人每周预约小时上限")),
         "fee_type": fee_type,
         "fee_amount": fee_amount,
-        "rules": _text(data.rules, "rules", 5000, label=_l("使用须知")),
+        "rules": _text(data.rules, "rules", 5000, _l("使用须知")),
     }
     if values["min_duration_minutes"] > values["max_duration_minutes"]:
         raise ValidationFailed("max_duration_minutes", _l("最长时长不能小于最短时长"))
@@ -258,7 +256,7 @@ def suspend_listing(session: Session, actor: User, listing: Listing, reason: str
         raise Forbidden(_l("你没有暂停这个资源的权限"))
     if is_held_by_platform(listing) and not is_platform_admin(actor):
         raise Forbidden(_l("这个资源已被暂停"))  # suspending again would turn moderation into the provider's own pause
-    reason = _text(reason, "reason", 500, label=_l("原因"))
+    reason = _text(reason, "reason", 500, _l("原因"))
     before = audit.snapshot(listing)
     listing.status = ListingStatus.suspended
     listing.suspension_reason = reason or None
@@ -314,7 +312,7 @@ def add_exception(session: Session, actor: User, listing: Listing, data: Excepti
     if not data.is_closed and data.opens is None:
         raise ValidationFailed("opens", _l("额外开放需要填写开始和结束时间"))
     exception = ListingException(day=data.day, is_closed=bool(data.is_closed), opens=data.opens, closes=data.closes,
-                                 note=_text(data.note, "note", 200, label=_l("说明")))
+                                 note=_text(data.note, "note", 200, _l("说明")))
     listing.exceptions.append(exception)
     session.flush()
     audit.record(session, actor, "listing.add_exception", exception)

@@ -15,6 +15,7 @@ from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFai
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import fetch_page
 from marketplace.core.permissions import can_manage_organisation, is_platform_admin, role_in
+from marketplace.core.validation import clean_text
 from marketplace.listings.models import Listing, ListingStatus
 from marketplace.organisations.models import (
     Membership,
@@ -37,11 +38,7 @@ class OrganisationData:
 
 
 def _clean(session: Session, data: OrganisationData, existing: Organisation | None = None) -> dict:
-    name = (data.name or "").strip()
-    if not name:
-        raise ValidationFailed("name", _l("请填写组织名称"))
-    if len(name) > 100:
-        raise ValidationFailed("name", _l("组织名称不能超过100个字"))
+    name = clean_text(data.name, "name", 100, required=_l("请填写组织名称"), too_long=_l("组织名称不能超过100个字"))
     try:
         org_type = OrganisationType(data.type)
     except ValueError:
@@ -49,23 +46,19 @@ def _clean(session: Session, data: OrganisationData, existing: Organisation | No
     if data.place_id is None:
         raise ValidationFailed("place_id", _l("请选择所在社区"))
     get_place(session, data.place_id)
-    if len(data.description or "") > 5000:
-        raise ValidationFailed("description", _l("简介不能超过5000个字"))
-    if len(data.address or "") > 200:
-        raise ValidationFailed("address", _l("地址不能超过200个字"))
-    if len(data.contact_phone or "") > 20:
-        raise ValidationFailed("contact_phone", _l("联系电话不能超过20个字符"))
-    clash = session.scalar(select(Organisation.id).where(Organisation.name == name))
-    if clash and (existing is None or clash != existing.id):
-        raise Conflict(_l("已经有同名的组织了"), field="name")
-    return {
+    values = {
         "name": name,
         "type": org_type,
         "place_id": data.place_id,
-        "description": (data.description or "").strip(),
-        "address": (data.address or "").strip(),
-        "contact_phone": (data.contact_phone or "").strip(),
+        "description": clean_text(data.description, "description", 5000, too_long=_l("简介不能超过5000个字")),
+        "address": clean_text(data.address, "address", 200, too_long=_l("地址不能超过200个字")),
+        "contact_phone": clean_text(data.contact_phone, "contact_phone", 20,
+                                    too_long=_l("联系电话不能超过20个字符")),
     }
+    clash = session.scalar(select(Organisation.id).where(Organisation.name == name))
+    if clash and (existing is None or clash != existing.id):
+        raise Conflict(_l("已经有同名的组织了"), field="name")
+    return values
 
 
 def apply_for_organisation(session: Session, applicant: User, data: OrganisationData) -> Organisation:
@@ -109,11 +102,7 @@ def reject_organisation(session: Session, admin: User, org: Organisation, reason
     """Refuse (or withdraw) verification with a reason the applicant sees (platform admins)."""
     if not is_platform_admin(admin):
         raise Forbidden(_l("只有平台管理员可以审核组织"))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed("reason", _l("请填写不通过的原因"))
-    if len(reason) > 500:
-        raise ValidationFailed("reason", _l("原因不能超过500个字"))
+    reason = clean_text(reason, "reason", 500, required=_l("请填写不通过的原因"), too_long=_l("原因不能超过500个字"))
     before = audit.snapshot(org)
     org.status = OrganisationStatus.rejected
     org.rejection_reason = reason

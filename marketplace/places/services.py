@@ -10,14 +10,14 @@ from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import fetch_page
 from marketplace.core.permissions import is_platform_admin
+from marketplace.core.validation import clean_text
 from marketplace.places.models import CHILD_KIND, Place, PlaceKind
 
 
 def create_place(session: Session, *, kind: PlaceKind, name: str, parent_id: int | None) -> Place:
     """Add a node under ``parent_id`` (none for a street); raises ValidationFailed on a wrong level."""
-    name = (name or "").strip()
-    if not name or len(name) > 100:
-        raise ValidationFailed("name", _l("名称必须填写，且不超过100个字"))
+    name = clean_text(name, "name", 100, required=_l("名称必须填写，且不超过100个字"),
+                      too_long=_l("名称必须填写，且不超过100个字"))
     parent = None
     if parent_id is not None:
         parent = get_place(session, parent_id)
