@@ -166,3 +166,16 @@ def test_for_you_fragment_renders_the_recommended_cards(app, listings):
         empty = render_template("search/_for_you.html", recommendations=[])
     assert 'data-testid="for-you"' in html and "党员活动室" in html and "为你推荐" in html
     assert empty.strip() == ""
+
+
+def test_opening_a_listing_page_feeds_the_home_pages_for_you(client, factory, login, session, listings):
+    tree, hall, _ = listings
+    similar = factory.listing(organisation=hall.organisation, title="党建活动室", tags=["党建"])
+    resident = factory.user()
+    login(resident)
+    assert client.get(f"/listings/{hall.id}").status_code == 200
+    assert session.query(ListingView).filter_by(user_id=resident.id, listing_id=hall.id).count() == 1
+    home = client.get("/").get_data(as_text=True)
+    for_you = home.split('data-testid="for-you"', 1)[1].split("</section>", 1)[0]
+    first_card = for_you.split('data-testid="listing-card"')[1]
+    assert f"/listings/{similar.id}" in first_card
