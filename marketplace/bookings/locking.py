@@ -19,6 +19,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, scoped_session
 
+from marketplace.bookings.models import Booking
 from marketplace.listings.models import Listing
 
 BEGIN_IMMEDIATE = "sqlite_begin_immediate"
@@ -53,3 +54,9 @@ def lock_listing(session: Session, listing_id: int) -> None:
             raise RuntimeError("on SQLite, start the unit of work with bookings.locking.begin_writing(session)")
         return
     session.execute(select(Listing.id).where(Listing.id == listing_id).with_for_update())
+
+
+def lock_booking(session: Session, booking: Booking) -> Booking:
+    """Re-read the booking under a row lock (PostgreSQL) so that two decisions on it cannot both apply."""
+    session.refresh(booking, with_for_update=True)
+    return booking

@@ -1,4 +1,5 @@
-"""Booking a slot and every later step of a booking's life.
+"""Booking a slot and every step people take on a booking afterwards (edit, approve, reject, cancel, check in,
+no-show); the steps time takes on its own (expiry, completion) are in ``bookings.lifecycle``.
 
 Units of work that create or move bookings start with ``locking.begin_writing(session)`` (see
 ``bookings.locking`` for why); the services here take the listing lock themselves. Times are aware
@@ -17,7 +18,7 @@ from marketplace.accounts.models import User
 from marketplace.bookings import states
 from marketplace.bookings.availability import (Hold, Occupancy, SlotTaken, check_bookable, check_supported_years,
                                                check_window_size, nearest_alternatives, opening_plan)
-from marketplace.bookings.locking import lock_listing
+from marketplace.bookings.locking import lock_booking, lock_listing
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus
 from marketplace.bookings.permissions import can_provide, can_see_requests_of, can_view_booking, is_booker
 from marketplace.core import clock
@@ -217,7 +218,7 @@ def edit_booking(session: Session, actor: User, booking: Booking, change: Bookin
     now = now or clock.now()
     if not is_booker(actor, booking):
         raise Forbidden(_l("只有预约人可以修改预约"))
-    _lock(session, booking)
+    lock_booking(session, booking)
     if not booking.is_active:
         raise Conflict(_l("这个预约当前是“%(status)s”状态，不能修改", status=booking.status.label), field="status")
     if now >= booking.start_at:
@@ -264,13 +265,8 @@ def _flush_guarded(session: Session) -> None:
         raise SlotTaken(_l("这个时段刚刚被别人预约了"), details={"seats_left": 0}) from None
 
 
-def _lock(session: Session, booking: Booking) -> Booking:
-    """Re-read the booking under a row lock (PostgreSQL) so that two decisions cannot both apply."""
-    session.refresh(booking, with_for_update=True)
-    return booking
-
-
-def _require_provider(actor, booking: Booking) -> None:
+def require_provider(actor, booking: Booking) -> None:
+    """Refuse (Forbidden) anyone but the provider of the booking's listing."""
     if not can_provide(actor, booking.listing):
         raise Forbidden(_l("只有资源的提供方可以处理这个预约"))
 
@@ -309,8 +305,8 @@ def approve_booking(session: Session, actor: User, booking: Booking, *, zone: st
                     reason: str = "") -> Booking:
     """Confirm a pending request (provider only) before its deadline; Conflict if it would overfill the slot."""
     now = now or clock.now()
-    _require_provider(actor, booking)
-    _lock(session, booking)
+    require_provider(actor, booking)
+    lock_booking(session, booking)
     reason = clean_text(reason, "reason", MAX_REASON_LENGTH)
     if booking.status is BookingStatus.pending and booking.approval_deadline <= now:
         raise Conflict(_l("审批期限已过，这个申请已失效"), field="status")
@@ -329,8 +325,8 @@ def reject_booking(session: Session, actor: User, booking: Booking, reason: str,
                    now: datetime | None = None) -> Booking:
     """Turn down a pending request with a reason the booker sees (provider only)."""
     now = now or clock.now()
-    _require_provider(actor, booking)
-    _lock(session, booking)
+    require_provider(actor, booking)
+    lock_booking(session, booking)
     reason = clean_text(reason, "reason", MAX_REASON_LENGTH, required=_l("请填写拒绝的原因"))
     states.transition(booking, BookingStatus.rejected, action="reject", actor=actor, at=now, reason=reason)
     booking.decision_reason = reason
@@ -357,7 +353,7 @@ def cancel_booking(session: Session, actor: User, booking: Booking, reason: str 
     now = now or clock.now()
     if not (is_booker(actor, booking) or can_provide(actor, booking.listing)):
         raise Forbidden(_l("你不能取消别人的预约"))  # before the status check: outsiders learn nothing of it
-    _lock(session, booking)
+    lock_booking(session, booking)
     states.require_transition(booking, BookingStatus.cancelled, action="cancel_by_booker")
     if is_booker(actor, booking) and booker_may_cancel(booking, now):
         reason = clean_text(reason, "reason", MAX_REASON_LENGTH)
@@ -382,8 +378,8 @@ def cancel_booking(session: Session, actor: User, booking: Booking, reason: str 
 def check_in(session: Session, actor: User, booking: Booking, *, now: datetime | None = None) -> Booking:
     """Record that the booker showed up (provider only), from shortly before the start until the end."""
     now = now or clock.now()
-    _require_provider(actor, booking)
-    _lock(session, booking)
+    require_provider(actor, booking)
+    lock_booking(session, booking)
     if booking.status is not BookingStatus.confirmed:
         raise Conflict(_l("只有已确认的预约可以签到"), field="status")
     if booking.checked_in_at is not None:
@@ -401,8 +397,8 @@ def check_in(session: Session, actor: User, booking: Booking, *, now: datetime |
 def mark_no_show(session: Session, actor: User, booking: Booking, *, now: datetime | None = None) -> Booking:
     """Record that the booker did not come (provider only), once the booking has started."""
     now = now or clock.now()
-    _require_provider(actor, booking)
-    _lock(session, booking)
+    require_provider(actor, booking)
+    lock_booking(session, booking)
     if booking.checked_in_at is not None:
         raise Conflict(_l("这个预约已经签到，不能标记为爽约"))
     if booking.status is BookingStatus.confirmed and now < booking.start_at:
@@ -410,46 +406,6 @@ def mark_no_show(session: Session, actor: User, booking: Booking, *, now: dateti
     states.transition(booking, BookingStatus.no_show, action="no_show", actor=actor, at=now)
     session.flush()
     return booking
-
-
-def expire_booking(session: Session, booking: Booking, *, now: datetime | None = None) -> Booking:
-    """Let an undecided request lapse at its deadline, freeing its slot (the scheduler's job)."""
-    now = now or clock.now()
-    _lock(session, booking)
-    if booking.status is BookingStatus.pending and now < booking.approval_deadline:
-        raise ValidationFailed(None, _l("还没到审批期限，不能置为过期"))
-    states.transition(booking, BookingStatus.expired, action="expire", actor=None, at=now)
-    booking.approval_deadline = None
-    session.flush()
-    return booking
-
-
-def complete_booking(session: Session, booking: Booking, *, actor: User | None = None,
-                     now: datetime | None = None) -> Booking:
-    """Close a confirmed booking after its end (the scheduler, ``actor`` None, or the provider)."""
-    now = now or clock.now()
-    if actor is not None:
-        _require_provider(actor, booking)
-    _lock(session, booking)
-    if booking.status is BookingStatus.confirmed and now < booking.end_at:
-        raise ValidationFailed(None, _l("预约结束后才能标记完成"))
-    states.transition(booking, BookingStatus.completed, action="complete", actor=actor, at=now)
-    session.flush()
-    return booking
-
-
-def due_for_expiry(session: Session, now: datetime, *, limit: int = 500) -> list[Booking]:
-    """Pending requests whose deadline has passed, oldest deadline first (uses the status+deadline index)."""
-    return list(session.scalars(select(Booking).where(
-        Booking.status == BookingStatus.pending, Booking.approval_deadline <= now,
-    ).order_by(Booking.approval_deadline).limit(limit)))
-
-
-def due_for_completion(session: Session, now: datetime, *, limit: int = 500) -> list[Booking]:
-    """Confirmed bookings that have ended, earliest end first (uses the status+end index)."""
-    return list(session.scalars(select(Booking).where(
-        Booking.status == BookingStatus.confirmed, Booking.end_at <= now,
-    ).order_by(Booking.end_at).limit(limit)))
 
 
 def get_booking(session: Session, booking_id, *, viewer) -> Booking:

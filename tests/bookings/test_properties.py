@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from marketplace.bookings import services
+from marketplace.bookings import lifecycle, services
 from marketplace.bookings.availability import Hold, Occupancy
 from marketplace.bookings.locking import begin_writing
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking
@@ -89,7 +89,7 @@ def test_random_histories_never_overbook(factory, session, history, instant, buf
         elif kind == "reject":
             attempt(session, lambda: services.reject_booking(session, staff, booking, "时间冲突"))
         elif kind == "expire":
-            attempt(session, lambda: services.expire_booking(session, booking, now=booking.approval_deadline or NOW))
+            attempt(session, lambda: lifecycle.expire_booking(session, booking, now=booking.approval_deadline or NOW))
         elif kind == "move":
             attempt(session, lambda: services.edit_booking(session, booking.booker, booking, services.BookingChange(
                 shift_minutes=step[2]), zone=SHANGHAI))

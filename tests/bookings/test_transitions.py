@@ -3,7 +3,7 @@ from datetime import time, timedelta
 
 import pytest
 
-from marketplace.bookings import services
+from marketplace.bookings import lifecycle, services
 from marketplace.bookings.models import BookingStatus
 from marketplace.bookings.states import TRANSITIONS, can_transition
 from marketplace.core.errors import Conflict, Forbidden, ValidationFailed
@@ -77,28 +77,28 @@ def test_a_request_past_its_deadline_cannot_be_approved_and_expires(factory, ses
     booking = factory.booking(listing=approval_listing, start=local(5, 10))
     deadline = booking.approval_deadline
     with pytest.raises(ValidationFailed, match="还没到审批期限"):
-        services.expire_booking(session, booking, now=deadline - timedelta(minutes=1))
+        lifecycle.expire_booking(session, booking, now=deadline - timedelta(minutes=1))
     with pytest.raises(Conflict, match="审批期限已过"):
         services.approve_booking(session, staff, booking, zone=SHANGHAI, now=deadline)
-    services.expire_booking(session, booking, now=deadline)
+    lifecycle.expire_booking(session, booking, now=deadline)
     assert booking.status is BookingStatus.expired and booking.events[-1].actor_id is None
-    assert services.due_for_expiry(session, deadline) == []
+    assert lifecycle.due_for_expiry(session, deadline) == []
 
 
 def test_the_scheduler_finds_due_requests_and_ended_bookings(factory, session, now, writing, approval_listing):
     pending = factory.booking(listing=approval_listing, start=local(5, 10))
     confirmed = factory.booking(listing=factory.listing(), start=local(1, 10))
-    assert services.due_for_expiry(session, pending.approval_deadline) == [pending]
-    assert services.due_for_completion(session, confirmed.end_at - timedelta(seconds=1)) == []
-    assert services.due_for_completion(session, confirmed.end_at) == [confirmed]
-    services.complete_booking(session, confirmed, now=confirmed.end_at)
+    assert lifecycle.due_for_expiry(session, pending.approval_deadline) == [pending]
+    assert lifecycle.due_for_completion(session, confirmed.end_at - timedelta(seconds=1)) == []
+    assert lifecycle.due_for_completion(session, confirmed.end_at) == [confirmed]
+    lifecycle.complete_booking(session, confirmed, now=confirmed.end_at)
     assert confirmed.status is BookingStatus.completed
 
 
 def test_completion_waits_for_the_end(factory, session, now, writing):
     booking = factory.booking()
     with pytest.raises(ValidationFailed, match="结束后"):
-        services.complete_booking(session, booking, now=booking.end_at - timedelta(minutes=1))
+        lifecycle.complete_booking(session, booking, now=booking.end_at - timedelta(minutes=1))
 
 
 def test_the_booker_cancels_before_the_cutoff_and_is_refused_after(factory, session, now, writing):
