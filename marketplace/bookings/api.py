@@ -3,7 +3,6 @@
 Handlers that write bookings start their unit of work with ``begin_writing`` (SQLite: BEGIN
 IMMEDIATE; see ``bookings.locking``), call one service and commit once.
 """
-from flask import current_app
 from flask.views import MethodView
 
 from marketplace.bookings import series as series_services
@@ -18,6 +17,7 @@ from marketplace.bookings.schemas import (AvailabilityQuerySchema, AvailabilityS
                                           SeriesCreateSchema, SeriesEditSchema, SeriesPreviewSchema, SeriesRequestSchema,
                                           SeriesSchema)
 from marketplace.core.api import API_PREFIX, Blueprint, optional_user, page_of, require_user
+from marketplace.core.http import deployment_zone
 from marketplace.core.urls import ID
 from marketplace.extensions import db
 from marketplace.listings.services import get_listing
@@ -25,10 +25,6 @@ from marketplace.organisations.services import get_organisation
 
 blp = Blueprint("bookings_api", __name__, url_prefix=API_PREFIX,
                 description="预约：空闲时段、预约与取消、提供方审批与签到、预约日历、周期预约")
-
-
-def deployment_zone() -> str:
-    return current_app.config["TIMEZONE"]
 
 
 @blp.route(f"/listings/<{ID}:listing_id>/availability")

@@ -1,10 +1,10 @@
 """What the bookings API reads and writes. Times go out as ISO 8601 in the deployment's zone, with its offset."""
-from flask import current_app
 from marshmallow import Schema, fields
 
 from marketplace.bookings.models import BookingStatus, SeriesFrequency
 from marketplace.bookings.series import MAX_OCCURRENCES, MODES, SCOPES, series_status_counts
 from marketplace.core.api import PageArgs, collection_schema
+from marketplace.core.http import deployment_zone
 from marketplace.core.schemas import InputSchema, OneOf, Range, id_field, text_field
 from marketplace.core.zones import to_local
 
@@ -17,7 +17,7 @@ class LocalDateTime(fields.DateTime):
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        return to_local(value, current_app.config["TIMEZONE"]).isoformat()
+        return to_local(value, deployment_zone()).isoformat()
 
 
 def instant(description: str, **kwargs) -> fields.AwareDateTime:

@@ -22,12 +22,12 @@ from marketplace.bookings.locking import begin_writing
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.bookings.permissions import can_provide
 from marketplace.bookings.states import ACTION_LABELS
-from marketplace.bookings.widget import (DAYS_PER_WEEK, Week, build_widget, deployment_zone, duration_choices,
-                                         duration_label, group_by_day, group_choices, local_today, parse_day,
-                                         week_bounds)
+from marketplace.bookings.widget import (DAYS_PER_WEEK, Week, build_widget, duration_choices, duration_label,
+                                         group_by_day, group_choices, parse_day, week_bounds)
 from marketplace.core import clock
 from marketplace.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from marketplace.core.forms import ButtonForm, done_notice, refuse_on_form
+from marketplace.core.http import deployment_zone, local_today
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.urls import ID, id_arg

@@ -6,15 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.bookings.availability import availability
 from marketplace.bookings.forms import MAX_DURATION_CHOICES, BookingForm
 from marketplace.bookings.permissions import can_provide
-from marketplace.core import clock
 from marketplace.core.errors import ValidationFailed
+from marketplace.core.http import deployment_zone, local_today
 from marketplace.core.i18n import _l
 from marketplace.core.zones import day_bounds, in_supported_years, local_date
 from marketplace.extensions import db
@@ -22,15 +22,6 @@ from marketplace.groups.services import list_my_groups
 from marketplace.listings.models import WEEKDAY_LABELS
 
 DAYS_PER_WEEK = 7
-
-
-def deployment_zone() -> str:
-    """The zone pages compute and show local times in (``TIMEZONE``, default Asia/Shanghai)."""
-    return current_app.config["TIMEZONE"]
-
-
-def local_today() -> date:
-    return local_date(clock.now(), deployment_zone())
 
 
 def parse_day(raw: str | None, field: str = "week") -> date | None:

@@ -1,14 +1,22 @@
-"""The HTTP edge shared by every area: auth loading, CSRF policy, security headers, error mapping."""
+"""The HTTP edge shared by every area: auth loading, CSRF policy, security headers, error mapping, and the
+deployment's zone (where pages and the API turn UTC instants into local dates and times)."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from datetime import date
+
+from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from marketplace.accounts.models import User
+from marketplace.accounts.services import user_for_token
+from marketplace.core import clock
+from marketplace.core.db import get_by_id
 from marketplace.core.errors import DomainError
+from marketplace.core.zones import local_date
 from marketplace.extensions import csrf, db, login_manager
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -17,6 +25,16 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+
+
+def deployment_zone() -> str:
+    """The zone pages and the API show local times in (``TIMEZONE``, default Asia/Shanghai)."""
+    return current_app.config["TIMEZONE"]
+
+
+def local_today() -> date:
+    """Today's date in the deployment's zone, by the application's clock."""
+    return local_date(clock.now(), deployment_zone())
 
 
 def is_api_request() -> bool:
@@ -31,14 +49,11 @@ def bearer_token() -> str | None:
 
 
 def register(app: Flask) -> None:
-    from marketplace.accounts.models import User
-    from marketplace.accounts.services import user_for_token
-
     @login_manager.user_loader
     def load_user(user_id: str):
         if not user_id.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        user = get_by_id(db.session, User, int(user_id))
         return user if user is not None and user.is_active else None
 
     @login_manager.request_loader
@@ -53,8 +68,6 @@ def register(app: Flask) -> None:
     def unauthorized():
         if is_api_request():
             return _error_json(401, _("请先登录或提供有效的令牌"))
-        from flask import redirect, url_for
-
         return redirect(url_for("accounts.login", next=request.full_path))
 
     @app.context_processor

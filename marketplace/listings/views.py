@@ -5,13 +5,12 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.core import clock
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.forms import done_notice, form_status, refuse_on_form
+from marketplace.core.http import local_today
 from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.permissions import can_edit_listing, can_moderate_listing, can_publish_listing
 from marketplace.core.urls import ID, id_arg
-from marketplace.core.zones import local_date
 from marketplace.extensions import db
 from marketplace.listings import photos as listing_photos
 from marketplace.listings import services
@@ -28,10 +27,6 @@ bp = Blueprint("listings", __name__)
 
 NOTICES = {"created", "saved", "published", "suspended", "hours", "exception_added", "exception_removed",
            "photo_added", "photo_removed"}
-
-
-def _local_today():
-    return local_date(clock.now(), current_app.config["TIMEZONE"])
 
 
 @bp.context_processor
@@ -71,7 +66,7 @@ def browse():
 
 def _render_detail(listing, *, action_error: str | None = None, suspend_form=None, status: int = 200):
     return render_template(
-        "listings/detail.html", listing=listing, today=_local_today(),
+        "listings/detail.html", listing=listing, today=local_today(),
         can_edit=can_edit_listing(current_user, listing), can_moderate=can_moderate_listing(current_user, listing),
         can_publish=can_publish_listing(current_user, listing),
         suspend_form=suspend_form or SuspendForm(formdata=None), notice=done_notice(NOTICES),
