@@ -156,6 +156,12 @@ class BookingNoShow(MethodView):
         return _decide(booking_id, lambda user, booking: services.mark_no_show(db.session, user, booking))
 
 
+def _request_list(requests: list[tuple]) -> dict:
+    """The inbox body: each pending request with the conflicts approving it would cause."""
+    items = [{"booking": booking, "conflicts": conflicts} for booking, conflicts in requests]
+    return {"items": items, "total": len(items)}
+
+
 @blp.route(f"/organisations/<{ID}:organisation_id>/booking-requests")
 class OrganisationBookingRequests(MethodView):
     @blp.login_required
@@ -164,10 +170,8 @@ class OrganisationBookingRequests(MethodView):
     def get(self, organisation_id):
         """组织的待审批申请，按审批期限排序，并列出批准后会造成的冲突（组织工作人员）"""
         organisation = get_organisation(db.session, organisation_id)
-        requests = services.pending_requests(db.session, require_user(), organisation=organisation,
-                                             zone=deployment_zone())
-        items = [{"booking": booking, "conflicts": conflicts} for booking, conflicts in requests]
-        return {"items": items, "total": len(items)}
+        return _request_list(services.pending_requests(db.session, require_user(), organisation=organisation,
+                                                       zone=deployment_zone()))
 
 
 @blp.route("/booking-requests")
@@ -176,9 +180,7 @@ class MyBookingRequests(MethodView):
     @blp.response(200, BookingRequestListSchema)
     def get(self):
         """我作为个人志愿者提供的资源收到的待审批申请"""
-        requests = services.pending_requests(db.session, require_user(), zone=deployment_zone())
-        items = [{"booking": booking, "conflicts": conflicts} for booking, conflicts in requests]
-        return {"items": items, "total": len(items)}
+        return _request_list(services.pending_requests(db.session, require_user(), zone=deployment_zone()))
 
 
 @blp.route(f"/listings/<{ID}:listing_id>/bookings")
