@@ -19,7 +19,7 @@ from marketplace.core.errors import Conflict, Forbidden, NotAuthenticated, NotFo
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import fetch_page
 from marketplace.core.permissions import is_platform_admin
-from marketplace.core.validation import clean_text
+from marketplace.core.validation import clean_text, filter_text
 from marketplace.places.services import get_place
 
 MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
@@ -182,8 +182,8 @@ def revoke_api_token(session: Session, token: str) -> None:
 def list_users(session: Session, *, page: int = 1, per_page: int = 20, query: str | None = None):
     """A page of users for platform admins, newest first, and the total."""
     stmt = select(User)
-    if query and query.strip():
-        text = query.strip()[:50]
+    text = filter_text(query, 50)
+    if text:
         stmt = stmt.where(or_(*(column.contains(text, autoescape=True)
                                 for column in (User.display_name, User.phone, User.email))))
     return fetch_page(session, stmt.order_by(User.id.desc()), page=page, per_page=per_page)

@@ -15,6 +15,7 @@ from marketplace.core import clock
 from marketplace.core.errors import Conflict, Forbidden
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import fetch_page
+from marketplace.core.validation import filter_text
 from marketplace.core.permissions import is_platform_admin
 from marketplace.listings.models import Listing, ListingStatus
 from marketplace.organisations.models import Organisation, OrganisationStatus
@@ -69,6 +70,7 @@ def list_audit_entries(session: Session, *, page: int = 1, per_page: int = 50,
                        object_type: str | None = None, actor_id: int | None = None):
     """A page of the audit log, newest first, and the total."""
     stmt = select(AuditEntry)
+    object_type = filter_text(object_type, 40)
     if object_type:
         stmt = stmt.where(AuditEntry.object_type == object_type)
     if actor_id:
@@ -114,8 +116,9 @@ def listings_for_admin(session: Session, *, status: ListingStatus | None = None,
     stmt = select(Listing)
     if status is not None:
         stmt = stmt.where(Listing.status == status)
-    if query and query.strip():
-        stmt = stmt.where(Listing.title.contains(query.strip()[:50], autoescape=True))
+    text = filter_text(query, 50)
+    if text:
+        stmt = stmt.where(Listing.title.contains(text, autoescape=True))
     return fetch_page(session, stmt.options(selectinload(Listing.organisation), selectinload(Listing.provider_user))
                       .order_by(Listing.id.desc()), page=page, per_page=per_page)
 

@@ -17,6 +17,7 @@ from marketplace.core.i18n import _l
 from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.permissions import is_platform_admin
 from marketplace.core.urls import ID
+from marketplace.core.validation import filter_text
 from marketplace.extensions import db, login_manager
 from marketplace.listings import services as listings
 from marketplace.listings.models import LISTING_KIND_LABELS, LISTING_STATUS_LABELS, ListingStatus
@@ -204,8 +205,8 @@ def reject_organisation(org_id: int):
 @bp.route("/users")
 def users():
     page, per_page = _page_args()
-    query = (request.args.get("q") or "").strip()[:50]
-    items, total = accounts.list_users(db.session, query=query or None, page=page, per_page=per_page)
+    query = filter_text(request.args.get("q"), 50) or ""
+    items, total = accounts.list_users(db.session, query=query, page=page, per_page=per_page)
     phones = {user.id: visible_phone(user, current_user) for user in items}
     return render_template("admin/users.html", page=Page(items, total, page, per_page), query=query, phones=phones)
 
@@ -231,9 +232,8 @@ def enable_user(user_id: int):
 def listings_list():
     page, per_page = _page_args()
     status = _enum_arg(ListingStatus, "status")
-    query = (request.args.get("q") or "").strip()[:50]
-    items, total = services.listings_for_admin(db.session, status=status, query=query or None, page=page,
-                                               per_page=per_page)
+    query = filter_text(request.args.get("q"), 50) or ""
+    items, total = services.listings_for_admin(db.session, status=status, query=query, page=page, per_page=per_page)
     return render_template("admin/listings.html", page=Page(items, total, page, per_page), status=status,
                            query=query, status_labels=LISTING_STATUS_LABELS)
 
@@ -274,7 +274,7 @@ def reinstate_listing(listing_id: int):
 @bp.route("/audit")
 def audit_log():
     page, per_page = _page_args(AUDIT_PAGE_SIZE)
-    object_type = (request.args.get("object_type") or "").strip()[:40] or None
+    object_type = filter_text(request.args.get("object_type"), 40)
     items, total = services.list_audit_entries(db.session, object_type=object_type, page=page, per_page=per_page)
     changes = {entry.id: [_readable_change(change) for change in services.field_changes(entry)] for entry in items}
     return render_template("admin/audit.html", page=Page(items, total, page, per_page), changes=changes,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Flask, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -75,6 +75,15 @@ def register(app: Flask) -> None:
         return {"current_locale": lambda: str(get_locale() or "zh_CN")}
 
     @app.before_request
+    def refuse_nul_characters():
+        # No one types a NUL character, and PostgreSQL refuses to store one (an error, hence a 500, deep in a
+        # service): a path or a body (HTML form fields, API JSON) carrying one is malformed as a whole. The API's
+        # raw body is left unread for its parser unless it is JSON.
+        body = request.get_json(silent=True) if is_api_request() else list(request.form.values())
+        if "\x00" in request.path or _has_nul(body):
+            abort(400)
+
+    @app.before_request
     def check_csrf():
         # Bearer-token API calls carry no ambient credentials, so CSRF cannot apply to them;
         # anonymous API calls (sign-up, token issue) have no session to ride on either.
@@ -138,6 +147,19 @@ def register(app: Flask) -> None:
         if is_api_request():
             return _error_json(500, message)
         return render_template("errors/error.html", status=500, message=message), 500
+
+
+def _has_nul(value, depth: int = 0) -> bool:
+    """Whether a text, or any text inside parsed JSON (lists and objects, keys too), contains a NUL character."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 20:
+        return False
+    if isinstance(value, dict):
+        return any(_has_nul(key, depth + 1) or _has_nul(item, depth + 1) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item, depth + 1) for item in value)
+    return False
 
 
 def _error_json(status: int, message: str):

@@ -5,6 +5,14 @@ from marketplace.core.errors import ValidationFailed
 from marketplace.core.i18n import _l
 
 
+def filter_text(value, limit: int) -> str | None:
+    """A search or filter word from a query string: stripped, cut to ``limit`` characters, without NUL characters
+    (which no one types and PostgreSQL refuses); None when nothing is left."""
+    if not isinstance(value, str):
+        return None
+    return value.replace("\x00", "").strip()[:limit] or None
+
+
 def clean_text(value, field: str, limit: int, *, required=None, too_long=None) -> str:
     """``value`` stripped of surrounding spaces; ValidationFailed on ``field`` when it is not text, blank while
     ``required`` (the message to give), or longer than ``limit`` characters (``too_long``, or a plain message)."""

@@ -278,3 +278,12 @@ def test_reinstating_a_listing_that_is_not_suspended_is_a_conflict(client, facto
     response = client.post(f"/admin/listings/{listing.id}/reinstate")
     assert response.status_code == 409
     assert "只有已暂停的资源可以恢复" in response.data.decode()
+
+
+@pytest.mark.parametrize("path", ["/admin/users?q=李%00阿姨", "/admin/listings?q=活动%00室", "/admin/audit?object_type=list%00ings"])
+def test_filters_with_a_nul_character_still_filter_instead_of_failing(client, factory, login, admin, path):
+    factory.user(name="李阿姨")
+    login(admin)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "\x00" not in response.get_data(as_text=True)

@@ -117,7 +117,7 @@ def test_regenerating_revokes_the_old_address(client, login, now, resident):
     assert new != old and client.get(new).status_code == 200
 
 
-@pytest.mark.parametrize("token", ["nope", "x" * 300, "%00"])
+@pytest.mark.parametrize("token", ["nope", "x" * 300, "%01"])
 def test_unknown_feed_tokens_are_404(client, now, token):
     assert client.get(f"/calendar/{token}.ics").status_code == 404
 

@@ -3,10 +3,11 @@ import pathlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
 from marketplace.core import clock
+from marketplace.groups.models import Group
 from marketplace.places.models import Place, PlaceKind
 
 MARKETPLACE = pathlib.Path(__file__).resolve().parents[2] / "marketplace"
@@ -118,3 +119,17 @@ def test_subtree_of_a_community_includes_its_grids_and_buildings(factory, sessio
     assert {tree["c1"].id, tree["c1_grid"].id, tree["c1_building"].id} <= ids
     assert tree["c2"].id not in ids and tree["street"].id not in ids
     assert session.get(Place, tree["c1_building"].id).kind is PlaceKind.building
+
+
+def test_a_nul_character_anywhere_in_the_input_is_a_400_and_writes_nothing(client, factory, login, api_token, session):
+    user = factory.user()
+    headers = api_token(user)
+    login(user)
+
+    form = client.post("/groups/", data={"name": "合\x00唱团"})
+    api = client.post("/api/v1/groups", json={"name": "合唱团", "description": "\x00"}, headers=headers)
+    path = client.get("/calendar/%00.ics")
+
+    assert (form.status_code, api.status_code, path.status_code) == (400, 400, 400)
+    assert api.json["message"] == "请求格式不正确"
+    assert session.scalar(select(func.count()).select_from(Group)) == 0

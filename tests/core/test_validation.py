@@ -2,7 +2,7 @@
 import pytest
 
 from marketplace.core.errors import ValidationFailed
-from marketplace.core.validation import clean_text
+from marketplace.core.validation import clean_text, filter_text
 
 
 def test_text_is_stripped_and_blank_optional_text_becomes_empty():
@@ -25,3 +25,9 @@ def test_refusals_name_the_field_and_say_why(value, kwargs, message):
 
 def test_exactly_the_limit_is_accepted():
     assert clean_text("长" * 10, "name", 10) == "长" * 10
+
+
+@pytest.mark.parametrize("value, expected", [("  李阿姨 ", "李阿姨"), ("李\x00阿姨", "李阿姨"), ("   ", None), (None, None),
+                                             (["李"], None), ("长" * 60, "长" * 50)])
+def test_filter_words_are_stripped_of_nul_cut_to_the_limit_and_none_when_empty(value, expected):
+    assert filter_text(value, 50) == expected
