@@ -2,6 +2,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.masking import mask_phone
 from marketplace.accounts.models import User
+from marketplace.organisations import services as organisations
 
 
 def test_registering_by_phone_through_the_api_creates_a_user(client, session):
@@ -19,14 +20,23 @@ def test_duplicate_phone_is_refused_with_a_chinese_message(client, factory):
     assert "已经注册" in response.json["message"]
 
 
-def test_phone_numbers_are_masked_for_everyone_but_the_owner_and_admins(client, factory, api_token):
+def test_phone_numbers_are_masked_for_everyone_but_the_owner_and_admins(client, factory, api_token, session):
     owner = factory.user(phone="13812341234")
-    assert mask_phone("13812341234") == "138****1234"
-    other = factory.user()
+    organisation = factory.organisation()
+    colleague = organisation.memberships[0].user
+    organisations.add_staff(session, colleague, organisation, owner.phone, "staff")
+    session.commit()
     admin = factory.user(platform_admin=True)
+
+    def phone_in_staff_list(viewer):
+        members = client.get(f"/api/v1/organisations/{organisation.id}/staff", headers=api_token(viewer)).json
+        return next(m["user"]["phone"] for m in members if m["user"]["id"] == owner.id)
+
+    assert mask_phone("13812341234") == "138****1234"
     assert client.get("/api/v1/me", headers=api_token(owner)).json["phone"] == "13812341234"
-    assert client.get("/api/v1/me", headers=api_token(other)).json["phone"] != "13812341234"
-    assert client.get("/api/v1/me", headers=api_token(admin)).json["phone"] == admin.phone
+    assert phone_in_staff_list(owner) == "13812341234"
+    assert phone_in_staff_list(colleague) == "138****1234"
+    assert phone_in_staff_list(admin) == "13812341234"
 
 
 def test_html_registration_logs_the_resident_in(client, session):
