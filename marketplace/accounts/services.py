@@ -27,6 +27,7 @@ MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 PASSWORD_HASH_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
+LOCALES = ("zh_CN", "en")
 
 
 @dataclass
@@ -133,16 +134,27 @@ def get_user(session: Session, user_id: int) -> User:
 
 
 def update_profile(session: Session, user: User, data: ProfileUpdate) -> User:
-    """Change name, home place, party-member and volunteer flags, preferred language."""
-    user.display_name = _check_display_name(data.display_name)
+    """Change name, home place, party-member and volunteer flags, preferred language; every value is checked
+    before any is changed."""
+    display_name = _check_display_name(data.display_name)
     if data.home_place_id is not None:
         get_place(session, data.home_place_id)
+    if data.locale is not None and data.locale not in LOCALES:
+        raise ValidationFailed("locale", _l("不支持这种语言"))
+    user.display_name = display_name
     user.home_place_id = data.home_place_id
     user.is_party_member = bool(data.is_party_member)
     user.is_volunteer = bool(data.is_volunteer)
-    if data.locale not in (None, "zh_CN", "en"):
-        raise ValidationFailed("locale", _l("不支持这种语言"))
     user.locale = data.locale
+    session.flush()
+    return user
+
+
+def set_locale(session: Session, user: User, locale: str) -> User:
+    """Remember the user's interface language; ValidationFailed for one not offered."""
+    if locale not in LOCALES:
+        raise ValidationFailed("locale", _l("不支持这种语言"))
+    user.locale = locale
     session.flush()
     return user
 

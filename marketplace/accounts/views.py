@@ -82,6 +82,6 @@ def set_language(code: str):
         code = "zh_CN"
     session["locale"] = code
     if current_user.is_authenticated:
-        current_user.locale = code
+        services.set_locale(db.session, current_user, code)
         db.session.commit()
     return redirect(safe_next_url(request.form.get("next")) or url_for("listings.home"))

@@ -1,7 +1,10 @@
+import pytest
 from sqlalchemy import select
 
+from marketplace.accounts import services as accounts
 from marketplace.accounts.masking import mask_phone
 from marketplace.accounts.models import User
+from marketplace.core.errors import ValidationFailed
 from marketplace.organisations import services as organisations
 
 
@@ -77,3 +80,19 @@ def test_a_disabled_account_loses_its_open_session(client, factory, login, sessi
     session.commit()
     response = client.get("/profile")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_refused_profile_change_leaves_every_field_as_it_was(factory, session):
+    user = factory.user(name="小周")
+    with pytest.raises(ValidationFailed):
+        accounts.update_profile(session, user, accounts.ProfileUpdate(display_name="周老师", is_volunteer=True,
+                                                                      locale="fr"))
+    assert (user.display_name, user.is_volunteer, user.locale) == ("小周", False, None)
+
+
+def test_the_language_chosen_is_kept_through_the_service_and_unknown_ones_are_refused(factory, session):
+    user = factory.user()
+    accounts.set_locale(session, user, "en")
+    assert user.locale == "en"
+    with pytest.raises(ValidationFailed):
+        accounts.set_locale(session, user, "fr")
