@@ -225,9 +225,9 @@ def edit_booking(session: Session, actor: User, booking: Booking, change: Bookin
         raise ValidationFailed(None, _l("预约已经开始，不能再修改"))
     listing = booking.listing
     notes = []
-    if change.purpose is not None:
-        booking.purpose = clean_text(change.purpose, "purpose", MAX_PURPOSE_LENGTH)
-        notes.append(str(_l("用途改为：%(purpose)s", purpose=booking.purpose)))
+    purpose = None if change.purpose is None else clean_text(change.purpose, "purpose", MAX_PURPOSE_LENGTH)
+    if purpose is not None:
+        notes.append(str(_l("用途改为：%(purpose)s", purpose=purpose)))
     shift = change.shift_minutes or 0
     if isinstance(shift, bool) or not isinstance(shift, int) or abs(shift) > MAX_SHIFT_MINUTES:
         raise ValidationFailed("shift_minutes", _l("调整的分钟数应为整数，且不超过一年"))
@@ -248,6 +248,8 @@ def edit_booking(session: Session, actor: User, booking: Booking, change: Bookin
         booking.blocked_until = end + timedelta(minutes=listing.buffer_minutes)
         if booking.status is BookingStatus.pending:
             booking.approval_deadline = min(booking.approval_deadline, start)
+    if purpose is not None:
+        booking.purpose = purpose
     booking.updated_at = now
     states.record(booking, action="edit", actor=actor, at=now, reason="；".join(notes)[:MAX_REASON_LENGTH])
     _flush_guarded(session)

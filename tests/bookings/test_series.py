@@ -3,10 +3,11 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from marketplace.bookings.availability import SlotTaken
 from marketplace.bookings.models import BookingStatus, SeriesFrequency
 from marketplace.bookings.series import (SeriesRequest, cancel_series, create_series, edit_series, occurrence_times,
                                          preview_series, recurrence_rule)
-from marketplace.bookings.services import BookingChange
+from marketplace.bookings.services import BookingChange, edit_booking
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.core.zones import to_local
@@ -154,6 +155,14 @@ def test_an_edit_that_does_not_fit_everywhere_changes_nothing(factory, session, 
     assert refused.value.details["failures"][0]["start"].startswith("2026-06-16T19:00")
     session.rollback()
     assert [to_local(b.start_at, SHANGHAI).hour for b in weekly.bookings] == [19] * 4
+
+
+def test_a_refused_edit_leaves_even_the_purpose_unchanged(factory, session, weekly):
+    factory.booking(listing=weekly.listing, start=local(1, 20))  # blocks 20:00 on the first Tuesday
+    first = weekly.bookings[0]
+    with pytest.raises(SlotTaken):
+        edit_booking(session, weekly.booker, first, BookingChange(purpose="改为读书会", shift_minutes=60), zone=SHANGHAI)
+    assert first.purpose == "" and to_local(first.start_at, SHANGHAI).hour == 19
 
 
 def test_only_the_booker_edits_a_series(factory, session, weekly):
