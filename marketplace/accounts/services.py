@@ -13,7 +13,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts.models import ApiToken, User
 from marketplace.admin import services as audit
-from marketplace.core import clock
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
@@ -181,14 +180,6 @@ def user_for_token(session: Session, token: str) -> User | None:
     if row is None or not row.user.is_active:
         return None
     return row.user
-
-
-def revoke_api_token(session: Session, token: str) -> None:
-    """Mark a token revoked so it stops working at once."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = clock.now()
-        session.flush()
 
 
 def list_users(session: Session, *, page: int = 1, per_page: int = 20, query: str | None = None):
