@@ -87,7 +87,7 @@ def detail(org_id: int):
 @bp.route(f"/<{ID}:org_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(org_id: int):
-    org = services.get_organisation(db.session, org_id)
+    org = services.get_visible_organisation(db.session, org_id, current_user)
     _require_manager(org)
     form = _with_place_choices(OrganisationForm(obj=org))
     if request.method == "GET":
@@ -114,7 +114,7 @@ def _render_staff(org, form: StaffForm, *, error: str | None = None, status: int
 @bp.route(f"/<{ID}:org_id>/staff", methods=["GET", "POST"])
 @login_required
 def staff(org_id: int):
-    org = services.get_organisation(db.session, org_id)
+    org = services.get_visible_organisation(db.session, org_id, current_user)
     form = StaffForm()
     if request.method == "POST":
         _require_manager(org)
@@ -132,7 +132,7 @@ def staff(org_id: int):
 @bp.route(f"/<{ID}:org_id>/staff/<{ID}:user_id>/remove", methods=["POST"])
 @login_required
 def remove_staff(org_id: int, user_id: int):
-    org = services.get_organisation(db.session, org_id)
+    org = services.get_visible_organisation(db.session, org_id, current_user)
     _require_manager(org)
     try:
         services.remove_staff(db.session, current_user, org, user_id)

@@ -130,6 +130,16 @@ def test_a_pending_organisation_is_hidden_from_the_public_but_not_from_its_admin
     assert client.get(f"/organisations/{org.id}").status_code == 200
 
 
+@pytest.mark.parametrize("method, path", [("get", ""), ("get", "/edit"), ("post", "/edit"), ("get", "/staff"),
+                                          ("post", "/staff"), ("post", "/staff/1/remove")])
+def test_strangers_do_not_learn_that_a_pending_organisation_exists(client, factory, login, method, path):
+    org = factory.organisation(verified=False)
+    login(factory.user())
+    response = getattr(client, method)(f"/organisations/{org.id}{path}")
+    assert response.status_code == 404
+    assert "找不到这个组织" in response.data.decode()
+
+
 @pytest.mark.parametrize("path", ["", "/edit", "/staff"])
 def test_unknown_organisation_ids_get_a_404_with_a_message(client, factory, login, path):
     login(factory.user(platform_admin=True))
