@@ -14,10 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from marketplace.bookings.models import ACTIVE_STATUSES, Booking
+from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.i18n import _l
@@ -190,15 +190,17 @@ def opening_plan(session: Session, listing: Listing, first_day: date, last_day: 
     return OpeningPlan(intervals, starts)
 
 
-def holds_overlapping(session: Session, listing_id: int, start: datetime, end: datetime, *,
+def holds_overlapping(session: Session, listing_id: int, start: datetime, end: datetime, now: datetime, *,
                       exclude_booking_id: int | None = None) -> list[Hold]:
-    """The blocked spans of the listing's pending and confirmed bookings that overlap [start, end)."""
+    """The blocked spans of the listing's confirmed bookings, and pending ones still within their approval
+    deadline, that overlap [start, end). A request nobody decided in time no longer holds its slot."""
     stmt = select(Booking.start_at, Booking.blocked_until, Booking.seats).where(
         Booking.listing_id == listing_id,
         Booking.start_at < end,
         Booking.start_at >= start - LONGEST_BLOCKED_SPAN,
         Booking.blocked_until > start,
         Booking.status.in_(ACTIVE_STATUSES),
+        or_(Booking.status == BookingStatus.confirmed, Booking.approval_deadline > now),
     )
     if exclude_booking_id is not None:
         stmt = stmt.where(Booking.id != exclude_booking_id)
@@ -257,7 +259,7 @@ def check_bookable(session: Session, listing: Listing, start: datetime, end: dat
     if not plan.is_grid_start(start):
         raise ValidationFailed("start", _l("开始时间需要对齐到时段（每%(n)s分钟一格）", n=listing.slot_minutes))
     blocked_until = end + timedelta(minutes=listing.buffer_minutes)
-    holds = holds_overlapping(session, listing.id, start, blocked_until, exclude_booking_id=exclude_booking_id)
+    holds = holds_overlapping(session, listing.id, start, blocked_until, now, exclude_booking_id=exclude_booking_id)
     holds += [hold for hold in extra_holds if hold.start < blocked_until and start < hold.until]
     seats_left = listing.capacity - Occupancy(holds).peak(start, blocked_until)
     if seats_left < seats:
@@ -305,7 +307,7 @@ def availability(session: Session, listing: Listing, start: datetime, end: datet
         return []
     plan = opening_plan(session, listing, local_date(earliest, zone), local_date(latest, zone), zone)
     buffer = timedelta(minutes=listing.buffer_minutes)
-    occupancy = Occupancy(holds_overlapping(session, listing.id, earliest, latest + duration + buffer,
+    occupancy = Occupancy(holds_overlapping(session, listing.id, earliest, latest + duration + buffer, now,
                                             exclude_booking_id=exclude_booking_id))
     capacity = listing.capacity  # read once: a mapped attribute costs more than a local in this loop
     slots = []

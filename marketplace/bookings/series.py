@@ -15,12 +15,11 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
 from marketplace.bookings.availability import Hold, SlotTaken, check_bookable, check_duration
-from marketplace.bookings.locking import lock_listing
 from marketplace.bookings.models import Booking, BookingSeries, SeriesFrequency
 from marketplace.bookings.permissions import can_provide, is_booker
 from marketplace.bookings.services import (MAX_PURPOSE_LENGTH, BookingChange, aware_utc, cancel_booking,
                                            check_fair_use, edit_booking, get_bookable_listing, group_to_book_for,
-                                           insert_checked_booking)
+                                           insert_checked_booking, lock_listing_for_booking)
 from marketplace.core import clock
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -196,7 +195,7 @@ def create_series(session: Session, booker: User, request: SeriesRequest, *, mod
     listing = get_bookable_listing(session, request.listing_id)
     group = group_to_book_for(session, booker, request.group_id)
     purpose = clean_text(request.purpose, "purpose", MAX_PURPOSE_LENGTH)
-    lock_listing(session, listing.id)
+    lock_listing_for_booking(session, listing.id, now)
     preview = _check_occurrences(session, listing, booker, group, request, zone=zone, now=now)
     details = {"occurrences": [occurrence_json(o, zone) for o in preview.occurrences]}
     if not preview.free:

@@ -148,6 +148,24 @@ def check_fair_use(session: Session, listing: Listing, booker: User, group: Grou
                                                 who=who, cap=hours_cap))
 
 
+def lock_listing_for_booking(session: Session, listing_id: int, now: datetime) -> None:
+    """Take the listing's booking lock, then let its requests that nobody decided in time lapse.
+
+    Until the scheduler sweeps them, overdue requests would still count as active for the database's
+    overlap guard; expiring them here, under the lock, keeps the guard and the availability rules
+    (which already ignore them) in agreement.
+    """
+    lock_listing(session, listing_id)
+    overdue = session.scalars(select(Booking).where(
+        Booking.listing_id == listing_id, Booking.status == BookingStatus.pending,
+        Booking.approval_deadline <= now,
+    ))
+    for booking in overdue:
+        states.transition(booking, BookingStatus.expired, action="expire", actor=None, at=now)
+        booking.approval_deadline = None
+    session.flush()
+
+
 def insert_checked_booking(session: Session, listing: Listing, booker: User, group: Group | None, start: datetime,
             end: datetime, seats: int, purpose: str, *, zone: str, now: datetime,
             series: BookingSeries | None = None) -> Booking:
@@ -186,7 +204,7 @@ def create_booking(session: Session, booker: User, request: BookingRequest, *, z
     purpose = clean_text(request.purpose, "purpose", MAX_PURPOSE_LENGTH)
     # From here to the insert nobody else may book this listing: PostgreSQL holds its row lock,
     # SQLite the write lock of the unit of work's BEGIN IMMEDIATE (see bookings.locking for why).
-    lock_listing(session, listing.id)
+    lock_listing_for_booking(session, listing.id, now)
     try:
         check_bookable(session, listing, start, end, request.seats, zone=zone, now=now)
     except SlotTaken as taken:
@@ -236,7 +254,7 @@ def edit_booking(session: Session, actor: User, booking: Booking, change: Bookin
         if booking.status is BookingStatus.confirmed and needs_approval(listing, booking.booker):
             raise ValidationFailed(None, _l("已批准的预约不能修改时间或人数，请取消后重新预约"))
         start, end = booking.start_at + timedelta(minutes=shift), booking.end_at + timedelta(minutes=shift)
-        lock_listing(session, listing.id)
+        lock_listing_for_booking(session, listing.id, now)
         check_bookable(session, listing, start, end, seats, zone=zone, now=now, exclude_booking_id=booking.id)
         if shift:
             check_fair_use(session, listing, booking.booker, booking.group, start, end, zone=zone, now=now,

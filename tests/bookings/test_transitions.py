@@ -4,8 +4,11 @@ from datetime import time, timedelta
 import pytest
 
 from marketplace.bookings import lifecycle, services
+from marketplace.bookings.availability import availability
+from marketplace.bookings.locking import begin_writing
 from marketplace.bookings.models import BookingStatus
 from marketplace.bookings.states import TRANSITIONS, can_transition
+from marketplace.core import clock
 from marketplace.core.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.listings import services as listings
 from tests.bookings.conftest import SHANGHAI, TODAY, local
@@ -188,3 +191,22 @@ def test_approval_conflicts_show_a_closure_added_after_the_request(factory, sess
     assert request.id == booking.id and conflicts[0]["kind"] == "closed"
     with pytest.raises(Forbidden):
         services.pending_requests(session, booking.booker, organisation=approval_listing.organisation, zone=SHANGHAI)
+
+
+def test_a_request_nobody_decided_in_time_stops_holding_its_slot(factory, session, now, approval_listing):
+    start = local(5, 10)
+    stale = factory.booking(listing=approval_listing, start=start)
+    assert stale.approval_deadline == now + timedelta(hours=48)
+    window = (local(5, 0), local(6, 0))
+    assert start not in [slot.start for slot in availability(session, approval_listing, *window, SHANGHAI)]
+
+    clock.advance(timedelta(hours=49))  # no scheduler has swept the request yet
+    assert stale.status is BookingStatus.pending
+    assert start in [slot.start for slot in availability(session, approval_listing, *window, SHANGHAI)]
+    begin_writing(session)
+    fresh = services.create_booking(session, factory.user(), services.BookingRequest(
+        listing_id=approval_listing.id, start=start, end=start + timedelta(hours=1)), zone=SHANGHAI)
+    session.commit()
+    assert fresh.status is BookingStatus.pending
+    assert stale.status is BookingStatus.expired
+    assert (stale.events[-1].action, stale.events[-1].actor_id) == ("expire", None)
