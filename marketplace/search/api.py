@@ -1,8 +1,8 @@
 """JSON face of search."""
-from flask import current_app
 from flask.views import MethodView
 
 from marketplace.core.api import API_PREFIX, Blueprint
+from marketplace.core.http import deployment_zone
 from marketplace.extensions import db
 from marketplace.search import services
 from marketplace.search.present import result_items
@@ -31,7 +31,7 @@ class Search(MethodView):
         支持中文词语、单字（“书”可找到“书法”）、拼音全拼和首字母（`hds` 找“活动室”）、繁体字；
         没有结果时给出 `suggestion`（你是不是要找）和 `alternatives`（去掉筛选条件或附近社区的结果数）。
         """
-        zone = current_app.config["TIMEZONE"]
+        zone = deployment_zone()
         results = services.search_listings(db.session, search_index(), args["q"], filters_from(args),
                                            page=args["page"], per_page=args["per_page"], zone=zone)
         items = result_items(db.session, results, zone)

@@ -15,6 +15,7 @@ from marketplace.bookings.models import ACTIVE_STATUSES, Booking
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.i18n import _l
+from marketplace.core.zones import in_supported_years
 from marketplace.listings.models import FACILITIES, Listing, ListingKind, ListingStatus
 from marketplace.places.models import Place, PlaceKind
 from marketplace.places.services import get_place
@@ -109,6 +110,8 @@ def _validated(session: Session, text: str | None, filters: SearchFilters) -> In
         start, end = filters.free_at
         if start.tzinfo is None or end.tzinfo is None:
             raise ValidationFailed("free_at_start", _l("时间需要带时区"))
+        if not (in_supported_years(start) and in_supported_years(end)):
+            raise ValidationFailed("free_at_start", _l("时间超出了可预约的范围"))
         if end <= start:
             raise ValidationFailed("free_at_end", _l("结束时间必须晚于开始时间"))
         if end - start > MAX_FREE_AT_WINDOW:

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from flask import Blueprint, current_app, render_template, request, session
+from flask import Blueprint, render_template, request, session
 from flask_login import current_user
 
 from marketplace.core.errors import DomainError, ValidationFailed
+from marketplace.core.http import deployment_zone
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import Page, clamp_page
-from marketplace.core.zones import to_utc
+from marketplace.core.urls import id_arg
+from marketplace.core.zones import in_supported_years, to_utc
 from marketplace.extensions import db
 from marketplace.listings.models import FACILITIES, ListingKind
 from marketplace.places.models import PlaceKind
@@ -30,7 +32,7 @@ FILTER_PARAMS = {"kind": ["kind"], "place_id": ["community"], "free_only": ["fre
                  "free_at": ["free_date", "free_from", "free_to"]}
 
 
-def _number(args, name: str, parse, field: str, message):
+def _parsed(args, name: str, parse, field: str, message):
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
@@ -40,15 +42,26 @@ def _number(args, name: str, parse, field: str, message):
         raise ValidationFailed(field, message) from None
 
 
+def _wall_clock_time(raw: str) -> time:
+    """A local time of day; one carrying its own offset ("10:00+05:00") is malformed, the zone is the deployment's."""
+    value = time.fromisoformat(raw)
+    if value.tzinfo is not None:
+        raise ValueError(raw)
+    return value
+
+
 def _free_at(args, zone: str) -> tuple[datetime | None, datetime | None]:
     """The "free at" window from a local date and two local times."""
-    day = _number(args, "free_date", date.fromisoformat, "free_at_start", _l("请选择日期"))
-    starts = _number(args, "free_from", time.fromisoformat, "free_at_start", _l("开始时间格式不正确"))
-    ends = _number(args, "free_to", time.fromisoformat, "free_at_end", _l("结束时间格式不正确"))
+    day = _parsed(args, "free_date", date.fromisoformat, "free_at_start", _l("请选择日期"))
+    starts = _parsed(args, "free_from", _wall_clock_time, "free_at_start", _l("开始时间格式不正确"))
+    ends = _parsed(args, "free_to", _wall_clock_time, "free_at_end", _l("结束时间格式不正确"))
     if day is None and starts is None and ends is None:
         return None, None
     if day is None or starts is None or ends is None:
         raise ValidationFailed("free_at_start", _l("空闲时段需要填写日期、开始和结束时间"))
+    if not in_supported_years(day):
+        # Checked before converting: years 1 and 9999 overflow when moved to UTC.
+        raise ValidationFailed("free_at_start", _l("时间超出了可预约的范围"))
     start = to_utc(datetime.combine(day, starts), zone, nonexistent="shift_forward")
     end = to_utc(datetime.combine(day, ends), zone, nonexistent="shift_forward")
     return start, end
@@ -60,11 +73,11 @@ def filters_from_args(args, zone: str) -> services.SearchFilters:
     kind = args.get("kind") or None
     return services.SearchFilters(
         kind=kind,
-        place_id=_number(args, "community", int, "community", _l("社区编号不正确")),
+        place_id=_parsed(args, "community", id_arg, "community", _l("社区编号不正确")),
         free_only=args.get("free") in ("1", "true", "on"),
-        min_rating=_number(args, "min_rating", float, "min_rating", _l("最低评分应是数字")),
+        min_rating=_parsed(args, "min_rating", float, "min_rating", _l("最低评分应是数字")),
         facilities=[f for f in args.getlist("facilities") if f],
-        min_capacity=_number(args, "capacity", int, "capacity", _l("容纳人数应是整数")),
+        min_capacity=_parsed(args, "capacity", int, "capacity", _l("容纳人数应是整数")),
         free_at_start=start, free_at_end=end)
 
 
@@ -76,7 +89,7 @@ def _without(args, params: list[str], **extra) -> dict:
 
 @bp.route("/search")
 def results():
-    zone = current_app.config["TIMEZONE"]
+    zone = deployment_zone()
     page_number, per_page = clamp_page(request.args.get("page"), request.args.get("per_page"))
     text = request.args.get("q", "")
     error = None

@@ -70,7 +70,9 @@ def test_a_huge_query_is_refused_with_a_chinese_message(client, listings):
     ({"free_at_start": "2030-01-01T10:00:00+08:00"}, 422),
     ({"free_at_start": "2030-01-01T10:00:00+08:00", "free_at_end": "2030-01-01T09:00:00+08:00"}, 422),
     ({"free_at_start": "2030-01-01T10:00:00", "free_at_end": "2030-01-01T11:00:00"}, 422),
-    ({"page": 0}, 422),
+    ({"page": 0}, 422), ({"community": 2**63}, 422),
+    ({"free_at_start": "0001-01-01T00:00:00+14:00", "free_at_end": "0001-01-01T01:00:00+14:00"}, 422),
+    ({"free_at_start": "9999-12-31T22:00:00+00:00", "free_at_end": "9999-12-31T23:00:00+00:00"}, 422),
 ])
 def test_bad_filters_get_a_4xx_with_a_message(client, listings, params, status):
     response = client.get("/api/v1/search", query_string=params)
@@ -179,3 +181,18 @@ def test_opening_a_listing_page_feeds_the_home_pages_for_you(client, factory, lo
     for_you = home.split('data-testid="for-you"', 1)[1].split("</section>", 1)[0]
     first_card = for_you.split('data-testid="listing-card"')[1]
     assert f"/listings/{similar.id}" in first_card
+
+
+@pytest.mark.parametrize("params,message", [
+    ({"free_date": "0001-01-01", "free_from": "00:00", "free_to": "01:00"}, "时间超出了可预约的范围"),
+    ({"free_date": "9999-12-31", "free_from": "22:00", "free_to": "23:00"}, "时间超出了可预约的范围"),
+    ({"free_date": "2030-01-01", "free_from": "10:00+05:00", "free_to": "11:00"}, "开始时间格式不正确"),
+    ({"free_date": "2030-01-01", "free_from": "10:00", "free_to": "11:00:00.5+08:00"}, "结束时间格式不正确"),
+    ({"community": str(2**63)}, "社区编号不正确"),
+    ({"community": "-3"}, "社区编号不正确"),
+])
+def test_results_page_explains_out_of_range_and_offset_values_instead_of_failing(client, listings, params, message):
+    response = client.get("/search", query_string={"q": "党建", **params})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'data-testid="search-error"' in page and message in page
