@@ -7,10 +7,11 @@ UTC datetimes; ``zone`` is the deployment's zone name; ``now`` defaults to ``cor
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -113,39 +114,72 @@ def _holder_conditions(booker: User, group: Group | None) -> list[tuple]:
     return conditions
 
 
+@dataclass
+class FairUseScope:
+    """Where a pair of fair-use caps applies, and how its refusals name the place."""
+
+    bookings_of: ColumnElement[bool]
+    active_cap: int | None
+    hours_cap: int | None
+    active_refusal: Callable  # (who, held, cap) -> message
+    hours_refusal: Callable  # (who, cap) -> message
+
+
+def _fair_use_scopes(listing: Listing, now: datetime) -> list[FairUseScope]:
+    scopes = [FairUseScope(
+        Booking.listing_id == listing.id, listing.max_active_bookings_per_booker,
+        listing.max_hours_per_week_per_booker,
+        lambda who, held, cap: _l("%(who)s在这个资源已有%(n)s个有效预约，达到上限%(cap)s个", who=who, n=held, cap=cap),
+        lambda who, cap: _l("%(who)s本周在这个资源的预约将超过每周%(cap)s小时的上限", who=who, cap=cap),
+    )]
+    org = listing.organisation
+    if org is not None and (org.max_active_bookings_per_booker or org.max_hours_per_week_per_booker):
+        # Other listings' overdue requests have not lapsed under this listing's lock; they no longer count.
+        undecided_in_time = or_(Booking.status != BookingStatus.pending, Booking.approval_deadline.is_(None),
+                                Booking.approval_deadline > now)
+        scopes.append(FairUseScope(
+            and_(Booking.listing_id.in_(select(Listing.id).where(Listing.organisation_id == org.id)),
+                 undecided_in_time),
+            org.max_active_bookings_per_booker, org.max_hours_per_week_per_booker,
+            lambda who, held, cap: _l("%(who)s在%(org)s的有效预约已达上限（%(cap)s个）", who=who, org=org.name,
+                                      cap=cap),
+            lambda who, cap: _l("%(who)s本周在%(org)s的预约将超过每周%(cap)s小时的上限", who=who, org=org.name,
+                                cap=cap),
+        ))
+    return scopes
+
+
 def check_fair_use(session: Session, listing: Listing, booker: User, group: Group | None, start: datetime,
                    end: datetime, *, zone: str, now: datetime | None = None,
                    exclude_booking_id: int | None = None, also_holding: tuple | list = ()) -> None:
-    """Refuse a booking that would put the booker (or the group) over the listing's fair-use caps.
+    """Refuse a booking that would put the booker (or the group) over the listing's or its organisation's caps.
 
     Caps: active bookings at once (pending/confirmed, not yet ended) and hours per local week
-    (Monday to Sunday, counting every booking that held its slot). ``also_holding`` adds (start, end)
-    pairs not yet in the database, such as earlier dates of a series being checked.
+    (Monday to Sunday, counting every booking that held its slot); the organisation's count the
+    bookings on all its listings together. ``also_holding`` adds (start, end) pairs on this listing
+    not yet in the database, such as earlier dates of a series being checked.
     """
     now = now or clock.now()
-    active_cap = listing.max_active_bookings_per_booker
-    hours_cap = listing.max_hours_per_week_per_booker
-    for condition, who in _holder_conditions(booker, group):
-        scope = [Booking.listing_id == listing.id, condition]
-        if exclude_booking_id is not None:
-            scope.append(Booking.id != exclude_booking_id)
-        if active_cap is not None:
-            held = session.scalar(select(func.count(Booking.id)).where(
-                *scope, Booking.status.in_(ACTIVE_STATUSES), Booking.end_at > now))
-            held += sum(1 for _, pending_end in also_holding if pending_end > now)
-            if held + 1 > active_cap:
-                raise ValidationFailed(None, _l("%(who)s在这个资源已有%(n)s个有效预约，达到上限%(cap)s个",
-                                                who=who, n=held, cap=active_cap))
-        if hours_cap is not None:
-            week_start, week_end = week_bounds(local_date(start, zone), zone)
-            spans = [tuple(row) for row in session.execute(select(Booking.start_at, Booking.end_at).where(
-                *scope, Booking.status.in_(USED_STATUSES), Booking.start_at >= week_start,
-                Booking.start_at < week_end))]
-            spans += [(s, e) for s, e in also_holding if week_start <= s < week_end]
-            used = sum((e - s for s, e in spans), timedelta()) + (end - start)
-            if used > timedelta(hours=hours_cap):
-                raise ValidationFailed(None, _l("%(who)s本周在这个资源的预约将超过每周%(cap)s小时的上限",
-                                                who=who, cap=hours_cap))
+    for fair_use in _fair_use_scopes(listing, now):
+        for condition, who in _holder_conditions(booker, group):
+            scope = [fair_use.bookings_of, condition]
+            if exclude_booking_id is not None:
+                scope.append(Booking.id != exclude_booking_id)
+            if fair_use.active_cap is not None:
+                held = session.scalar(select(func.count(Booking.id)).where(
+                    *scope, Booking.status.in_(ACTIVE_STATUSES), Booking.end_at > now))
+                held += sum(1 for _, pending_end in also_holding if pending_end > now)
+                if held + 1 > fair_use.active_cap:
+                    raise ValidationFailed(None, fair_use.active_refusal(who, held, fair_use.active_cap))
+            if fair_use.hours_cap is not None:
+                week_start, week_end = week_bounds(local_date(start, zone), zone)
+                spans = [tuple(row) for row in session.execute(select(Booking.start_at, Booking.end_at).where(
+                    *scope, Booking.status.in_(USED_STATUSES), Booking.start_at >= week_start,
+                    Booking.start_at < week_end))]
+                spans += [(s, e) for s, e in also_holding if week_start <= s < week_end]
+                used = sum((e - s for s, e in spans), timedelta()) + (end - start)
+                if used > timedelta(hours=fair_use.hours_cap):
+                    raise ValidationFailed(None, fair_use.hours_refusal(who, fair_use.hours_cap))
 
 
 def lock_listing_for_booking(session: Session, listing_id: int, now: datetime) -> None:

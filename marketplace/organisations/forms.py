@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length
 
 from marketplace.core.forms import optional_id
 from marketplace.core.i18n import _l
+from marketplace.listings.forms import number_field
 from marketplace.organisations.models import ORGANISATION_TYPE_LABELS, StaffRole
 
 
@@ -20,6 +21,16 @@ class OrganisationForm(FlaskForm):
     address = StringField(_l("地址"), validators=[Length(max=200, message=_l("地址不能超过200个字"))])
     contact_phone = TelField(_l("联系电话"), validators=[Length(max=20, message=_l("联系电话不能超过20个字符"))])
     description = TextAreaField(_l("简介"), validators=[Length(max=5000, message=_l("简介不能超过5000个字"))])
+
+
+class OrganisationEditForm(OrganisationForm):
+    """The edit page also sets the fair-use caps that bind a booker across all the organisation's listings."""
+
+    max_active_bookings_per_booker = number_field(
+        _l("每人同时有效预约上限（全组织合计）"), minimum=1,
+        hint=_l("留空表示不限；一个人或团队在本组织所有资源上同时有效的预约数"))
+    max_hours_per_week_per_booker = number_field(
+        _l("每人每周预约小时上限（全组织合计）"), minimum=1, hint=_l("留空表示不限；按本地时间周一到周日计算"))
 
 
 class StaffForm(FlaskForm):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
@@ -75,6 +75,9 @@ class Organisation(Base):
     rejection_reason: Mapped[str | None] = mapped_column(String(500))
     applicant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     verified_at: Mapped[datetime | None]
+    # Fair-use caps over all the organisation's listings together; None means no cap.
+    max_active_bookings_per_booker: Mapped[int | None] = mapped_column(Integer)
+    max_hours_per_week_per_booker: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[created_at]
 
     place: Mapped[Place] = relationship()

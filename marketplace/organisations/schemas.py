@@ -10,6 +10,8 @@ from marketplace.organisations.models import OrganisationStatus, OrganisationTyp
 TYPE_HELP = ("community_office 社区居委会 / party_branch 党支部 / resident_unit 驻区单位 / enterprise 企业 / "
              "social_organisation 社会组织")
 STATUS_HELP = "pending 待审核 / verified 已认证 / rejected 未通过"
+ACTIVE_CAP_HELP = "每人（或团队）在本组织所有资源上同时有效的预约上限，1–1000；null 为不限"
+HOURS_CAP_HELP = "每人（或团队）每周在本组织所有资源上的预约小时上限，1–168；null 为不限"
 
 
 class OrganisationSchema(Schema):
@@ -22,6 +24,8 @@ class OrganisationSchema(Schema):
     contact_phone = fields.String(metadata={"description": "组织的对外联系电话"})
     status = fields.Enum(OrganisationStatus, metadata={"description": STATUS_HELP})
     rejection_reason = fields.String(allow_none=True)
+    max_active_bookings_per_booker = fields.Integer(allow_none=True, metadata={"description": ACTIVE_CAP_HELP})
+    max_hours_per_week_per_booker = fields.Integer(allow_none=True, metadata={"description": HOURS_CAP_HELP})
     verified_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
 
@@ -38,6 +42,10 @@ class OrganisationUpdateSchema(InputSchema):
     description = text_field(5000)
     address = text_field(200)
     contact_phone = text_field(20)
+    max_active_bookings_per_booker = fields.Integer(
+        strict=True, allow_none=True, metadata={"description": ACTIVE_CAP_HELP})
+    max_hours_per_week_per_booker = fields.Integer(
+        strict=True, allow_none=True, metadata={"description": HOURS_CAP_HELP})
 
 
 class OrganisationApplicationSchema(OrganisationUpdateSchema):

@@ -35,6 +35,29 @@ class OrganisationData:
     description: str = ""
     address: str = ""
     contact_phone: str = ""
+    max_active_bookings_per_booker: int | None = None
+    max_hours_per_week_per_booker: int | None = None
+
+
+ACTIVE_CAP_LABEL = _l("每人同时有效预约上限（全组织合计）")
+HOURS_CAP_LABEL = _l("每人每周预约小时上限（全组织合计）")
+
+
+def _optional_cap(value, field_name: str, high: int, label) -> int | None:
+    """A whole number from 1 to ``high``, or None for "no cap" (blank)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValidationFailed(field_name, _l("%(label)s必须是整数", label=label))
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationFailed(field_name, _l("%(label)s必须是整数", label=label)) from None
+    if isinstance(value, float) and value != number:
+        raise ValidationFailed(field_name, _l("%(label)s必须是整数", label=label))
+    if not 1 <= number <= high:
+        raise ValidationFailed(field_name, _l("%(label)s应在%(low)s到%(high)s之间", label=label, low=1, high=high))
+    return number
 
 
 def _clean(session: Session, data: OrganisationData, existing: Organisation | None = None) -> dict:
@@ -54,6 +77,10 @@ def _clean(session: Session, data: OrganisationData, existing: Organisation | No
         "address": clean_text(data.address, "address", 200, too_long=_l("地址不能超过200个字")),
         "contact_phone": clean_text(data.contact_phone, "contact_phone", 20,
                                     too_long=_l("联系电话不能超过20个字符")),
+        "max_active_bookings_per_booker": _optional_cap(
+            data.max_active_bookings_per_booker, "max_active_bookings_per_booker", 1000, ACTIVE_CAP_LABEL),
+        "max_hours_per_week_per_booker": _optional_cap(
+            data.max_hours_per_week_per_booker, "max_hours_per_week_per_booker", 168, HOURS_CAP_LABEL),
     }
     clash = session.scalar(select(Organisation.id).where(Organisation.name == name))
     if clash and (existing is None or clash != existing.id):

@@ -1,4 +1,6 @@
 """HTML pages of organisations: mine, apply, the public directory and page, edit, staff."""
+from dataclasses import replace
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,7 +14,7 @@ from marketplace.core.permissions import can_manage_organisation, role_in
 from marketplace.core.urls import ID, id_arg
 from marketplace.extensions import db
 from marketplace.organisations import services
-from marketplace.organisations.forms import OrganisationForm, StaffForm
+from marketplace.organisations.forms import OrganisationEditForm, OrganisationForm, StaffForm
 from marketplace.organisations.models import ORGANISATION_TYPE_LABELS, OrganisationType
 from marketplace.places.models import PlaceKind
 from marketplace.places.services import list_places, place_choices, subtree_ids
@@ -29,6 +31,12 @@ def _organisation_data(form: OrganisationForm) -> services.OrganisationData:
     return services.OrganisationData(
         name=form.name.data, type=form.type.data, place_id=form.place_id.data, address=form.address.data,
         contact_phone=form.contact_phone.data, description=form.description.data)
+
+
+def _edited_organisation_data(form: OrganisationEditForm) -> services.OrganisationData:
+    return replace(_organisation_data(form),
+                   max_active_bookings_per_booker=form.max_active_bookings_per_booker.data or None,
+                   max_hours_per_week_per_booker=form.max_hours_per_week_per_booker.data or None)
 
 
 def _require_manager(org) -> None:
@@ -89,12 +97,12 @@ def detail(org_id: int):
 def edit(org_id: int):
     org = services.get_visible_organisation(db.session, org_id, current_user)
     _require_manager(org)
-    form = _with_place_choices(OrganisationForm(obj=org))
+    form = _with_place_choices(OrganisationEditForm(obj=org))
     if request.method == "GET":
         form.type.data = org.type.value
     if form.validate_on_submit():
         try:
-            services.update_organisation(db.session, current_user, org, _organisation_data(form))
+            services.update_organisation(db.session, current_user, org, _edited_organisation_data(form))
             db.session.commit()
         except DomainError as error:
             refuse_on_form(form, error)
