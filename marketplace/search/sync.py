@@ -1,8 +1,8 @@
 """Keep the index in step with the database, after each commit, without the listing services knowing.
 
 Session events collect what a unit of work changed (listings; organisations, places and volunteers
-whose names listings carry) at each flush, apply it once the transaction has committed, and drop it
-when the transaction rolls back, so an index entry never shows data the database does not hold.
+whose names listings carry) at each flush, apply it once the outermost transaction has committed, and
+drop it when that transaction rolls back (savepoints neither apply nor drop anything), so an index entry never shows data the database does not hold.
 Applying re-reads the rows from the database (see ``SearchIndex.apply``), so entries show the last
 committed state even when several workers commit changes to the same listing at once.
 """
@@ -61,10 +61,16 @@ def _changed(obj, attribute: str) -> bool:
 
 
 def _discard(session: Session) -> None:
-    session.info.pop(PENDING, None)
+    # A savepoint's rollback keeps what the transaction flushed before it: applying re-reads the rows,
+    # so an id whose change was undone costs a re-read, while dropping it would lose a committed change.
+    if not session.in_nested_transaction():
+        session.info.pop(PENDING, None)
 
 
 def _apply(session: Session) -> None:
+    # Releasing a savepoint commits nothing yet: wait for the outermost commit.
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(PENDING, None)
     if not pending or not has_app_context() or EXTENSION not in current_app.extensions:
         return

@@ -94,3 +94,25 @@ def test_random_changes_with_rollbacks_leave_exactly_the_published_listings_inde
         # The entry holds the last committed title, not one from a rolled-back edit.
         found = search_listings(session, index, listing.title, per_page=100)
         assert listing.id in {hit.listing.id for hit in found.hits}
+
+
+def test_a_rolled_back_savepoint_keeps_the_transactions_earlier_changes_for_its_commit(factory, session, index, titles):
+    listing = factory.listing(title="社区烘焙教室")
+    edit(session, listing, title="社区陶艺工作室")
+    session.flush()
+    savepoint = session.begin_nested()
+    edit(session, listing, title="社区书法教室")
+    session.flush()
+    savepoint.rollback()
+    session.commit()
+    assert titles("陶艺") == ["社区陶艺工作室"]
+    assert titles("书法") == []
+
+
+def test_a_released_savepoint_waits_for_the_outer_commit(factory, session, index, titles):
+    listing = factory.listing(title="社区烘焙教室")
+    with session.begin_nested():
+        edit(session, listing, title="社区陶艺工作室")
+    assert titles("陶艺") == []  # released, not committed: the outer transaction may still roll back
+    session.rollback()
+    assert titles("烘焙") == ["社区烘焙教室"]
