@@ -34,10 +34,6 @@ class Search(MethodView):
         zone = deployment_zone()
         results = services.search_listings(db.session, search_index(), args["q"], filters_from(args),
                                            page=args["page"], per_page=args["per_page"], zone=zone)
-        items = result_items(db.session, results, zone)
-        for item in items:
-            item["title_html"] = str(item["title_html"])
-            item["snippet_html"] = str(item["snippet_html"])
-        return {"items": items, "total": results.total, "total_is_lower_bound": results.total_is_lower_bound,
+        return {"items": result_items(db.session, results, zone), "total": results.total, "total_is_lower_bound": results.total_is_lower_bound,
                 "page": results.page, "per_page": results.per_page, "suggestion": results.suggestion,
                 "alternatives": results.alternatives}

@@ -7,22 +7,8 @@ from sqlalchemy.orm import Session
 from marketplace.core.zones import to_local
 from marketplace.listings.models import FeeType
 from marketplace.listings.schemas import provider_of
-from marketplace.places.models import Place
 from marketplace.search.highlight import highlight_title, snippet
-from marketplace.search.services import SearchResults, next_free_slots
-
-
-def _community(listing) -> Place | None:
-    node = listing.place
-    while node is not None and node.kind.value not in ("community", "street"):
-        node = node.parent
-    return node if node is not None and node.kind.value == "community" else None
-
-
-def _place_ref(place: Place | None) -> dict | None:
-    if place is None:
-        return None
-    return {"id": place.id, "name": place.name, "full_name": place.full_name}
+from marketplace.search.services import SearchResults, community_of, next_free_slots
 
 
 def result_items(session: Session, results: SearchResults, zone: str) -> list[dict]:
@@ -41,8 +27,8 @@ def result_items(session: Session, results: SearchResults, zone: str) -> list[di
             "title_html": highlight_title(listing.title, results.highlight_words),
             "snippet_html": snippet(listing.description, results.highlight_words),
             "provider": provider_of(listing),
-            "community": _place_ref(_community(listing)),
-            "place": _place_ref(listing.place),
+            "community": community_of(session, listing.place),
+            "place": listing.place,
             "fee_type": listing.fee_type.value,
             "fee_label": str(listing.fee_type.label),
             "fee_amount": listing.fee_amount,

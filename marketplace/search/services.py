@@ -219,7 +219,7 @@ def _alternatives(session: Session, searcher, query, index_filters: IndexFilters
         alternatives.append(Alternative("without_filter", name, _count(searcher, query, without)))
     if index_filters.place_id is not None:
         place = session.get(Place, index_filters.place_id)
-        community = _community_of(session, place)
+        community = community_of(session, place)
         if community is not None and community.parent_id is not None:
             neighbours = session.scalars(select(Place).where(Place.parent_id == community.parent_id,
                                                              Place.id != community.id).order_by(Place.name))
@@ -233,7 +233,7 @@ def _alternatives(session: Session, searcher, query, index_filters: IndexFilters
     return [a for a in alternatives if a.count > 0]
 
 
-def _community_of(session: Session, place: Place | None) -> Place | None:
+def community_of(session: Session, place: Place | None) -> Place | None:
     """The community a place lies in (the place itself for a community; None for a street)."""
     if place is None:
         return None
@@ -319,9 +319,9 @@ def recommended_listings(session: Session, index: SearchIndex, user=None, *, pla
     signed_in = user is not None and getattr(user, "is_authenticated", False)
     community = None
     if place_id is not None:
-        community = _community_of(session, session.get(Place, place_id)) or session.get(Place, place_id)
+        community = community_of(session, session.get(Place, place_id)) or session.get(Place, place_id)
     elif signed_in and user.home_place is not None:
-        community = _community_of(session, user.home_place)
+        community = community_of(session, user.home_place)
     community_id = community.id if community is not None and community.kind is PlaceKind.community else None
     chosen: list[Listing] = []
     seen: set[int] = set()

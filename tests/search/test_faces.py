@@ -196,3 +196,19 @@ def test_results_page_explains_out_of_range_and_offset_values_instead_of_failing
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert 'data-testid="search-error"' in page and message in page
+
+
+def test_results_page_pages_keep_the_query_and_filters(client, listings):
+    first = client.get("/search", query_string={"q": "活动室", "per_page": 1, "free": "1"}).get_data(as_text=True)
+    assert "第 1 / 2 页" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    next_link = first.split('rel="next"')[0].rsplit('href="', 1)[1]
+    assert "page=2" in next_link and "free=1" in next_link and "per_page=1" in next_link
+    second = client.get("/search", query_string={"q": "活动室", "per_page": 1, "free": "1", "page": 2})
+    assert 'rel="prev"' in second.get_data(as_text=True)
+
+
+def test_api_items_name_the_community_and_place_of_each_listing(client, listings):
+    tree, hall, _ = listings
+    item = next(i for i in client.get("/api/v1/search?q=党建").json["items"] if i["id"] == hall.id)
+    assert item["community"] == {"id": tree["c1"].id, "name": "幸福里社区", "full_name": tree["c1"].full_name}
+    assert item["place"]["id"] == tree["c1_grid"].id and item["place"]["full_name"] == tree["c1_grid"].full_name
