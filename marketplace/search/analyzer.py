@@ -34,10 +34,6 @@ WORD_CHARS = re.compile(r"[\w]", re.UNICODE)
 ASCII_LETTERS = re.compile(r"^[a-z]+$")
 
 
-def is_cjk(text: str) -> bool:
-    return bool(CJK_CHAR.search(text))
-
-
 def all_cjk(text: str) -> bool:
     return all(CJK_CHAR.match(ch) for ch in text)
 
@@ -129,9 +125,7 @@ def looks_like_pinyin(text: str) -> bool:
 
 
 class _TermsTokenizer(Tokenizer):
-    """Wraps a ``text → [(term, start, end)]`` function as a Whoosh tokenizer."""
-
-    terms_of = staticmethod(index_terms)
+    """Wraps a ``text → [(term, start, end)]`` function (``terms_of``, set by each subclass) as a Whoosh tokenizer."""
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True, start_pos=0,
                  start_char=0, tokenize=True, mode="", **kwargs):

@@ -89,6 +89,7 @@ def _without(args, params: list[str], **extra) -> dict:
 
 @bp.route("/search")
 def results():
+    """The results page: the search box and filters, ranked hits, and what to try when nothing matched."""
     zone = deployment_zone()
     page_number, per_page = clamp_page(request.args.get("page"), request.args.get("per_page"))
     text = request.args.get("q", "")
