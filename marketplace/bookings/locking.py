@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from marketplace.bookings.models import Booking
 from marketplace.listings.models import Listing
+from marketplace.organisations.models import Organisation
 
 BEGIN_IMMEDIATE = "sqlite_begin_immediate"
 
@@ -54,6 +55,16 @@ def lock_listing(session: Session, listing_id: int) -> None:
             raise RuntimeError("on SQLite, start the unit of work with bookings.locking.begin_writing(session)")
         return
     session.execute(select(Listing.id).where(Listing.id == listing_id).with_for_update())
+
+
+def lock_organisation(session: Session, organisation_id: int) -> None:
+    """Serialise bookings across all of an organisation's listings (for its organisation-wide caps).
+
+    Taken after the listing's lock, always in that order, so two bookers cannot deadlock. SQLite's
+    BEGIN IMMEDIATE already admits one writer at a time.
+    """
+    if session.connection().dialect.name != "sqlite":
+        session.execute(select(Organisation.id).where(Organisation.id == organisation_id).with_for_update())
 
 
 def lock_booking(session: Session, booking: Booking) -> Booking:

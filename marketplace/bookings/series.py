@@ -195,7 +195,7 @@ def create_series(session: Session, booker: User, request: SeriesRequest, *, mod
     listing = get_bookable_listing(session, request.listing_id)
     group = group_to_book_for(session, booker, request.group_id)
     purpose = clean_text(request.purpose, "purpose", MAX_PURPOSE_LENGTH)
-    lock_listing_for_booking(session, listing.id, now)
+    lock_listing_for_booking(session, listing, now)
     preview = _check_occurrences(session, listing, booker, group, request, zone=zone, now=now)
     details = {"occurrences": [occurrence_json(o, zone) for o in preview.occurrences]}
     if not preview.free:

@@ -19,7 +19,7 @@ from marketplace.accounts.models import User
 from marketplace.bookings import states
 from marketplace.bookings.availability import (Hold, Occupancy, SlotTaken, check_bookable, check_supported_years,
                                                check_window_size, nearest_alternatives, opening_plan)
-from marketplace.bookings.locking import lock_booking, lock_listing
+from marketplace.bookings.locking import lock_booking, lock_listing, lock_organisation
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus
 from marketplace.bookings.permissions import can_provide, can_see_requests_of, can_view_booking, is_booker
 from marketplace.core import clock
@@ -182,16 +182,21 @@ def check_fair_use(session: Session, listing: Listing, booker: User, group: Grou
                     raise ValidationFailed(None, fair_use.hours_refusal(who, fair_use.hours_cap))
 
 
-def lock_listing_for_booking(session: Session, listing_id: int, now: datetime) -> None:
-    """Take the listing's booking lock, then let its requests that nobody decided in time lapse.
+def lock_listing_for_booking(session: Session, listing: Listing, now: datetime) -> None:
+    """Take the listing's booking lock (and its organisation's, when that caps bookings across its
+    listings), then let the listing's requests that nobody decided in time lapse.
 
     Until the scheduler sweeps them, overdue requests would still count as active for the database's
     overlap guard; expiring them here, under the lock, keeps the guard and the availability rules
     (which already ignore them) in agreement.
     """
-    lock_listing(session, listing_id)
+    lock_listing(session, listing.id)
+    organisation = listing.organisation
+    if organisation is not None and (organisation.max_active_bookings_per_booker is not None
+                                     or organisation.max_hours_per_week_per_booker is not None):
+        lock_organisation(session, organisation.id)
     overdue = session.scalars(select(Booking).where(
-        Booking.listing_id == listing_id, Booking.status == BookingStatus.pending,
+        Booking.listing_id == listing.id, Booking.status == BookingStatus.pending,
         Booking.approval_deadline <= now,
     ))
     for booking in overdue:
@@ -238,7 +243,7 @@ def create_booking(session: Session, booker: User, request: BookingRequest, *, z
     purpose = clean_text(request.purpose, "purpose", MAX_PURPOSE_LENGTH)
     # From here to the insert nobody else may book this listing: PostgreSQL holds its row lock,
     # SQLite the write lock of the unit of work's BEGIN IMMEDIATE (see bookings.locking for why).
-    lock_listing_for_booking(session, listing.id, now)
+    lock_listing_for_booking(session, listing, now)
     try:
         check_bookable(session, listing, start, end, request.seats, zone=zone, now=now)
     except SlotTaken as taken:
@@ -288,7 +293,7 @@ def edit_booking(session: Session, actor: User, booking: Booking, change: Bookin
         if booking.status is BookingStatus.confirmed and needs_approval(listing, booking.booker):
             raise ValidationFailed(None, _l("已批准的预约不能修改时间或人数，请取消后重新预约"))
         start, end = booking.start_at + timedelta(minutes=shift), booking.end_at + timedelta(minutes=shift)
-        lock_listing_for_booking(session, listing.id, now)
+        lock_listing_for_booking(session, listing, now)
         check_bookable(session, listing, start, end, seats, zone=zone, now=now, exclude_booking_id=booking.id)
         if shift:
             check_fair_use(session, listing, booking.booker, booking.group, start, end, zone=zone, now=now,

@@ -80,3 +80,33 @@ def test_thirty_clients_booking_one_seat_each_of_twenty_get_exactly_twenty(app, 
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] * 20 + [409] * 10, statuses
     assert active_seats(committed_db, listing.id) == (20, 20)
+
+
+def test_one_resident_racing_across_an_organisations_listings_stays_within_its_cap(app, committed_db):
+    clock.travel_to(NOW)
+    factory = Factory(committed_db)
+    organisation = factory.organisation()
+    organisation.max_active_bookings_per_booker = 1
+    committed_db.commit()
+    listing_ids = [factory.listing(organisation=organisation, capacity=1).id for _ in range(8)]
+    headers = bearer_headers(committed_db, factory, 1)[0]
+    results: list[int | None] = [None] * len(listing_ids)
+    start_together = threading.Barrier(len(listing_ids))
+
+    def attempt(index: int) -> None:
+        client = FlaskClient(app, app.response_class)
+        body = {"listing_id": listing_ids[index], "start": local(1, 14).isoformat(),
+                "end": local(1, 15).isoformat()}
+        start_together.wait()
+        results[index] = client.post("/api/v1/bookings", headers=headers, json=body).status_code
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(listing_ids))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(RACE_TIMEOUT_SECONDS)
+    assert sorted(results) == [201] + [422] * 7, results
+    committed_db.commit()
+    held = committed_db.scalar(select(func.count(Booking.id)).where(
+        Booking.listing_id.in_(listing_ids), Booking.status.in_(ACTIVE_STATUSES)))
+    assert held == 1
