@@ -67,14 +67,14 @@ compile-translations: python-packages
 run: setup
 	@$(FLASK) db upgrade
 	@$(FLASK) seed-demo
-	@$(FLASK) search reindex --if-missing
+	@$(FLASK) search reindex --catch-up
 	@echo "==> Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
-	@exec $(BIN)/gunicorn -w 2 -b 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	@PORT=$(PORT) exec $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 dev: setup
 	@$(FLASK) db upgrade
 	@$(FLASK) seed-demo
-	@$(FLASK) search reindex --if-missing
+	@$(FLASK) search reindex --catch-up
 	@exec $(FLASK) run --debug --host 127.0.0.1 --port $(PORT)
 
 # Both passes always run, so one report shows both databases; either failing fails the target.

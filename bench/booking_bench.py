@@ -39,7 +39,7 @@ from marketplace import create_app  # noqa: E402
 from marketplace.accounts.models import User  # noqa: E402
 from marketplace.bookings import services  # noqa: E402
 from marketplace.bookings.availability import availability  # noqa: E402
-from marketplace.bookings.locking import begin_writing, lock_listing  # noqa: E402
+from marketplace.bookings.locking import lock_listing  # noqa: E402
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus  # noqa: E402
 from marketplace.core import clock, zones  # noqa: E402
 from marketplace.core.errors import DomainError  # noqa: E402
@@ -227,7 +227,6 @@ def naive_availability(session, listing: Listing, start: datetime, end: datetime
 
 def naive_create(session, booker: User, listing_id: int, start: datetime, end: datetime) -> bool:
     """The reference: lock, load all the listing's bookings, check overlaps in Python, insert."""
-    begin_writing(session)
     listing = session.get(Listing, listing_id)
     lock_listing(session, listing_id)
     rows = session.execute(select(Booking.start_at, Booking.blocked_until, Booking.seats, Booking.status)
@@ -295,7 +294,6 @@ def measure_creation(attempts, *, naive: bool):
         if naive:
             made += naive_create(session, booker, listing_id, start, end)
             continue
-        begin_writing(session)
         try:
             services.create_booking(session, booker, services.BookingRequest(
                 listing_id=listing_id, start=start, end=end), zone=ZONE, now=NOW)

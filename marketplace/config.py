@@ -24,6 +24,8 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     MAX_PHOTO_BYTES = 5 * 1024 * 1024
     PAGE_SIZE = 20
+    # Seconds a write waits for the database lock (SQLite busy timeout, PostgreSQL lock_timeout) before a 503.
+    DATABASE_LOCK_TIMEOUT = 10
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
@@ -51,6 +53,7 @@ ENVIRONMENT_KEYS = {
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in {"1", "true", "yes"},
     "RATELIMIT_STORAGE_URI": str,
     "SMTP_HOST": str,
+    "DATABASE_LOCK_TIMEOUT": float,
 }
 
 

@@ -1,5 +1,5 @@
 """Extensions, created unbound and bound to the app in ``create_app``."""
-from flask import has_request_context, session
+from flask import has_request_context, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -11,7 +11,10 @@ from sqlalchemy import event
 
 from marketplace.config import PROJECT_ROOT
 from marketplace.core.api import MarketplaceApi
+from marketplace.core import transactions
 from marketplace.core.db import Base
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
@@ -43,32 +46,43 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     limiter.init_app(app)
     api.init_app(app)
+    lock_timeout_ms = int(app.config["DATABASE_LOCK_TIMEOUT"] * 1000)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", _sqlite_on_connect)
-            event.listen(db.engine, "begin", _sqlite_on_begin)
+            event.listen(db.engine, "connect", _sqlite_settings(lock_timeout_ms))
+            event.listen(db.engine, "begin", transactions.sqlite_begin_listener(_is_safe_request))
+        elif db.engine.dialect.name == "postgresql":
+            event.listen(db.engine, "connect", _postgresql_settings(lock_timeout_ms))
 
 
-def _sqlite_on_connect(dbapi_connection, _record) -> None:
-    """WAL lets readers run beside the writer; busy_timeout makes writers queue instead of failing.
-
-    pysqlite's own transaction handling is switched off (isolation_level=None) so that SQLAlchemy
-    emits BEGIN itself: savepoints then work, and a unit of work can ask for BEGIN IMMEDIATE.
-    """
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _is_safe_request() -> bool:
+    """A web request whose method never writes (GET, HEAD, OPTIONS): its unit of work only reads."""
+    return has_request_context() and request.method in SAFE_METHODS
 
 
-def _sqlite_on_begin(connection) -> None:
-    """BEGIN, or BEGIN IMMEDIATE when the connection asks for it (``sqlite_begin_immediate``).
+def _sqlite_settings(busy_timeout_ms: int):
+    def on_connect(dbapi_connection, _record) -> None:
+        """WAL lets readers run beside the writer; busy_timeout makes writers queue for the lock, for a bounded time.
 
-    IMMEDIATE takes the write lock at once, so a check-then-insert cannot interleave with another writer.
-    """
-    if connection.get_execution_options().get("sqlite_begin_immediate"):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        connection.exec_driver_sql("BEGIN")
+        pysqlite's own transaction handling is switched off (isolation_level=None) so that SQLAlchemy
+        emits BEGIN itself: savepoints then work, and ``core.transactions`` chooses BEGIN IMMEDIATE.
+        """
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
+        cursor.close()
+
+    return on_connect
+
+
+def _postgresql_settings(lock_timeout_ms: int):
+    def on_connect(dbapi_connection, _record) -> None:
+        """A statement waiting longer than this for a row lock gives up (a 503 to the client, not a hang)."""
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET lock_timeout = {lock_timeout_ms:d}")
+        cursor.close()
+        dbapi_connection.commit()
+
+    return on_connect

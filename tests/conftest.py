@@ -6,6 +6,7 @@ The database is SQLite by default; ``TEST_DATABASE_URL`` points the whole suite 
 """
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from datetime import datetime, time, timedelta
@@ -22,9 +23,8 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from marketplace import create_app
 from marketplace.accounts import services as accounts
 from marketplace.bookings import services as bookings
-from marketplace.bookings.locking import begin_writing
 from marketplace.config import PROJECT_ROOT
-from marketplace.core import clock, zones
+from marketplace.core import clock, transactions, zones
 from marketplace.extensions import db, limiter
 from marketplace.listings import services as listings
 from marketplace.organisations import services as organisations
@@ -119,8 +119,13 @@ def session(app):
 
 @pytest.fixture
 def committed_db(app):
-    """Real commits (for threads, processes and the live server); every table is emptied afterwards."""
-    with app.app_context():
+    """Real commits (for threads, processes and the live server); every table is emptied afterwards.
+
+    The test's own thread reads as a reader (``read_only``), so that a transaction it leaves open
+    between steps cannot hold SQLite's write lock while the server or other workers write; the
+    Factory writes as a writer.
+    """
+    with app.app_context(), transactions.read_only():
         yield db.session
         db.session.remove()
         empty_all_tables()
@@ -147,16 +152,35 @@ class FreshUserClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+def writing_units(cls):
+    """Class decorator: each public method of a factory runs as one writer's unit of work."""
+    for name, method in list(vars(cls).items()):
+        if callable(method) and not name.startswith("_"):
+            setattr(cls, name, _writing_unit(method))
+    return cls
+
+
+def _writing_unit(method):
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        self.session.commit()  # end the reader's transaction the test may have left open
+        with transactions.read_only(False):
+            return method(self, *args, **kwargs)
+    return run
+
+
 @pytest.fixture
 def client(app, session):
     return FreshUserClient(app, app.response_class, use_cookies=True)
 
 
+@writing_units
 class Factory:
     """Builds realistic objects through the real services, so tests exercise the same rules.
 
     Each method commits (a savepoint release inside the test's transaction), so that a request
-    that rolls back its own unit of work cannot take the test's objects with it.
+    that rolls back its own unit of work cannot take the test's objects with it; on committed
+    databases each is a writer's unit of work of its own (see ``committed_db``).
     """
 
     def __init__(self, session):
@@ -228,7 +252,6 @@ class Factory:
         if start is None:
             tomorrow = zones.local_date(clock.now(), zone) + timedelta(days=1)
             start = zones.to_utc(datetime.combine(tomorrow, time(10)), zone)
-        begin_writing(self.session)
         booking = bookings.create_booking(self.session, booker, bookings.BookingRequest(
             listing_id=listing.id, start=start, end=start + timedelta(minutes=minutes), seats=seats,
             group_id=group.id if group else None, purpose=purpose), zone=zone)

@@ -1,14 +1,12 @@
 """JSON face of bookings: availability, booking, the provider's decisions, calendars and series.
 
-Handlers that write bookings start their unit of work with ``begin_writing`` (SQLite: BEGIN
-IMMEDIATE; see ``bookings.locking``), call one service and commit once.
+Handlers that write bookings call one service and commit once (the locking is in ``bookings.locking``).
 """
 from flask.views import MethodView
 
 from marketplace.bookings import series as series_services
 from marketplace.bookings import services
 from marketplace.bookings.availability import availability
-from marketplace.bookings.locking import begin_writing
 from marketplace.bookings.schemas import (AvailabilityQuerySchema, AvailabilitySchema, BookingCreateSchema,
                                           BookingDetailSchema, BookingEditSchema, BookingListQuerySchema,
                                           BookingListSchema, BookingPageSchema, BookingReasonSchema,
@@ -60,7 +58,6 @@ class Bookings(MethodView):
     def post(self, data):
         """预约一个时段：即时预约的资源直接确认，需审批的资源生成待审批申请；时段已满时返回 409 和可选的替代时段"""
         booker = require_user()
-        begin_writing(db.session)
         booking = services.create_booking(db.session, booker, services.BookingRequest(**data),
                                           zone=deployment_zone())
         db.session.commit()
@@ -83,7 +80,6 @@ class BookingDetail(MethodView):
     def patch(self, data, booking_id):
         """修改尚未开始的预约：用途、人数，或整体平移时间（预约人）"""
         user = require_user()
-        begin_writing(db.session)
         booking = services.get_booking(db.session, booking_id, viewer=user)
         services.edit_booking(db.session, user, booking, services.BookingChange(**data), zone=deployment_zone())
         db.session.commit()
@@ -93,7 +89,6 @@ class BookingDetail(MethodView):
 def _decide(booking_id: int, decision):
     """Run one decision on a booking in its own writing unit of work and commit."""
     user = require_user()
-    begin_writing(db.session)
     booking = services.get_booking(db.session, booking_id, viewer=user)
     decision(user, booking)
     db.session.commit()
@@ -219,7 +214,6 @@ class SeriesCollection(MethodView):
         """创建周期预约：all_free 预约所有空闲日期，all_or_nothing 有冲突则一个也不预约（409）"""
         booker = require_user()
         mode = data.pop("mode")
-        begin_writing(db.session)
         series, preview = series_services.create_series(db.session, booker, series_services.SeriesRequest(**data),
                                                         mode=mode, zone=deployment_zone())
         db.session.commit()
@@ -243,7 +237,6 @@ class SeriesDetail(MethodView):
         """修改周期预约（用途、人数、平移时间）：本次、本次及以后或整个系列；任何一次不行则全部不改"""
         user = require_user()
         scope, booking_id = data.pop("scope"), data.pop("booking_id")
-        begin_writing(db.session)
         series = series_services.get_series(db.session, series_id, viewer=user)
         bookings = series_services.edit_series(db.session, user, series, services.BookingChange(**data), scope=scope,
                                                booking_id=booking_id, zone=deployment_zone())
@@ -260,7 +253,6 @@ class SeriesCancel(MethodView):
     def post(self, data, series_id):
         """取消周期预约：本次（occurrence）、本次及以后（following）或整个系列（all）"""
         user = require_user()
-        begin_writing(db.session)
         series = series_services.get_series(db.session, series_id, viewer=user)
         result = series_services.cancel_series(db.session, user, series, scope=data["scope"],
                                                booking_id=data["booking_id"], reason=data["reason"])

@@ -1,8 +1,8 @@
 """Booking a slot and every step people take on a booking afterwards (edit, approve, reject, cancel, check in,
 no-show); the steps time takes on its own (expiry, completion) are in ``bookings.lifecycle``.
 
-Units of work that create or move bookings start with ``locking.begin_writing(session)`` (see
-``bookings.locking`` for why); the services here take the listing lock themselves. Times are aware
+The services here take the listing lock themselves (see ``bookings.locking``); on SQLite the unit of
+work already holds the write lock (``core.transactions``). Times are aware
 UTC datetimes; ``zone`` is the deployment's zone name; ``now`` defaults to ``core.clock.now()``.
 """
 from __future__ import annotations

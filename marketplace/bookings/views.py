@@ -1,8 +1,7 @@
 """HTML pages of bookings: the booking page, the taken-slot alternatives, series, my bookings, the provider's
 inbox, booking detail and decisions, the listing calendar, and the iCalendar feeds.
 
-Every handler parses, calls the booking services, commits once and renders. Units of work that
-write bookings start with ``begin_writing`` (see ``bookings.locking``).
+Every handler parses, calls the booking services, commits once and renders.
 """
 from __future__ import annotations
 
@@ -18,7 +17,6 @@ from marketplace.bookings.availability import SlotTaken
 from marketplace.bookings.forms import (SCOPE_LABELS, ApproveForm, BookingForm, ReasonForm, RejectForm, SeriesCancelForm,
                                         SeriesForm)
 from marketplace.bookings.inbox import is_provider, request_inbox
-from marketplace.bookings.locking import begin_writing
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.bookings.permissions import can_provide
 from marketplace.bookings.states import ACTION_LABELS
@@ -106,7 +104,6 @@ def book(listing_id: int):
     if form.validate_on_submit():
         try:
             booking_request = _booking_request(listing, form)
-            begin_writing(db.session)
             booking = services.create_booking(db.session, current_user, booking_request, zone=deployment_zone())
             db.session.commit()
         except SlotTaken as taken:
@@ -158,7 +155,6 @@ def series_new(listing_id: int):
         try:
             series_request = _series_request(listing, form)
             if request.form.get("action") == "book":
-                begin_writing(db.session)
                 series, _preview = series_services.create_series(db.session, current_user, series_request,
                                                                  mode="all_free", zone=deployment_zone())
                 db.session.commit()
@@ -199,7 +195,6 @@ def series_cancel(series_id: int):
     status = 422
     if form.validate_on_submit():
         try:
-            begin_writing(db.session)
             series = series_services.get_series(db.session, series_id, viewer=current_user)
             result = series_services.cancel_series(db.session, current_user, series, scope=form.scope.data,
                                                    booking_id=form.booking_id.data, reason=form.reason.data or "")
@@ -267,7 +262,6 @@ def cancel(booking_id: int):
     status = 422
     if form.validate_on_submit():
         try:
-            begin_writing(db.session)
             booking = _booking_for_action(booking_id)
             services.cancel_booking(db.session, current_user, booking, form.reason.data or "")
             db.session.commit()
@@ -284,7 +278,6 @@ def _decide_with_reason(booking_id: int, form_class, prefix: str, decide, notice
     form = form_class(prefix=prefix)
     if form.validate_on_submit():
         try:
-            begin_writing(db.session)
             booking = _booking_for_action(booking_id)
             decide(booking, form.reason.data or "")
             db.session.commit()
@@ -318,7 +311,6 @@ def _mark(booking_id: int, mark, notice: str):
     form = ButtonForm()
     if not form.validate_on_submit():
         raise ValidationFailed(None, _l("页面已过期，请刷新后重试"))
-    begin_writing(db.session)
     booking = _booking_for_action(booking_id)
     mark(db.session, current_user, booking)
     db.session.commit()

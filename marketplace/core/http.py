@@ -16,10 +16,12 @@ from marketplace.accounts.services import user_for_token
 from marketplace.core import clock
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import DomainError
+from marketplace.core.transactions import is_lock_timeout
 from marketplace.core.zones import local_date
 from marketplace.extensions import csrf, db, login_manager
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+BUSY_RETRY_AFTER_SECONDS = 3
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -141,12 +143,23 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
-        app.logger.exception("unhandled error")
         db.session.rollback()
+        if is_lock_timeout(error):
+            return busy_response()
+        app.logger.exception("unhandled error")
         message = _("服务器出了点问题，请稍后再试")
         if is_api_request():
             return _error_json(500, message)
         return render_template("errors/error.html", status=500, message=message), 500
+
+
+def busy_response():
+    """503 with Retry-After: the database stayed locked by other writers longer than DATABASE_LOCK_TIMEOUT."""
+    message = _("系统正忙，请稍等几秒后再试")
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
+    if is_api_request():
+        return jsonify({"message": message}), 503, headers
+    return render_template("errors/error.html", status=503, message=message), 503, headers
 
 
 def _has_nul(value, depth: int = 0) -> bool:

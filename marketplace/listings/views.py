@@ -20,7 +20,6 @@ from marketplace.listings.models import FACILITIES, WEEKDAY_LABELS, ListingKind
 from marketplace.organisations.services import organisations_of
 from marketplace.places.models import PlaceKind
 from marketplace.places.services import list_places, place_choices
-from marketplace.search.services import record_listing_view
 from marketplace.search.views import for_you_listings
 
 bp = Blueprint("listings", __name__)
@@ -76,11 +75,7 @@ def _render_detail(listing, *, action_error: str | None = None, suspend_form=Non
 
 @bp.route(f"/listings/<{ID}:listing_id>")
 def detail(listing_id: int):
-    listing = services.get_listing(db.session, listing_id, viewer=current_user)
-    if listing.is_published and current_user.is_authenticated:
-        record_listing_view(db.session, current_user, listing)
-        db.session.commit()
-    return _render_detail(listing)
+    return _render_detail(services.get_listing(db.session, listing_id, viewer=current_user))
 
 
 @bp.route("/manage/listings")

@@ -1,9 +1,11 @@
 """JSON face of search."""
 from flask.views import MethodView
 
-from marketplace.core.api import API_PREFIX, Blueprint
+from marketplace.core.api import API_PREFIX, Blueprint, require_user
 from marketplace.core.http import deployment_zone
+from marketplace.core.urls import ID
 from marketplace.extensions import db
+from marketplace.listings.services import get_listing
 from marketplace.search import services
 from marketplace.search.present import result_items
 from marketplace.search.schemas import SearchPageSchema, SearchQuerySchema
@@ -37,3 +39,17 @@ class Search(MethodView):
         return {"items": result_items(db.session, results, zone), "total": results.total, "total_is_lower_bound": results.total_is_lower_bound,
                 "page": results.page, "per_page": results.per_page, "suggestion": results.suggestion,
                 "alternatives": results.alternatives}
+
+
+@blp.route(f"/listings/<{ID}:listing_id>/views")
+class ListingViews(MethodView):
+    @blp.login_required
+    @blp.errors(404)
+    @blp.response(204)
+    def post(self, listing_id):
+        """记录我打开过这个资源（用于“为你推荐”；半小时内重复打开只记一次）"""
+        user = require_user()
+        listing = get_listing(db.session, listing_id, viewer=user)
+        if listing.is_published:
+            services.record_listing_view(db.session, user, listing)
+            db.session.commit()

@@ -7,6 +7,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from flask_babel import force_locale
@@ -36,6 +37,8 @@ REBUILD_MEMORY_MB = 512
 REBUILD_ROUND = 20_000
 # Waiting for another worker's writer: short sleeps growing to half a second, for at most this long.
 WRITER_LOCK_PATIENCE_SECONDS = 60.0
+# catch_up re-applies listings changed this long before the index's last write too (clock skew, commits in flight).
+CATCH_UP_MARGIN = timedelta(minutes=5)
 
 
 def build_schema() -> Schema:
@@ -223,6 +226,23 @@ class SearchIndex:
             writer.cancel()
             raise
         writer.commit()
+
+    def catch_up(self, session: Session) -> int:
+        """Re-apply the listings the index may have missed (a crash between a commit and its index update).
+
+        Those are the listings changed since the index was last written, less a margin for a commit
+        whose update was lost while another one was written just after it, and any whose published
+        state the index disagrees with (deleted, suspended or published meanwhile). Returns how many.
+        Names of organisations and places changed in such a window are not caught here.
+        """
+        last_written = datetime.fromtimestamp(self._open().last_modified(), timezone.utc)
+        changed = set(session.scalars(select(Listing.id).where(
+            Listing.updated_at >= last_written - CATCH_UP_MARGIN)))
+        published = set(session.scalars(select(Listing.id).where(Listing.status == ListingStatus.published)))
+        stale = changed | (published ^ self.indexed_ids())
+        bind = session.get_bind()
+        self.apply(lambda: Session(bind=bind), stale)
+        return len(stale)
 
     def rebuild(self, session: Session, *, procs: int = 1, batch: int = 1000,
                 progress: Callable[[int], None] | None = None) -> int:

@@ -10,10 +10,11 @@ from marketplace.core.errors import DomainError, ValidationFailed
 from marketplace.core.http import deployment_zone
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import Page, clamp_page
-from marketplace.core.urls import id_arg
+from marketplace.core.urls import ID, id_arg
 from marketplace.core.zones import in_supported_years, to_utc
 from marketplace.extensions import db
 from marketplace.listings.models import FACILITIES, ListingKind
+from marketplace.listings.services import get_listing
 from marketplace.places.models import PlaceKind
 from marketplace.places.services import list_places
 from marketplace.search import services, sync
@@ -129,3 +130,13 @@ def for_you_listings(limit: int = 6):
     user = current_user if current_user.is_authenticated else None
     return services.recommended_listings(db.session, sync.search_index(), user,
                                          place_id=session.get(CHOSEN_COMMUNITY), limit=limit)
+
+
+@bp.route(f"/listings/<{ID}:listing_id>/viewed", methods=["POST"])
+def listing_viewed(listing_id: int):
+    """The listing page's beacon: a signed-in resident opened it (feeds 为你推荐). Pages never write on GET."""
+    listing = get_listing(db.session, listing_id, viewer=current_user)
+    if listing.is_published:
+        services.record_listing_view(db.session, current_user, listing)
+        db.session.commit()
+    return "", 204

@@ -5,7 +5,6 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from marketplace.bookings.locking import begin_writing
 from marketplace.core import clock, zones
 
 SHANGHAI = "Asia/Shanghai"
@@ -31,5 +30,4 @@ def now():
 @pytest.fixture
 def writing(session):
     """Start the test's unit of work the way the API does (BEGIN IMMEDIATE on SQLite)."""
-    begin_writing(session)
     return session

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from marketplace.bookings import lifecycle, services
 from marketplace.bookings.availability import Hold, Occupancy
-from marketplace.bookings.locking import begin_writing
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking
 from marketplace.core import clock
 from marketplace.core.errors import DomainError
@@ -29,7 +28,6 @@ histories = st.lists(st.one_of(book, book, decide, move), min_size=1, max_size=3
 
 def attempt(session, operation) -> None:
     """Run one operation as its own unit of work, like a request would: commit, or roll back on refusal."""
-    begin_writing(session)
     try:
         operation()
         session.commit()

@@ -5,7 +5,6 @@ import pytest
 
 from marketplace.bookings import lifecycle, services
 from marketplace.bookings.availability import availability
-from marketplace.bookings.locking import begin_writing
 from marketplace.bookings.models import BookingStatus
 from marketplace.bookings.states import TRANSITIONS, can_transition
 from marketplace.core import clock
@@ -203,7 +202,6 @@ def test_a_request_nobody_decided_in_time_stops_holding_its_slot(factory, sessio
     clock.advance(timedelta(hours=49))  # no scheduler has swept the request yet
     assert stale.status is BookingStatus.pending
     assert start in [slot.start for slot in availability(session, approval_listing, *window, SHANGHAI)]
-    begin_writing(session)
     fresh = services.create_booking(session, factory.user(), services.BookingRequest(
         listing_id=approval_listing.id, start=start, end=start + timedelta(hours=1)), zone=SHANGHAI)
     session.commit()

@@ -4,9 +4,10 @@ import io
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.listings.models import Listing, ListingStatus
+from marketplace.search.models import ListingView
 
 pytestmark = pytest.mark.browser
 
@@ -89,3 +90,9 @@ def test_an_organisation_admin_publishes_a_listing_that_a_resident_opens(
     expect(resident_page.get_by_test_id("editor-actions")).to_have_count(0)
     assert fits_the_phone(resident_page)
     screenshot(resident_page, "listings-resident-detail")
+
+    # The page's beacon (a POST after load; pages never write on GET) records the view for 为你推荐.
+    resident_page.wait_for_load_state("networkidle")
+    live_db.rollback()
+    assert live_db.scalar(select(func.count(ListingView.id)).where(
+        ListingView.user_id == resident.id, ListingView.listing_id == listing.id)) == 1

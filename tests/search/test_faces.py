@@ -131,6 +131,26 @@ def test_a_view_is_recorded_once_per_half_hour(factory, session, listings):
     assert session.query(ListingView).filter_by(user_id=resident.id).count() == 1
 
 
+def test_opening_a_listing_page_writes_nothing_its_beacon_records_the_view(client, login, factory, session, listings):
+    _, hall, _ = listings
+    resident = factory.user()
+    login(resident)
+    page = client.get(f"/listings/{hall.id}").get_data(as_text=True)
+    assert session.query(ListingView).filter_by(user_id=resident.id).count() == 0
+    assert f'data-viewed-url="/listings/{hall.id}/viewed"' in page
+    assert client.post(f"/listings/{hall.id}/viewed").status_code == 204
+    assert session.query(ListingView).filter_by(user_id=resident.id, listing_id=hall.id).count() == 1
+
+
+def test_the_api_records_a_view_for_the_token_holder(client, api_token, factory, session, listings):
+    _, hall, _ = listings
+    resident = factory.user()
+    headers = api_token(resident)
+    assert client.post(f"/api/v1/listings/{hall.id}/views", headers=headers).status_code == 204
+    assert session.query(ListingView).filter_by(user_id=resident.id, listing_id=hall.id).count() == 1
+    assert client.post("/api/v1/listings/2147483647/views", headers=headers).status_code == 404
+
+
 def test_anonymous_visitors_get_popular_listings_near_the_chosen_community(app, factory, session, listings):
     tree, hall, xss = listings
     elsewhere = factory.listing(title="建设路阅览室", place_id=tree["c2"].id)
@@ -176,6 +196,7 @@ def test_opening_a_listing_page_feeds_the_home_pages_for_you(client, factory, lo
     resident = factory.user()
     login(resident)
     assert client.get(f"/listings/{hall.id}").status_code == 200
+    assert client.post(f"/listings/{hall.id}/viewed").status_code == 204  # what the page's script sends
     assert session.query(ListingView).filter_by(user_id=resident.id, listing_id=hall.id).count() == 1
     home = client.get("/").get_data(as_text=True)
     for_you = home.split('data-testid="for-you"', 1)[1].split("</section>", 1)[0]

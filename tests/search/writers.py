@@ -5,7 +5,6 @@ from datetime import time
 
 from marketplace import create_app
 from marketplace.accounts.models import User
-from marketplace.bookings.locking import begin_writing
 from marketplace.extensions import db
 from marketplace.listings import services as listings
 from marketplace.listings.models import Listing
@@ -20,7 +19,6 @@ def write_listings(config: dict, organisation_id: int, place_id: int, actor_id: 
         barrier.wait(timeout=120)
         for n in range(count):
             # Take SQLite's write lock first, as a web request that writes does; the index lock is ours.
-            begin_writing(session)
             actor = session.get(User, actor_id)
             listing = listings.create_listing(session, actor, listings.ListingData(
                 kind="space", title=f"{name}活动室{n}", place_id=place_id), organisation_id=organisation_id)
@@ -28,7 +26,6 @@ def write_listings(config: dict, organisation_id: int, place_id: int, actor_id: 
                 listings.HoursInterval(weekday=d, opens=time(9), closes=time(21)) for d in range(7)])
             listings.publish_listing(session, actor, listing)
             session.commit()
-            begin_writing(session)
             actor = session.get(User, actor_id)
             shared = session.get(Listing, shared_id)
             data = listings.listing_data(shared)
