@@ -18,7 +18,7 @@ from marketplace.core.i18n import _l
 from marketplace.core.zones import in_supported_years
 from marketplace.listings.models import FACILITIES, Listing, ListingKind, ListingStatus
 from marketplace.places.models import Place, PlaceKind
-from marketplace.places.services import get_place
+from marketplace.places.services import get_place, in_tree_order
 from marketplace.search import engine
 from marketplace.search.analyzer import PLACE_NUMBER, fold, place_numbers, segment
 from marketplace.search.index import SearchIndex
@@ -236,8 +236,8 @@ def _alternatives(session: Session, searcher, query, index_filters: IndexFilters
         place = session.get(Place, index_filters.place_id)
         community = community_of(session, place)
         if community is not None and community.parent_id is not None:
-            neighbours = session.scalars(select(Place).where(Place.parent_id == community.parent_id,
-                                                             Place.id != community.id).order_by(Place.name))
+            neighbours = in_tree_order(session, session.scalars(select(Place).where(
+                Place.parent_id == community.parent_id, Place.id != community.id)))
             found = []
             for neighbour in neighbours:
                 count = _count(searcher, query, replace(index_filters, place_id=neighbour.id))
