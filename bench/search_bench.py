@@ -14,7 +14,8 @@ file in the same run:
 * FTS5: SQLite's trigram tokenizer, ``MATCH`` for words of three or more characters and ``LIKE``
   (which trigram cannot index) for shorter ones, a total count plus the newest 10.
 
-Recall: per query class, the share of LIKE's hits that the project's search also returns. LIKE
+Recall: per query class, the share of LIKE's hits that the project's search also returns (target for the multi-word
+classes: ≥ 99 %, printed last). LIKE
 matches substrings, so some of its hits are not what the resident meant (3号楼 inside 13号楼,
 心理 inside 爱心理发); the script prints a sample of the hits search leaves out so you can judge.
 Ratios are printed last.
@@ -48,6 +49,11 @@ from marketplace.search.queries import parse, text_query  # noqa: E402
 from marketplace.search.services import search_listings  # noqa: E402
 
 PAGE = 10
+# Multi-word queries whose words jieba cuts differently inside the corpus's text than on their own
+# (服务时长 is cut 服务 / 时 / 长, 书画室 is cut 书画 / 室, 晾晒场 is cut 晾 / 晒场…), added to the corpus's mix.
+ACROSS_CUTS = ["服务 时长", "画室 预约", "晒场 开放", "之家 志愿者", "建议 居民", "恢复 原样", "小时 提醒"]
+MULTI_WORD_CLASSES = ("two_words", "words_across_cuts")
+MULTI_WORD_RECALL_TARGET = 0.99
 EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
@@ -231,6 +237,8 @@ def main() -> None:
         db.session.rollback()
         print(f"index build: {indexed:,} listings in {build_seconds:.1f} s = {indexed / build_seconds:,.0f} "
               f"listings/s (procs={args.procs}; target ≥ 1,500)")
+        index_bytes = sum(f.stat().st_size for f in Path(app.config["SEARCH_INDEX_DIR"]).rglob("*") if f.is_file())
+        print(f"index size on disk: {index_bytes / 2**20:.1f} MiB")
 
         fts_seconds = build_fts(db.session)
         print(f"FTS5 trigram build: {fts_seconds:.1f} s")
@@ -238,15 +246,17 @@ def main() -> None:
 
         # The first run of each query reads its postings from disk into the engine's cache (and SQLite
         # its pages): reported as "cold"; the timed runs after it are steady-state requests.
+        query_mix = {**corpus.QUERIES, "words_across_cuts": ACROSS_CUTS}
         cold = {query_class: max(timed(lambda: search_listings(db.session, index, query, per_page=PAGE), 1)[0]
                                  for query in queries)
-                for query_class, queries in corpus.QUERIES.items()}
+                for query_class, queries in query_mix.items()}
 
         rows = []
         print()
         print(f"{'class':18} {'search p50/p95 ms':>18} {'cold max':>8} {'LIKE p50/p95':>16} {'FTS5 p50/p95':>16} "
               f"{'LIKE hits':>9} recall of LIKE's hits")
-        for query_class, queries in corpus.QUERIES.items():
+        multi_hits = multi_found = 0
+        for query_class, queries in query_mix.items():
             ours, naive, fts = [], [], []
             like_hits = found = real_hits = real_found = 0
             missed_samples = []
@@ -268,6 +278,9 @@ def main() -> None:
                     missed_samples.append(f"{query}: {reason}: {title}")
                 if not expected:
                     missed_samples.append(f"{query}: LIKE finds nothing; search finds {len(got):,}")
+            if query_class in MULTI_WORD_CLASSES:
+                multi_hits += like_hits
+                multi_found += found
             recall = found / like_hits if like_hits else None
             real_recall = real_found / real_hits if real_hits else None
             rows.append((query_class, ours, naive, fts, real_recall))
@@ -292,6 +305,9 @@ def main() -> None:
         print(f"  worst search p95: {worst_p95:.1f} ms (target ≤ 50 ms); worst cold first run "
               f"{max(cold.values()):.1f} ms; "
               f"index build {indexed / build_seconds:,.0f} listings/s (target ≥ 1,500)")
+        multi_recall = multi_found / multi_hits if multi_hits else 1.0
+        print(f"  multi-word recall of LIKE's hits: {multi_recall:.2%} of {multi_hits:,} "
+              f"(target ≥ {MULTI_WORD_RECALL_TARGET:.0%}: {'met' if multi_recall >= MULTI_WORD_RECALL_TARGET else 'NOT met'})")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,11 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
     @property
+    def past_end(self) -> bool:
+        """Asked for a page after the last one: the pager says so instead of "page 99 of 4"."""
+        return self.page > self.pages
+
+    @property
     def has_prev(self) -> bool:
         return self.page > 1
 
@@ -30,7 +35,11 @@ class Page:
 
 
 def fetch_page(session: Session, stmt: Select, *, page: int, per_page: int) -> tuple[list, int]:
-    """One page of the rows ``stmt`` selects (in its order, with its loader options) and how many it matches in all."""
+    """One page of the rows ``stmt`` selects (in its order, with its loader options) and how many it matches in all.
+
+    A page past the last one is empty with the true total: the API answers so, and HTML pages show
+    ``Page.past_end`` with a link back to the last page.
+    """
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = session.scalars(stmt.limit(per_page).offset((max(page, 1) - 1) * per_page))
     return list(rows), total

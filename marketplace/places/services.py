@@ -8,10 +8,10 @@ from marketplace.admin import services as audit
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
-from marketplace.core.pagination import fetch_page
 from marketplace.core.permissions import is_platform_admin
 from marketplace.core.validation import clean_text
 from marketplace.places.models import CHILD_KIND, Place, PlaceKind
+from marketplace.places.ordering import natural_key
 
 
 def create_place(session: Session, *, kind: PlaceKind, name: str, parent_id: int | None) -> Place:
@@ -41,25 +41,35 @@ def get_place(session: Session, place_id: int) -> Place:
     return place
 
 
+def in_tree_order(session: Session, places) -> list[Place]:
+    """The places depth first, siblings in the order people count them (see ``ordering.natural_key``)."""
+    names = {place_id: name for place_id, name in session.execute(select(Place.id, Place.name))}
+
+    def key(place: Place) -> tuple:
+        return tuple((natural_key(names.get(int(part), "")), int(part)) for part in place.path.strip("/").split("/"))
+
+    return sorted(places, key=key)
+
+
 def list_places(session: Session, *, kind: PlaceKind | None = None, parent_id: int | None = None) -> list[Place]:
-    """Places filtered by level and parent, ordered by name."""
-    query = select(Place).order_by(Place.path)
+    """Places filtered by level and parent, in tree order."""
+    query = select(Place)
     if kind is not None:
         query = query.where(Place.kind == kind)
     if parent_id is not None:
         query = query.where(Place.parent_id == parent_id)
-    return list(session.scalars(query))
+    return in_tree_order(session, session.scalars(query))
 
 
 def browse_places(session: Session, *, kind: PlaceKind | None = None, parent_id: int | None = None,
                   page: int = 1, per_page: int = 20) -> tuple[list[Place], int]:
-    """A page of places filtered by level and parent, in tree order, and the total."""
-    stmt = select(Place)
-    if kind is not None:
-        stmt = stmt.where(Place.kind == kind)
-    if parent_id is not None:
-        stmt = stmt.where(Place.parent_id == parent_id)
-    return fetch_page(session, stmt.order_by(Place.path), page=page, per_page=per_page)
+    """A page of places filtered by level and parent, in tree order, and the total.
+
+    Sorted in Python, not SQL, for the numbers in names: a district's tree is a few thousand rows at most.
+    """
+    places = list_places(session, kind=kind, parent_id=parent_id)
+    offset = (max(page, 1) - 1) * per_page
+    return places[offset:offset + per_page], len(places)
 
 
 def subtree_ids(session: Session, place_id: int) -> list[int]:
@@ -84,9 +94,9 @@ def add_place(session: Session, actor, *, name: str, parent_id: int | None) -> P
 
 
 def children_by_parent(session: Session) -> dict[int | None, list[Place]]:
-    """The whole tree in one query: each parent id (None for the top) mapped to its children by name."""
+    """The whole tree in one query: each parent id (None for the top) mapped to its children in counting order."""
     children: dict[int | None, list[Place]] = {}
-    for place in session.scalars(select(Place).order_by(Place.name, Place.id)):
+    for place in sorted(session.scalars(select(Place)), key=lambda p: (natural_key(p.name), p.id)):
         children.setdefault(place.parent_id, []).append(place)
     return children
 

@@ -114,17 +114,18 @@ class PostingCache:
 
 
 def search(searcher, cache: PostingCache, factors_of, per_word: list[list[QueryTerm]],
-           allowed=None, limit: int | None = 10) -> tuple[list[tuple[float, int]], int]:
+           allowed=None, limit: int | None = 10, preferred=None) -> tuple[list[tuple[float, int]], int]:
     """The best ``limit`` (score, global docnum) pairs, best first, and how many documents match.
 
-    ``allowed`` is a query restricting the documents (the filters) or None. ``factors_of(leaf)``
-    gives the leaf's reputation factors by docnum.
+    ``allowed`` is a query restricting the documents (the filters) or None; documents matching the
+    ``preferred`` query (listings in the building the resident named) come before all others.
+    ``factors_of(leaf)`` gives the leaf's reputation factors by docnum.
     """
     if not per_word or any(not any(t.required for t in terms) for terms in per_word):
         return [], 0
     idf = {(t.fieldname, t.text): searcher.idf(t.fieldname, t.text) for terms in per_word for t in terms}
     avgfl = {name: searcher.avg_field_length(name) or 1 for name in ("text", "title", "pinyin")}
-    best: list[tuple[float, int]] = []
+    best: list[tuple[bool, float, int]] = []
     total = 0
     for sub, offset in searcher.leaf_searchers():
         leaf = sub.reader()
@@ -161,7 +162,8 @@ def search(searcher, cache: PostingCache, factors_of, per_word: list[list[QueryT
                     part = parts.get(docnum)
                     if part is not None:
                         scores[docnum] += weight * part
-        ranked = [(score * factors[docnum], -(docnum + offset)) for docnum, score in scores.items()]
+        first = set(preferred.docs(sub)) if preferred is not None else ()
+        ranked = [(docnum in first, score * factors[docnum], -(docnum + offset)) for docnum, score in scores.items()]
         best = heapq.nlargest(limit, best + ranked) if limit is not None else best + ranked
     best.sort(reverse=True)
-    return [(score, -negated) for score, negated in best], total
+    return [(score, -negated) for _, score, negated in best], total

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from whoosh.query import And, AndMaybe, Every, NullQuery, NumericRange, Or, Query, Term
 
-from marketplace.search.analyzer import (CJK_CHAR, all_cjk, looks_like_pinyin, normalise_query, query_words,
-                                         word_pinyin)
+from marketplace.search.analyzer import (CJK_CHAR, PLACE_NUMBER, all_cjk, looks_like_pinyin, normalise_query,
+                                         query_words, word_pinyin)
 
 MAX_QUERY_LENGTH = 100
 MAX_QUERY_WORDS = 12
@@ -140,8 +140,11 @@ def expand_word(word: str, lexicon: Lexicon, *, alone: bool = True) -> list[str]
     A Chinese word the index holds as it is stands for itself. One typed alone that the index does
     not hold, or a single character typed alone, stands for the indexed words containing it. A
     single character cut out of a longer run (助 in 助餐服务) stands for itself: the listing's text
-    was cut the same way.
+    was cut the same way. A building number stands for the indexed ones it begins (3号 → 3号楼, 3号院),
+    never for a longer number (13号楼).
     """
+    if PLACE_NUMBER.fullmatch(word):
+        return [w for w in lexicon.containing(word) if w.startswith(word)][:MAX_EXPANSIONS] or [word]
     if CJK_CHAR.search(word) and alone and (len(word) == 1 or word not in lexicon.words):
         return lexicon.containing(word)[:MAX_EXPANSIONS] or [word]
     return [word]

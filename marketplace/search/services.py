@@ -18,9 +18,9 @@ from marketplace.core.i18n import _l
 from marketplace.core.zones import in_supported_years
 from marketplace.listings.models import FACILITIES, Listing, ListingKind, ListingStatus
 from marketplace.places.models import Place, PlaceKind
-from marketplace.places.services import get_place
+from marketplace.places.services import get_place, in_tree_order
 from marketplace.search import engine
-from marketplace.search.analyzer import segment
+from marketplace.search.analyzer import PLACE_NUMBER, fold, place_numbers, segment
 from marketplace.search.index import SearchIndex
 from marketplace.search.models import ListingView
 from marketplace.search.queries import (MAX_QUERY_LENGTH, IndexFilters, ParsedQuery, did_you_mean, expand_word,
@@ -158,7 +158,7 @@ def search_listings(session: Session, index: SearchIndex, text: str | None, filt
     offset = (page - 1) * per_page
     lower_bound = False
     if filters.free_at is not None:
-        ranked, matched = _ranked(searcher, index, parsed, lexicon, query, restriction, FREE_AT_CANDIDATES)
+        ranked, matched = _ranked(session, searcher, index, parsed, lexicon, query, restriction, FREE_AT_CANDIDATES)
         scores = dict(ranked)
         start, end = filters.free_at
         free = [listing for listing in _published_in_order(session, list(scores))
@@ -167,7 +167,7 @@ def search_listings(session: Session, index: SearchIndex, text: str | None, filt
         lower_bound = matched > FREE_AT_CANDIDATES
         listings = free[offset:offset + per_page]
     else:
-        ranked, total = _ranked(searcher, index, parsed, lexicon, query, restriction, offset + per_page)
+        ranked, total = _ranked(session, searcher, index, parsed, lexicon, query, restriction, offset + per_page)
         scores = dict(ranked[offset:offset + per_page])
         listings = _published_in_order(session, list(scores))
     hits = [SearchHit(listing, scores[listing.id], listing_reputation(listing)) for listing in listings]
@@ -179,20 +179,35 @@ def search_listings(session: Session, index: SearchIndex, text: str | None, filt
     return results
 
 
-def _ranked(searcher, index: SearchIndex, parsed: ParsedQuery, lexicon, query, restriction,
+def _ranked(session: Session, searcher, index: SearchIndex, parsed: ParsedQuery, lexicon, query, restriction,
             limit: int) -> tuple[list[tuple[int, float]], int]:
     """The best ``limit`` (listing id, score) pairs and the number of matches.
 
-    Words go through the set-based engine (same scores as Whoosh, far fewer Python steps); with no
-    words, Whoosh lists everything the filters allow by reputation, then newest first.
+    Words go through the set-based engine (same scores as Whoosh, far fewer Python steps), listings
+    in a building the query names first; with no words, Whoosh lists everything the filters allow by
+    reputation, then newest first.
     """
     if parsed.is_empty:
         newest_best = [FieldFacet("reputation", reverse=True), FieldFacet("published", reverse=True)]
         found = searcher.search(query, filter=restriction, limit=limit, sortedby=newest_best)
         return [(int(hit["id"]), 0.0) for hit in found], len(found)
     best, total = engine.search(searcher, index.postings, index.reputation_factors,
-                                engine.query_terms(parsed, lexicon), allowed=restriction, limit=limit)
+                                engine.query_terms(parsed, lexicon), allowed=restriction, limit=limit,
+                                preferred=_in_named_places(session, parsed))
     return [(int(searcher.stored_fields(docnum)["id"]), score) for score, docnum in best], total
+
+
+def _in_named_places(session: Session, parsed: ParsedQuery):
+    """The index query for listings located in a place the query names by its number (3号楼), or None.
+
+    A building number matches the same way as in the text (3号 names 3号楼 and 3号院, not 13号楼).
+    """
+    numbers = [word for word in parsed.words if PLACE_NUMBER.fullmatch(word)]
+    if not numbers:
+        return None
+    ids = [place_id for place_id, name in session.execute(select(Place.id, Place.name))
+           if any(found.startswith(word) for found, _, _ in place_numbers(fold(name)) for word in numbers)]
+    return Or([Term("places", str(place_id)) for place_id in ids]) if ids else None
 
 
 def _highlight_words(parsed: ParsedQuery, lexicon) -> frozenset[str]:
@@ -221,8 +236,8 @@ def _alternatives(session: Session, searcher, query, index_filters: IndexFilters
         place = session.get(Place, index_filters.place_id)
         community = community_of(session, place)
         if community is not None and community.parent_id is not None:
-            neighbours = session.scalars(select(Place).where(Place.parent_id == community.parent_id,
-                                                             Place.id != community.id).order_by(Place.name))
+            neighbours = in_tree_order(session, session.scalars(select(Place).where(
+                Place.parent_id == community.parent_id, Place.id != community.id)))
             found = []
             for neighbour in neighbours:
                 count = _count(searcher, query, replace(index_filters, place_id=neighbour.id))

@@ -48,3 +48,14 @@ def test_query_syntax_and_control_characters_are_plain_separators():
 
 def test_query_words_use_the_same_cut_as_the_text():
     assert query_words("党员活动室") == ["党员", "活动室"]
+
+
+def test_dictionary_words_across_jiebas_cuts_are_indexed():
+    # jieba cuts 每周 / 四 / 上午: 周四 lies across the cut.
+    assert "周四" in terms("每周四上午，爱心理发师")
+
+
+def test_a_building_number_with_its_unit_is_one_term_on_both_sides():
+    assert {"3号楼", "3号院", "a座", "2单元"} <= set(terms("跃进路3号院3号楼A座2单元"))
+    assert "3号楼" not in terms("13号楼")
+    assert query_words("12号楼会议室") == ["12号楼", "会议室"]

@@ -1,6 +1,7 @@
 """The results page and GET /api/v1/search: same service, clear answers to bad input, escaped highlights."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -233,3 +234,16 @@ def test_api_items_name_the_community_and_place_of_each_listing(client, listings
     item = next(i for i in client.get("/api/v1/search?q=党建").json["items"] if i["id"] == hall.id)
     assert item["community"] == {"id": tree["c1"].id, "name": "幸福里社区", "full_name": tree["c1"].full_name}
     assert item["place"]["id"] == tree["c1_grid"].id and item["place"]["full_name"] == tree["c1_grid"].full_name
+
+
+def test_a_page_past_the_end_says_so_instead_of_nothing_found(client, listings):
+    page = client.get("/search", query_string={"q": "", "page": 99}).get_data(as_text=True)
+    assert "第 99 页没有内容：一共只有 1 页" in page
+    assert "没有找到符合条件的资源" not in page and "第 99 / 1 页" not in page
+    nav = page[page.index('data-testid="pager-past-end"'):]
+    assert re.search(r'href="/search\?[^"]*page=1[&"]', nav[:nav.index("</nav>")])
+
+
+def test_the_api_answers_a_page_past_the_end_with_no_items_and_the_true_total(client, listings):
+    body = client.get("/api/v1/search", query_string={"q": "活动室", "page": 99}).json
+    assert body["items"] == [] and body["total"] == 2 and body["page"] == 99

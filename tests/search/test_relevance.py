@@ -1,6 +1,7 @@
 """Relevance over the demo street: for each query a resident might type, the listing that must be in the top 3."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -136,3 +137,21 @@ def test_free_at_follows_the_slot_grid_not_just_the_opening_hours(demo, demo_ses
 
 def test_there_are_at_least_25_relevance_cases():
     assert len(CASES) >= 25
+
+
+
+def test_a_query_word_is_found_however_jieba_cut_the_text_around_it(demo, demo_session):
+    # The listing says 每周四上午，爱心理发师…: jieba cuts 每周 / 四 and keeps 理发师 whole.
+    _, index = demo
+    found = search_listings(demo_session, index, "理发 周四", zone=ZONE)
+    assert "老年人爱心理发" in [hit.listing.title for hit in found.hits]
+
+
+def test_a_building_number_is_matched_whole_not_as_its_digit_and_unit(demo, demo_session):
+    # Not 跃进路3号院, "3到10岁" or 5号楼: only listings that say 3号楼 or lie in a building of that name.
+    _, index = demo
+    found = search_listings(demo_session, index, "3号楼", zone=ZONE)
+    hits = [hit.listing for hit in found.hits]
+    texts = [" ".join([listing.title, listing.description, listing.address or "", listing.place.full_name])
+             for listing in hits]
+    assert hits and all(re.search(r"(?<![0-9])3号楼", text) for text in texts), texts

@@ -63,6 +63,15 @@ def test_numbers_and_single_letters_are_searchable(street, titles):
     assert titles("A座") == ["建设路社区会议室"]
 
 
+def test_a_listing_located_in_the_named_building_ranks_first(street, factory, titles):
+    tree, made = street
+    factory.listing(organisation=made["meeting"].organisation, title="3号楼楼下停车位",
+                    description="3号楼东侧的停车位，3号楼住户优先。", place_id=tree["c2_grid"].id)
+    found = titles("3号楼")
+    assert found[0] == "老年书法班", found  # in the building called 3号楼, though its text never says so
+    assert set(found) == {"老年书法班", "建设路社区会议室", "3号楼楼下停车位"}
+
+
 def test_every_word_must_match(street, titles):
     assert titles("会议室 3号楼") == ["建设路社区会议室"]
     assert titles("会议室 书法") == []
