@@ -287,6 +287,10 @@ def set_opening_hours(session: Session, actor: User, listing: Listing, intervals
         cleaned.append(interval)
     if len(cleaned) > 70:
         raise ValidationFailed("opening_hours", _l("开放时段太多了"))
+    # Two editors replacing the hours at once would both delete the old rows and both insert theirs
+    # (PostgreSQL, READ COMMITTED): the listing's row lock makes the second wait and replace the first's.
+    session.refresh(listing, with_for_update=True)
+    session.expire(listing, ["opening_hours"])
     before = [f"{h.weekday} {h.opens}-{h.closes}" for h in listing.opening_hours]
     listing.opening_hours.clear()
     session.flush()

@@ -38,17 +38,16 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from werkzeug.serving import make_server
 
 from marketplace.config import PROJECT_ROOT
 from tests.conftest import PASSWORD, Factory
+from tests.live import serving
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the networking switches Chromium keeps calling out to Google, which this machine refuses.
@@ -99,13 +98,8 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def _served_app(app) -> Iterator[str]:
     """Serve the session app on a free port for the whole run; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with serving(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture
