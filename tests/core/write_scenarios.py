@@ -36,7 +36,6 @@ from sqlalchemy import func, select
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import ApiToken, User
 from marketplace.bookings import series as series_services
-from marketplace.bookings.locking import begin_writing
 from marketplace.bookings.models import Booking, BookingSeries, BookingStatus, CalendarFeedToken
 from marketplace.core import clock, zones
 from marketplace.groups import services as groups
@@ -46,7 +45,8 @@ from marketplace.listings.models import ListingException, ListingStatus, Opening
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
 from marketplace.places.models import Place
-from tests.conftest import PASSWORD, Factory
+from marketplace.search.models import ListingView
+from tests.conftest import PASSWORD, Factory, writing_units
 
 CLIENTS = 4
 ROUNDS = 3
@@ -126,6 +126,7 @@ def tags(outcomes: list[Outcome]) -> list:
     return [o.call.tag for o in acks(outcomes)]
 
 
+@writing_units
 class World:
     """Committed objects built through the real services, and HTTP clients signed in as their users."""
 
@@ -191,7 +192,6 @@ class World:
         return [self.factory.booking(listing=listing, start=start, minutes=minutes) for _ in range(n)]
 
     def series(self, listing, booker: User, start: datetime, *, count: int = 2) -> BookingSeries:
-        begin_writing(self.session)
         made, _preview = series_services.create_series(self.session, booker, series_services.SeriesRequest(
             listing_id=listing.id, start=start, end=start + timedelta(hours=1), frequency="weekly", count=count,
             purpose="合唱团排练"), mode="all_free", zone=ZONE)
@@ -954,3 +954,27 @@ MIXED = [
     ("PATCH", "accounts_api.Me"), ("POST", "groups_api.Groups"), ("POST", "calendar_feed_api.CalendarFeedReset"),
     ("PATCH", "listings_api.ListingDetail"), ("POST", "accounts.profile"), ("POST", "bookings_api.Bookings"),
 ]
+
+
+def _record_views(world: World, face: str) -> Plan:
+    residents = world.users(CLIENTS)
+    seen = [world.factory.listing() for _ in range(ROUNDS)]
+
+    def call(c, i):
+        path = f"/api/v1/listings/{seen[i].id}/views" if face == "api" else f"/listings/{seen[i].id}/viewed"
+        return Call(world.client(face, residents[c]), "POST", path, tag=(residents[c].id, seen[i].id))
+
+    return Plan(grid(call), lambda outcomes: each_acked(outcomes, lambda tag: world.session.scalar(
+        select(func.count()).select_from(ListingView).where(
+            ListingView.user_id == tag[0], ListingView.listing_id == tag[1])) == 1, "recorded once"),
+        acked=lambda outcome: outcome.status == 204)
+
+
+@scenario("POST", "search_api.ListingViews")
+def record_views_api(world: World) -> Plan:
+    return _record_views(world, "api")
+
+
+@scenario("POST", "search.listing_viewed")
+def record_views_html(world: World) -> Plan:
+    return _record_views(world, "html")
