@@ -13,8 +13,8 @@ from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.permissions import can_manage_organisation, role_in
 from marketplace.core.urls import ID, id_arg
 from marketplace.extensions import db
-from marketplace.organisations import services
-from marketplace.organisations.forms import OrganisationEditForm, OrganisationForm, StaffForm
+from marketplace.organisations import resets, services
+from marketplace.organisations.forms import OfficeResetForm, OrganisationEditForm, OrganisationForm, StaffForm
 from marketplace.organisations.models import ORGANISATION_TYPE_LABELS, OrganisationType
 from marketplace.places.models import PlaceKind
 from marketplace.places.services import list_places, place_choices, subtree_ids
@@ -149,3 +149,18 @@ def remove_staff(org_id: int, user_id: int):
         db.session.rollback()
         return _render_staff(org, StaffForm(formdata=None), error=str(error.message), status=error.status_code)
     return redirect(url_for("organisations.staff", org_id=org.id, removed=1))
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+@login_required
+def office_password_reset():
+    form = OfficeResetForm()
+    if form.validate_on_submit():
+        try:
+            reset = resets.issue_office_reset(db.session, current_user, form.login.data)
+            db.session.commit()
+        except DomainError as error:
+            refuse_on_form(form, error)
+        else:
+            return render_template("organisations/password_reset_done.html", reset=reset)
+    return render_template("organisations/password_reset.html", form=form), form_status(form)
