@@ -20,8 +20,8 @@ from marketplace.extensions import csrf, db, login_manager
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # What someone holding only a temporary password may reach.
-PASSWORD_CHANGE_ENDPOINTS = {"accounts.change_password", "accounts.logout", "static", "set_language",
-                             "accounts.set_language", "accounts_api.MyPassword", "accounts_api.CurrentToken"}
+PASSWORD_CHANGE_ENDPOINTS = {"accounts.change_password", "accounts.logout", "accounts.set_language", "static",
+                             "accounts_api.MyPassword", "accounts_api.Tokens", "accounts_api.CurrentToken"}
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
