@@ -1,7 +1,7 @@
 """HTML pages of organisations: mine, apply, the public directory and page, edit, staff."""
 from dataclasses import replace
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -162,5 +162,7 @@ def office_password_reset():
         except DomainError as error:
             refuse_on_form(form, error)
         else:
-            return render_template("organisations/password_reset_done.html", reset=reset)
+            page = make_response(render_template("organisations/password_reset_done.html", reset=reset))
+            page.headers["Cache-Control"] = "no-store"  # the temporary password must not linger in a cache
+            return page
     return render_template("organisations/password_reset.html", form=form), form_status(form)
