@@ -23,6 +23,8 @@ from marketplace.core.errors import ValidationFailed
 from marketplace.core.i18n import _l
 
 RESET_CODE_LIFETIME = timedelta(minutes=15)
+# One mail a minute at most: asking again sooner neither floods the inbox nor buys fresh tries at guessing.
+RESET_CODE_INTERVAL = timedelta(minutes=1)
 RESET_CODE_DIGITS = 6
 MAX_RESET_ATTEMPTS = 5
 # No 0/O, 1/l/I: the resident copies it from a slip of paper.
@@ -72,10 +74,13 @@ def _user_by_email(session: Session, email: str | None) -> User | None:
 
 def request_password_reset(session: Session, email: str | None, *, now: datetime | None = None) -> ResetCode | None:
     """Issue a reset code for the active account with this email address, replacing any earlier code; None when
-    there is no such account (the caller must answer the same either way)."""
+    there is no such account, or a code was issued less than a minute ago (the caller answers the same anyway)."""
     now = now or clock.now()
     user = _user_by_email(session, email)
     if user is None or not user.is_active:
+        return None
+    if session.scalar(select(PasswordResetCode.id).where(
+            PasswordResetCode.user_id == user.id, PasswordResetCode.created_at > now - RESET_CODE_INTERVAL)):
         return None
     session.execute(update(PasswordResetCode).where(
         PasswordResetCode.user_id == user.id, PasswordResetCode.used_at.is_(None)).values(used_at=now))

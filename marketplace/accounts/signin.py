@@ -16,7 +16,10 @@ SESSION_KEY = "sid"
 
 def sign_in(user: User) -> None:
     """Start a recorded session for ``user`` in this browser and commit it."""
-    cookie.clear()  # nothing carried over from before sign-in (session fixation)
+    locale = cookie.get("locale")
+    cookie.clear()  # nothing but the chosen language carried over from before sign-in (session fixation)
+    if locale:
+        cookie["locale"] = locale
     cookie[SESSION_KEY] = sessions.start_session(db.session, user)
     db.session.commit()
     login_user(user)

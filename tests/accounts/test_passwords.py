@@ -120,12 +120,31 @@ def test_four_wrong_codes_still_leave_the_right_one_working(client, factory, inb
 def test_a_new_code_replaces_the_earlier_one(client, factory, inbox):
     factory.user(email="li@example.org")
     first = request_code(client, inbox, "li@example.org")
+    clock.advance(timedelta(minutes=1, seconds=1))
     second = request_code(client, inbox, "li@example.org")
     if first != second:
         response = client.post(CONFIRM, json={"email": "li@example.org", "code": first, "new_password": NEW_PASSWORD})
         assert response.status_code == 422
     response = client.post(CONFIRM, json={"email": "li@example.org", "code": second, "new_password": NEW_PASSWORD})
     assert response.status_code == 204
+
+
+def test_asking_again_within_a_minute_sends_no_second_mail_and_keeps_the_first_code(client, factory, inbox):
+    user = factory.user(email="li@example.org")
+    code = request_code(client, inbox, "li@example.org")
+    clock.advance(timedelta(seconds=59))
+    assert client.post(RESET, json={"email": "li@example.org"}).status_code == 202
+    assert len(inbox.messages) == 1
+    response = client.post(CONFIRM, json={"email": "li@example.org", "code": code, "new_password": NEW_PASSWORD})
+    assert response.status_code == 204
+    assert can_sign_in(client, user, NEW_PASSWORD)
+
+
+def test_a_mail_server_that_refuses_gives_the_same_answer(app, client, factory, inbox):
+    factory.user(email="li@example.org")
+    app.config["SMTP_PORT"] = free_port()  # nothing listens there
+    response = client.post(RESET, json={"email": "li@example.org"})
+    assert response.status_code == 202 and inbox.messages == []
 
 
 def test_the_html_pages_reset_a_password_by_mail(client, factory, inbox):

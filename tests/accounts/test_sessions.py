@@ -44,6 +44,13 @@ def test_a_session_cookie_copied_before_logout_no_longer_works_after_it(client, 
     assert not signed_in(thief)
 
 
+def test_signing_in_keeps_the_language_chosen_before(client, factory):
+    user = factory.user()
+    client.post("/language/en")
+    sign_in(client, user)
+    assert 'lang="en"' in client.get("/profile").get_data(as_text=True)
+
+
 def test_logging_out_ends_only_that_browsers_session(client, factory, second_browser):
     user = factory.user()
     phone = sign_in(second_browser(), user)
