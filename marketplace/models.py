@@ -9,4 +9,5 @@ from marketplace.places.models import Place
 from marketplace.search.models import ListingView
 
 __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingSeries", "Group", "GroupMember", "Listing",
-           "ListingException", "ListingView", "Membership", "OpeningHours", "Organisation", "PasswordResetCode", "Photo", "Place", "User", "UserSession"]
+           "ListingException", "ListingView", "Membership", "OpeningHours", "Organisation", "PasswordResetCode", "Photo",
+           "Place", "User", "UserSession"]

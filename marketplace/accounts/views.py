@@ -13,8 +13,7 @@ from marketplace.accounts.signin import current_session_id, sign_in, sign_out
 from marketplace.core.errors import DomainError
 from marketplace.core.forms import ButtonForm, form_status, refuse_on_form, show_domain_error
 from marketplace.core.mail import mail_configured
-from marketplace.core.urls import ID
-from marketplace.core.urls import safe_next_url
+from marketplace.core.urls import ID, safe_next_url
 from marketplace.extensions import db
 from marketplace.places.services import place_choices
 

@@ -65,8 +65,8 @@ def test_searching_accounts_takes_sql_wildcards_literally(client, factory, platf
     assert [u["display_name"] for u in body["items"]] == (["100%志愿者"] if wildcard == "%" else [])
 
 
-def test_a_disabled_account_loses_its_tokens_for_good_and_signs_in_afresh_once_enabled(client, session, factory, platform_admin,
-                                                                  api_token):
+def test_a_disabled_account_loses_its_tokens_for_good_and_gets_new_ones_once_enabled(client, factory, platform_admin,
+                                                                                     api_token):
     resident = factory.user()
     resident_headers = api_token(resident)
     admin_headers = api_token(platform_admin)
