@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,10 @@ class DefaultConfig:
     LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
     LOGIN_FAILURES_PER_ADDRESS = "30 per 15 minutes"
     LOGINS_PER_ADDRESS = "300 per hour"
+    API_TOKEN_LIFETIME = timedelta(days=30)
+    SMTP_HOST = None
+    SMTP_PORT = 25
+    SMTP_FROM = None
     SEARCH_RANKING_REPUTATION_WEIGHT = 0.3
     API_TITLE = "社区资源超市 API"
     API_VERSION = "v1"
@@ -54,6 +59,9 @@ ENVIRONMENT_KEYS = {
     "RATELIMIT_STORAGE_URI": str,
     "SMTP_HOST": str,
     "DATABASE_LOCK_TIMEOUT": float,
+    "SMTP_PORT": int,
+    "SMTP_FROM": str,
+    "API_TOKEN_LIFETIME_DAYS": int,
 }
 
 
@@ -66,6 +74,8 @@ def load_config(app, overrides: dict | None = None) -> None:
     for key, parse in ENVIRONMENT_KEYS.items():
         if key in os.environ:
             app.config[key] = parse(os.environ[key])
+    if "API_TOKEN_LIFETIME_DAYS" in app.config:
+        app.config["API_TOKEN_LIFETIME"] = timedelta(days=app.config.pop("API_TOKEN_LIFETIME_DAYS"))
     if overrides:
         app.config.update(overrides)
     app.config.setdefault(

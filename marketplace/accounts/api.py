@@ -1,12 +1,21 @@
-"""JSON face of accounts: sign-up, tokens, the current user."""
+"""JSON face of accounts: sign-up, tokens, the current user, passwords."""
+from flask import current_app
 from flask.views import MethodView
+from flask_babel import gettext as _
 
-from marketplace.accounts import services
+from marketplace.accounts import passwords, services, tokens
 from marketplace.accounts.limits import login_limited, note_failed_login
-from marketplace.accounts.schemas import (ProfileUpdateSchema, RegistrationSchema, TokenRequestSchema, TokenSchema,
-                                          UserSchema)
+from marketplace.accounts.mail import send_reset_code
+from marketplace.accounts.schemas import (ApiTokenSchema, PasswordChangeSchema, PasswordResetAcceptedSchema,
+                                          PasswordResetConfirmSchema, PasswordResetRequestSchema, ProfileUpdateSchema,
+                                          RegistrationSchema, TokenRequestSchema, TokenSchema, UserSchema)
+from marketplace.accounts.signin import current_session_id
 from marketplace.core.api import API_PREFIX, Blueprint, require_user
-from marketplace.core.errors import DomainError
+from marketplace.core.errors import DomainError, NotAuthenticated, NotFound
+from marketplace.core.http import bearer_token
+from marketplace.core.i18n import _l
+from marketplace.core.mail import mail_configured
+from marketplace.core.urls import ID
 from marketplace.extensions import db
 
 blp = Blueprint("accounts_api", __name__, url_prefix=API_PREFIX, description="账号与令牌")
@@ -28,19 +37,81 @@ class Users(MethodView):
 class Tokens(MethodView):
     decorators = [login_limited]
 
+    @blp.login_required
+    @blp.response(200, ApiTokenSchema(many=True))
+    def get(self):
+        """我的有效 API 令牌：创建和到期时间"""
+        return tokens.list_api_tokens(db.session, require_user())
+
     @blp.errors(401, 403, 429)
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
     def post(self, data):
-        """用账号密码换取 API 令牌（Authorization: Bearer <token>）"""
+        """用账号密码换取 API 令牌（Authorization: Bearer <token>），有效期默认30天"""
         try:
             user = services.authenticate(db.session, data["login"], data["password"])
         except DomainError:
             note_failed_login()
             raise
-        token = services.issue_api_token(db.session, user)
+        token = tokens.issue_api_token(db.session, user, lifetime=current_app.config["API_TOKEN_LIFETIME"])
         db.session.commit()
         return {"token": token, "user_id": user.id}
+
+
+@blp.route("/auth/tokens/current")
+class CurrentToken(MethodView):
+    @blp.doc(security=[{"bearerAuth": []}])
+    @blp.errors(401)
+    @blp.response(204)
+    def delete(self):
+        """作废本次请求所用的令牌（退出登录）"""
+        try:
+            tokens.revoke_token_value(db.session, bearer_token())
+        except NotFound:
+            raise NotAuthenticated(_l("请求没有带有效的令牌")) from None
+        db.session.commit()
+
+
+@blp.route(f"/auth/tokens/<{ID}:token_id>")
+class Token(MethodView):
+    @blp.login_required
+    @blp.errors(404)
+    @blp.response(204)
+    def delete(self, token_id):
+        """作废自己的某个令牌"""
+        tokens.revoke_api_token(db.session, require_user(), token_id)
+        db.session.commit()
+
+
+@blp.route("/auth/password-reset")
+class PasswordReset(MethodView):
+    @blp.errors(503)
+    @blp.arguments(PasswordResetRequestSchema)
+    @blp.response(202, PasswordResetAcceptedSchema)
+    def post(self, data):
+        """把密码重置验证码发到注册邮箱；无论邮箱是否注册过，回答都一样"""
+        if not mail_configured(current_app.config):
+            return {"message": _("目前无法通过邮件找回密码，请到社区居委会办理")}, 503
+        issued = passwords.request_password_reset(db.session, data["email"])
+        db.session.commit()
+        if issued is not None:
+            send_reset_code(current_app.config, issued)
+        return {"message": _("如果这个邮箱注册过账号，验证码已经发出，15分钟内有效。")}
+
+
+@blp.route("/auth/password-reset/confirm")
+class PasswordResetConfirm(MethodView):
+    @blp.errors(422)
+    @blp.arguments(PasswordResetConfirmSchema)
+    @blp.response(204)
+    def post(self, data):
+        """用邮件里的验证码设置新密码：验证码只能用一次，15分钟内有效，错5次作废"""
+        try:
+            passwords.confirm_password_reset(db.session, data["email"], data["code"], data["new_password"])
+        except DomainError:
+            db.session.commit()  # keep the count of wrong codes
+            raise
+        db.session.commit()
 
 
 @blp.route("/me")
@@ -68,3 +139,16 @@ class Me(MethodView):
         services.update_profile(db.session, user, update)
         db.session.commit()
         return user
+
+
+@blp.route("/me/password")
+class MyPassword(MethodView):
+    @blp.login_required
+    @blp.errors(422)
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(204)
+    def post(self, data):
+        """修改密码：需要当前密码；其他登录全部退出，所有 API 令牌（包括本次所用的）作废"""
+        passwords.change_password(db.session, require_user(), data["current_password"], data["new_password"],
+                                  keep_session=None if bearer_token() else current_session_id())
+        db.session.commit()

@@ -23,3 +23,18 @@ class ProfileForm(FlaskForm):
     is_party_member = BooleanField(_l("我是党员"))
     is_volunteer = BooleanField(_l("我愿意做志愿者"))
     locale = SelectField(_l("界面语言"), choices=[("zh_CN", "简体中文"), ("en", "English")])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请填写当前密码")), Length(max=128)])
+    new_password = PasswordField(_l("新密码"), validators=[DataRequired(_l("请填写新密码")), Length(max=128)])
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("邮箱"), validators=[DataRequired(_l("请填写邮箱")), Length(max=254)])
+
+
+class ResetConfirmForm(FlaskForm):
+    email = EmailField(_l("邮箱"), validators=[DataRequired(_l("请填写邮箱")), Length(max=254)])
+    code = StringField(_l("验证码"), validators=[DataRequired(_l("请填写验证码")), Length(max=20)])
+    new_password = PasswordField(_l("新密码"), validators=[DataRequired(_l("请填写新密码")), Length(max=128)])

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, false
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.db import Base, created_at, intpk
@@ -24,6 +24,8 @@ class User(UserMixin, Base):
     is_disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     home_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
     locale: Mapped[str | None] = mapped_column(String(10))
+    # Set by an office-issued reset: the temporary password only lets its holder choose a new one.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[created_at]
 
     home_place: Mapped[Place | None] = relationship()
@@ -41,7 +43,7 @@ class User(UserMixin, Base):
 
 
 class ApiToken(Base):
-    """A bearer token for API clients; only its SHA-256 is stored."""
+    """A bearer token for API clients; only its SHA-256 is stored. It ends at ``expires_at`` or when revoked."""
 
     __tablename__ = "api_tokens"
 
@@ -49,6 +51,38 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[created_at]
+    expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class UserSession(Base):
+    """A signed-in browser: the signed cookie carries a random id whose SHA-256 is kept here, so that
+    logging out (or a password change, or an admin disabling the account) ends it on the server."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[created_at]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class PasswordResetCode(Base):
+    """A short code mailed to the address on file; stored hashed, single use, expiring, with few tries."""
+
+    __tablename__ = "password_reset_codes"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[created_at]
+    expires_at: Mapped[datetime]
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()

@@ -58,3 +58,30 @@ class UserSchema(Schema):
         if viewer is not None and (viewer.is_platform_admin or viewer.id == user.id):
             return user.email
         return None
+
+
+class ApiTokenSchema(Schema):
+    """One of your API tokens (never its value, which is shown only when issued)."""
+
+    id = fields.Integer()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+
+
+class PasswordChangeSchema(InputSchema):
+    current_password = text_field(128, required=True)
+    new_password = text_field(128, required=True, metadata={"description": "至少8位"})
+
+
+class PasswordResetRequestSchema(InputSchema):
+    email = text_field(254, required=True, metadata={"description": "注册时用的邮箱"})
+
+
+class PasswordResetConfirmSchema(InputSchema):
+    email = text_field(254, required=True)
+    code = text_field(20, required=True, metadata={"description": "邮件里的6位验证码"})
+    new_password = text_field(128, required=True, metadata={"description": "至少8位"})
+
+
+class PasswordResetAcceptedSchema(Schema):
+    message = fields.String(required=True)

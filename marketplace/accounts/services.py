@@ -1,9 +1,7 @@
-"""Registration, authentication, profiles and API tokens."""
+"""Registration, authentication, profiles, and platform admins disabling accounts."""
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -11,7 +9,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from marketplace.accounts.models import ApiToken, User
+from marketplace.accounts.models import User
+from marketplace.accounts.sessions import end_all_sessions
+from marketplace.accounts.tokens import revoke_all_api_tokens
 from marketplace.admin import services as audit
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationFailed
@@ -74,17 +74,31 @@ def _check_display_name(name: str | None) -> str:
     return clean_text(name, "display_name", 50, required=_l("请填写称呼"), too_long=_l("称呼不能超过50个字"))
 
 
+def check_new_password(password: str | None, field: str = "password") -> str:
+    """The password if long enough and not too long; ValidationFailed on ``field`` otherwise."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(field, _l("密码至少需要8位"))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationFailed(field, _l("密码不能超过128位"))
+    return password
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+
+
+def password_matches(user: User, password: str | None) -> bool:
+    return bool(password) and len(password) <= MAX_PASSWORD_LENGTH and check_password_hash(user.password_hash, password)
+
+
 def register_user(session: Session, data: Registration) -> User:
     """Create a resident account; raises ValidationFailed on bad input, Conflict if taken."""
     phone = normalise_phone(data.phone)
     email = normalise_email(data.email)
     if phone is None and email is None:
         raise ValidationFailed("phone", _l("请填写手机号码或邮箱"))
-    password = data.password or ""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed("password", _l("密码至少需要8位"))
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValidationFailed("password", _l("密码不能超过128位"))
+    password = check_new_password(data.password)
     display_name = _check_display_name(data.display_name)
     if phone and session.scalar(select(User.id).where(User.phone == phone)):
         raise Conflict(_l("这个手机号码已经注册过了"), field="phone")
@@ -93,7 +107,7 @@ def register_user(session: Session, data: Registration) -> User:
     user = User(
         phone=phone,
         email=email,
-        password_hash=generate_password_hash(password, method=PASSWORD_HASH_METHOD),
+        password_hash=hash_password(password),
         display_name=display_name,
     )
     session.add(user)
@@ -115,9 +129,7 @@ def find_user_by_login(session: Session, login: str) -> User | None:
 def authenticate(session: Session, login: str, password: str) -> User:
     """Return the user for correct credentials; raise NotAuthenticated with one vague message otherwise."""
     user = find_user_by_login(session, login)
-    if user is None or not password or len(password) > MAX_PASSWORD_LENGTH:
-        raise NotAuthenticated(_l("账号或密码不正确"))
-    if not check_password_hash(user.password_hash, password):
+    if user is None or not password_matches(user, password):
         raise NotAuthenticated(_l("账号或密码不正确"))
     if user.is_disabled:
         raise Forbidden(_l("这个账号已被停用"))
@@ -158,30 +170,6 @@ def set_locale(session: Session, user: User, locale: str) -> User:
     return user
 
 
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_api_token(session: Session, user: User) -> str:
-    """Create a bearer token for ``user`` and return it; only its hash is kept."""
-    token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token)))
-    session.flush()
-    return token
-
-
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user owning an unrevoked token, or None."""
-    if not token or len(token) > 200:
-        return None
-    row = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _hash_token(token), ApiToken.revoked_at.is_(None))
-    )
-    if row is None or not row.user.is_active:
-        return None
-    return row.user
-
-
 def list_users(session: Session, *, page: int = 1, per_page: int = 20, query: str | None = None):
     """A page of users for platform admins, newest first, and the total."""
     stmt = select(User)
@@ -193,7 +181,10 @@ def list_users(session: Session, *, page: int = 1, per_page: int = 20, query: st
 
 
 def set_account_disabled(session: Session, admin: User, user: User, disabled: bool) -> User:
-    """Disable or re-enable someone's account as a platform admin, audited; admins cannot disable themselves."""
+    """Disable or re-enable someone's account as a platform admin, audited; admins cannot disable themselves.
+
+    Disabling ends every session and revokes every API token of the account, so re-enabling it does not
+    bring back a browser or a token that was signed in before."""
     if not is_platform_admin(admin):
         raise Forbidden(_l("只有平台管理员可以停用或启用账号"))
     if disabled and user.id == admin.id:
@@ -202,6 +193,9 @@ def set_account_disabled(session: Session, admin: User, user: User, disabled: bo
         raise Conflict(_l("这个账号已经是停用状态") if disabled else _l("这个账号已经是启用状态"))
     before = audit.snapshot(user)
     user.is_disabled = disabled
+    if disabled:
+        end_all_sessions(session, user)
+        revoke_all_api_tokens(session, user)
     session.flush()
     audit.record(session, admin, "user.disable" if disabled else "user.enable", user, before=before)
     return user

@@ -1,14 +1,19 @@
-"""Sign-up, login, logout, profile and language switch pages."""
+"""Sign-up, login, logout, profile, password, API token and language switch pages."""
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from marketplace.accounts import services
-from marketplace.accounts.forms import LoginForm, ProfileForm, RegisterForm
+from marketplace.accounts import passwords, services, tokens
+from marketplace.accounts.forms import (LoginForm, PasswordChangeForm, ProfileForm, RegisterForm, ResetConfirmForm,
+                                        ResetRequestForm)
 from marketplace.accounts.limits import login_limited, note_failed_login
+from marketplace.accounts.mail import send_reset_code
+from marketplace.accounts.sessions import end_all_sessions
+from marketplace.accounts.signin import current_session_id, sign_in, sign_out
 from marketplace.core.errors import DomainError
-from marketplace.core.forms import form_status, refuse_on_form, show_domain_error
-from marketplace.core.urls import safe_next_url
+from marketplace.core.forms import ButtonForm, form_status, refuse_on_form, show_domain_error
+from marketplace.core.mail import mail_configured
+from marketplace.core.urls import ID, safe_next_url
 from marketplace.extensions import db
 from marketplace.places.services import place_choices
 
@@ -27,7 +32,7 @@ def register():
         except DomainError as error:
             refuse_on_form(form, error)
         else:
-            login_user(user)
+            sign_in(user)
             return redirect(url_for("accounts.profile", welcome=1))
     return render_template("accounts/register.html", form=form), form_status(form)
 
@@ -43,15 +48,83 @@ def login():
             note_failed_login()
             show_domain_error(form, error)
         else:
-            login_user(user)
+            sign_in(user)
             return redirect(safe_next_url(request.args.get("next")) or url_for("listings.home"))
     return render_template("accounts/login.html", form=form), form_status(form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    sign_out()
     return redirect(url_for("listings.home"))
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    end_all_sessions(db.session, current_user)
+    sign_out()
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            passwords.change_password(db.session, current_user, form.current_password.data, form.new_password.data,
+                                      keep_session=current_session_id())
+            db.session.commit()
+        except DomainError as error:
+            refuse_on_form(form, error)
+        else:
+            return redirect(url_for("accounts.profile", password_changed=1))
+    return render_template("accounts/password.html", form=form), form_status(form)
+
+
+@bp.route("/profile/tokens")
+@login_required
+def api_tokens():
+    return render_template("accounts/tokens.html", tokens=tokens.list_api_tokens(db.session, current_user),
+                           form=ButtonForm(), revoked=request.args.get("revoked"))
+
+
+@bp.route(f"/profile/tokens/<{ID}:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_api_token(token_id: int):
+    tokens.revoke_api_token(db.session, current_user, token_id)
+    db.session.commit()
+    return redirect(url_for("accounts.api_tokens", revoked=1))
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+def password_reset():
+    form = ResetRequestForm()
+    available = mail_configured(current_app.config)
+    if available and form.validate_on_submit():
+        issued = passwords.request_password_reset(db.session, form.email.data)
+        db.session.commit()
+        if issued is not None:
+            send_reset_code(current_app.config, issued)
+        return redirect(url_for("accounts.password_reset_confirm", sent=1))
+    return render_template("accounts/password_reset.html", form=form, available=available), form_status(form)
+
+
+@bp.route("/password-reset/confirm", methods=["GET", "POST"])
+def password_reset_confirm():
+    form = ResetConfirmForm()
+    if form.validate_on_submit():
+        try:
+            passwords.confirm_password_reset(db.session, form.email.data, form.code.data, form.new_password.data)
+        except DomainError as error:
+            db.session.commit()  # keep the count of wrong codes
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("accounts.login", reset=1))
+    return render_template("accounts/password_reset_confirm.html", form=form,
+                           sent=request.args.get("sent")), form_status(form)
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
+from marketplace.accounts.tokens import hash_token
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, CalendarFeedToken
 from marketplace.core import clock
 from marketplace.core.errors import NotFound
@@ -27,10 +28,6 @@ FEED_FUTURE = timedelta(days=90)
 MAX_TOKEN_LENGTH = 100
 # What a person's feed shows: what they hold or held (cancelled and refused ones drop out of the calendar).
 PERSONAL_STATUSES = ACTIVE_STATUSES + (BookingStatus.completed,)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _derive_token(row: CalendarFeedToken, secret: str) -> str:

@@ -11,10 +11,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from marketplace.accounts.models import User
-from marketplace.accounts.services import user_for_token
+from marketplace.accounts.signin import user_for_cookie
+from marketplace.accounts.tokens import user_for_token
 from marketplace.core import clock
-from marketplace.core.db import get_by_id
 from marketplace.core.errors import DomainError
 from marketplace.core.transactions import is_lock_timeout
 from marketplace.core.zones import local_date
@@ -22,6 +21,9 @@ from marketplace.extensions import csrf, db, login_manager
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 BUSY_RETRY_AFTER_SECONDS = 3
+# What someone holding only a temporary password may reach.
+PASSWORD_CHANGE_ENDPOINTS = {"accounts.change_password", "accounts.logout", "accounts.set_language", "static",
+                             "accounts_api.MyPassword", "accounts_api.Tokens", "accounts_api.CurrentToken"}
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -51,17 +53,20 @@ def bearer_token() -> str | None:
 
 
 def register(app: Flask) -> None:
+    # A request with a bearer header is authenticated by its token alone: a session cookie riding along
+    # (sent by the browser whatever the page's script intends) must neither stand in for a bad token nor
+    # let the request skip the CSRF check that cookie-authenticated writes need.
     @login_manager.user_loader
     def load_user(user_id: str):
-        if not user_id.isdigit():
+        if request.authorization is not None:
             return None
-        user = get_by_id(db.session, User, int(user_id))
-        return user if user is not None and user.is_active else None
+        return user_for_cookie(user_id)
 
     @login_manager.request_loader
     def load_user_from_token(_request):
-        token = bearer_token()
-        return user_for_token(db.session, token) if token else None
+        if request.authorization is None:
+            return None
+        return user_for_token(db.session, bearer_token())
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
@@ -87,14 +92,26 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def check_csrf():
-        # Bearer-token API calls carry no ambient credentials, so CSRF cannot apply to them;
-        # anonymous API calls (sign-up, token issue) have no session to ride on either.
+        # A request with an Authorization header is authenticated by it alone (see the loaders), so it carries
+        # no ambient credentials; anonymous API calls (sign-up, token issue, password reset) have no session to
+        # ride on either. API writes authenticated by the cookie need the X-CSRFToken header.
         if request.method not in UNSAFE_METHODS or not app.config.get("WTF_CSRF_ENABLED", True):
             return None
-        if is_api_request() and (bearer_token() or not current_user.is_authenticated):
+        if is_api_request() and (request.authorization is not None or not current_user.is_authenticated):
             return None
         csrf.protect()
         return None
+
+    @app.before_request
+    def require_new_password():
+        # After an office-issued reset the temporary password only opens the way to choosing a new one.
+        if not current_user.is_authenticated or not current_user.must_change_password:
+            return None
+        if request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
+            return None
+        if is_api_request():
+            return _error_json(403, _("请先设置新密码（POST /api/v1/me/password）"))
+        return redirect(url_for("accounts.change_password"))
 
     @app.after_request
     def security_headers(response):

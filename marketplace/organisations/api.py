@@ -9,9 +9,10 @@ from marketplace.core.i18n import _l
 from marketplace.core.permissions import is_platform_admin
 from marketplace.core.urls import ID
 from marketplace.extensions import db
-from marketplace.organisations import services
+from marketplace.organisations import resets, services
 from marketplace.organisations.models import OrganisationStatus
-from marketplace.organisations.schemas import (OrganisationApplicationSchema, OrganisationPageSchema,
+from marketplace.organisations.schemas import (OfficeResetRequestSchema, OfficeResetSchema,
+                                               OrganisationApplicationSchema, OrganisationPageSchema,
                                                OrganisationQuerySchema, OrganisationSchema, OrganisationUpdateSchema,
                                                RejectionSchema, StaffCreateSchema, StaffSchema)
 from marketplace.places.services import subtree_ids
@@ -133,3 +134,16 @@ class OrganisationStaffMember(MethodView):
         organisation = services.get_visible_organisation(db.session, org_id, user)
         services.remove_staff(db.session, user, organisation, user_id)
         db.session.commit()
+
+
+@blp.route("/office/password-resets")
+class OfficePasswordResets(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404, 422)
+    @blp.arguments(OfficeResetRequestSchema)
+    @blp.response(201, OfficeResetSchema)
+    def post(self, data):
+        """社区居委会（或平台管理员）当面核实身份后为居民重置密码，返回一次性临时密码；记入审计日志"""
+        reset = resets.issue_office_reset(db.session, require_user(), data["login"])
+        db.session.commit()
+        return {"user_id": reset.user.id, "temporary_password": reset.temporary_password}

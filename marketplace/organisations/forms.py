@@ -1,6 +1,6 @@
 """Forms of the organisation pages: they check shape; the services enforce the rules."""
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TelField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from marketplace.core.forms import optional_id
@@ -37,3 +37,9 @@ class StaffForm(FlaskForm):
     login = StringField(_l("手机号码或邮箱"), validators=[
         DataRequired(_l("请填写对方的手机号码或邮箱")), Length(max=254, message=_l("手机号码或邮箱太长了"))])
     role = SelectField(_l("角色"), choices=[(role.value, role.label) for role in StaffRole], validate_choice=False)
+
+
+class OfficeResetForm(FlaskForm):
+    login = StringField(_l("居民的手机号码或邮箱"), validators=[DataRequired(_l("请填写手机号码或邮箱")), Length(max=254)])
+    identity_checked = BooleanField(_l("我已当面核对过居民的身份证件"),
+                                    validators=[DataRequired(_l("请先当面核对居民的身份证件"))])

@@ -84,3 +84,13 @@ class StaffSchema(Schema):
 class StaffCreateSchema(InputSchema):
     login = text_field(254, required=True, metadata={"description": "对方注册时用的手机号或邮箱"})
     role = fields.Enum(StaffRole, load_default=StaffRole.staff, metadata={"description": "staff 工作人员 / admin 管理员"})
+
+
+class OfficeResetRequestSchema(InputSchema):
+    login = text_field(254, required=True, metadata={"description": "居民的手机号码或邮箱"})
+
+
+class OfficeResetSchema(Schema):
+    user_id = fields.Integer(required=True)
+    temporary_password = fields.String(required=True, metadata={
+        "description": "一次性临时密码：当面交给居民，居民登录后必须先设置新密码"})

@@ -1,7 +1,7 @@
 """HTML pages of organisations: mine, apply, the public directory and page, edit, staff."""
 from dataclasses import replace
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,8 +13,8 @@ from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.permissions import can_manage_organisation, role_in
 from marketplace.core.urls import ID, id_arg
 from marketplace.extensions import db
-from marketplace.organisations import services
-from marketplace.organisations.forms import OrganisationEditForm, OrganisationForm, StaffForm
+from marketplace.organisations import resets, services
+from marketplace.organisations.forms import OfficeResetForm, OrganisationEditForm, OrganisationForm, StaffForm
 from marketplace.organisations.models import ORGANISATION_TYPE_LABELS, OrganisationType
 from marketplace.places.models import PlaceKind
 from marketplace.places.services import list_places, place_choices, subtree_ids
@@ -149,3 +149,20 @@ def remove_staff(org_id: int, user_id: int):
         db.session.rollback()
         return _render_staff(org, StaffForm(formdata=None), error=str(error.message), status=error.status_code)
     return redirect(url_for("organisations.staff", org_id=org.id, removed=1))
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+@login_required
+def office_password_reset():
+    form = OfficeResetForm()
+    if form.validate_on_submit():
+        try:
+            reset = resets.issue_office_reset(db.session, current_user, form.login.data)
+            db.session.commit()
+        except DomainError as error:
+            refuse_on_form(form, error)
+        else:
+            page = make_response(render_template("organisations/password_reset_done.html", reset=reset))
+            page.headers["Cache-Control"] = "no-store"  # the temporary password must not linger in a cache
+            return page
+    return render_template("organisations/password_reset.html", form=form), form_status(form)

@@ -65,8 +65,8 @@ def test_searching_accounts_takes_sql_wildcards_literally(client, factory, platf
     assert [u["display_name"] for u in body["items"]] == (["100%志愿者"] if wildcard == "%" else [])
 
 
-def test_a_disabled_account_loses_its_tokens_until_enabled_again(client, session, factory, platform_admin,
-                                                                  api_token):
+def test_a_disabled_account_loses_its_tokens_for_good_and_gets_new_ones_once_enabled(client, factory, platform_admin,
+                                                                                     api_token):
     resident = factory.user()
     resident_headers = api_token(resident)
     admin_headers = api_token(platform_admin)
@@ -78,7 +78,8 @@ def test_a_disabled_account_loses_its_tokens_until_enabled_again(client, session
 
     enabled = client.post(f"{USERS}/{resident.id}/enable", headers=admin_headers)
     assert enabled.status_code == 200 and enabled.json["is_disabled"] is False
-    assert client.get("/api/v1/me", headers=resident_headers).status_code == 200
+    assert client.get("/api/v1/me", headers=resident_headers).status_code == 401
+    assert client.get("/api/v1/me", headers=api_token(resident)).status_code == 200
 
 
 def test_residents_cannot_disable_accounts(client, session, factory, api_token):

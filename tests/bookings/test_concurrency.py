@@ -8,7 +8,7 @@ import threading
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from marketplace.accounts.services import issue_api_token
+from marketplace.accounts.tokens import issue_api_token
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking
 from marketplace.core import clock
 from tests.bookings.conftest import NOW, local

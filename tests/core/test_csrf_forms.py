@@ -39,7 +39,7 @@ def test_every_post_form_on_every_page_carries_a_csrf_token(app, client, factory
     photos.add_photo(session, staff, listing, png_bytes(), upload_dir=app.config["UPLOAD_DIR"], max_bytes=10**6)
     organisations.add_staff(session, staff, organisation, factory.user().phone, "staff")
     session.commit()
-    anonymous_pages = ["/login", "/register"]
+    anonymous_pages = ["/login", "/register", "/password-reset/confirm"]
     pages = [
         "/", f"/listings/{listing.id}", "/manage/listings/new", f"/manage/listings/{listing.id}/edit",
         f"/manage/listings/{listing.id}/hours", f"/manage/listings/{listing.id}/exceptions",
@@ -48,6 +48,7 @@ def test_every_post_form_on_every_page_carries_a_csrf_token(app, client, factory
         f"/admin/listings/{listing.id}", "/places/", "/profile", "/groups/", f"/groups/{group.id}",
         f"/listings/{listing.id}/book", f"/listings/{listing.id}/series", f"/bookings/{booking.id}",
         f"/bookings/{booking.id}/cancel", "/bookings/requests", "/bookings/calendar-feed",
+        "/profile/password", "/profile/tokens", "/organisations/password-reset", "/organisations/",
     ]
     forms_seen = 0
     for path in anonymous_pages + ["login"] + pages:
