@@ -51,7 +51,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     logout_user()
-    return redirect(url_for("listings.home"))
+    return redirect(url_for("listings.home", notice="logged_out"))
 
 
 @bp.route("/profile", methods=["GET", "POST"])

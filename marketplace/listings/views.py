@@ -13,6 +13,7 @@ from marketplace.core.permissions import can_edit_listing, can_moderate_listing,
 from marketplace.core.urls import ID, id_arg
 from marketplace.extensions import db
 from marketplace.listings import photos as listing_photos
+from marketplace.listings import present
 from marketplace.listings import services
 from marketplace.listings.forms import (SELF_PROVIDER, ExceptionForm, HoursForm, ListingForm, NewListingForm, PhotoForm,
                                         SuspendForm, listing_form_defaults, provider_value)
@@ -25,6 +26,7 @@ from marketplace.search.views import for_you_listings
 
 bp = Blueprint("listings", __name__)
 
+HOME_NOTICES = {"logged_out"}
 NOTICES = {"created", "saved", "published", "suspended", "hours", "exception_added", "exception_removed",
            "photo_added", "photo_removed"}
 
@@ -34,11 +36,29 @@ def listing_vocabulary():
     return {"weekday_labels": WEEKDAY_LABELS, "facility_labels": FACILITIES}
 
 
+# Globals rather than a context processor, so that imported macros (which get no context) can use them.
+@bp.record_once
+def register_presentation(state):
+    state.app.jinja_env.globals.update(listing_icon=present.listing_icon, icon=present.icon,
+                                       place_label=present.place_label)
+
+
+@bp.app_template_filter("duration_label")
+def duration_label(minutes: int) -> str:
+    return present.duration_label(minutes)
+
+
+@bp.app_template_filter("duration_range")
+def duration_range(listing) -> str:
+    return present.duration_range_label(listing.min_duration_minutes, listing.max_duration_minutes)
+
+
 @bp.route("/")
 def home():
     listings, total = services.browse_listings(db.session, per_page=12)
     return render_template("listings/home.html", listings=listings, total=total,
-                           recommendations=for_you_listings())
+                           recommendations=for_you_listings(shown={listing.id for listing in listings}),
+                           notice=done_notice(HOME_NOTICES))
 
 
 @bp.route("/listings")
