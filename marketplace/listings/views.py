@@ -37,15 +37,10 @@ def listing_vocabulary():
 
 
 # Globals rather than a context processor, so that imported macros (which get no context) can use them.
-@bp.record_once
-def register_presentation(state):
-    state.app.jinja_env.globals.update(listing_icon=present.listing_icon, icon=present.icon,
-                                       place_label=present.place_label)
-
-
-@bp.app_template_filter("duration_label")
-def duration_label(minutes: int) -> str:
-    return present.duration_label(minutes)
+bp.add_app_template_global(present.listing_icon, "listing_icon")
+bp.add_app_template_global(present.icon, "icon")
+bp.add_app_template_global(present.place_label, "place_label")
+bp.add_app_template_filter(present.duration_label, "duration_label")
 
 
 @bp.app_template_filter("duration_range")
