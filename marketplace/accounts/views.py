@@ -56,7 +56,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     sign_out()
-    return redirect(url_for("listings.home"))
+    return redirect(url_for("listings.home", notice="logged_out"))
 
 
 @bp.route("/logout/everywhere", methods=["POST"])

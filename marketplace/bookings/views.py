@@ -20,8 +20,8 @@ from marketplace.bookings.inbox import is_provider, request_inbox
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.bookings.permissions import can_provide
 from marketplace.bookings.states import ACTION_LABELS
-from marketplace.bookings.widget import (DAYS_PER_WEEK, Week, build_widget, duration_choices, duration_label,
-                                         group_by_day, group_choices, parse_day, week_bounds)
+from marketplace.bookings.widget import (DAYS_PER_WEEK, Week, build_widget, duration_choices, group_by_day,
+                                         group_choices, parse_day, week_bounds)
 from marketplace.core import clock
 from marketplace.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from marketplace.core.forms import ButtonForm, done_notice, refuse_on_form
@@ -32,6 +32,7 @@ from marketplace.core.urls import ID, id_arg
 from marketplace.core.zones import NonexistentLocalTime, to_local, to_utc
 from marketplace.extensions import db
 from marketplace.listings.models import WEEKDAY_LABELS
+from marketplace.listings.present import duration_label
 from marketplace.listings.services import get_listing
 
 bp = Blueprint("bookings", __name__)

@@ -20,6 +20,7 @@ from marketplace.core.zones import day_bounds, in_supported_years, local_date
 from marketplace.extensions import db
 from marketplace.groups.services import list_my_groups
 from marketplace.listings.models import WEEKDAY_LABELS
+from marketplace.listings.present import duration_label
 
 DAYS_PER_WEEK = 7
 
@@ -46,17 +47,6 @@ def _parse_minutes(raw: str | None) -> int | None:
     if not raw.isdigit() or len(raw) > 6:
         raise ValidationFailed("duration", _l("时长应为整数分钟"))
     return int(raw)
-
-
-def duration_label(minutes: int) -> str:
-    """"1小时30分钟", "2天": a duration as people say it."""
-    if minutes % 1440 == 0:
-        return _("%(n)s天", n=minutes // 1440)
-    if minutes % 60 == 0:
-        return _("%(n)s小时", n=minutes // 60)
-    if minutes > 60:
-        return _("%(h)s小时%(m)s分钟", h=minutes // 60, m=minutes % 60)
-    return _("%(n)s分钟", n=minutes)
 
 
 def duration_choices(listing) -> list[tuple[int, str]]:

@@ -133,14 +133,14 @@ def register(app: Flask) -> None:
                 body["field"] = error.field
             body.update(error.details)
             return jsonify(body), error.status_code
-        return render_template("errors/error.html", status=error.status_code, message=message), error.status_code
+        return _error_page(error.status_code, message), error.status_code
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
         message = _("页面已过期或请求来源不明，请刷新页面后重试")
         if is_api_request():
             return _error_json(400, message)
-        return render_template("errors/error.html", status=400, message=message), 400
+        return _error_page(400, message), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -156,7 +156,7 @@ def register(app: Flask) -> None:
             if field_errors:
                 payload["errors"] = field_errors.get("json", field_errors)
             return jsonify(payload), status, headers
-        return render_template("errors/error.html", status=status, message=message), status, headers
+        return _error_page(status, message), status, headers
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
@@ -167,7 +167,7 @@ def register(app: Flask) -> None:
         message = _("服务器出了点问题，请稍后再试")
         if is_api_request():
             return _error_json(500, message)
-        return render_template("errors/error.html", status=500, message=message), 500
+        return _error_page(500, message), 500
 
 
 def busy_response():
@@ -190,6 +190,21 @@ def _has_nul(value, depth: int = 0) -> bool:
     if isinstance(value, list):
         return any(_has_nul(item, depth + 1) for item in value)
     return False
+
+
+def _error_page(status: int, message: str) -> str:
+    """The HTML error page: a human heading for the status, the message, and ways back."""
+    headings = {
+        400: _("请求没能处理"),
+        401: _("请先登录"),
+        403: _("没有权限访问"),
+        404: _("没有找到这个页面"),
+        409: _("操作没能完成"),
+        422: _("提交的内容需要修改"),
+        429: _("操作太频繁了"),
+    }
+    heading = headings.get(status, _("出了点问题") if status >= 500 else _("请求没能处理"))
+    return render_template("errors/error.html", status=status, heading=heading, message=message)
 
 
 def _error_json(status: int, message: str):

@@ -13,6 +13,7 @@ from marketplace.core.permissions import can_edit_listing, can_moderate_listing,
 from marketplace.core.urls import ID, id_arg
 from marketplace.extensions import db
 from marketplace.listings import photos as listing_photos
+from marketplace.listings import present
 from marketplace.listings import services
 from marketplace.listings.forms import (SELF_PROVIDER, ExceptionForm, HoursForm, ListingForm, NewListingForm, PhotoForm,
                                         SuspendForm, listing_form_defaults, provider_value)
@@ -24,6 +25,7 @@ from marketplace.search.views import for_you_listings
 
 bp = Blueprint("listings", __name__)
 
+HOME_NOTICES = {"logged_out"}
 NOTICES = {"created", "saved", "published", "suspended", "hours", "exception_added", "exception_removed",
            "photo_added", "photo_removed"}
 
@@ -33,11 +35,24 @@ def listing_vocabulary():
     return {"weekday_labels": WEEKDAY_LABELS, "facility_labels": FACILITIES}
 
 
+# Globals rather than a context processor, so that imported macros (which get no context) can use them.
+bp.add_app_template_global(present.listing_icon, "listing_icon")
+bp.add_app_template_global(present.icon, "icon")
+bp.add_app_template_global(present.place_label, "place_label")
+bp.add_app_template_filter(present.duration_label, "duration_label")
+
+
+@bp.app_template_filter("duration_range")
+def duration_range(listing) -> str:
+    return present.duration_range_label(listing.min_duration_minutes, listing.max_duration_minutes)
+
+
 @bp.route("/")
 def home():
     listings, total = services.browse_listings(db.session, per_page=12)
     return render_template("listings/home.html", listings=listings, total=total,
-                           recommendations=for_you_listings())
+                           recommendations=for_you_listings(shown={listing.id for listing in listings}),
+                           notice=done_notice(HOME_NOTICES))
 
 
 @bp.route("/listings")

@@ -328,9 +328,11 @@ def _profile_words(listings: list[Listing]) -> list[str]:
 
 
 def recommended_listings(session: Session, index: SearchIndex, user=None, *, place_id: int | None = None,
-                         limit: int = 6) -> list[Listing]:
+                         shown: set[int] = frozenset(), limit: int = 6) -> list[Listing]:
     """"For you": for a signed-in resident, listings like those they viewed and booked, then popular ones
-    in their community; for anyone else, popular listings near the chosen community (or everywhere)."""
+    in their community; for anyone else, popular listings near the chosen community (or everywhere), none of
+    ``shown`` (the listings the page already lists, the home page's newest: without a history to go on, they
+    would be the same ones). A resident's own matches may be among the newest: they are picked for them."""
     signed_in = user is not None and getattr(user, "is_authenticated", False)
     community = None
     if place_id is not None:
@@ -339,7 +341,7 @@ def recommended_listings(session: Session, index: SearchIndex, user=None, *, pla
         community = community_of(session, user.home_place)
     community_id = community.id if community is not None and community.kind is PlaceKind.community else None
     chosen: list[Listing] = []
-    seen: set[int] = set()
+    seen: set[int] = set() if signed_in else set(shown)
     if signed_in:
         seen_ids = _seen_listing_ids(session, user)
         seen = set(seen_ids)

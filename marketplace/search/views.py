@@ -125,11 +125,12 @@ def results():
         pager_args={key: request.args.getlist(key) for key in request.args if key != "page"})
 
 
-def for_you_listings(limit: int = 6):
-    """The home page's "for you" listings for whoever is looking (see services.recommended_listings)."""
+def for_you_listings(limit: int = 6, shown: set[int] = frozenset()):
+    """The home page's "for you" listings for whoever is looking, none of ``shown`` (see
+    services.recommended_listings)."""
     user = current_user if current_user.is_authenticated else None
     return services.recommended_listings(db.session, sync.search_index(), user,
-                                         place_id=session.get(CHOSEN_COMMUNITY), limit=limit)
+                                         place_id=session.get(CHOSEN_COMMUNITY), shown=shown, limit=limit)
 
 
 @bp.route(f"/listings/<{ID}:listing_id>/viewed", methods=["POST"])

@@ -158,9 +158,9 @@ def test_the_audit_log_shows_verify_and_reject_with_readable_before_and_after(cl
     assert "认证组织" in page and "驳回组织申请" in page
     assert "街道管理员" in page
     verify_entry = page[page.index("认证组织"):]
-    assert "<td>状态</td><td>待审核</td><td>已认证</td>" in verify_entry
+    assert '<td data-label="字段">状态</td><td data-label="之前">待审核</td><td data-label="之后">已认证</td>' in verify_entry
     reject_entry = page[page.index("驳回组织申请"):]
-    assert "<td>不通过原因</td>" in reject_entry and "名称与实际不符" in reject_entry
+    assert '<td data-label="字段">不通过原因</td>' in reject_entry and "名称与实际不符" in reject_entry
 
 
 def test_the_audit_log_shows_times_in_the_deployment_zone(client, login, admin, pending_org):
@@ -170,7 +170,8 @@ def test_the_audit_log_shows_times_in_the_deployment_zone(client, login, admin, 
     page = client.get("/admin/audit").data.decode()
     assert "2026-05-01 16:30:00 · 街道管理员" in page
     verify_entry = page[page.index("认证组织"):]
-    assert "<td>认证时间</td><td>—</td><td>2026-05-01 16:30:00</td>" in verify_entry
+    assert ('<td data-label="字段">认证时间</td><td data-label="之前">—</td>'
+            '<td data-label="之后">2026-05-01 16:30:00</td>') in verify_entry
 
 
 def test_recorded_values_are_escaped_in_the_audit_log(client, factory, login, admin):
