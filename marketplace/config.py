@@ -24,10 +24,10 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     MAX_PHOTO_BYTES = 5 * 1024 * 1024
     PAGE_SIZE = 20
-    RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
-    LOGIN_FAILURES_PER_ADDRESS = "30 per 15 minutes"
+    # Login limits (kept in the database, see accounts/throttle.py): wrong passwords for one account from one
+    # address; accounts failing from one address without a later success from it; all checks from one address.
+    LOGIN_FAILURES_PER_PAIR = "5 per 15 minutes"
+    LOGIN_FAILED_ACCOUNTS_PER_ADDRESS = "20 per 15 minutes"
     LOGINS_PER_ADDRESS = "300 per hour"
     SEARCH_RANKING_REPUTATION_WEIGHT = 0.3
     API_TITLE = "社区资源超市 API"
@@ -49,7 +49,6 @@ ENVIRONMENT_KEYS = {
     "TIMEZONE": str,
     "SEARCH_INDEX_DIR": str,
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in {"1", "true", "yes"},
-    "RATELIMIT_STORAGE_URI": str,
     "SMTP_HOST": str,
 }
 

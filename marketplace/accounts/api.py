@@ -1,10 +1,11 @@
 """JSON face of accounts: sign-up, tokens, the current user."""
+from flask import current_app, request
 from flask.views import MethodView
 
-from marketplace.accounts import services
-from marketplace.accounts.limits import login_limited, note_failed_login
-from marketplace.accounts.schemas import (ProfileUpdateSchema, RegistrationSchema, TokenRequestSchema, TokenSchema,
-                                          UserSchema)
+from marketplace.accounts import services, throttle
+from marketplace.accounts.schemas import (MeSchema, ProfileUpdateSchema, RegistrationSchema, TokenRequestSchema,
+                                          TokenSchema, UserSchema)
+from marketplace.core import clock
 from marketplace.core.api import API_PREFIX, Blueprint, require_user
 from marketplace.core.errors import DomainError
 from marketplace.extensions import db
@@ -26,17 +27,16 @@ class Users(MethodView):
 
 @blp.route("/auth/tokens")
 class Tokens(MethodView):
-    decorators = [login_limited]
-
     @blp.errors(401, 403, 429)
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
     def post(self, data):
         """用账号密码换取 API 令牌（Authorization: Bearer <token>）"""
         try:
-            user = services.authenticate(db.session, data["login"], data["password"])
+            user = throttle.log_in(db.session, throttle.LoginLimits.from_config(current_app.config), data["login"],
+                                   data["password"], address=request.remote_addr or "", now=clock.now())
         except DomainError:
-            note_failed_login()
+            db.session.commit()  # a failed attempt counts (a refused one was not recorded)
             raise
         token = services.issue_api_token(db.session, user)
         db.session.commit()
@@ -46,9 +46,9 @@ class Tokens(MethodView):
 @blp.route("/me")
 class Me(MethodView):
     @blp.login_required
-    @blp.response(200, UserSchema)
+    @blp.response(200, MeSchema)
     def get(self):
-        """当前登录的用户"""
+        """当前登录的用户，及别人用错误密码尝试登录其账号的情况"""
         return require_user()
 
     @blp.login_required

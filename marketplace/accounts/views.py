@@ -3,10 +3,10 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import services
+from marketplace.accounts import services, throttle
 from marketplace.accounts.forms import LoginForm, ProfileForm, RegisterForm
-from marketplace.accounts.limits import login_limited, note_failed_login
-from marketplace.core.errors import DomainError
+from marketplace.core import clock
+from marketplace.core.errors import DomainError, TooManyAttempts
 from marketplace.core.forms import form_status, refuse_on_form, show_domain_error
 from marketplace.core.urls import safe_next_url
 from marketplace.extensions import db
@@ -33,17 +33,23 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@login_limited
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(db.session, form.login.data, form.password.data)
+            user = throttle.log_in(db.session, throttle.LoginLimits.from_config(current_app.config), form.login.data,
+                                   form.password.data, address=request.remote_addr or "", now=clock.now())
+        except TooManyAttempts:
+            raise
         except DomainError as error:
-            note_failed_login()
+            db.session.commit()  # the failed attempt counts
             show_domain_error(form, error)
         else:
+            db.session.commit()
             login_user(user)
+            failed = throttle.failed_logins(db.session, user.id, clock.now())
+            if failed is not None and failed.is_news:
+                return redirect(url_for("accounts.profile"))
             return redirect(safe_next_url(request.args.get("next")) or url_for("listings.home"))
     return render_template("accounts/login.html", form=form), form_status(form)
 
@@ -73,7 +79,8 @@ def profile():
             refuse_on_form(form, error)
         else:
             return redirect(url_for("accounts.profile", saved=1))
-    return render_template("accounts/profile.html", form=form), form_status(form)
+    failed_logins = throttle.failed_logins(db.session, current_user.id, clock.now())
+    return render_template("accounts/profile.html", form=form, failed_logins=failed_logins), form_status(form)
 
 
 @bp.route("/language/<code>", methods=["POST"])
