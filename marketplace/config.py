@@ -27,10 +27,10 @@ class DefaultConfig:
     PAGE_SIZE = 20
     # Seconds a write waits for the database lock (SQLite busy timeout, PostgreSQL lock_timeout) before a 503.
     DATABASE_LOCK_TIMEOUT = 10
-    RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
-    LOGIN_FAILURES_PER_ADDRESS = "30 per 15 minutes"
+    # Login limits (kept in the database, see accounts/throttle.py): wrong passwords for one account from one
+    # address; accounts failing from one address without a later success from it; all checks from one address.
+    LOGIN_FAILURES_PER_PAIR = "5 per 15 minutes"
+    LOGIN_FAILED_ACCOUNTS_PER_ADDRESS = "20 per 15 minutes"
     LOGINS_PER_ADDRESS = "300 per hour"
     API_TOKEN_LIFETIME = timedelta(days=30)
     SMTP_HOST = None
@@ -56,7 +56,6 @@ ENVIRONMENT_KEYS = {
     "TIMEZONE": str,
     "SEARCH_INDEX_DIR": str,
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in {"1", "true", "yes"},
-    "RATELIMIT_STORAGE_URI": str,
     "SMTP_HOST": str,
     "DATABASE_LOCK_TIMEOUT": float,
     "SMTP_PORT": int,

@@ -1,8 +1,6 @@
 """Extensions, created unbound and bound to the app in ``create_app``."""
 from flask import has_request_context, request, session
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -21,7 +19,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 api = MarketplaceApi()
 
 
@@ -44,7 +41,6 @@ def init_app(app) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
-    limiter.init_app(app)
     api.init_app(app)
     lock_timeout_ms = int(app.config["DATABASE_LOCK_TIMEOUT"] * 1000)
     with app.app_context():

@@ -1,5 +1,5 @@
 """Every area's models, imported together so the metadata (and Alembic) sees all tables."""
-from marketplace.accounts.models import ApiToken, PasswordResetCode, User, UserSession
+from marketplace.accounts.models import ApiToken, LoginAttempt, PasswordResetCode, User, UserSession
 from marketplace.admin.models import AuditEntry
 from marketplace.bookings.models import Booking, BookingEvent, BookingSeries
 from marketplace.groups.models import Group, GroupMember
@@ -9,5 +9,5 @@ from marketplace.places.models import Place
 from marketplace.search.models import ListingView
 
 __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingSeries", "Group", "GroupMember", "Listing",
-           "ListingException", "ListingView", "Membership", "OpeningHours", "Organisation", "PasswordResetCode", "Photo",
+           "ListingException", "ListingView", "LoginAttempt", "Membership", "OpeningHours", "Organisation", "PasswordResetCode", "Photo",
            "Place", "User", "UserSession"]

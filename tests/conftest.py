@@ -25,7 +25,7 @@ from marketplace.accounts import services as accounts
 from marketplace.bookings import services as bookings
 from marketplace.config import PROJECT_ROOT
 from marketplace.core import clock, transactions, zones
-from marketplace.extensions import db, limiter
+from marketplace.extensions import db
 from marketplace.listings import services as listings
 from marketplace.organisations import services as organisations
 from marketplace.places import services as places
@@ -70,7 +70,6 @@ def app(database_url, tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search_index")),
         "UPLOAD_DIR": str(instance / "uploads"),
-        "RATELIMIT_ENABLED": True,
     })
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -81,10 +80,8 @@ def app(database_url, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_clock_and_limits(app):
+def _fresh_clock(app):
     clock.reset()
-    with app.app_context():
-        limiter.reset()
     yield
     clock.reset()
 

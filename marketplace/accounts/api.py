@@ -1,15 +1,15 @@
 """JSON face of accounts: sign-up, tokens, the current user, passwords."""
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 from flask_babel import gettext as _
 
-from marketplace.accounts import passwords, services, tokens
-from marketplace.accounts.limits import login_limited, note_failed_login
+from marketplace.accounts import passwords, services, throttle, tokens
 from marketplace.accounts.mail import send_reset_code
-from marketplace.accounts.schemas import (ApiTokenSchema, PasswordChangeSchema, PasswordResetAcceptedSchema,
+from marketplace.accounts.schemas import (ApiTokenSchema, MeSchema, PasswordChangeSchema, PasswordResetAcceptedSchema,
                                           PasswordResetConfirmSchema, PasswordResetRequestSchema, ProfileUpdateSchema,
                                           RegistrationSchema, TokenRequestSchema, TokenSchema, UserSchema)
 from marketplace.accounts.signin import current_session_id
+from marketplace.core import clock
 from marketplace.core.api import API_PREFIX, Blueprint, require_user
 from marketplace.core.errors import DomainError, NotAuthenticated, NotFound
 from marketplace.core.http import bearer_token
@@ -35,8 +35,6 @@ class Users(MethodView):
 
 @blp.route("/auth/tokens")
 class Tokens(MethodView):
-    decorators = [login_limited]
-
     @blp.login_required
     @blp.response(200, ApiTokenSchema(many=True))
     def get(self):
@@ -49,9 +47,10 @@ class Tokens(MethodView):
     def post(self, data):
         """用账号密码换取 API 令牌（Authorization: Bearer <token>），有效期默认30天"""
         try:
-            user = services.authenticate(db.session, data["login"], data["password"])
+            user = throttle.log_in(db.session, throttle.LoginLimits.from_config(current_app.config), data["login"],
+                                   data["password"], address=request.remote_addr or "", now=clock.now())
         except DomainError:
-            note_failed_login()
+            db.session.commit()  # a failed attempt counts (a refused one was not recorded)
             raise
         token = tokens.issue_api_token(db.session, user, lifetime=current_app.config["API_TOKEN_LIFETIME"])
         db.session.commit()
@@ -117,9 +116,9 @@ class PasswordResetConfirm(MethodView):
 @blp.route("/me")
 class Me(MethodView):
     @blp.login_required
-    @blp.response(200, UserSchema)
+    @blp.response(200, MeSchema)
     def get(self):
-        """当前登录的用户"""
+        """当前登录的用户，及别人用错误密码尝试登录其账号的情况"""
         return require_user()
 
     @blp.login_required

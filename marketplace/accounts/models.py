@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, false
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.db import Base, created_at, intpk
@@ -86,3 +86,21 @@ class PasswordResetCode(Base):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class LoginAttempt(Base):
+    """One password check, kept for the login limits and the owner's notice (see ``accounts/throttle.py``)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_pair", "account", "address", "attempted_at"),
+        Index("ix_login_attempts_address", "address", "attempted_at"),
+        Index("ix_login_attempts_user", "user_id", "attempted_at"),
+    )
+
+    id: Mapped[intpk]
+    account: Mapped[str] = mapped_column(String(254))  # "user:<id>", or the normalised login nobody has
+    address: Mapped[str] = mapped_column(String(45))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    attempted_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,9 +1,12 @@
 """What the API reads and writes about accounts, tokens and profiles."""
 from marshmallow import Schema, fields
 
+from marketplace.accounts import throttle
 from marketplace.accounts.masking import visible_phone
+from marketplace.core import clock
 from marketplace.core.api import optional_user
 from marketplace.core.schemas import InputSchema, OneOf, id_field, text_field
+from marketplace.extensions import db
 
 
 class RegistrationSchema(InputSchema):
@@ -85,3 +88,22 @@ class PasswordResetConfirmSchema(InputSchema):
 
 class PasswordResetAcceptedSchema(Schema):
     message = fields.String(required=True)
+
+
+class FailedLoginsSchema(Schema):
+    """Wrong passwords for the account in the last 30 days that no login from the same address followed."""
+
+    count = fields.Integer()
+    first_at = fields.DateTime()
+    last_at = fields.DateTime()
+
+
+class MeSchema(UserSchema):
+    """The signed-in user, told about failed attempts on their account."""
+
+    failed_logins = fields.Method("failed_logins_of", metadata={
+        "type": "object", "nullable": True, "description": "null when there were none"})
+
+    def failed_logins_of(self, user):
+        report = throttle.failed_logins(db.session, user.id, clock.now())
+        return None if report is None else FailedLoginsSchema().dump(report)

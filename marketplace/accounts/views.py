@@ -3,14 +3,14 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.accounts import passwords, services, tokens
+from marketplace.accounts import passwords, services, throttle, tokens
 from marketplace.accounts.forms import (LoginForm, PasswordChangeForm, ProfileForm, RegisterForm, ResetConfirmForm,
                                         ResetRequestForm)
-from marketplace.accounts.limits import login_limited, note_failed_login
 from marketplace.accounts.mail import send_reset_code
 from marketplace.accounts.sessions import end_all_sessions
 from marketplace.accounts.signin import current_session_id, sign_in, sign_out
-from marketplace.core.errors import DomainError
+from marketplace.core import clock
+from marketplace.core.errors import DomainError, TooManyAttempts
 from marketplace.core.forms import ButtonForm, form_status, refuse_on_form, show_domain_error
 from marketplace.core.mail import mail_configured
 from marketplace.core.urls import ID, safe_next_url
@@ -38,17 +38,22 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@login_limited
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(db.session, form.login.data, form.password.data)
+            user = throttle.log_in(db.session, throttle.LoginLimits.from_config(current_app.config), form.login.data,
+                                   form.password.data, address=request.remote_addr or "", now=clock.now())
+        except TooManyAttempts:
+            raise
         except DomainError as error:
-            note_failed_login()
+            db.session.commit()  # the failed attempt counts
             show_domain_error(form, error)
         else:
-            sign_in(user)
+            sign_in(user)  # commits the successful attempt with the new session
+            failed = throttle.failed_logins(db.session, user.id, clock.now())
+            if failed is not None and failed.is_news:
+                return redirect(url_for("accounts.profile"))
             return redirect(safe_next_url(request.args.get("next")) or url_for("listings.home"))
     return render_template("accounts/login.html", form=form), form_status(form)
 
@@ -146,7 +151,8 @@ def profile():
             refuse_on_form(form, error)
         else:
             return redirect(url_for("accounts.profile", saved=1))
-    return render_template("accounts/profile.html", form=form), form_status(form)
+    failed_logins = throttle.failed_logins(db.session, current_user.id, clock.now())
+    return render_template("accounts/profile.html", form=form, failed_logins=failed_logins), form_status(form)
 
 
 @bp.route("/language/<code>", methods=["POST"])

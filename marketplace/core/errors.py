@@ -37,3 +37,13 @@ class ValidationFailed(DomainError):
 
     def __init__(self, field: str | None, message, *, details: dict | None = None):
         super().__init__(message, field=field, details=details)
+
+
+class TooManyAttempts(DomainError):
+    """A limit on attempts was reached; ``retry_after`` says in how many seconds trying again is allowed."""
+
+    status_code = 429
+
+    def __init__(self, message, *, retry_after: int):
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from marketplace.accounts.signin import user_for_cookie
 from marketplace.accounts.tokens import user_for_token
 from marketplace.core import clock
-from marketplace.core.errors import DomainError
+from marketplace.core.errors import DomainError, TooManyAttempts
 from marketplace.core.transactions import is_lock_timeout
 from marketplace.core.zones import local_date
 from marketplace.extensions import csrf, db, login_manager
@@ -127,13 +127,14 @@ def register(app: Flask) -> None:
     def domain_error(error: DomainError):
         db.session.rollback()
         message = str(error.message)
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyAttempts) else {}
         if is_api_request():
             body = {"message": message}
             if error.field:
                 body["field"] = error.field
             body.update(error.details)
-            return jsonify(body), error.status_code
-        return _error_page(error.status_code, message), error.status_code
+            return jsonify(body), error.status_code, headers
+        return _error_page(error.status_code, message), error.status_code, headers
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
@@ -147,16 +148,13 @@ def register(app: Flask) -> None:
         db.session.rollback()
         status = error.code or 500
         message = _http_message(error)
-        headers = {}
-        if status == 429 and error.response is not None and "Retry-After" in error.response.headers:
-            headers["Retry-After"] = error.response.headers["Retry-After"]
         if is_api_request():
             payload = {"message": message}
             field_errors = getattr(error, "data", {}).get("messages")
             if field_errors:
                 payload["errors"] = field_errors.get("json", field_errors)
-            return jsonify(payload), status, headers
-        return _error_page(status, message), status, headers
+            return jsonify(payload), status
+        return _error_page(status, message), status
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
