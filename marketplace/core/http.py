@@ -128,7 +128,8 @@ def register(app: Flask) -> None:
         db.session.rollback()
         status = error.code or 500
         message = _http_message(error)
-        headers = {}
+        # The exception's own headers (Allow on a 405, WWW-Authenticate ...), but the body is ours.
+        headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
         if status == 429 and error.response is not None and "Retry-After" in error.response.headers:
             headers["Retry-After"] = error.response.headers["Retry-After"]
         if is_api_request():
