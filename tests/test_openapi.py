@@ -159,3 +159,33 @@ def test_wrong_types_in_any_json_body_get_chinese_messages_only(client, spec, ad
         messages = leaf_messages(response.json["errors"])
         assert len(messages) >= len(wrong), f"{method.upper()} {path}: {response.json}"
         assert [m for m in messages if not CJK.search(m)] == [], f"{method.upper()} {path}"
+
+
+def test_an_undocumented_method_is_405_with_the_allowed_methods(client):
+    response = client.open("/api/v1/listings", method="TRACE")
+    assert response.status_code == 405
+    assert {"GET", "POST"} <= {method.strip() for method in response.headers["Allow"].split(",")}
+    assert response.json["message"] == "不支持这种请求方式"
+
+
+def test_a_missing_required_body_is_refused_not_read_as_empty(client, spec, admin_headers, factory):
+    listing = factory.listing()
+    assert spec["paths"]["/api/v1/listings/{listing_id}"]["patch"]["requestBody"]["required"] is True
+    response = client.patch(f"/api/v1/listings/{listing.id}", headers=admin_headers)
+    assert response.status_code == 422
+    assert response.json["errors"] == ["请提交 JSON 格式的请求内容"]
+
+
+def test_money_is_documented_as_the_decimal_string_it_is(client, spec, factory):
+    listing = factory.listing(fee_type="money", fee_amount="12.5")
+    documented = spec["components"]["schemas"]["Listing"]["properties"]["fee_amount"]
+    assert (documented["type"], documented["format"]) == ("string", "decimal")
+    assert re.search(documented["pattern"], client.get(f"/api/v1/listings/{listing.id}").json["fee_amount"])
+    assert client.get(f"/api/v1/listings/{listing.id}").json["fee_amount"] == "12.50"
+
+
+def test_every_operation_documents_400_and_none_a_catch_all_default(spec):
+    for method, path, operation in operations(spec):
+        assert "400" in operation["responses"] and "default" not in operation["responses"], f"{method} {path}"
+        if "{" in path:
+            assert "404" in operation["responses"], f"{method.upper()} {path}"

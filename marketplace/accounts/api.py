@@ -11,7 +11,7 @@ from marketplace.accounts.schemas import (ApiTokenSchema, MeSchema, PasswordChan
 from marketplace.accounts.signin import current_session_id
 from marketplace.core import clock
 from marketplace.core.api import API_PREFIX, Blueprint, require_user
-from marketplace.core.errors import DomainError, NotAuthenticated, NotFound
+from marketplace.core.errors import Conflict, DomainError, NotAuthenticated, NotFound
 from marketplace.core.http import bearer_token
 from marketplace.core.i18n import _l
 from marketplace.core.mail import mail_configured
@@ -84,13 +84,14 @@ class Token(MethodView):
 
 @blp.route("/auth/password-reset")
 class PasswordReset(MethodView):
-    @blp.errors(503)
+    @blp.errors(409)
     @blp.arguments(PasswordResetRequestSchema)
     @blp.response(202, PasswordResetAcceptedSchema)
     def post(self, data):
-        """把密码重置验证码发到注册邮箱；无论邮箱是否注册过，回答都一样"""
+        """把密码重置验证码发到注册邮箱；无论邮箱是否注册过，回答都一样（未配置邮件服务器时返回 409）"""
         if not mail_configured(current_app.config):
-            return {"message": _("目前无法通过邮件找回密码，请到社区居委会办理")}, 503
+            # Not a 503: no retry will help; this deployment resets passwords at the community office.
+            raise Conflict(_l("目前无法通过邮件找回密码，请到社区居委会办理"))
         issued = passwords.request_password_reset(db.session, data["email"])
         db.session.commit()
         if issued is not None:

@@ -5,13 +5,14 @@ from functools import wraps
 from http import HTTPStatus
 
 import flask_smorest
-from flask import abort
+from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser, is_json_request
 from webargs.flaskparser import abort as abort_with_messages
+from werkzeug.datastructures import CombinedMultiDict
 
 from marketplace.core.pagination import MAX_PER_PAGE
 from marketplace.core.schemas import InputSchema, Range
@@ -32,10 +33,16 @@ def optional_user():
 
 
 class ApiParser(FlaskParser):
-    """webargs' Flask parser, with Chinese messages for bodies that are not JSON and unknown query args refused."""
+    """webargs' Flask parser, with Chinese messages for bodies that are not JSON and unknown query args and
+    upload parts refused."""
 
     # None defers to the schema, and every input schema raises on unknown fields (see core.schemas).
-    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None,
+                                   "files": None}
+
+    def load_files(self, req, schema):
+        # An upload's text parts too, so that a part the schema does not know is refused like an unknown field.
+        return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
 
     def _raw_load_json(self, req):
         if not is_json_request(req):
@@ -49,7 +56,14 @@ class ApiParser(FlaskParser):
 
 
 class ErrorSchema(Schema):
-    """Every error the API returns: a Chinese message, the input at fault, and per-field details."""
+    """Every error the API returns: a Chinese message, the input at fault, and per-field details.
+
+    A domain error may add what the client needs to act on it (``occurrences`` of a series that cannot be booked,
+    the ``failures`` of an edit), so further properties are allowed.
+    """
+
+    class Meta:
+        unknown = INCLUDE
 
     message = fields.String(required=True, metadata={"description": "给人看的错误说明"})
     field = fields.String(metadata={"description": "出错的输入字段（如有）"})
@@ -57,15 +71,67 @@ class ErrorSchema(Schema):
 
 
 class MarketplaceApi(flask_smorest.Api):
-    """flask-smorest's Api documenting our error body instead of its own."""
+    """flask-smorest's Api documenting our error body instead of its own.
+
+    No catch-all ``default`` response: each operation lists the error statuses it can really give (see
+    ``Blueprint.register_views_in_doc``), so a client, and the conformance test, can rely on the list.
+    """
 
     ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+
+def generic_errors(operation_doc: dict, rule) -> list[int]:
+    """The error statuses any operation of this shape can give, whatever its handler does (``core.http``):
+    400 for a malformed request (a NUL character, bad JSON, a failed CSRF check), 404 for a path naming an object,
+    and for a body, 413 when too large and 415 when it is not JSON."""
+    statuses = [400]
+    if rule.arguments:
+        statuses.append(404)
+    body_locations = {parameter["in"] for parameter in operation_doc.get("arguments", {}).get("parameters", [])}
+    if body_locations & {"json", "files"}:
+        statuses.append(413)
+    if "json" in body_locations:
+        statuses.append(415)
+    return statuses
 
 
 class Blueprint(flask_smorest.Blueprint):
     """An API blueprint: our parser, plus decorators that document authentication and error responses."""
 
     ARGUMENTS_PARSER = ApiParser()
+
+    def arguments(self, schema, *, location="json", required=True, **kwargs):
+        """flask-smorest's ``arguments``; a JSON body documented as required is refused (422) when it is missing,
+        where webargs alone would read it as ``{}``."""
+        parse = super().arguments(schema, location=location, required=required, **kwargs)
+        if location != "json" or not required:
+            return parse
+
+        def decorator(func):
+            parsed = parse(func)
+
+            @wraps(parsed)
+            def wrapper(*args, **kwargs):
+                if not request.get_data(cache=True):
+                    abort_with_messages(422, messages={"json": [_("请提交 JSON 格式的请求内容")]})
+                return parsed(*args, **kwargs)
+
+            return wrapper
+
+        return decorator
+
+    def register_views_in_doc(self, api, app, spec, *, name, parameters):
+        """Document the generic error responses of every operation, beside those its decorators name."""
+        for endpoint, endpoint_doc in self._docs.items():
+            rule = next(app.url_map.iter_rules(f"{name}.{endpoint}"))
+            for method, operation_doc in endpoint_doc.items():
+                if method == "parameters":
+                    continue
+                responses = operation_doc.setdefault("response", {}).setdefault("responses", {})
+                for status in generic_errors(operation_doc, rule):
+                    responses.setdefault(status, [HTTPStatus(status).name])
+        super().register_views_in_doc(api, app, spec, name=name, parameters=parameters)
 
     def errors(self, *status_codes: int):
         """Document the error responses (401, 403, 404, 409, 422 ...) an operation may give."""

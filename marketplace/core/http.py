@@ -148,13 +148,15 @@ def register(app: Flask) -> None:
         db.session.rollback()
         status = error.code or 500
         message = _http_message(error)
+        # The exception's own headers (Allow on a 405, WWW-Authenticate ...), but the body is ours.
+        headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
         if is_api_request():
             payload = {"message": message}
             field_errors = getattr(error, "data", {}).get("messages")
             if field_errors:
                 payload["errors"] = field_errors.get("json", field_errors)
-            return jsonify(payload), status
-        return _error_page(status, message), status
+            return jsonify(payload), status, headers
+        return _error_page(status, message), status, headers
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -155,8 +155,23 @@ def id_field(*, strict: bool = True, **kwargs) -> fields.Integer:
 
 
 def text_field(max_length: int, **kwargs) -> fields.String:
-    """A string of at most ``max_length`` characters."""
+    """A string of at most ``max_length`` characters; when ``required``, documented as not blank either.
+
+    The services strip text and refuse a blank required value with their own message (``core.validation``), so
+    the pattern only tells clients so: spaces alone are refused like a missing value.
+    """
+    if kwargs.get("required"):
+        kwargs["metadata"] = {"pattern": r"\S", **kwargs.get("metadata", {})}
     return fields.String(validate=Length(max=max_length), **kwargs)
+
+
+class DecimalString(fields.Decimal):
+    """A decimal (money, points) written out as text such as "12.50", so that no client rounds it through a
+    float, and documented as what it is: a string holding a decimal number."""
+
+    def __init__(self, **kwargs):
+        metadata = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$", **kwargs.pop("metadata", {})}
+        super().__init__(as_string=True, metadata=metadata, **kwargs)
 
 
 class Derived(fields.Nested):

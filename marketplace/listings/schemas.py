@@ -4,7 +4,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from marketplace.core.api import PageArgs, collection_schema
-from marketplace.core.schemas import Count, Derived, InputSchema, OneOf, Range, id_field, text_field
+from marketplace.core.schemas import Count, DecimalString, Derived, InputSchema, OneOf, Range, id_field, text_field
 from marketplace.listings.models import FACILITIES, FeeType, ListingKind, ListingStatus
 
 TIME_FORMAT = "%H:%M"
@@ -84,7 +84,7 @@ class ListingSchema(Schema):
     address = fields.String()
     capacity = fields.Integer()
     fee_type = fields.Enum(FeeType, metadata={"description": "free 免费 / money 收费（仅供参考）/ points 志愿积分"})
-    fee_amount = fields.Decimal(as_string=True, metadata={"description": "金额（元）或积分，十进制字符串"})
+    fee_amount = DecimalString(metadata={"description": "金额（元）或积分，十进制字符串，例如 \"12.50\""})
     slot_minutes = fields.Integer(metadata={"description": BOOKING_RULE_HELP["slot_minutes"]})
     min_duration_minutes = fields.Integer(metadata={"description": BOOKING_RULE_HELP["min_duration_minutes"]})
     max_duration_minutes = fields.Integer(metadata={"description": BOOKING_RULE_HELP["max_duration_minutes"]})
@@ -141,7 +141,9 @@ class ListingUpdateSchema(InputSchema):
     max_hours_per_week_per_booker = fields.Integer(
         strict=True, allow_none=True, metadata={"description": BOOKING_RULE_HELP["max_hours_per_week_per_booker"]})
     fee_type = fields.Enum(FeeType)
-    fee_amount = fields.Decimal(metadata={"description": "金额（元）或积分；免费时不用填"})
+    # The range is documented only: a Decimal field would write a Range validator's bounds as strings.
+    fee_amount = fields.Decimal(metadata={"minimum": 0, "maximum": 100_000,
+                                          "description": "金额（元）或积分，0–100000；免费时不用填"})
     rules = text_field(5000, metadata={"description": "使用须知"})
 
 

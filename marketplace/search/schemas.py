@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields
 
 from marketplace.core.api import PageArgs
-from marketplace.core.schemas import OneOf, Range, id_field
+from marketplace.core.schemas import DecimalString, OneOf, Range, id_field
 from marketplace.listings.models import FACILITIES, ListingKind
 from marketplace.listings.schemas import PlaceRefSchema, ProviderSchema
 
@@ -37,7 +37,7 @@ class SearchItemSchema(Schema):
     community = fields.Nested(PlaceRefSchema, allow_none=True)
     place = fields.Nested(PlaceRefSchema)
     fee_type = fields.String(metadata={"description": "free / money / points"})
-    fee_amount = fields.Decimal(as_string=True)
+    fee_amount = DecimalString(metadata={"description": "金额（元）或积分，十进制字符串"})
     free = fields.Boolean()
     capacity = fields.Integer()
     reputation = fields.Nested(ReputationSchema)
