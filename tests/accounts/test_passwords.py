@@ -1,54 +1,25 @@
 """Forgotten passwords: a code mailed through a real SMTP server (aiosmtpd, in-process), and the temporary
 password a community office issues at its desk, audited."""
 import re
-import socket
 from datetime import timedelta
-from email import message_from_bytes
-from email.policy import default as default_policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from marketplace.admin.models import AuditEntry
 from marketplace.core import clock
 from tests.conftest import PASSWORD
+from tests.mail import free_port, smtp_inbox
 
 RESET = "/api/v1/auth/password-reset"
 CONFIRM = "/api/v1/auth/password-reset/confirm"
 NEW_PASSWORD = "a-new-secret-7"
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
-        return "250 OK"
-
-    def codes_for(self, address: str) -> list[str]:
-        return [re.search(r"\b(\d{6})\b", m.get_content()).group(1) for m in self.messages if m["To"] == address]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def inbox(app):
-    """A real SMTP server on a free port, and the app configured to send through it."""
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, SMTP_FROM="noreply@example.org")
-    try:
+    with smtp_inbox(app) as handler:
         yield handler
-    finally:
-        app.config.update(SMTP_HOST=None, SMTP_PORT=25, SMTP_FROM=None)
-        controller.stop()
 
 
 def request_code(client, inbox, address) -> str:

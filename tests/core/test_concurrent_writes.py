@@ -56,6 +56,7 @@ def world(app, committed_db, base_url):
     yield world
     for client in world.clients:
         client.close()
+    world.exits.close()
 
 
 @pytest.fixture

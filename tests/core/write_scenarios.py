@@ -12,7 +12,8 @@ Adding a scenario for a new route takes a few lines::
 ``world`` builds committed objects through the real services (``world.factory`` is the
 ``Factory`` of tests/conftest.py) and signs clients in over HTTP: ``world.api(user)`` is a client
 with a Bearer token, ``world.html(user)`` one with a logged-in session cookie,
-``world.anonymous()`` one with neither. ``grid`` gives ``calls[client][round]``: each of the
+``world.anonymous()`` one with neither; ``world.inbox()`` is a real SMTP server the live app mails
+through until the test ends. ``grid`` gives ``calls[client][round]``: each of the
 ``CLIENTS`` clients sends its ``ROUNDS`` calls one after another, the clients at the same time.
 ``check`` runs afterwards in the test's session on the outcomes: every acknowledged write (2xx
 for the API, a redirect for a form unless ``acked`` says otherwise) must be in the database.
@@ -23,18 +24,23 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import uuid
 from collections import Counter
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from PIL import Image
 from sqlalchemy import func, select
 
-from marketplace.accounts import services as accounts
-from marketplace.accounts.models import ApiToken, User
+from marketplace.accounts import services as accounts, sessions, tokens
+from marketplace.accounts.models import ApiToken, PasswordResetCode, User, UserSession
+from marketplace.admin.models import AuditEntry
 from marketplace.bookings import series as series_services
 from marketplace.bookings.models import Booking, BookingSeries, BookingStatus, CalendarFeedToken
 from marketplace.core import clock, zones
@@ -47,6 +53,7 @@ from marketplace.organisations.models import Membership, Organisation, Organisat
 from marketplace.places.models import Place
 from marketplace.search.models import ListingView
 from tests.conftest import PASSWORD, Factory, writing_units
+from tests.mail import Inbox, smtp_inbox
 
 CLIENTS = 4
 ROUNDS = 3
@@ -138,6 +145,7 @@ class World:
         self._api: dict[int, requests.Session] = {}
         self._html: dict[int, requests.Session] = {}
         self.clients: list[requests.Session] = []
+        self.exits = ExitStack()  # closed when the test ends
 
     def anonymous(self) -> requests.Session:
         client = requests.Session()
@@ -171,6 +179,65 @@ class World:
 
     def client(self, face: str, user: User) -> requests.Session:
         return self.api(user) if face == "api" else self.html(user)
+
+    def browser(self, user: User) -> requests.Session:
+        """One more browser of ``user`` signed in through the login form (``html`` keeps one per user)."""
+        client = self.anonymous()
+        response = self._sign_in(client, "/login", user, as_json=False)
+        assert response.status_code == 302, response.text[:500]
+        return client
+
+    def bearer(self, token: str) -> requests.Session:
+        client = self.anonymous()
+        client.headers["Authorization"] = f"Bearer {token}"
+        return client
+
+    def api_tokens(self, user: User, n: int) -> list[tuple[int, str]]:
+        """``n`` tokens of ``user`` (their phone, tablet, …) issued by the service: (row id, value) each."""
+        values = [tokens.issue_api_token(self.session, user) for _ in range(n)]
+        self.session.commit()
+        return [(self.session.scalar(select(ApiToken.id).where(ApiToken.token_hash == tokens.hash_token(value))),
+                 value) for value in values]
+
+    def signed_in_elsewhere(self, users: list[User]) -> None:
+        """Each user also signed in on another device: one browser session and one API token."""
+        for user in users:
+            sessions.start_session(self.session, user)
+            tokens.issue_api_token(self.session, user)
+        self.session.commit()
+
+    def inbox(self) -> Inbox:
+        """A real SMTP server the live app mails through until the test ends."""
+        return self.exits.enter_context(smtp_inbox(self.app))
+
+    def mail_users(self, n: int) -> list[User]:
+        return [self.factory.user(email=f"jumin-{uuid.uuid4().hex[:12]}@example.org") for _ in range(n)]
+
+    def mailed_codes(self, inbox: Inbox, users: list[User]) -> dict[int, str]:
+        """Ask for a reset code for each user as they would (the API), and read it from the mail they get."""
+        addresses = {user.id: user.email for user in users}
+        self.session.commit()  # no transaction of ours open while the server commits
+        client = self.anonymous()
+        codes = {}
+        for user_id, address in addresses.items():
+            response = client.post(self.base_url + "/api/v1/auth/password-reset", json={"email": address},
+                                   timeout=TIMEOUT_SECONDS)
+            assert response.status_code == 202, response.text[:500]
+            codes[user_id] = inbox.codes_for(address)[-1]
+        return codes
+
+    def community_office(self, n_staff: int, n_residents: int) -> tuple[list[User], list[User]]:
+        """Desk staff of a verified community office, and residents living in its community."""
+        tree = self.factory.place_tree()
+        staff = self.users(n_staff)
+        org = self.factory.organisation(admin=staff[0], place=tree["c1"])
+        for user in staff[1:]:
+            organisations.add_staff(self.session, staff[0], org, user.login_name, StaffRole.staff)
+        residents = self.users(n_residents)
+        for resident in residents:
+            resident.home_place_id = tree["c1_building"].id
+        self.session.commit()
+        return staff, residents
 
     def users(self, n: int, **kwargs) -> list[User]:
         return [self.factory.user(**kwargs) for _ in range(n)]
@@ -354,6 +421,258 @@ def html_language(world: World) -> Plan:
                                    data={"next": "/"}, tag=(users[c].id, codes[(c + i) % 2])))
     return Plan(calls, lambda outcomes: final_value_is_acked(
         outcomes, lambda user_id: _get(world.session, User, user_id).locale))
+
+
+# Sessions, API tokens and passwords -----------------------------------------------------------------------------------
+
+def _live_tokens(world: World, user_id: int) -> int:
+    return world.session.scalar(select(func.count()).select_from(ApiToken).where(
+        ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)))
+
+
+def _live_sessions(world: World, user_id: int) -> int:
+    return world.session.scalar(select(func.count()).select_from(UserSession).where(
+        UserSession.user_id == user_id, UserSession.revoked_at.is_(None)))
+
+
+def _password_is(world: World, user_id: int, password: str) -> bool:
+    return accounts.password_matches(_get(world.session, User, user_id), password)
+
+
+def _token_revoked(world: World, token_id: int) -> bool:
+    return _get(world.session, ApiToken, token_id).revoked_at is not None
+
+
+def _new_password(c: int, i: int) -> str:
+    return f"换个新密码-{c}-{i}-{uuid.uuid4().hex[:6]}"
+
+
+@scenario("DELETE", "accounts_api.CurrentToken")
+def api_sign_out(world: World) -> Plan:
+    """Each resident signs out of the API on three devices in turn, beside the other residents."""
+    users = world.users(CLIENTS)
+    issued = [world.api_tokens(user, ROUNDS) for user in users]
+    user_ids = [user.id for user in users]
+    calls = grid(lambda c, i: Call(world.bearer(issued[c][i][1]), "DELETE", "/api/v1/auth/tokens/current",
+                                   tag=issued[c][i][0]))
+
+    def check(outcomes):
+        each_acked(outcomes, lambda token_id: _token_revoked(world, token_id), "revoked")
+        revoked = world.session.scalar(select(func.count()).select_from(ApiToken).where(
+            ApiToken.user_id.in_(user_ids), ApiToken.revoked_at.is_not(None)))
+        expect(revoked == len(acks(outcomes)), f"{revoked} tokens revoked for {len(acks(outcomes))} sign-outs")
+    return Plan(calls, check)
+
+
+def _revoke_tokens(world: World, face: str) -> Plan:
+    """Two devices of each resident revoke the resident's old tokens at once, from the list of tokens: one
+    revocation of a token wins, the other finds it already ended (404)."""
+    owners = world.users(CLIENTS // 2)
+    owner_ids = [owner.id for owner in owners]
+    old = [[token_id for token_id, _value in world.api_tokens(owner, ROUNDS)] for owner in owners]
+    devices = [world.bearer(world.api_tokens(owners[c // 2], 1)[0][1]) if face == "api"
+               else world.browser(owners[c // 2]) for c in range(CLIENTS)]
+
+    def call(c, i):
+        token_id = old[c // 2][i]
+        if face == "api":
+            return Call(devices[c], "DELETE", f"/api/v1/auth/tokens/{token_id}", tag=(owner_ids[c // 2], token_id))
+        return Call(devices[c], "POST", f"/profile/tokens/{token_id}/revoke", tag=(owner_ids[c // 2], token_id))
+
+    def check(outcomes):
+        each_acked(outcomes, lambda tag: _token_revoked(world, tag[1]), "revoked")
+        expect({tag[1] for tag in tags(outcomes)} == {token_id for row in old for token_id in row},
+               "both devices were refused revoking a token in force")
+        for owner_id in owner_ids:
+            acked = {tag[1] for tag in tags(outcomes) if tag[0] == owner_id}
+            revoked = world.session.scalar(select(func.count()).select_from(ApiToken).where(
+                ApiToken.user_id == owner_id, ApiToken.revoked_at.is_not(None)))
+            expect(revoked == len(acked), f"user {owner_id}: {revoked} tokens revoked, {len(acked)} acknowledged")
+    return Plan(grid(call), check, refused=frozenset({404}))
+
+
+scenario("DELETE", "accounts_api.Token")(lambda world: _revoke_tokens(world, "api"))
+scenario("POST", "accounts.revoke_api_token")(lambda world: _revoke_tokens(world, "html"))
+
+
+@scenario("POST", "accounts.logout_everywhere")
+def html_logout_everywhere(world: World) -> Plan:
+    """A resident who lost a phone presses "sign out everywhere" on four browsers at once: every session of theirs
+    ends, whichever browser won; the losers are sent to sign in. A bystander stays signed in."""
+    users = world.users(ROUNDS)
+    user_ids = [user.id for user in users]
+    browsers = [[world.browser(user) for _ in range(CLIENTS)] for user in users]
+    bystander = world.users(1)[0]
+    world.signed_in_elsewhere([bystander])
+    bystander_id = bystander.id
+    calls = grid(lambda c, i: Call(browsers[i][c], "POST", "/logout/everywhere", tag=user_ids[i]))
+
+    def acked(outcome):
+        where = urlsplit(outcome.location)
+        return outcome.status in (302, 303) and where.path == "/login" and not where.query
+
+    def check(outcomes):
+        each_acked(outcomes, lambda user_id: _live_sessions(world, user_id) == 0, "signed out everywhere")
+        expect(set(tags(outcomes)) == set(user_ids), "a resident's browsers were all refused")
+        expect(_live_sessions(world, bystander_id) == 1, "the bystander's session ended too")
+    # A browser whose session another one ended meanwhile is redirected to sign in (login?next=…).
+    return Plan(calls, check, refused=frozenset({302}), acked=acked)
+
+
+@scenario("POST", "accounts.change_password")
+def html_change_password(world: World) -> Plan:
+    """Residents change their password three times in a row from their browser, each time with the one before; the
+    browser stays signed in, their other devices are signed out."""
+    users = world.users(CLIENTS)
+    world.signed_in_elsewhere(users)
+    user_ids = [user.id for user in users]
+    new = [[_new_password(c, i) for i in range(ROUNDS)] for c in range(CLIENTS)]
+    calls = grid(lambda c, i: Call(world.html(users[c]), "POST", "/profile/password", data={
+        "current_password": new[c][i - 1] if i else PASSWORD, "new_password": new[c][i]},
+        tag=(user_ids[c], new[c][i])))
+
+    def check(outcomes):
+        for user_id in user_ids:
+            changed = [password for who, password in tags(outcomes) if who == user_id]
+            if not changed:
+                continue
+            expect(_password_is(world, user_id, changed[-1]), f"user {user_id}: not the last acknowledged password")
+            expect(_live_tokens(world, user_id) == 0, f"user {user_id}: an API token survived the change")
+            expect(_live_sessions(world, user_id) == 1, f"user {user_id}: not exactly the asking browser signed in")
+    return Plan(calls, check)
+
+
+@scenario("POST", "accounts_api.MyPassword")
+def api_change_password(world: World) -> Plan:
+    """Residents change their password from the app; every token (the app's own too) and session of theirs ends."""
+    users = world.users(CLIENTS * ROUNDS)
+    world.signed_in_elsewhere(users)
+    user_ids = [user.id for user in users]
+    new = [[_new_password(c, i) for i in range(ROUNDS)] for c in range(CLIENTS)]
+    calls = grid(lambda c, i: Call(world.api(users[c * ROUNDS + i]), "POST", "/api/v1/me/password", json={
+        "current_password": PASSWORD, "new_password": new[c][i]}, tag=(user_ids[c * ROUNDS + i], new[c][i])))
+    return Plan(calls, lambda outcomes: each_acked(outcomes, lambda tag: (
+        _password_is(world, *tag) and _live_tokens(world, tag[0]) == 0 and _live_sessions(world, tag[0]) == 0),
+        "given the new password with every token and session ended"))
+
+
+def _request_resets(world: World, face: str) -> Plan:
+    """Residents who forgot their password ask for a code by mail; each gets one mail whose code is the one live."""
+    inbox = world.inbox()
+    users = world.mail_users(CLIENTS * ROUNDS)
+    people = [(user.id, user.email) for user in users]
+    clients = [world.anonymous() for _ in range(CLIENTS)]
+
+    def call(c, i):
+        person = people[c * ROUNDS + i]
+        if face == "api":
+            return Call(clients[c], "POST", "/api/v1/auth/password-reset", json={"email": person[1]}, tag=person)
+        return Call(clients[c], "POST", "/password-reset", data={"email": person[1]}, tag=person)
+
+    def mailed_code_is_the_live_one(tag) -> bool:
+        user_id, address = tag
+        live = world.session.scalars(select(PasswordResetCode.code_hash).where(
+            PasswordResetCode.user_id == user_id, PasswordResetCode.used_at.is_(None),
+            PasswordResetCode.expires_at > clock.now())).all()
+        mailed = inbox.codes_for(address)
+        return len(mailed) == 1 and live == [tokens.hash_token(mailed[0])]
+
+    return Plan(grid(call), lambda outcomes: each_acked(outcomes, mailed_code_is_the_live_one,
+                                                        "mailed exactly one code, the one in force"))
+
+
+scenario("POST", "accounts_api.PasswordReset")(lambda world: _request_resets(world, "api"))
+scenario("POST", "accounts.password_reset")(lambda world: _request_resets(world, "html"))
+
+
+def _confirm_resets(world: World, face: str) -> Plan:
+    """Residents open the mailed code on two devices and send it from both at once, each with its own new password:
+    the code works once (the other device is told it has expired, 422), and that one new password holds."""
+    inbox = world.inbox()
+    users = world.mail_users(CLIENTS // 2 * ROUNDS)
+    codes = world.mailed_codes(inbox, users)
+    world.signed_in_elsewhere(users)
+    people = [(user.id, user.email) for user in users]
+    clients = [world.anonymous() for _ in range(CLIENTS)]
+    new = [[_new_password(c, i) for i in range(ROUNDS)] for c in range(CLIENTS)]
+
+    def call(c, i):
+        user_id, address = people[i * (CLIENTS // 2) + c // 2]
+        form = {"email": address, "code": codes[user_id], "new_password": new[c][i]}
+        if face == "api":
+            return Call(clients[c], "POST", "/api/v1/auth/password-reset/confirm", json=form,
+                        tag=(user_id, new[c][i]))
+        return Call(clients[c], "POST", "/password-reset/confirm", data=form, tag=(user_id, new[c][i]))
+
+    def acked(outcome):
+        if outcome.call.face == "api":
+            return outcome.status == 204
+        return outcome.status in (302, 303) and urlsplit(outcome.location).path == "/login" and \
+            "reset=1" in outcome.location
+
+    def check(outcomes):
+        for user_id, _address in people:
+            used = [password for who, password in tags(outcomes) if who == user_id]
+            expect(len(used) == 1, f"user {user_id}: their code set {len(used)} passwords, not one")
+            expect(_password_is(world, user_id, used[0]), f"user {user_id}: not the acknowledged new password")
+            expect(world.session.scalar(select(func.count()).select_from(PasswordResetCode).where(
+                PasswordResetCode.user_id == user_id, PasswordResetCode.used_at.is_(None))) == 0,
+                f"user {user_id}: the code is still unused")
+            expect(_live_tokens(world, user_id) == 0 and _live_sessions(world, user_id) == 0,
+                   f"user {user_id}: a token or session survived the reset")
+    return Plan(grid(call), check, refused=frozenset({422}), acked=acked)
+
+
+scenario("POST", "accounts_api.PasswordResetConfirm")(lambda world: _confirm_resets(world, "api"))
+scenario("POST", "accounts.password_reset_confirm")(lambda world: _confirm_resets(world, "html"))
+
+
+TEMPORARY_PASSWORD = re.compile(r'class="temporary-password"><strong>([^<]+)<')
+
+
+def _office_resets(world: World, face: str) -> Plan:
+    """Four desks of a community office reset the passwords of residents who came in person, audited; each
+    resident's old devices are signed out and only the temporary password they were handed works."""
+    staff, residents = world.community_office(CLIENTS, CLIENTS * ROUNDS)
+    world.signed_in_elsewhere(residents)
+    staff_ids = [user.id for user in staff]
+    people = [(resident.id, resident.login_name) for resident in residents]
+
+    def call(c, i):
+        resident_id, login = people[c * ROUNDS + i]
+        if face == "api":
+            return Call(world.api(staff[c]), "POST", "/api/v1/office/password-resets", json={"login": login},
+                        tag=(resident_id, staff_ids[c]))
+        return Call(world.html(staff[c]), "POST", "/organisations/password-reset",
+                    data={"login": login, "identity_checked": "y"}, tag=(resident_id, staff_ids[c]))
+
+    def acked(outcome):
+        if outcome.call.face == "api":
+            return outcome.status == 201
+        return outcome.status == 200 and TEMPORARY_PASSWORD.search(outcome.body) is not None
+
+    def temporary(outcome) -> str:
+        if outcome.call.face == "api":
+            return outcome.body_json()["temporary_password"]
+        return TEMPORARY_PASSWORD.search(outcome.body).group(1)
+
+    def check(outcomes):
+        for outcome in acks(outcomes):
+            resident_id, staff_id = outcome.call.tag
+            resident = _get(world.session, User, resident_id)
+            expect(accounts.password_matches(resident, temporary(outcome)) and resident.must_change_password,
+                   f"resident {resident_id}: not the temporary password handed over")
+            expect(_live_tokens(world, resident_id) == 0 and _live_sessions(world, resident_id) == 0,
+                   f"resident {resident_id}: an old token or session survived")
+            audited = world.session.scalar(select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.action == "user.password_reset", AuditEntry.object_id == resident_id,
+                AuditEntry.actor_id == staff_id))
+            expect(audited == 1, f"resident {resident_id}: {audited} audit entries for one reset")
+    return Plan(grid(call), check, acked=acked)
+
+
+scenario("POST", "organisations_api.OfficePasswordResets")(lambda world: _office_resets(world, "api"))
+scenario("POST", "organisations.office_password_reset")(lambda world: _office_resets(world, "html"))
 
 
 # Platform admin: accounts ---------------------------------------------------------------------------------------------
