@@ -40,7 +40,7 @@ from marketplace.accounts.models import User  # noqa: E402
 from marketplace.bookings import services  # noqa: E402
 from marketplace.bookings.availability import availability  # noqa: E402
 from marketplace.bookings.locking import begin_writing, lock_listing  # noqa: E402
-from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus  # noqa: E402
+from marketplace.bookings.models import Booking, BookingEvent, BookingStatus  # noqa: E402
 from marketplace.core import clock, zones  # noqa: E402
 from marketplace.core.errors import DomainError  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
@@ -56,8 +56,11 @@ BOOKERS = 1000
 OPENS, CLOSES = time(9), time(21)
 # Each listing gets one booking every other day from 160 days ago to 38 days ahead, at varying hours.
 FIRST_DAY, DAY_STEP = -160, 2
+# Requests are made this long before their start; their deadline follows the booking rules (two days later),
+# so the pending ones starting within a day of NOW have lapsed without a sweep, as on a live site.
+REQUESTED_BEFORE = timedelta(days=3)
 COLUMNS = ("listing_id", "booker_id", "seats", "start_at", "end_at", "blocked_until", "exclusive", "status",
-           "purpose", "created_at", "updated_at")
+           "approval_deadline", "purpose", "created_at", "updated_at")
 
 
 def parse_args():
@@ -162,9 +165,10 @@ def booking_rows(listing_ids, user_ids, capacities, per_listing: int, rng: rando
             else:
                 status = BookingStatus.cancelled if j % 10 == 0 else (
                     BookingStatus.pending if j % 7 == 0 else BookingStatus.confirmed)
+            requested = start - REQUESTED_BEFORE
+            deadline = services.approval_deadline(start, requested) if status is BookingStatus.pending else None
             yield (listing_id, rng.choice(user_ids), 1 if capacity == 1 else 1 + j % 3, start, end,
-                   end + timedelta(minutes=buffer), capacity == 1, status.name, "", start - timedelta(days=3),
-                   start - timedelta(days=3))
+                   end + timedelta(minutes=buffer), capacity == 1, status.name, deadline, "", requested, requested)
 
 
 def bulk_insert_bookings(rows, dialect: str) -> None:
@@ -196,11 +200,17 @@ def bulk_insert_bookings(rows, dialect: str) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
 
 
+def holds_slot(row) -> bool:
+    """The reference's reading of the rules: confirmed bookings hold their slot, pending ones until their deadline."""
+    return row.status is BookingStatus.confirmed or (row.status is BookingStatus.pending
+                                                      and row.approval_deadline > NOW)
+
+
 def naive_availability(session, listing: Listing, start: datetime, end: datetime) -> list[datetime]:
     """The reference: every booking of the listing, every candidate slot checked against each in Python."""
-    rows = session.execute(select(Booking.start_at, Booking.blocked_until, Booking.seats, Booking.status)
-                           .where(Booking.listing_id == listing.id)).all()
-    active = [row for row in rows if row.status in ACTIVE_STATUSES]
+    rows = session.execute(select(Booking.start_at, Booking.blocked_until, Booking.seats, Booking.status,
+                                  Booking.approval_deadline).where(Booking.listing_id == listing.id)).all()
+    active = [row for row in rows if holds_slot(row)]
     duration = timedelta(minutes=listing.min_duration_minutes)
     buffer = timedelta(minutes=listing.buffer_minutes)
     earliest = max(start, NOW + timedelta(minutes=listing.min_notice_minutes))
@@ -230,11 +240,10 @@ def naive_create(session, booker: User, listing_id: int, start: datetime, end: d
     begin_writing(session)
     listing = session.get(Listing, listing_id)
     lock_listing(session, listing_id)
-    rows = session.execute(select(Booking.start_at, Booking.blocked_until, Booking.seats, Booking.status)
-                           .where(Booking.listing_id == listing_id)).all()
+    rows = session.execute(select(Booking.start_at, Booking.blocked_until, Booking.seats, Booking.status,
+                                  Booking.approval_deadline).where(Booking.listing_id == listing_id)).all()
     until = end + timedelta(minutes=listing.buffer_minutes)
-    taken = sum(row.seats for row in rows
-                if row.status in ACTIVE_STATUSES and row.start_at < until and start < row.blocked_until)
+    taken = sum(row.seats for row in rows if holds_slot(row) and row.start_at < until and start < row.blocked_until)
     if taken + 1 > listing.capacity:
         session.rollback()
         return False
