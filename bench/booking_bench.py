@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/booking_bench.py                       # SQLite, 10,000 listings × 100 bookings
     .venv/bin/python bench/booking_bench.py --quick               # 1,000 listings × 100 bookings
-    .venv/bin/python bench/booking_bench.py --db postgres --url postgresql+psycopg://postgres@127.0.0.1:5432/db
-    scripts/with-postgres sh -c '.venv/bin/python bench/booking_bench.py --db postgres --url "$TEST_DATABASE_URL"'
+    .venv/bin/python bench/booking_bench.py --url postgresql+psycopg://postgres@127.0.0.1:5432/db   # PostgreSQL
+    scripts/with-postgres sh -c 'BENCH_DATABASE_URL="$TEST_DATABASE_URL" .venv/bin/python bench/booking_bench.py'
 
 It builds the real schema with the migrations (on PostgreSQL inside a throwaway schema
 ``booking_bench`` that is dropped afterwards; on SQLite in a temporary file), seeds by bulk inserts
@@ -65,14 +65,17 @@ COLUMNS = ("listing_id", "booker_id", "seats", "start_at", "end_at", "blocked_un
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--db", choices=["sqlite", "postgres"],
+                        help="default: postgres when a URL is given, else sqlite")
     parser.add_argument("--url", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="PostgreSQL URL (postgresql+psycopg://...) for --db postgres; or BENCH_DATABASE_URL")
     parser.add_argument("--quick", action="store_true", help="1,000 listings and fewer repetitions")
     parser.add_argument("--listings", type=int)
     parser.add_argument("--bookings-per-listing", type=int, default=100)
     parser.add_argument("--seed", type=int, default=20260601)
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.db = args.db or ("postgres" if args.url else "sqlite")
+    return args
 
 
 def make_app(args):
