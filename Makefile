@@ -8,7 +8,8 @@ PYTEST_ARGS ?=
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
-PYTEST := $(BIN)/pytest
+# The same hypothesis examples on every run (the profile is registered in tests/conftest.py).
+PYTEST := $(BIN)/pytest --hypothesis-profile=derandomised
 PYBABEL := $(BIN)/pybabel
 # Touched after every successful install, so pip runs again only when the dependencies change.
 INSTALL_STAMP := $(VENV)/.installed

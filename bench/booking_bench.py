@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/booking_bench.py                       # SQLite, 10,000 listings × 100 bookings
     .venv/bin/python bench/booking_bench.py --quick               # 1,000 listings × 100 bookings
-    .venv/bin/python bench/booking_bench.py --db postgres --url postgresql+psycopg://postgres@127.0.0.1:5432/db
-    scripts/with-postgres sh -c '.venv/bin/python bench/booking_bench.py --db postgres --url "$TEST_DATABASE_URL"'
+    .venv/bin/python bench/booking_bench.py --url postgresql+psycopg://postgres@127.0.0.1:5432/db   # PostgreSQL
+    scripts/with-postgres sh -c 'BENCH_DATABASE_URL="$TEST_DATABASE_URL" .venv/bin/python bench/booking_bench.py'
 
 It builds the real schema with the migrations (on PostgreSQL inside a throwaway schema
 ``booking_bench`` that is dropped afterwards; on SQLite in a temporary file), seeds by bulk inserts
@@ -40,7 +40,7 @@ from marketplace.accounts.models import User  # noqa: E402
 from marketplace.bookings import services  # noqa: E402
 from marketplace.bookings.availability import availability  # noqa: E402
 from marketplace.bookings.locking import lock_listing  # noqa: E402
-from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus  # noqa: E402
+from marketplace.bookings.models import Booking, BookingEvent, BookingStatus  # noqa: E402
 from marketplace.core import clock, zones  # noqa: E402
 from marketplace.core.errors import DomainError  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
@@ -56,20 +56,26 @@ BOOKERS = 1000
 OPENS, CLOSES = time(9), time(21)
 # Each listing gets one booking every other day from 160 days ago to 38 days ahead, at varying hours.
 FIRST_DAY, DAY_STEP = -160, 2
+# Requests are made this long before their start; their deadline follows the booking rules (two days later),
+# so the pending ones starting within a day of NOW have lapsed without a sweep, as on a live site.
+REQUESTED_BEFORE = timedelta(days=3)
 COLUMNS = ("listing_id", "booker_id", "seats", "start_at", "end_at", "blocked_until", "exclusive", "status",
-           "purpose", "created_at", "updated_at")
+           "approval_deadline", "purpose", "created_at", "updated_at")
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--db", choices=["sqlite", "postgres"],
+                        help="default: postgres when a URL is given, else sqlite")
     parser.add_argument("--url", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="PostgreSQL URL (postgresql+psycopg://...) for --db postgres; or BENCH_DATABASE_URL")
     parser.add_argument("--quick", action="store_true", help="1,000 listings and fewer repetitions")
     parser.add_argument("--listings", type=int)
     parser.add_argument("--bookings-per-listing", type=int, default=100)
     parser.add_argument("--seed", type=int, default=20260601)
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.db = args.db or ("postgres" if args.url else "sqlite")
+    return args
 
 
 def make_app(args):
@@ -162,9 +168,10 @@ def booking_rows(listing_ids, user_ids, capacities, per_listing: int, rng: rando
             else:
                 status = BookingStatus.cancelled if j % 10 == 0 else (
                     BookingStatus.pending if j % 7 == 0 else BookingStatus.confirmed)
+            requested = start - REQUESTED_BEFORE
+            deadline = services.approval_deadline(start, requested) if status is BookingStatus.pending else None
             yield (listing_id, rng.choice(user_ids), 1 if capacity == 1 else 1 + j % 3, start, end,
-                   end + timedelta(minutes=buffer), capacity == 1, status.name, "", start - timedelta(days=3),
-                   start - timedelta(days=3))
+                   end + timedelta(minutes=buffer), capacity == 1, status.name, deadline, "", requested, requested)
 
 
 def bulk_insert_bookings(rows, dialect: str) -> None:
@@ -196,11 +203,17 @@ def bulk_insert_bookings(rows, dialect: str) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
 
 
+def holds_slot(row) -> bool:
+    """The reference's reading of the rules: confirmed bookings hold their slot, pending ones until their deadline."""
+    return row.status is BookingStatus.confirmed or (row.status is BookingStatus.pending
+                                                      and row.approval_deadline > NOW)
+
+
 def naive_availability(session, listing: Listing, start: datetime, end: datetime) -> list[datetime]:
     """The reference: every booking of the listing, every candidate slot checked against each in Python."""
-    rows = session.execute(select(Booking.start_at, Booking.blocked_until, Booking.seats, Booking.status)
-                           .where(Booking.listing_id == listing.id)).all()
-    active = [row for row in rows if row.status in ACTIVE_STATUSES]
+    rows = session.execute(select(Booking.start_at, Booking.blocked_until, Booking.seats, Booking.status,
+                                  Booking.approval_deadline).where(Booking.listing_id == listing.id)).all()
+    active = [row for row in rows if holds_slot(row)]
     duration = timedelta(minutes=listing.min_duration_minutes)
     buffer = timedelta(minutes=listing.buffer_minutes)
     earliest = max(start, NOW + timedelta(minutes=listing.min_notice_minutes))
@@ -229,11 +242,10 @@ def naive_create(session, booker: User, listing_id: int, start: datetime, end: d
     """The reference: lock, load all the listing's bookings, check overlaps in Python, insert."""
     listing = session.get(Listing, listing_id)
     lock_listing(session, listing_id)
-    rows = session.execute(select(Booking.start_at, Booking.blocked_until, Booking.seats, Booking.status)
-                           .where(Booking.listing_id == listing_id)).all()
+    rows = session.execute(select(Booking.start_at, Booking.blocked_until, Booking.seats, Booking.status,
+                                  Booking.approval_deadline).where(Booking.listing_id == listing_id)).all()
     until = end + timedelta(minutes=listing.buffer_minutes)
-    taken = sum(row.seats for row in rows
-                if row.status in ACTIVE_STATUSES and row.start_at < until and start < row.blocked_until)
+    taken = sum(row.seats for row in rows if holds_slot(row) and row.start_at < until and start < row.blocked_until)
     if taken + 1 > listing.capacity:
         session.rollback()
         return False

@@ -241,7 +241,7 @@ def main() -> None:
     app = create_app({"DATABASE_URL": env["DATABASE_URL"], "SECRET_KEY": "bench",
                       "SEARCH_INDEX_DIR": env["SEARCH_INDEX_DIR"]})
 
-    hello = Server("bench.hello_app:app", env, workdir / "hello.log")
+    hello = Server("bench.apps.hello:app", env, workdir / "hello.log")
     results = {}
     try:
         for label, added in (("demo street", 0), (f"+{extra:,} listings", extra)):

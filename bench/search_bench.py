@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -218,12 +219,19 @@ def main() -> None:
     args = parser.parse_args()
     count = args.listings or (10_000 if args.quick else 100_000)
     corpus = load_corpus(args.corpus)
-
     workdir = tempfile.mkdtemp(prefix="search-bench-")
+    try:
+        run(args, corpus, count, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(args, corpus, count: int, workdir: str) -> None:
+    """Seed, index and time the three contestants in ``workdir`` (the database file and the index)."""
     os.environ["MARKETPLACE_INSTANCE"] = workdir
     app = create_app({"DATABASE_URL": f"sqlite:///{workdir}/bench.db", "SECRET_KEY": "bench",
                       "SEARCH_INDEX_DIR": f"{workdir}/index"})
-    print(f"search bench: {count:,} listings, {os.cpu_count()} cores, work dir {workdir}")
+    print(f"search bench: {count:,} listings, {os.cpu_count()} cores")
     with app.app_context():
         upgrade()
         started = time.perf_counter()

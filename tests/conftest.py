@@ -17,6 +17,7 @@ from babel.messages.pofile import read_po
 from flask import g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -34,6 +35,10 @@ from marketplace.search.index import SearchIndex
 from marketplace.search.sync import EXTENSION as SEARCH_INDEX
 
 PASSWORD = "correct-horse-9"
+
+# `make test` (and so CI) runs `--hypothesis-profile=derandomised`: the same examples every run, so
+# a green run means the same coverage each time; a plain `pytest` keeps drawing new ones.
+settings.register_profile("derandomised", derandomize=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,10 +1,10 @@
 """The bookings JSON API: fixed names, shapes, every refusal as a Chinese 4xx, object-level permissions."""
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.bookings.models import Booking
+from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.core import clock
 from marketplace.listings.services import HoursInterval
 from tests.bookings.conftest import local
@@ -158,13 +158,16 @@ def test_booking_needs_a_signed_in_user(client, now, listing):
     assert response.status_code == 401 and response.json["message"]
 
 
-def test_others_cannot_see_or_touch_my_booking(client, api_token, factory, now, listing, resident):
+def test_others_cannot_see_or_touch_my_booking(client, api_token, session, factory, now, listing, resident):
     booking = factory.booking(listing=listing, booker=resident)
     stranger = api_token(factory.user())
     assert client.get(f"/api/v1/bookings/{booking.id}", headers=stranger).status_code == 404
     assert client.post(f"/api/v1/bookings/{booking.id}/cancel", headers=stranger, json={}).status_code == 404
     other_staff = api_token(factory.listing().organisation.memberships[0].user)
+    clock.advance(booking.start_at + timedelta(minutes=15) - clock.now())  # a no-show could be marked now
     assert client.post(f"/api/v1/bookings/{booking.id}/no-show", headers=other_staff).status_code == 404
+    session.expire_all()
+    assert booking.status is BookingStatus.confirmed and [e.action for e in booking.events] == ["create"]
 
 
 def test_provider_inbox_approve_and_reject(client, api_token, factory, now):

@@ -173,3 +173,14 @@ def test_a_booking_made_in_berlin_is_stored_in_utc(factory, session, writing):
     assert booking.start_at.isoformat() == "2026-03-29T01:00:00+00:00"
     assert "03:00" not in starts(availability(session, listing, *day_window(date(2026, 3, 29), BERLIN), BERLIN),
                                  BERLIN)
+
+
+def test_the_maximum_advance_is_counted_to_the_minute(factory, session, now):
+    listing = factory.listing(max_advance_days=2, slot_minutes=30, min_duration_minutes=30,
+                              hours=[HoursInterval(weekday=d, opens=time(6), closes=time(22)) for d in range(7)])
+    limit = now + timedelta(days=2)  # Wednesday 08:00
+    assert availability(session, listing, *day_window(2), SHANGHAI)[-1].start == limit
+    assert check_bookable(session, listing, limit, limit + timedelta(minutes=30), 1, zone=SHANGHAI) == 0
+    with pytest.raises(ValidationFailed, match="最多只能提前2天预约"):
+        check_bookable(session, listing, limit + timedelta(minutes=30), limit + timedelta(minutes=60), 1,
+                       zone=SHANGHAI)

@@ -168,3 +168,16 @@ def test_nothing_is_written_when_a_booking_is_refused(factory, session, now, wri
         book(session, factory.user(), listing, local(1, 10), local(1, 11))
     session.rollback()
     assert session.scalar(select(func.count(BookingEvent.id))) == 0
+
+
+def test_a_shared_listing_refuses_a_booking_whose_buffer_runs_into_a_full_slot(factory, session, now, writing):
+    listing = factory.listing(capacity=2, buffer_minutes=30, slot_minutes=30, min_duration_minutes=30,
+                              hours=[HoursInterval(weekday=d, opens=time(9), closes=time(13)) for d in range(7)])
+    factory.booking(listing=listing, start=local(1, 11), minutes=60, seats=2)  # full 11:00–12:00, blocked to 12:30
+    with pytest.raises(SlotTaken):
+        book(session, factory.user(), listing, local(1, 10), local(1, 11))  # its buffer runs to 11:30
+    with pytest.raises(SlotTaken):
+        book(session, factory.user(), listing, local(1, 12), local(1, 12, 30))  # inside the full booking's buffer
+    before = book(session, factory.user(), listing, local(1, 9, 30), local(1, 10, 30))
+    after = book(session, factory.user(), listing, local(1, 12, 30), local(1, 13))
+    assert (before.blocked_until, after.start_at) == (local(1, 11), local(1, 12, 30))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -16,14 +16,15 @@ from marketplace.core.errors import DomainError
 from marketplace.listings.services import HoursInterval
 from tests.bookings.conftest import NOW, SHANGHAI, local
 
-SHARED_CAPACITY = 3
-DAYS, SLOTS_PER_DAY = 3, 8  # 09:00–13:00 in half hours
+# Few seats on one day: histories meet full slots often.
+SHARED_CAPACITY = 2
+DAYS, SLOTS_PER_DAY = 1, 8  # 09:00–13:00 in half hours
 
 book = st.tuples(st.just("book"), st.integers(0, 1), st.integers(0, 2), st.integers(1, DAYS),
                  st.integers(0, SLOTS_PER_DAY - 1), st.integers(1, 4), st.integers(1, SHARED_CAPACITY))
 decide = st.tuples(st.sampled_from(["cancel", "approve", "reject", "expire"]), st.integers(0, 40))
 move = st.tuples(st.just("move"), st.integers(0, 40), st.sampled_from([-60, -30, 30, 60]))
-histories = st.lists(st.one_of(book, book, decide, move), min_size=1, max_size=30)
+histories = st.lists(st.one_of(book, book, decide, move), min_size=8, max_size=30)
 
 
 def attempt(session, operation) -> None:
@@ -47,9 +48,14 @@ def assert_never_overbooked(session, listing) -> None:
     assert max(occupancy.levels, default=0) <= listing.capacity
 
 
-@settings(max_examples=25, deadline=None, database=None,
+# 60 examples find a booking that takes more seats than are left (checked with the seat check weakened) in
+# about 15 s; `make test` draws them derandomised (tests/conftest.py), so every run covers the same ones.
+@settings(max_examples=60, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(history=histories, instant=st.booleans(), buffer=st.sampled_from([0, 30]))
+# Random histories rarely end one booking where a full one starts; this one would overbook if a booking's own
+# buffer were left out of the capacity check.
+@example(history=[("book", 1, 0, 1, 2, 1, 2), ("book", 1, 1, 1, 1, 1, 1)], instant=True, buffer=30)
 def test_random_histories_never_overbook(factory, session, history, instant, buffer):
     clock.travel_to(NOW)
     # People are made once per test and reused by every example; each example gets fresh listings.
@@ -74,7 +80,9 @@ def test_random_histories_never_overbook(factory, session, history, instant, buf
         kind = step[0]
         if kind == "book":
             _, which, who, day, slot, slots, seats = step
+            # Within opening hours and capacity, so that most attempts meet other bookings rather than a rule.
             start = local(day, 9) + timedelta(minutes=30 * slot)
+            slots, seats = min(slots, SLOTS_PER_DAY - slot), min(seats, listings[which].capacity)
             attempt(session, lambda: create(listings[which], bookers[who], start, slots, seats))
             continue
         if not made:

@@ -6,7 +6,6 @@ import pytest
 from marketplace.bookings import lifecycle, services
 from marketplace.bookings.availability import availability
 from marketplace.bookings.models import BookingStatus
-from marketplace.bookings.states import TRANSITIONS, can_transition
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.listings import services as listings
@@ -23,14 +22,58 @@ def staff(approval_listing):
     return approval_listing.organisation.memberships[0].user
 
 
-def test_the_machine_allows_exactly_the_documented_moves():
-    allowed = {(a.value, b.value) for a, targets in TRANSITIONS.items() for b in targets}
-    assert allowed == {
-        ("pending", "confirmed"), ("pending", "rejected"), ("pending", "expired"), ("pending", "cancelled"),
-        ("confirmed", "completed"), ("confirmed", "cancelled"), ("confirmed", "no_show"),
+def attempts(session, staff):
+    """Every move a person or the scheduler can make on a booking, each at a time its own rules allow."""
+    return {
+        "approve": lambda b: services.approve_booking(session, staff, b, zone=SHANGHAI),
+        "reject": lambda b: services.reject_booking(session, staff, b, "已满"),
+        "cancel": lambda b: services.cancel_booking(session, b.booker, b),
+        "cancel_by_provider": lambda b: services.cancel_booking(session, staff, b, "停电"),
+        "expire": lambda b: lifecycle.expire_booking(session, b, now=b.start_at),
+        "complete": lambda b: lifecycle.complete_booking(session, b, now=b.end_at),
+        "no_show": lambda b: services.mark_no_show(session, staff, b, now=b.start_at + timedelta(minutes=15)),
     }
-    for final in ("completed", "cancelled", "rejected", "expired", "no_show"):
-        assert not any(can_transition(BookingStatus(final), target) for target in BookingStatus)
+
+
+def refused(session, booking, moves, names) -> list[str]:
+    """The moves (by name) refused with Conflict; each leaves the status and the log as they were."""
+    result = []
+    for name in names:
+        status, logged = booking.status, len(booking.events)
+        try:
+            moves[name](booking)
+        except Conflict:
+            assert (booking.status, len(booking.events)) == (status, logged), name
+            result.append(name)
+    return result
+
+
+def test_a_pending_request_cannot_be_completed_or_marked_no_show(factory, session, now, writing, approval_listing,
+                                                                   staff):
+    booking = factory.booking(listing=approval_listing, start=local(1, 10))
+    assert refused(session, booking, attempts(session, staff), ["complete", "no_show"]) == ["complete", "no_show"]
+    assert booking.status is BookingStatus.pending
+
+
+def test_a_confirmed_booking_cannot_be_approved_rejected_or_expired(factory, session, now, writing):
+    listing = factory.listing(cancel_cutoff_minutes=120)
+    booking = factory.booking(listing=listing, start=local(1, 10))
+    moves = attempts(session, listing.organisation.memberships[0].user)
+    assert refused(session, booking, moves, ["approve", "reject", "expire"]) == ["approve", "reject", "expire"]
+    assert booking.status is BookingStatus.confirmed
+
+
+@pytest.mark.parametrize("final, path", [
+    ("rejected", ["reject"]), ("cancelled", ["approve", "cancel"]), ("expired", ["expire"]),
+    ("completed", ["approve", "complete"]), ("no_show", ["approve", "no_show"]),
+])
+def test_a_finished_booking_cannot_move_again(factory, session, now, writing, approval_listing, staff, final, path):
+    booking = factory.booking(listing=approval_listing, start=local(1, 10))
+    moves = attempts(session, staff)
+    for step in path:
+        moves[step](booking)
+    assert booking.status is BookingStatus(final)
+    assert refused(session, booking, moves, list(moves)) == list(moves)
 
 
 def test_the_provider_approves_and_the_log_says_who_and_why(factory, session, now, writing, approval_listing, staff):

@@ -282,11 +282,13 @@ def test_after_the_cutoff_the_button_is_hidden_and_a_direct_post_is_refused(clie
     assert booking.status is BookingStatus.confirmed
 
 
-def test_others_cannot_see_or_cancel_my_booking(client, login, factory, now, listing, resident):
+def test_others_cannot_see_or_cancel_my_booking(client, login, session, factory, now, listing, resident):
     booking = factory.booking(listing=listing, booker=resident, start=local(1, 10))
     login(factory.user())
     assert client.get(f"/bookings/{booking.id}").status_code == 404
     assert client.post(f"/bookings/{booking.id}/cancel", data={}).status_code == 403
+    session.expire_all()
+    assert booking.status is BookingStatus.confirmed
 
 
 def test_outsiders_do_not_learn_the_status_of_a_finished_booking_by_trying_to_cancel_it(client, login, session,

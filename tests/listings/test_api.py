@@ -134,7 +134,7 @@ def test_drafts_are_404_to_everyone_but_their_editors(client, factory, provider,
     assert client.get(f"{API}/{draft.id}", headers=api_token(rival)).status_code == 404
     assert client.patch(f"{API}/{draft.id}", json={"title": "偷改"}, headers=api_token(rival)).status_code == 404
     own = client.get(f"{API}/{draft.id}", headers=api_token(admin))
-    assert own.status_code == 200 and own.json["status"] == "draft"
+    assert own.status_code == 200 and own.json["status"] == "draft" and own.json["title"] == draft.title != "偷改"
 
 
 @pytest.mark.parametrize("path", [f"{API}/987654", f"{API}/99999999999999999999", f"{API}/0"])

@@ -1,5 +1,5 @@
 """The analyzer cuts our text the way residents type it."""
-from marketplace.search.analyzer import index_terms, normalise_query, pinyin_terms, query_words
+from marketplace.search.analyzer import index_terms, normalise_query, pinyin_terms, query_words, segment
 from marketplace.search.queries import parse
 
 
@@ -9,6 +9,15 @@ def terms(text):
 
 def test_chinese_text_yields_search_mode_words():
     assert {"活动", "活动室", "党员"} <= set(terms("党员活动室"))
+
+
+def test_a_dictionary_word_across_jiebas_cut_is_indexed_where_it_stands():
+    assert "活动室" not in [word for word, _, _ in segment("免费亲子活动室")]  # jieba: 免费 / 亲子活动 / 室
+    assert ("活动室", 4, 7) in index_terms("免费亲子活动室")
+
+
+def test_two_character_words_across_the_cut_are_not_indexed():
+    assert "心理" not in terms("爱心理发")
 
 
 def test_numbers_and_single_latin_letters_are_kept():
