@@ -2,11 +2,12 @@
 from marketplace.accounts.models import ApiToken, User
 from marketplace.admin.models import AuditEntry
 from marketplace.bookings.models import Booking, BookingEvent, BookingSeries
+from marketplace.favourites.models import Favourite
 from marketplace.groups.models import Group, GroupMember
 from marketplace.listings.models import Listing, ListingException, OpeningHours, Photo
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
 from marketplace.search.models import ListingView
 
-__all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingSeries", "Group", "GroupMember", "Listing",
-           "ListingException", "ListingView", "Membership", "OpeningHours", "Organisation", "Photo", "Place", "User"]
+__all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingSeries", "Favourite", "Group", "GroupMember",
+           "Listing", "ListingException", "ListingView", "Membership", "OpeningHours", "Organisation", "Photo", "Place", "User"]

@@ -143,12 +143,14 @@ def empty_all_tables() -> None:
 
 class FreshUserClient(FlaskClient):
     """Tests hold an app context that requests reuse, so Flask-Login's per-context user cache
-    (``g._login_user``) and Flask-Babel's locale (``g._flask_babel``) would leak from one request
-    to the next; forget them before each request."""
+    (``g._login_user``), Flask-Babel's locale (``g._flask_babel``) and the saved listings read once
+    per request (``g.saved_listing_ids``) would leak from one request to the next; forget them before
+    each request."""
 
     def open(self, *args, **kwargs):
         g.pop("_login_user", None)
         g.pop("_flask_babel", None)
+        g.pop("saved_listing_ids", None)
         return super().open(*args, **kwargs)
 
 

@@ -3,8 +3,8 @@ from flask.views import MethodView
 
 from marketplace.accounts import services
 from marketplace.accounts.limits import login_limited, note_failed_login
-from marketplace.accounts.schemas import (ProfileUpdateSchema, RegistrationSchema, TokenRequestSchema, TokenSchema,
-                                          UserSchema)
+from marketplace.accounts.schemas import (ProfileUpdateSchema, PublicContactChoiceSchema, RegistrationSchema,
+                                          TokenRequestSchema, TokenSchema, UserSchema)
 from marketplace.core.api import API_PREFIX, Blueprint, require_user
 from marketplace.core.errors import DomainError
 from marketplace.extensions import db
@@ -66,5 +66,26 @@ class Me(MethodView):
             locale=data.get("locale", user.locale),
         )
         services.update_profile(db.session, user, update)
+        db.session.commit()
+        return user
+
+
+@blp.route("/me/public-contact")
+class MyPublicContact(MethodView):
+    @blp.login_required
+    @blp.response(200, PublicContactChoiceSchema)
+    def get(self):
+        """我（作为志愿者）在资源和预约上公开的联系方式"""
+        return require_user()
+
+    @blp.login_required
+    @blp.errors(422)
+    @blp.arguments(PublicContactChoiceSchema)
+    @blp.response(200, PublicContactChoiceSchema)
+    def put(self, data):
+        """选择公开哪些联系方式：手机号码、联系说明，或都不公开（默认）"""
+        user = require_user()
+        services.set_public_contact(db.session, user, shows_phone=data["shows_phone_publicly"],
+                                    note=data["public_contact_note"])
         db.session.commit()
         return user

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.core.i18n import _l
@@ -23,3 +23,9 @@ class ProfileForm(FlaskForm):
     is_party_member = BooleanField(_l("我是党员"))
     is_volunteer = BooleanField(_l("我愿意做志愿者"))
     locale = SelectField(_l("界面语言"), choices=[("zh_CN", "简体中文"), ("en", "English")])
+
+
+class PublicContactForm(FlaskForm):
+    shows_phone_publicly = BooleanField(_l("在我提供的资源和预约上显示我的手机号码"))
+    public_contact_note = TextAreaField(_l("联系说明"), validators=[
+        Length(max=200, message=_l("联系说明不能超过200个字"))])

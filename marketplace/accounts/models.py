@@ -24,6 +24,9 @@ class User(UserMixin, Base):
     is_disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     home_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
     locale: Mapped[str | None] = mapped_column(String(10))
+    # What a volunteer shows on their listings and bookings; nothing unless they choose.
+    shows_phone_publicly: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    public_contact_note: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[created_at]
 
     home_place: Mapped[Place | None] = relationship()

@@ -58,3 +58,11 @@ class UserSchema(Schema):
         if viewer is not None and (viewer.is_platform_admin or viewer.id == user.id):
             return user.email
         return None
+
+
+class PublicContactChoiceSchema(InputSchema):
+    """What a volunteer shows on their listings and bookings; nothing by default."""
+
+    shows_phone_publicly = fields.Boolean(required=True, metadata={
+        "description": "在自己提供的资源和预约上显示完整手机号码（其他地方仍隐藏中间几位）"})
+    public_contact_note = text_field(200, load_default="", metadata={"description": "联系说明，例如 工作日晚上7点后方便联系"})

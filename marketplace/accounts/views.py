@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from marketplace.accounts import services
-from marketplace.accounts.forms import LoginForm, ProfileForm, RegisterForm
+from marketplace.accounts.forms import LoginForm, ProfileForm, PublicContactForm, RegisterForm
 from marketplace.accounts.limits import login_limited, note_failed_login
 from marketplace.core.errors import DomainError
 from marketplace.core.forms import form_status, refuse_on_form, show_domain_error
@@ -54,14 +54,27 @@ def logout():
     return redirect(url_for("listings.home"))
 
 
+def _profile_form(*, stored: bool) -> ProfileForm:
+    """The profile form filled from what is stored (to show it) or from the request (to save it)."""
+    form = ProfileForm(formdata=None, obj=current_user) if stored else ProfileForm(obj=current_user)
+    form.home_place_id.choices = [(0, _("（未选择）"))] + place_choices(db.session)
+    if stored:
+        form.home_place_id.data = current_user.home_place_id or 0
+        form.locale.data = current_user.locale or "zh_CN"
+    return form
+
+
+def _contact_form(*, stored: bool) -> PublicContactForm:
+    """The volunteer's public-contact choice, its own form beside the profile (prefixed: one page, two forms)."""
+    if stored:
+        return PublicContactForm(formdata=None, obj=current_user, prefix="contact")
+    return PublicContactForm(prefix="contact")
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    form = ProfileForm(obj=current_user)
-    form.home_place_id.choices = [(0, _("（未选择）"))] + place_choices(db.session)
-    if request.method == "GET":
-        form.home_place_id.data = current_user.home_place_id or 0
-        form.locale.data = current_user.locale or "zh_CN"
+    form = _profile_form(stored=request.method == "GET")
     if form.validate_on_submit():
         try:
             services.update_profile(db.session, current_user, services.ProfileUpdate(
@@ -73,7 +86,26 @@ def profile():
             refuse_on_form(form, error)
         else:
             return redirect(url_for("accounts.profile", saved=1))
-    return render_template("accounts/profile.html", form=form), form_status(form)
+    return render_template("accounts/profile.html", form=form,
+                           contact_form=_contact_form(stored=True)), form_status(form)
+
+
+@bp.route("/profile/public-contact", methods=["POST"])
+@login_required
+def public_contact():
+    """What a volunteer shows on their listings and bookings; nothing until they choose."""
+    contact_form = _contact_form(stored=False)
+    if contact_form.validate_on_submit():
+        try:
+            services.set_public_contact(db.session, current_user, shows_phone=contact_form.shows_phone_publicly.data,
+                                        note=contact_form.public_contact_note.data or "")
+            db.session.commit()
+        except DomainError as error:
+            refuse_on_form(contact_form, error)
+        else:
+            return redirect(url_for("accounts.profile", saved=1))
+    return render_template("accounts/profile.html", form=_profile_form(stored=True), contact_form=contact_form), \
+        form_status(contact_form)
 
 
 @bp.route("/language/<code>", methods=["POST"])

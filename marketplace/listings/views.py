@@ -14,6 +14,7 @@ from marketplace.core.urls import ID, id_arg
 from marketplace.extensions import db
 from marketplace.listings import photos as listing_photos
 from marketplace.listings import services
+from marketplace.listings.contact import provider_contact
 from marketplace.listings.forms import (SELF_PROVIDER, ExceptionForm, HoursForm, ListingForm, NewListingForm, PhotoForm,
                                         SuspendForm, listing_form_defaults, provider_value)
 from marketplace.listings.models import FACILITIES, WEEKDAY_LABELS, ListingKind
@@ -23,6 +24,7 @@ from marketplace.places.services import list_places, place_choices
 from marketplace.search.views import for_you_listings
 
 bp = Blueprint("listings", __name__)
+bp.add_app_template_global(provider_contact, "provider_contact")
 
 NOTICES = {"created", "saved", "published", "suspended", "hours", "exception_added", "exception_removed",
            "photo_added", "photo_removed"}
