@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from marketplace.accounts.masking import chosen_public_phone
 from marketplace.listings.models import Listing
 
 
@@ -30,5 +31,4 @@ def provider_contact(listing: Listing) -> PublicContact:
     volunteer = listing.provider_user
     if volunteer is None:
         return PublicContact()
-    return PublicContact(phone=(volunteer.phone or "") if volunteer.shows_phone_publicly else "",
-                         note=volunteer.public_contact_note)
+    return PublicContact(phone=chosen_public_phone(volunteer), note=volunteer.public_contact_note)

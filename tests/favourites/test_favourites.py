@@ -135,3 +135,15 @@ def test_cards_show_the_button_in_its_state(client, factory, login, session):
 
     assert page.count('data-testid="unsave"') == 1 and page.count('data-testid="save"') >= 1
     assert f'action="/favourites/{saved.id}/remove"' in page and f'action="/favourites/{other.id}"' in page
+
+
+def test_search_hits_carry_the_button_too(client, factory, login, session):
+    saved = factory.listing(title="少儿书法教室")
+    resident = factory.user()
+    services.save_listing(session, resident, saved.id)
+    session.commit()
+    login(resident)
+
+    page = client.get("/search", query_string={"q": "书法"}).get_data(as_text=True)
+
+    assert 'data-testid="search-hit"' in page and f'action="/favourites/{saved.id}/remove"' in page
