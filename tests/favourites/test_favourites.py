@@ -147,3 +147,23 @@ def test_search_hits_carry_the_button_too(client, factory, login, session):
     page = client.get("/search", query_string={"q": "书法"}).get_data(as_text=True)
 
     assert 'data-testid="search-hit"' in page and f'action="/favourites/{saved.id}/remove"' in page
+
+
+def test_a_save_racing_another_tabs_save_keeps_the_one_row(factory, session, monkeypatch):
+    listing = factory.listing()
+    resident = factory.user()
+    first = services.save_listing(session, resident, listing.id)
+    session.commit()
+    looked_up = []
+
+    def not_seen_yet(session, user, listing_id):
+        # The other tab's row is not visible to the first look-up, as when both check before either commits.
+        looked_up.append(listing_id)
+        return None if len(looked_up) == 1 else session.get(Favourite, first.id)
+
+    monkeypatch.setattr(services, "_favourite", not_seen_yet)
+    again = services.save_listing(session, resident, listing.id)
+    session.commit()
+
+    assert again.id == first.id and len(looked_up) == 2
+    assert _count(session, resident) == 1
