@@ -2,12 +2,13 @@
 from marketplace.accounts.models import ApiToken, LoginAttempt, PasswordResetCode, User, UserSession
 from marketplace.admin.models import AuditEntry
 from marketplace.bookings.models import Booking, BookingEvent, BookingSeries
+from marketplace.favourites.models import Favourite
 from marketplace.groups.models import Group, GroupMember
 from marketplace.listings.models import Listing, ListingException, OpeningHours, Photo
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
 from marketplace.search.models import ListingView
 
-__all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingSeries", "Group", "GroupMember", "Listing",
-           "ListingException", "ListingView", "LoginAttempt", "Membership", "OpeningHours", "Organisation", "PasswordResetCode", "Photo",
-           "Place", "User", "UserSession"]
+__all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingSeries", "Favourite", "Group", "GroupMember",
+           "Listing", "ListingException", "ListingView", "LoginAttempt", "Membership", "OpeningHours", "Organisation",
+           "PasswordResetCode", "Photo", "Place", "User", "UserSession"]

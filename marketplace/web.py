@@ -9,8 +9,11 @@ from marketplace.bookings import api as bookings_api
 from marketplace.bookings import feeds_api as calendar_feed_api
 from marketplace.bookings import views as bookings_views
 from marketplace.extensions import api
+from marketplace.favourites import api as favourites_api
+from marketplace.favourites import views as favourites_views
 from marketplace.groups import api as groups_api
 from marketplace.groups import views as groups_views
+from marketplace.help import views as help_views
 from marketplace.listings import api as listings_api
 from marketplace.listings import views as listings_views
 from marketplace.organisations import api as organisations_api
@@ -22,11 +25,11 @@ from marketplace.search import views as search_views
 
 HTML_BLUEPRINTS = [
     accounts_views.bp, organisations_views.bp, places_views.bp, listings_views.bp, bookings_views.bp,
-    search_views.bp, admin_views.bp, groups_views.bp,
+    search_views.bp, admin_views.bp, groups_views.bp, favourites_views.bp, help_views.bp,
 ]
 API_BLUEPRINTS = [
     accounts_api.blp, organisations_api.blp, places_api.blp, listings_api.blp, bookings_api.blp, search_api.blp,
-    admin_api.blp, groups_api.blp, calendar_feed_api.blp,
+    admin_api.blp, groups_api.blp, calendar_feed_api.blp, favourites_api.blp,
 ]
 
 

@@ -7,7 +7,7 @@ from marketplace.accounts import passwords, services, throttle, tokens
 from marketplace.accounts.mail import send_reset_code
 from marketplace.accounts.schemas import (ApiTokenSchema, MeSchema, PasswordChangeSchema, PasswordResetAcceptedSchema,
                                           PasswordResetConfirmSchema, PasswordResetRequestSchema, ProfileUpdateSchema,
-                                          RegistrationSchema, TokenRequestSchema, TokenSchema, UserSchema)
+                                          PublicContactChoiceSchema, RegistrationSchema, TokenRequestSchema, TokenSchema, UserSchema)
 from marketplace.accounts.signin import current_session_id
 from marketplace.core import clock
 from marketplace.core.api import API_PREFIX, Blueprint, require_user
@@ -152,3 +152,24 @@ class MyPassword(MethodView):
         passwords.change_password(db.session, require_user(), data["current_password"], data["new_password"],
                                   keep_session=None if bearer_token() else current_session_id())
         db.session.commit()
+
+
+@blp.route("/me/public-contact")
+class MyPublicContact(MethodView):
+    @blp.login_required
+    @blp.response(200, PublicContactChoiceSchema)
+    def get(self):
+        """我（作为志愿者）在资源和预约上公开的联系方式"""
+        return require_user()
+
+    @blp.login_required
+    @blp.errors(422)
+    @blp.arguments(PublicContactChoiceSchema)
+    @blp.response(200, PublicContactChoiceSchema)
+    def put(self, data):
+        """选择公开哪些联系方式：手机号码、联系说明，或都不公开（默认）"""
+        user = require_user()
+        services.set_public_contact(db.session, user, shows_phone=data["shows_phone_publicly"],
+                                    note=data["public_contact_note"])
+        db.session.commit()
+        return user

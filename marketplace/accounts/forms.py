@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.core.i18n import _l
@@ -38,3 +38,9 @@ class ResetConfirmForm(FlaskForm):
     email = EmailField(_l("邮箱"), validators=[DataRequired(_l("请填写邮箱")), Length(max=254)])
     code = StringField(_l("验证码"), validators=[DataRequired(_l("请填写验证码")), Length(max=20)])
     new_password = PasswordField(_l("新密码"), validators=[DataRequired(_l("请填写新密码")), Length(max=128)])
+
+
+class PublicContactForm(FlaskForm):
+    shows_phone_publicly = BooleanField(_l("在我提供的资源和预约上显示我的手机号码"))
+    public_contact_note = TextAreaField(_l("联系说明"), validators=[
+        Length(max=200, message=_l("联系说明不能超过200个字"))])

@@ -18,3 +18,8 @@ def visible_phone(owner, viewer) -> str:
         if viewer.is_platform_admin or viewer.id == owner.id:
             return phone or ""
     return mask_phone(phone)
+
+
+def chosen_public_phone(owner) -> str:
+    """``owner``'s whole phone where they chose to show it (their listings' contact), else nothing."""
+    return (owner.phone or "") if owner.shows_phone_publicly else ""

@@ -26,6 +26,9 @@ class User(UserMixin, Base):
     locale: Mapped[str | None] = mapped_column(String(10))
     # Set by an office-issued reset: the temporary password only lets its holder choose a new one.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What a volunteer shows on their listings and bookings; nothing unless they choose.
+    shows_phone_publicly: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    public_contact_note: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[created_at]
 
     home_place: Mapped[Place | None] = relationship()

@@ -107,3 +107,11 @@ class MeSchema(UserSchema):
     def failed_logins_of(self, user):
         report = throttle.failed_logins(db.session, user.id, clock.now())
         return None if report is None else FailedLoginsSchema().dump(report)
+
+
+class PublicContactChoiceSchema(InputSchema):
+    """What a volunteer shows on their listings and bookings; nothing by default."""
+
+    shows_phone_publicly = fields.Boolean(required=True, metadata={
+        "description": "在自己提供的资源和预约上显示完整手机号码（其他地方仍隐藏中间几位）"})
+    public_contact_note = text_field(200, load_default="", metadata={"description": "联系说明，例如 工作日晚上7点后方便联系"})

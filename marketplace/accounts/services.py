@@ -179,6 +179,18 @@ def update_profile(session: Session, user: User, data: ProfileUpdate) -> User:
     return user
 
 
+def set_public_contact(session: Session, user: User, *, shows_phone: bool, note: str) -> User:
+    """Choose what others see of how to reach the user on their listings and bookings: the phone number
+    (unmasked), a note, both or nothing; ValidationFailed for a phone the account lacks or a long note."""
+    note = clean_text(note, "public_contact_note", 200, too_long=_l("联系说明不能超过200个字"))
+    if shows_phone and not user.phone:
+        raise ValidationFailed("shows_phone_publicly", _l("账号没有登记手机号码，无法公开电话"))
+    user.shows_phone_publicly = bool(shows_phone)
+    user.public_contact_note = note
+    session.flush()
+    return user
+
+
 def set_locale(session: Session, user: User, locale: str) -> User:
     """Remember the user's interface language; ValidationFailed for one not offered."""
     if locale not in LOCALES:

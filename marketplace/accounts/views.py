@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.accounts import passwords, services, throttle, tokens
-from marketplace.accounts.forms import (LoginForm, PasswordChangeForm, ProfileForm, RegisterForm, ResetConfirmForm,
-                                        ResetRequestForm)
+from marketplace.accounts.forms import (LoginForm, PasswordChangeForm, ProfileForm, PublicContactForm, RegisterForm,
+                                        ResetConfirmForm, ResetRequestForm)
 from marketplace.accounts.mail import send_reset_code
 from marketplace.accounts.sessions import end_all_sessions
 from marketplace.accounts.signin import current_session_id, sign_in, sign_out
@@ -132,14 +132,27 @@ def password_reset_confirm():
                            sent=request.args.get("sent")), form_status(form)
 
 
+def _profile_form(*, stored: bool) -> ProfileForm:
+    """The profile form filled from what is stored (to show it) or from the request (to save it)."""
+    form = ProfileForm(formdata=None, obj=current_user) if stored else ProfileForm(obj=current_user)
+    form.home_place_id.choices = [(0, _("（未选择）"))] + place_choices(db.session)
+    if stored:
+        form.home_place_id.data = current_user.home_place_id or 0
+        form.locale.data = current_user.locale or "zh_CN"
+    return form
+
+
+def _contact_form(*, stored: bool) -> PublicContactForm:
+    """The volunteer's public-contact choice, its own form beside the profile (prefixed: one page, two forms)."""
+    if stored:
+        return PublicContactForm(formdata=None, obj=current_user, prefix="contact")
+    return PublicContactForm(prefix="contact")
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    form = ProfileForm(obj=current_user)
-    form.home_place_id.choices = [(0, _("（未选择）"))] + place_choices(db.session)
-    if request.method == "GET":
-        form.home_place_id.data = current_user.home_place_id or 0
-        form.locale.data = current_user.locale or "zh_CN"
+    form = _profile_form(stored=request.method == "GET")
     if form.validate_on_submit():
         try:
             services.update_profile(db.session, current_user, services.ProfileUpdate(
@@ -152,7 +165,26 @@ def profile():
         else:
             return redirect(url_for("accounts.profile", saved=1))
     failed_logins = throttle.failed_logins(db.session, current_user.id, clock.now())
-    return render_template("accounts/profile.html", form=form, failed_logins=failed_logins), form_status(form)
+    return render_template("accounts/profile.html", form=form, failed_logins=failed_logins,
+                           contact_form=_contact_form(stored=True)), form_status(form)
+
+
+@bp.route("/profile/public-contact", methods=["POST"])
+@login_required
+def public_contact():
+    """What a volunteer shows on their listings and bookings; nothing until they choose."""
+    contact_form = _contact_form(stored=False)
+    if contact_form.validate_on_submit():
+        try:
+            services.set_public_contact(db.session, current_user, shows_phone=contact_form.shows_phone_publicly.data,
+                                        note=contact_form.public_contact_note.data or "")
+            db.session.commit()
+        except DomainError as error:
+            refuse_on_form(contact_form, error)
+        else:
+            return redirect(url_for("accounts.profile", saved=1))
+    return render_template("accounts/profile.html", form=_profile_form(stored=True), contact_form=contact_form), \
+        form_status(contact_form)
 
 
 @bp.route("/language/<code>", methods=["POST"])

@@ -1,11 +1,13 @@
-"""JSON face of the personal calendar feed: its secret address, and regenerating it (which revokes the old one)."""
+"""JSON face of calendars: the personal feed's secret address, regenerating it (which revokes the old one), and
+one booking's calendar file."""
 from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from marketplace.bookings import feeds
-from marketplace.bookings.views import feed_urls
+from marketplace.bookings import feeds, services
+from marketplace.bookings.views import feed_urls, ics_response, single_booking_ics
 from marketplace.core.api import API_PREFIX, Blueprint, require_user
+from marketplace.core.urls import ID
 from marketplace.extensions import db
 
 blp = Blueprint("calendar_feed_api", __name__, url_prefix=API_PREFIX,
@@ -37,3 +39,15 @@ class CalendarFeedReset(MethodView):
         token = feeds.reset_feed_token(db.session, require_user(), secret=current_app.config["SECRET_KEY"])
         db.session.commit()
         return feed_urls(token)
+
+
+@blp.route(f"/bookings/<{ID}:booking_id>/calendar.ics")
+class BookingCalendarFile(MethodView):
+    @blp.login_required
+    @blp.errors(404)
+    @blp.response(200, {"type": "string"}, content_type="text/calendar",
+                  description="一个预约的 iCalendar 文件（与个人订阅里的同一事件，UID 相同）")
+    def get(self, booking_id):
+        """下载一个预约的日历文件（预约人、团队成员、提供方可下载）"""
+        booking = services.get_booking(db.session, booking_id, viewer=require_user())
+        return ics_response(single_booking_ics(booking), f"booking-{booking.id}.ics")

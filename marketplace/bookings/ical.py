@@ -25,8 +25,14 @@ def booking_uid(booking: Booking) -> str:
     return f"booking-{booking.id}@{UID_DOMAIN}"
 
 
+# A booking that no longer happens: a downloaded copy of it then cancels the event already imported.
+NOT_HAPPENING = (BookingStatus.cancelled, BookingStatus.rejected, BookingStatus.expired)
+
+
 def _status(booking: Booking) -> str:
-    return "TENTATIVE" if booking.status is BookingStatus.pending else "CONFIRMED"
+    if booking.status is BookingStatus.pending:
+        return "TENTATIVE"
+    return "CANCELLED" if booking.status in NOT_HAPPENING else "CONFIRMED"
 
 
 def _calendar(name: str) -> Calendar:
@@ -66,19 +72,31 @@ def listing_calendar(listing: Listing, bookings: Iterable[Booking], *, now: date
     return calendar.to_ical()
 
 
+def _private_event(booking: Booking, now: datetime, booking_url: Callable[[Booking], str]) -> Event:
+    """A booking as those who may see it get it: where, what for, and a link back to its page."""
+    event = _event(booking, now)
+    listing = booking.listing
+    event.add("location", "，".join(part for part in (listing.place.full_name, listing.address) if part))
+    lines = [str(_l("状态：%(status)s", status=booking.status.label))]
+    if booking.purpose:
+        lines.append(str(_l("用途：%(purpose)s", purpose=booking.purpose)))
+    event.add("description", "\n".join(lines))
+    event.add("url", booking_url(booking))
+    event.add("class", "PRIVATE")
+    return event
+
+
 def personal_calendar(user: User, bookings: Iterable[Booking], *, now: datetime,
                       booking_url: Callable[[Booking], str]) -> bytes:
     """One person's bookings with where, what for and a link back to each booking's page."""
     calendar = _calendar(str(_l("我的预约 · 社区资源超市")))
     for booking in bookings:
-        event = _event(booking, now)
-        listing = booking.listing
-        event.add("location", "，".join(part for part in (listing.place.full_name, listing.address) if part))
-        lines = [str(_l("状态：%(status)s", status=booking.status.label))]
-        if booking.purpose:
-            lines.append(str(_l("用途：%(purpose)s", purpose=booking.purpose)))
-        event.add("description", "\n".join(lines))
-        event.add("url", booking_url(booking))
-        event.add("class", "PRIVATE")
-        calendar.add_component(event)
+        calendar.add_component(_private_event(booking, now, booking_url))
+    return calendar.to_ical()
+
+
+def booking_calendar(booking: Booking, *, now: datetime, booking_url: Callable[[Booking], str]) -> bytes:
+    """One booking to add to a calendar by hand: the same event (same UID) as in the personal feed."""
+    calendar = _calendar(booking.listing.title)
+    calendar.add_component(_private_event(booking, now, booking_url))
     return calendar.to_ical()

@@ -355,7 +355,7 @@ def calendar(listing_id: int):
     return render_template("bookings/calendar.html", listing=listing, week=week, include_inactive=include_inactive)
 
 
-def _ics(body: bytes, filename: str) -> Response:
+def ics_response(body: bytes, filename: str) -> Response:
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["Cache-Control"] = "private, max-age=300"
@@ -368,7 +368,7 @@ def listing_feed(listing_id: int):
     listing = get_listing(db.session, listing_id, viewer=None)
     now = clock.now()
     body = ical.listing_calendar(listing, feeds.listing_feed_bookings(db.session, listing, now=now), now=now)
-    return _ics(body, f"listing-{listing.id}.ics")
+    return ics_response(body, f"listing-{listing.id}.ics")
 
 
 @bp.route("/calendar/<token>.ics")
@@ -379,7 +379,22 @@ def user_feed(token: str):
     body = ical.personal_calendar(
         user, feeds.personal_feed_bookings(db.session, user, now=now), now=now,
         booking_url=lambda booking: url_for("bookings.detail", booking_id=booking.id, _external=True))
-    return _ics(body, "my-bookings.ics")
+    return ics_response(body, "my-bookings.ics")
+
+
+@bp.route(f"/bookings/<{ID}:booking_id>/calendar.ics")
+@login_required
+def booking_ics(booking_id: int):
+    """One booking as a calendar file, for those who may see the booking (404 for anyone else)."""
+    booking = services.get_booking(db.session, booking_id, viewer=current_user)
+    return ics_response(single_booking_ics(booking), f"booking-{booking.id}.ics")
+
+
+def single_booking_ics(booking: Booking) -> bytes:
+    """The calendar file of one booking, linking back to its page; shared by the page and the API."""
+    return ical.booking_calendar(
+        booking, now=clock.now(),
+        booking_url=lambda b: url_for("bookings.detail", booking_id=b.id, _external=True))
 
 
 def feed_urls(token: str) -> dict:

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields
 
 from marketplace.core.api import PageArgs, collection_schema
 from marketplace.core.schemas import Count, DecimalString, Derived, InputSchema, OneOf, Range, id_field, text_field
+from marketplace.listings.contact import provider_contact
 from marketplace.listings.models import FACILITIES, FeeType, ListingKind, ListingStatus
 
 TIME_FORMAT = "%H:%M"
@@ -22,16 +23,28 @@ BOOKING_RULE_HELP = {
 }
 
 
+class PublicContactSchema(Schema):
+    """Empty strings for what the provider does not show; a volunteer shows nothing unless they choose to."""
+
+    phone = fields.String(metadata={"description": "组织的对外电话，或志愿者选择公开的手机号码"})
+    address = fields.String(metadata={"description": "组织的办公地址"})
+    hours = fields.String(metadata={"description": "组织的办公时间"})
+    note = fields.String(metadata={"description": "志愿者的联系说明"})
+
+
 class ProviderSchema(Schema):
     type = fields.String(metadata={"enum": ["organisation", "volunteer"], "description": "组织或个人志愿者"})
     id = fields.Integer(metadata={"description": "组织的 id，或志愿者的用户 id"})
     name = fields.String()
+    contact = fields.Nested(PublicContactSchema, metadata={"description": "提供方公开的联系方式"})
 
 
 def provider_of(listing) -> dict:
+    contact = provider_contact(listing)
     if listing.organisation_id is not None:
-        return {"type": "organisation", "id": listing.organisation_id, "name": listing.provider_name}
-    return {"type": "volunteer", "id": listing.provider_user_id, "name": listing.provider_name}
+        return {"type": "organisation", "id": listing.organisation_id, "name": listing.provider_name,
+                "contact": contact}
+    return {"type": "volunteer", "id": listing.provider_user_id, "name": listing.provider_name, "contact": contact}
 
 
 class PlaceRefSchema(Schema):

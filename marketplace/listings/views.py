@@ -15,6 +15,7 @@ from marketplace.extensions import db
 from marketplace.listings import photos as listing_photos
 from marketplace.listings import present
 from marketplace.listings import services
+from marketplace.listings.contact import provider_contact
 from marketplace.listings.forms import (SELF_PROVIDER, ExceptionForm, HoursForm, ListingForm, NewListingForm, PhotoForm,
                                         SuspendForm, listing_form_defaults, provider_value)
 from marketplace.listings.models import FACILITIES, WEEKDAY_LABELS, ListingKind
@@ -24,6 +25,7 @@ from marketplace.places.services import list_places, place_choices
 from marketplace.search.views import for_you_listings
 
 bp = Blueprint("listings", __name__)
+bp.add_app_template_global(provider_contact, "provider_contact")
 
 HOME_NOTICES = {"logged_out"}
 NOTICES = {"created", "saved", "published", "suspended", "hours", "exception_added", "exception_removed",

@@ -20,6 +20,7 @@ class OrganisationForm(FlaskForm):
     place_id = SelectField(_l("所在社区"), coerce=optional_id, validate_choice=False)
     address = StringField(_l("地址"), validators=[Length(max=200, message=_l("地址不能超过200个字"))])
     contact_phone = TelField(_l("联系电话"), validators=[Length(max=20, message=_l("联系电话不能超过20个字符"))])
+    office_hours = StringField(_l("办公时间"), validators=[Length(max=200, message=_l("办公时间不能超过200个字"))])
     description = TextAreaField(_l("简介"), validators=[Length(max=5000, message=_l("简介不能超过5000个字"))])
 
 

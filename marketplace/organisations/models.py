@@ -69,6 +69,7 @@ class Organisation(Base):
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
     address: Mapped[str] = mapped_column(String(200), default="")
     contact_phone: Mapped[str] = mapped_column(String(20), default="")
+    office_hours: Mapped[str] = mapped_column(String(200), default="", server_default="")
     status: Mapped[OrganisationStatus] = mapped_column(
         Enum(OrganisationStatus, native_enum=False, length=16), default=OrganisationStatus.pending, index=True
     )

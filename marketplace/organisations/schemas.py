@@ -11,6 +11,7 @@ TYPE_HELP = ("community_office 社区居委会 / party_branch 党支部 / reside
              "social_organisation 社会组织")
 STATUS_HELP = "pending 待审核 / verified 已认证 / rejected 未通过"
 ACTIVE_CAP_HELP = "每人（或团队）在本组织所有资源上同时有效的预约上限，1–1000；null 为不限"
+OFFICE_HOURS_HELP = "对外办公时间，例如 周一至周五 9:00–17:00"
 HOURS_CAP_HELP = "每人（或团队）每周在本组织所有资源上的预约小时上限，1–168；null 为不限"
 
 
@@ -22,6 +23,7 @@ class OrganisationSchema(Schema):
     place = fields.Nested(PlaceRefSchema)
     address = fields.String()
     contact_phone = fields.String(metadata={"description": "组织的对外联系电话"})
+    office_hours = fields.String(metadata={"description": OFFICE_HOURS_HELP})
     status = fields.Enum(OrganisationStatus, metadata={"description": STATUS_HELP})
     rejection_reason = fields.String(allow_none=True)
     max_active_bookings_per_booker = fields.Integer(allow_none=True, metadata={"description": ACTIVE_CAP_HELP})
@@ -42,6 +44,7 @@ class OrganisationUpdateSchema(InputSchema):
     description = text_field(5000)
     address = text_field(200)
     contact_phone = text_field(20)
+    office_hours = text_field(200, metadata={"description": OFFICE_HOURS_HELP})
     max_active_bookings_per_booker = fields.Integer(
         strict=True, allow_none=True, metadata={"description": ACTIVE_CAP_HELP})
     max_hours_per_week_per_booker = fields.Integer(

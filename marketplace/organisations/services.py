@@ -35,6 +35,7 @@ class OrganisationData:
     description: str = ""
     address: str = ""
     contact_phone: str = ""
+    office_hours: str = ""
     max_active_bookings_per_booker: int | None = None
     max_hours_per_week_per_booker: int | None = None
 
@@ -77,6 +78,7 @@ def _clean(session: Session, data: OrganisationData, existing: Organisation | No
         "address": clean_text(data.address, "address", 200, too_long=_l("地址不能超过200个字")),
         "contact_phone": clean_text(data.contact_phone, "contact_phone", 20,
                                     too_long=_l("联系电话不能超过20个字符")),
+        "office_hours": clean_text(data.office_hours, "office_hours", 200, too_long=_l("办公时间不能超过200个字")),
         "max_active_bookings_per_booker": _optional_cap(
             data.max_active_bookings_per_booker, "max_active_bookings_per_booker", 1000, ACTIVE_CAP_LABEL),
         "max_hours_per_week_per_booker": _optional_cap(
@@ -233,6 +235,15 @@ def published_listings_of(session: Session, org: Organisation) -> list[Listing]:
         .where(Listing.organisation_id == org.id, Listing.status == ListingStatus.published)
         .options(selectinload(Listing.photos), selectinload(Listing.place))
         .order_by(Listing.published_at.desc(), Listing.id.desc())
+    ))
+
+
+def community_offices(session: Session, limit: int = 50) -> list[Organisation]:
+    """Verified community offices (社区居委会), by name: whom residents call for help."""
+    return list(session.scalars(
+        select(Organisation).where(Organisation.type == OrganisationType.community_office,
+                                   Organisation.status == OrganisationStatus.verified)
+        .order_by(Organisation.name).limit(limit)
     ))
 
 

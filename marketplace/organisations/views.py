@@ -30,7 +30,7 @@ def _with_place_choices(form: OrganisationForm) -> OrganisationForm:
 def _organisation_data(form: OrganisationForm) -> services.OrganisationData:
     return services.OrganisationData(
         name=form.name.data, type=form.type.data, place_id=form.place_id.data, address=form.address.data,
-        contact_phone=form.contact_phone.data, description=form.description.data)
+        contact_phone=form.contact_phone.data, office_hours=form.office_hours.data, description=form.description.data)
 
 
 def _edited_organisation_data(form: OrganisationEditForm) -> services.OrganisationData:

@@ -47,7 +47,7 @@ def test_every_post_form_on_every_page_carries_a_csrf_token(app, client, factory
         f"/organisations/{organisation.id}/staff", f"/admin/organisations/{organisation.id}", "/admin/users",
         f"/admin/listings/{listing.id}", "/places/", "/profile", "/groups/", f"/groups/{group.id}",
         f"/listings/{listing.id}/book", f"/listings/{listing.id}/series", f"/bookings/{booking.id}",
-        f"/bookings/{booking.id}/cancel", "/bookings/requests", "/bookings/calendar-feed",
+        f"/bookings/{booking.id}/cancel", "/bookings/requests", "/bookings/calendar-feed", "/favourites/", "/help",
         "/profile/password", "/profile/tokens", "/organisations/password-reset", "/organisations/",
     ]
     forms_seen = 0

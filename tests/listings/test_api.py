@@ -67,7 +67,8 @@ def test_browsing_lists_published_listings_with_every_documented_field(client, f
     assert item["id"] == published.id
     assert item["kind"] == "space" and item["capacity"] == 30 and item["status"] == "published"
     assert item["tags"] == ["亲子"] and item["facilities"] == ["projector"]
-    assert item["provider"] == {"type": "organisation", "id": organisation.id, "name": organisation.name}
+    assert item["provider"] == {"type": "organisation", "id": organisation.id, "name": organisation.name,
+                                "contact": {"phone": "", "address": "", "hours": "", "note": ""}}
     assert item["place"] == {"id": tree["c1"].id, "name": "幸福里社区", "full_name": tree["c1"].full_name}
     assert item["opening_hours"][0] == {"weekday": 0, "opens": "09:00", "closes": "21:00"}
     assert item["fee_type"] == "free" and item["fee_amount"] == "0.00"
@@ -189,7 +190,8 @@ def test_a_volunteer_lists_a_skill_as_an_individual(client, factory, api_token):
                            headers=api_token(volunteer))
 
     assert response.status_code == 201
-    assert response.json["provider"] == {"type": "volunteer", "id": volunteer.id, "name": "退休律师老张"}
+    assert response.json["provider"] == {"type": "volunteer", "id": volunteer.id, "name": "退休律师老张",
+                                         "contact": {"phone": "", "address": "", "hours": "", "note": ""}}
 
 
 def test_a_resident_who_is_not_a_volunteer_cannot_list_without_an_organisation(client, session, factory, api_token):

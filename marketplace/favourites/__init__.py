@@ -1,0 +1,1 @@
+"""Favourites (收藏): the listings a resident saved to come back to."""

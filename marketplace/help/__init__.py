@@ -1,0 +1,1 @@
+"""The help page: how booking works and whom to call."""
