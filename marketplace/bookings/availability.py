@@ -321,6 +321,27 @@ def availability(session: Session, listing: Listing, start: datetime, end: datet
     return slots
 
 
+def is_free_during(session: Session, listing: Listing, start: datetime, end: datetime, *, zone: str,
+                   now: datetime | None = None) -> bool:
+    """Whether a resident asking for "free from start to end" would find this listing free then.
+
+    It is when one booking of the whole window would be accepted now. A listing whose bookings are
+    all shorter than the window (its maximum duration is less) is free when one booking of its
+    longest length fits inside the window; one whose bookings are all longer (its minimum duration
+    is more) is free when one booking of its shortest length covers the window.
+    """
+    now = now or clock.now()
+    window = (end - start).total_seconds() / 60
+    if window > listing.max_duration_minutes:
+        slots = availability(session, listing, start, end, zone, now, duration_minutes=listing.max_duration_minutes)
+        return any(slot.end <= end for slot in slots)
+    if window < listing.min_duration_minutes:
+        earliest = end - timedelta(minutes=listing.min_duration_minutes)
+        slots = availability(session, listing, earliest, start + timedelta(microseconds=1), zone, now)
+        return any(slot.end >= end for slot in slots)
+    return _fits(session, listing, start, end, 1, zone, now)
+
+
 def _community_prefix(place: Place) -> str:
     """The path of the community (or street) a place belongs to, for "same community" matches."""
     parts = place.path.strip("/").split("/")

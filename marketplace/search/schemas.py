@@ -18,7 +18,9 @@ class SearchQuerySchema(PageArgs):
                              metadata={"description": "必须具备的设施，可重复，如 facilities=projector"})
     capacity = fields.Integer(validate=Range(min=1, max=10000), metadata={"description": "至少容纳人数"})
     free_at_start = fields.AwareDateTime(metadata={"description": "空闲时段开始（ISO 8601，带时区）"})
-    free_at_end = fields.AwareDateTime(metadata={"description": "空闲时段结束；只返回这一整段可以预约的资源"})
+    free_at_end = fields.AwareDateTime(metadata={"description": (
+        "空闲时段结束。整段都能预约的资源算空闲；每次预约比这段时间短的，段内能约上一次就算；"
+        "每次至少要约得更久的，能约到包含这段时间的一次就算")})
 
 
 class ReputationSchema(Schema):

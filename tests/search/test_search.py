@@ -200,3 +200,26 @@ def test_pages_split_the_ranked_results(factory, index, session):
     assert first.total == third.total == 5
     assert len(first.hits) == 2 and len(third.hits) == 1
     assert not {h.listing.id for h in first.hits} & {h.listing.id for h in third.hits}
+
+
+def test_free_at_counts_a_fixed_length_skill_when_one_of_its_bookings_fits_inside_the_window(factory, titles):
+    haircut = factory.listing(kind="service", title="老年人爱心理发", slot_minutes=30, min_duration_minutes=30,
+                              max_duration_minutes=30, min_notice_minutes=0)
+    factory.booking(listing=haircut, start=_tomorrow(9), minutes=30)
+    morning = {"free_at_start": _tomorrow(9), "free_at_end": _tomorrow(10)}
+    assert titles("理发", **morning) == ["老年人爱心理发"]
+    factory.booking(listing=haircut, start=_tomorrow(9) + timedelta(minutes=30), minutes=30)
+    assert titles("理发", **morning) == []
+
+
+def test_free_at_counts_a_long_room_when_a_booking_of_its_shortest_length_covers_a_shorter_window(factory, titles):
+    room = factory.listing(title="二楼会议室", slot_minutes=30, min_duration_minutes=60, max_duration_minutes=240,
+                           min_notice_minutes=0)
+    half_hour = {"free_at_start": _tomorrow(9), "free_at_end": _tomorrow(9) + timedelta(minutes=30)}
+    assert titles("会议室", **half_hour) == ["二楼会议室"]
+    factory.booking(listing=room, start=_tomorrow(9), minutes=60)
+    assert titles("会议室", **half_hour) == []
+    whole_morning = {"free_at_start": _tomorrow(8), "free_at_end": _tomorrow(13)}
+    assert titles("会议室", **whole_morning) == []
+    hours = {"free_at_start": _tomorrow(10), "free_at_end": _tomorrow(15)}
+    assert titles("会议室", **hours) == ["二楼会议室"]
