@@ -539,3 +539,15 @@ def test_the_hours_editor_warns_when_a_day_has_more_intervals_than_it_shows(clie
     page = client.get(f"/manage/listings/{listing.id}/hours").data.decode()
     assert "周三的开放时段超过三个" in page
     assert 'value="14:00"' not in page and 'value="12:00"' in page
+
+
+def test_a_failed_upload_after_a_good_one_shows_only_the_failure(client, login, factory, org_with_admin):
+    org, admin, _tree = org_with_admin
+    listing = factory.listing(organisation=org)
+    login(admin)
+    good = client.post(f"/manage/listings/{listing.id}/photos",
+                       data={"photo": (io.BytesIO(png_bytes()), "活动室.png")}, content_type="multipart/form-data")
+    assert "图片已上传" in client.get(good.headers["Location"]).data.decode()
+    failed = client.post(good.headers["Location"], data={"photo": (io.BytesIO(b"not an image"), "photo.png")})
+    page = failed.data.decode()
+    assert failed.status_code == 422 and "文件不是有效的图片" in page and "图片已上传" not in page
