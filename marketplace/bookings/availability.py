@@ -207,6 +207,17 @@ def holds_overlapping(session: Session, listing_id: int, start: datetime, end: d
     return [Hold(row.start_at, row.blocked_until, row.seats) for row in session.execute(stmt)]
 
 
+def open_days(session: Session, listing: Listing, first_day: date, last_day: date, zone: str) -> set[date]:
+    """The local days in first_day..last_day on which the listing opens at all (hours and exceptions)."""
+    days = set()
+    for opens_at, closes_at in opening_plan(session, listing, first_day, last_day, zone).intervals:
+        day, last = local_date(opens_at, zone), local_date(closes_at - timedelta(microseconds=1), zone)
+        while day <= last:
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
 def check_duration(listing: Listing, start: datetime, end: datetime, *, field: str = "end") -> None:
     """Refuse an end before the start, or a duration outside the listing's minimum, maximum and grid."""
     if end <= start:
