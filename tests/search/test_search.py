@@ -22,7 +22,7 @@ def street(factory, index):
     other = factory.organisation(place=tree["c2"], name="建设路社区居委会")
     made = {
         "hall": factory.listing(organisation=org, title="党员活动室", place_id=tree["c1_grid"].id,
-                                description="可容纳30人，配有投影仪。", facilities=["projector"], capacity=30),
+                                description="可容纳30人，配有投影仪。", facilities=["projector"], people=30),
         "calligraphy": factory.listing(organisation=org, kind="skill", title="老年书法班", tags=["书法", "兴趣班"],
                                        description="退休教师授课，楷书入门。", place_id=tree["c1_building"].id),
         "piano": factory.listing(organisation=org, kind="skill", title="儿童钢琴启蒙", description="教识谱和指法。",
@@ -30,7 +30,7 @@ def street(factory, index):
         "haircut": factory.listing(organisation=other, kind="service", title="老年人爱心理发",
                                    description="每周四上午免费理发。"),
         "meeting": factory.listing(organisation=other, title="建设路社区会议室", description="位于3号楼一层，A座入口。",
-                                   capacity=10),
+                                   people=10),
     }
     return tree, made
 
@@ -108,6 +108,15 @@ def test_free_capacity_and_facility_filters(street, titles):
     assert "儿童钢琴启蒙" not in titles("", free_only=True)
     assert set(titles("", min_capacity=20)) == {"党员活动室"}
     assert set(titles("", facilities=["projector"])) == {"党员活动室"}
+
+
+def test_the_capacity_filter_counts_people_a_listing_holds_not_bookings_it_takes_at_once(factory, titles):
+    factory.listing(title="多功能厅", description="可容纳120人。", people=120, capacity=1)
+    factory.listing(title="自习室", description="共24个座位。", people=24, capacity=24)
+    factory.listing(title="棋牌室", description="有6张牌桌，按桌预约。", people=24, capacity=6)
+    factory.listing(title="未填人数的活动室", capacity=30)
+    assert set(titles("", min_capacity=100)) == {"多功能厅"}
+    assert set(titles("", min_capacity=20)) == {"多功能厅", "自习室", "棋牌室"}
 
 
 def test_minimum_rating_excludes_listings_nobody_has_rated(street, titles):
