@@ -344,7 +344,8 @@ def is_free_during(session: Session, listing: Listing, start: datetime, end: dat
     now = now or clock.now()
     window = (end - start).total_seconds() / 60
     if window > listing.max_duration_minutes:
-        slots = availability(session, listing, start, end, zone, now, duration_minutes=listing.max_duration_minutes)
+        longest = listing.max_duration_minutes - listing.max_duration_minutes % listing.slot_minutes
+        slots = availability(session, listing, start, end, zone, now, duration_minutes=longest)
         return any(slot.end <= end for slot in slots)
     if window < listing.min_duration_minutes:
         earliest = end - timedelta(minutes=listing.min_duration_minutes)

@@ -232,3 +232,9 @@ def test_free_at_counts_a_long_room_when_a_booking_of_its_shortest_length_covers
     assert titles("会议室", **whole_morning) == []
     hours = {"free_at_start": _tomorrow(10), "free_at_end": _tomorrow(15)}
     assert titles("会议室", **hours) == ["二楼会议室"]
+
+
+def test_free_at_uses_the_longest_booking_on_the_grid_when_the_maximum_is_off_it(factory, titles):
+    factory.listing(title="三楼会议室", slot_minutes=60, min_duration_minutes=60, max_duration_minutes=90,
+                    min_notice_minutes=0)
+    assert titles("会议室", free_at_start=_tomorrow(9), free_at_end=_tomorrow(12)) == ["三楼会议室"]
