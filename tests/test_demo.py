@@ -6,6 +6,7 @@ on top of it that is rolled back afterwards; the whole street is rolled back whe
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -20,7 +21,7 @@ from marketplace.core import clock
 from marketplace.demo import DEMO_ACCOUNTS, RESIDENT_PASSWORD, seed
 from marketplace.extensions import db
 from marketplace.listings import services as listings
-from marketplace.listings.models import FeeType, Listing, ListingException, ListingStatus, OpeningHours
+from marketplace.listings.models import FeeType, Listing, ListingException, ListingKind, ListingStatus, OpeningHours
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
 from marketplace.places.models import Place, PlaceKind
 
@@ -38,7 +39,8 @@ def account(role: str) -> dict:
 
 def street_fingerprint(session) -> tuple[list, list]:
     """What a visitor would notice, without database ids (sequences differ between runs on PostgreSQL)."""
-    offers = [(listing.title, listing.kind, listing.place.full_name, listing.capacity, listing.fee_type,
+    offers = [(listing.title, listing.kind, listing.place.full_name, listing.people, listing.capacity,
+               listing.fee_type,
                [(hours.weekday, hours.opens, hours.closes) for hours in listing.opening_hours])
               for listing in session.scalars(select(Listing).order_by(Listing.title))]
     people = [(user.phone, user.display_name, user.is_volunteer, user.is_party_member, user.home_place.full_name)
@@ -212,3 +214,42 @@ def test_the_listings_api_reports_the_published_demo_listings(client, session):
     assert everything.json["total"] >= 50
     assert 0 < one_community.json["total"] < everything.json["total"]
     assert {item["kind"] for item in one_community.json["items"]} == {"space"}
+
+
+def test_every_space_says_how_many_people_it_holds_as_its_description_does(session):
+    stated_size = re.compile(r"可(?:容纳|坐)(\d+)人|(\d+)人(?:小?会议室|研讨间)|(\d+)座")
+    stated_seats = re.compile(r"(\d+)个(?:阅览)?座位")
+    for listing in session.scalars(select(Listing)):
+        if listing.kind is ListingKind.space:
+            assert listing.people, listing.title
+        size = stated_size.search(listing.description)
+        if size:
+            assert listing.people == int(next(n for n in size.groups() if n)), listing.title
+        seats = stated_seats.search(listing.description)
+        if seats:
+            assert listing.capacity == int(seats.group(1)), listing.title
+    hall = session.scalars(select(Listing).where(Listing.title == "党群服务中心多功能厅")).one()
+    assert (hall.people, hall.capacity) == (120, 1)
+
+
+def test_every_address_names_the_listings_own_building_and_community(session):
+    communities = {place.name.removesuffix("社区"): place for place in
+                   session.scalars(select(Place).where(Place.kind == PlaceKind.community))}
+    checked = 0
+    for listing in session.scalars(select(Listing).where(Listing.address != "")):
+        path = [listing.place] + list(_ancestors(session, listing.place))
+        building = next((place.name for place in path if place.kind == PlaceKind.building), None)
+        named_buildings = set(re.findall(r"(?<!\d)\d+号楼", listing.address))
+        if building is not None:
+            assert named_buildings == {building}, (listing.title, listing.address, building)
+            checked += 1
+        for word, community in communities.items():
+            if word in listing.address:
+                assert community in path, (listing.title, listing.address)
+    assert checked >= 10
+
+
+def _ancestors(session, place):
+    while place.parent_id is not None:
+        place = session.get(Place, place.parent_id)
+        yield place

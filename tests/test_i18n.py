@@ -103,7 +103,7 @@ def test_language_switch_renders_home_and_listing_in_english_and_back(client, fa
 
     detail = client.get(f"/listings/{listing.id}").get_data(as_text=True)
     assert 'lang="en"' in detail
-    for words in ("Opening hours", "Capacity", "Booking rules", "Mon", "Log in to book"):
+    for words in ("Opening hours", "How it is booked", "Booking rules", "Mon", "Log in to book"):
         assert words in detail
     assert "幸福里多功能活动室" in detail  # people's own text stays as written
     assert "开放时间" not in detail

@@ -19,6 +19,7 @@ from marketplace.core.validation import filter_text
 from marketplace.core.permissions import is_platform_admin
 from marketplace.listings.models import Listing, ListingStatus
 from marketplace.organisations.models import Organisation, OrganisationStatus
+from marketplace.places.models import Place
 
 
 def snapshot(obj, *, exclude: tuple[str, ...] = ("password_hash",)) -> dict:
@@ -92,6 +93,40 @@ def field_changes(entry: AuditEntry) -> list[FieldChange]:
     if entry.before and entry.after:
         names = [name for name in names if before.get(name) != after.get(name)]
     return [FieldChange(name, before.get(name), after.get(name)) for name in names]
+
+
+# What an audited object is called: its own name, or for a part of something (a photo of a listing) the
+# name of the whole, found through the key its snapshot records.
+NAMED_OBJECTS = {"listings": (Listing, "title"), "organisations": (Organisation, "name"),
+                 "users": (User, "display_name"), "places": (Place, "name")}
+PART_OF = {"photos": ("listings", "listing_id"), "listing_exceptions": ("listings", "listing_id"),
+           "memberships": ("organisations", "organisation_id")}
+
+
+def object_names(session: Session, entries: list[AuditEntry]) -> dict[int, str]:
+    """Entry id → the name of the object it is about (today's name; the recorded one once it is deleted)."""
+    wanted: dict[int, tuple[str, int | None, dict]] = {}
+    for entry in entries:
+        recorded = entry.after or entry.before or {}
+        object_type, object_id = entry.object_type, entry.object_id
+        if object_type in PART_OF:
+            object_type, key = PART_OF[object_type]
+            object_id = recorded.get(key)
+        if object_type in NAMED_OBJECTS:
+            wanted[entry.id] = (object_type, object_id, recorded if object_type == entry.object_type else {})
+    found: dict[tuple[str, int], str] = {}
+    for object_type, (model, attribute) in NAMED_OBJECTS.items():
+        ids = {object_id for kind, object_id, _ in wanted.values() if kind == object_type and object_id is not None}
+        if ids:
+            column = getattr(model, attribute)
+            found.update({(object_type, row.id): getattr(row, attribute)
+                          for row in session.execute(select(model.id, column).where(model.id.in_(ids)))})
+    names = {}
+    for entry_id, (object_type, object_id, recorded) in wanted.items():
+        name = found.get((object_type, object_id)) or recorded.get(NAMED_OBJECTS[object_type][1])
+        if name:
+            names[entry_id] = name
+    return names
 
 
 def audited_object_types(session: Session) -> list[str]:

@@ -20,7 +20,8 @@ from marketplace.core.urls import ID
 from marketplace.core.validation import filter_text
 from marketplace.extensions import db, login_manager
 from marketplace.listings import services as listings
-from marketplace.listings.models import LISTING_KIND_LABELS, LISTING_STATUS_LABELS, ListingStatus
+from marketplace.listings.models import (FACILITIES, FEE_TYPE_LABELS, LISTING_KIND_LABELS, LISTING_STATUS_LABELS,
+                                         WEEKDAY_LABELS, ListingStatus)
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import (ORGANISATION_STATUS_LABELS, ORGANISATION_TYPE_LABELS,
                                               OrganisationStatus, StaffRole)
@@ -44,8 +45,11 @@ ACTION_LABELS = {
     "listing.set_hours": _l("设置开放时间"),
     "listing.add_exception": _l("添加例外安排"),
     "listing.remove_exception": _l("删除例外安排"),
+    "listing.add_photo": _l("添加图片"),
+    "listing.remove_photo": _l("删除图片"),
     "user.disable": _l("停用账号"),
     "user.enable": _l("启用账号"),
+    "user.password_reset": _l("为居民重置密码"),
     "place.create": _l("新增社区树节点"),
 }
 
@@ -68,6 +72,10 @@ FIELD_LABELS = {
     "description": _l("简介"),
     "address": _l("地址"),
     "contact_phone": _l("联系电话"),
+    "office_hours": _l("办公时间"),
+    "must_change_password": _l("须修改密码"),
+    "shows_phone_publicly": _l("公开手机号码"),
+    "public_contact_note": _l("联系说明"),
     "place_id": _l("所在地点"),
     "title": _l("标题"),
     "suspension_reason": _l("暂停原因"),
@@ -79,6 +87,48 @@ FIELD_LABELS = {
     "opening_hours": _l("开放时间"),
     "created_at": _l("创建时间"),
     "updated_at": _l("更新时间"),
+    "kind": _l("类型"),
+    "tags": _l("标签"),
+    "facilities": _l("设施（仅场地）"),
+    "people": _l("容纳人数"),
+    "capacity": _l("座位数"),
+    "slot_minutes": _l("时段长度（分钟）"),
+    "min_duration_minutes": _l("最短时长（分钟）"),
+    "max_duration_minutes": _l("最长时长（分钟）"),
+    "buffer_minutes": _l("两次预约之间的间隔（分钟）"),
+    "min_notice_minutes": _l("至少提前多久预约（分钟）"),
+    "max_advance_days": _l("最多提前几天预约"),
+    "cancel_cutoff_minutes": _l("开始前多久停止取消（分钟）"),
+    "instant_booking": _l("即时预约（提交即确认）"),
+    "max_active_bookings_per_booker": _l("每人同时有效预约上限"),
+    "max_hours_per_week_per_booker": _l("每人每周预约小时上限"),
+    "fee_type": _l("收费方式"),
+    "fee_amount": _l("金额（元）或积分"),
+    "rules": _l("使用须知"),
+    "suspended_by_platform": _l("由平台暂停"),
+    "provider_user_id": _l("提供者编号"),
+    "listing_id": _l("资源编号"),
+    "day": _l("日期"),
+    "is_closed": _l("不开放"),
+    "opens": _l("开始时间"),
+    "closes": _l("结束时间"),
+    "note": _l("说明"),
+    "filename": _l("文件名"),
+    "content_type": _l("文件类型"),
+    "size_bytes": _l("文件大小（字节）"),
+    "position": _l("排列顺序"),
+    "id": _l("编号"),
+    "applicant_id": _l("申请人编号"),
+    "parent_id": _l("上级节点编号"),
+    "path": _l("路径"),
+    "phone": _l("手机号码"),
+    "email": _l("邮箱"),
+    "display_name": _l("称呼"),
+    "is_party_member": _l("党员"),
+    "is_volunteer": _l("志愿者"),
+    "is_platform_admin": _l("平台管理员"),
+    "home_place_id": _l("所在社区"),
+    "locale": _l("界面语言"),
 }
 
 # Recorded values are enum values ("pending"); the log shows them as the UI names them.
@@ -87,16 +137,36 @@ FIELD_VALUE_LABELS = {
                [*ORGANISATION_STATUS_LABELS.items(), *LISTING_STATUS_LABELS.items()]},
     "type": {kind.value: label for kind, label in ORGANISATION_TYPE_LABELS.items()},
     "kind": {kind.value: label for kind, label in LISTING_KIND_LABELS.items()},
+    "fee_type": {fee.value: label for fee, label in FEE_TYPE_LABELS.items()},
     "role": {role.value: role.label for role in StaffRole},
 }
 
 MAX_SHOWN_VALUE = 200
 
 
+def _readable_hours(recorded: list) -> str:
+    """Recorded opening hours ("2 18:30:00-20:30:00": weekday, opens-closes) as 周三 18:30–20:30."""
+    shown = []
+    for interval in recorded:
+        weekday, _space, span = str(interval).partition(" ")
+        opens, _dash, closes = span.partition("-")
+        if not weekday.isdigit() or int(weekday) > 6 or not closes:
+            shown.append(str(interval))
+            continue
+        shown.append(f"{WEEKDAY_LABELS[int(weekday)]} {opens[:5]}–{closes[:5]}")
+    return "；".join(shown)
+
+
 def _readable_value(field: str, value) -> str:
     """A recorded value as people read it: UI names for enum values, 是/否, local times, "—" for nothing."""
-    if value is None or value == "":
+    if value is None or value == "" or value == []:
         return "—"
+    if field == "opening_hours" and isinstance(value, list):
+        value = _readable_hours(value)
+    elif field == "facilities" and isinstance(value, list):
+        value = "、".join(str(FACILITIES.get(key, key)) for key in value)
+    elif field == "tags" and isinstance(value, list):
+        value = "、".join(str(tag) for tag in value)
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if isinstance(value, str):
@@ -278,4 +348,5 @@ def audit_log():
     items, total = services.list_audit_entries(db.session, object_type=object_type, page=page, per_page=per_page)
     changes = {entry.id: [_readable_change(change) for change in services.field_changes(entry)] for entry in items}
     return render_template("admin/audit.html", page=Page(items, total, page, per_page), changes=changes,
+                           names=services.object_names(db.session, items),
                            object_type=object_type, object_types=services.audited_object_types(db.session))

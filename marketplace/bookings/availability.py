@@ -207,6 +207,17 @@ def holds_overlapping(session: Session, listing_id: int, start: datetime, end: d
     return [Hold(row.start_at, row.blocked_until, row.seats) for row in session.execute(stmt)]
 
 
+def open_days(session: Session, listing: Listing, first_day: date, last_day: date, zone: str) -> set[date]:
+    """The local days in first_day..last_day on which the listing opens at all (hours and exceptions)."""
+    days = set()
+    for opens_at, closes_at in opening_plan(session, listing, first_day, last_day, zone).intervals:
+        day, last = local_date(opens_at, zone), local_date(closes_at - timedelta(microseconds=1), zone)
+        while day <= last:
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
 def check_duration(listing: Listing, start: datetime, end: datetime, *, field: str = "end") -> None:
     """Refuse an end before the start, or a duration outside the listing's minimum, maximum and grid."""
     if end <= start:
@@ -319,6 +330,28 @@ def availability(session: Session, listing: Listing, start: datetime, end: datet
         if seats_left >= seats:
             slots.append(Slot(slot_start, slot_end, seats_left))
     return slots
+
+
+def is_free_during(session: Session, listing: Listing, start: datetime, end: datetime, *, zone: str,
+                   now: datetime | None = None) -> bool:
+    """Whether a resident asking for "free from start to end" would find this listing free then.
+
+    It is when one booking of the whole window would be accepted now. A listing whose bookings are
+    all shorter than the window (its maximum duration is less) is free when one booking of its
+    longest length fits inside the window; one whose bookings are all longer (its minimum duration
+    is more) is free when one booking of its shortest length covers the window.
+    """
+    now = now or clock.now()
+    window = (end - start).total_seconds() / 60
+    if window > listing.max_duration_minutes:
+        longest = listing.max_duration_minutes - listing.max_duration_minutes % listing.slot_minutes
+        slots = availability(session, listing, start, end, zone, now, duration_minutes=longest)
+        return any(slot.end <= end for slot in slots)
+    if window < listing.min_duration_minutes:
+        earliest = end - timedelta(minutes=listing.min_duration_minutes)
+        slots = availability(session, listing, earliest, start + timedelta(microseconds=1), zone, now)
+        return any(slot.end >= end for slot in slots)
+    return _fits(session, listing, start, end, 1, zone, now)
 
 
 def _community_prefix(place: Place) -> str:

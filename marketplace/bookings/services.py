@@ -213,7 +213,7 @@ def insert_checked_booking(session: Session, listing: Listing, booker: User, gro
     booking = Booking(
         listing=listing, booker_id=booker.id, group_id=group.id if group else None, series=series, seats=seats,
         start_at=start, end_at=end, blocked_until=end + timedelta(minutes=listing.buffer_minutes),
-        exclusive=listing.capacity == 1, status=status, purpose=purpose,
+        exclusive=listing.is_exclusive, status=status, purpose=purpose,
         approval_deadline=approval_deadline(start, now) if status is BookingStatus.pending else None,
         created_at=now, updated_at=now,
     )

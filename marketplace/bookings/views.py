@@ -217,7 +217,8 @@ def mine():
     items, total = services.list_my_bookings(db.session, current_user, when=when, page=page, per_page=per_page)
     now = clock.now()
     actions = {booking.id: available_actions(current_user, booking, now) for booking in items}
-    return render_template("bookings/mine.html", page=Page(items, total, page, per_page), when=when,
+    # ``tab``, not ``when``: the template imports a ``when`` macro, which would hide a variable of that name.
+    return render_template("bookings/mine.html", page=Page(items, total, page, per_page), tab=when,
                            actions=actions, notice=done_notice(NOTICES))
 
 

@@ -10,7 +10,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.bookings.availability import availability
+from marketplace.bookings.availability import availability, open_days
 from marketplace.bookings.forms import MAX_DURATION_CHOICES, BookingForm
 from marketplace.bookings.permissions import can_provide
 from marketplace.core.errors import ValidationFailed
@@ -68,6 +68,7 @@ class Day:
     day: date
     label: str
     items: list
+    closed: bool = False
 
 
 @dataclass
@@ -130,7 +131,11 @@ def build_widget(listing, form: BookingForm | None = None) -> Widget:
     slots = availability(db.session, listing, start, end, deployment_zone(), duration_minutes=duration) \
         if listing.is_published else []
     following = first + timedelta(days=DAYS_PER_WEEK)
-    week = Week(first, group_by_day(first, slots, lambda slot: slot.start),
+    days = group_by_day(first, slots, lambda slot: slot.start)
+    opening = open_days(db.session, listing, first, following - timedelta(days=1), deployment_zone())
+    for day in days:
+        day.closed = day.day not in opening
+    week = Week(first, days,
                 previous=max(first - timedelta(days=DAYS_PER_WEEK), today) if first > today else None,
                 next=following if following <= today + timedelta(days=listing.max_advance_days) else None)
     if form is None:

@@ -49,6 +49,12 @@ def form_status(*forms: FlaskForm) -> int:
 
 
 def done_notice(known: set[str] | frozenset[str]) -> str | None:
-    """The "done" message named by ``?notice=`` after a redirect, from a fixed set so nothing typed is echoed."""
+    """The "done" message named by ``?notice=`` after a redirect, from a fixed set so nothing typed is echoed.
+
+    Only on GET: a form posted from that page keeps the notice in its URL, and when the post fails and
+    the page is shown again, the earlier success is no longer news.
+    """
+    if request.method != "GET":
+        return None
     value = request.args.get("notice")
     return value if value in known else None

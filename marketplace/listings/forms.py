@@ -43,7 +43,11 @@ class ListingForm(FlaskForm):
     facilities = MultiCheckboxField(_l("设施（仅场地）"), choices=list(FACILITIES.items()), validate_choice=False)
     place_id = SelectField(_l("所在位置"), coerce=optional_id, validate_choice=False)
     address = StringField(_l("详细地址"), validators=[Length(max=200, message=_l("地址不能超过200个字"))])
-    capacity = number_field(_l("容量（人）"), minimum=1, hint=_l("独占的房间填1；20个座位的课堂填20"))
+    people = number_field(_l("容纳人数"), minimum=1,
+                          hint=_l("房间或课堂最多容纳多少人；居民按人数找场地时用它。不适用可以不填"))
+    capacity = number_field(_l("座位数"), minimum=1,
+                            hint=_l("1 = 独占：同一时间只接受一个预约（整间房、一次咨询）；"
+                                    "20 = 按座位：同一时段可有20人各自预约"))
     slot_minutes = number_field(_l("时段长度（分钟）"), minimum=5, hint=_l("预约开始时间按这个间隔排列"))
     min_duration_minutes = number_field(_l("最短时长（分钟）"), minimum=5)
     max_duration_minutes = number_field(_l("最长时长（分钟）"), minimum=5)
@@ -65,7 +69,7 @@ class ListingForm(FlaskForm):
             kind=self.kind.data, title=self.title.data, place_id=self.place_id.data,
             description=self.description.data or "", tags=self.tags.data or "",
             facilities=list(self.facilities.data or []), address=self.address.data or "",
-            capacity=self.capacity.data, slot_minutes=self.slot_minutes.data,
+            people=self.people.data or None, capacity=self.capacity.data, slot_minutes=self.slot_minutes.data,
             min_duration_minutes=self.min_duration_minutes.data, max_duration_minutes=self.max_duration_minutes.data,
             buffer_minutes=self.buffer_minutes.data, min_notice_minutes=self.min_notice_minutes.data,
             max_advance_days=self.max_advance_days.data, cancel_cutoff_minutes=self.cancel_cutoff_minutes.data,
@@ -83,7 +87,8 @@ def listing_form_defaults(listing: Listing | None) -> dict:
     return {
         "kind": ListingKind(source.kind).value, "title": source.title, "description": source.description,
         "tags": ", ".join(source.tags), "facilities": list(source.facilities), "place_id": source.place_id,
-        "address": source.address, "capacity": source.capacity, "slot_minutes": source.slot_minutes,
+        "address": source.address, "people": source.people, "capacity": source.capacity,
+        "slot_minutes": source.slot_minutes,
         "min_duration_minutes": source.min_duration_minutes, "max_duration_minutes": source.max_duration_minutes,
         "buffer_minutes": source.buffer_minutes, "min_notice_minutes": source.min_notice_minutes,
         "max_advance_days": source.max_advance_days, "cancel_cutoff_minutes": source.cancel_cutoff_minutes,

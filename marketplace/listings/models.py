@@ -84,6 +84,7 @@ class Listing(Base):
     __tablename__ = "listings"
     __table_args__ = (
         CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint("people IS NULL OR people >= 1", name="people_positive"),
         CheckConstraint("(organisation_id IS NULL) <> (provider_user_id IS NULL)", name="one_provider"),
     )
 
@@ -97,7 +98,15 @@ class Listing(Base):
     provider_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
     address: Mapped[str] = mapped_column(String(200), default="")
+    # Two different numbers: ``people`` is how many people the room or class holds (shown, searched by);
+    # ``capacity`` is how many bookings it takes at once: 1 is exclusive (one booking has it all),
+    # N shares it seat by seat between N bookers. None: the provider has not said (skills, services).
+    people: Mapped[int | None] = mapped_column(Integer)
     capacity: Mapped[int] = mapped_column(Integer, default=1)
+
+    @property
+    def is_exclusive(self) -> bool:
+        return self.capacity == 1
     slot_minutes: Mapped[int] = mapped_column(Integer, default=30)
     min_duration_minutes: Mapped[int] = mapped_column(Integer, default=30)
     max_duration_minutes: Mapped[int] = mapped_column(Integer, default=240)

@@ -95,7 +95,8 @@ class ListingSchema(Schema):
     provider = Derived(ProviderSchema, provider_of)
     place = fields.Nested(PlaceRefSchema)
     address = fields.String()
-    capacity = fields.Integer()
+    people = fields.Integer(allow_none=True, metadata={"description": "容纳人数；null 为没有填写"})
+    capacity = fields.Integer(metadata={"description": "座位数：1 为独占（同一时间只接受一个预约），N 为同一时段N人各自预约"})
     fee_type = fields.Enum(FeeType, metadata={"description": "free 免费 / money 收费（仅供参考）/ points 志愿积分"})
     fee_amount = DecimalString(metadata={"description": "金额（元）或积分，十进制字符串，例如 \"12.50\""})
     slot_minutes = fields.Integer(metadata={"description": BOOKING_RULE_HELP["slot_minutes"]})
@@ -137,7 +138,10 @@ class ListingUpdateSchema(InputSchema):
                                                                            in FACILITIES.items())})
     place_id = id_field(metadata={"description": "所在的社区树节点"})
     address = text_field(200)
-    capacity = fields.Integer(strict=True, metadata={"description": "容量：独占的房间填1；20个座位的课堂填20"})
+    people = fields.Integer(strict=True, allow_none=True,
+                            metadata={"description": "容纳人数：房间或课堂最多容纳多少人，按人数搜索时用它；null 为不填"})
+    capacity = fields.Integer(strict=True, metadata={
+        "description": "座位数：1 为独占（同一时间只接受一个预约）；20 为按座位，同一时段可有20人各自预约"})
     slot_minutes = fields.Integer(strict=True, metadata={"description": BOOKING_RULE_HELP["slot_minutes"]})
     min_duration_minutes = fields.Integer(strict=True,
                                           metadata={"description": BOOKING_RULE_HELP["min_duration_minutes"]})

@@ -40,6 +40,7 @@ class ListingData:
     tags: list[str] = field(default_factory=list)
     facilities: list[str] = field(default_factory=list)
     address: str = ""
+    people: int | None = None
     capacity: int = 1
     slot_minutes: int = 30
     min_duration_minutes: int = 30
@@ -146,7 +147,8 @@ def _clean(session: Session, data: ListingData) -> dict:
         "facilities": list(dict.fromkeys(data.facilities or [])),
         "place_id": int(data.place_id),
         "address": _text(data.address, "address", 200, _l("地址")),
-        "capacity": _whole(data.capacity, "capacity", 1, 10000, _l("容量")),
+        "people": _optional_whole(data.people, "people", 1, 10000, _l("容纳人数")),
+        "capacity": _whole(data.capacity, "capacity", 1, 10000, _l("座位数")),
         "slot_minutes": _whole(data.slot_minutes, "slot_minutes", 5, MINUTES_PER_DAY, _l("时段长度")),
         "min_duration_minutes": _whole(data.min_duration_minutes, "min_duration_minutes", 5, MINUTES_PER_DAY,
                                        _l("最短时长")),

@@ -57,7 +57,7 @@ def build_schema() -> Schema:
         provider=keyword(),
         fee=keyword(),
         facilities=keyword(),
-        capacity=NUMERIC(int, bits=32, shift_step=32, signed=False),
+        people=NUMERIC(int, bits=32, shift_step=32, signed=False),
         rating=NUMERIC(int, bits=32, shift_step=32, signed=False),
         # Columns only (no postings): read per document by the ranking and for sorting.
         reputation=COLUMN(NumericColumn("i", default=round(NEUTRAL_STARS * 100))),
@@ -102,7 +102,8 @@ def listing_document(listing: Listing, place_names: dict[int, str]) -> dict:
         "provider": f"org{listing.organisation_id}" if listing.organisation_id else f"user{listing.provider_user_id}",
         "fee": listing.fee_type.value,
         "facilities": " ".join(listing.facilities),
-        "capacity": listing.capacity,
+        # How many people it holds (not how many bookings at once); a listing that has not said has no value.
+        **({"people": listing.people} if listing.people else {}),
         "rating": round(reputation.stars * 100) if reputation.reviews else 0,  # hundredths of a star
         "reputation": round(reputation.stars * 100),
         "published": int(published.timestamp()) if published else 0,

@@ -33,6 +33,7 @@ def result_items(session: Session, results: SearchResults, zone: str) -> list[di
             "fee_label": str(listing.fee_type.label),
             "fee_amount": listing.fee_amount,
             "free": listing.fee_type is FeeType.free,
+            "people": listing.people,
             "capacity": listing.capacity,
             "reputation": {"rating": hit.reputation.rating, "reviews": hit.reputation.reviews},
             "next_free_slot": to_local(slot, zone).isoformat() if slot else None,

@@ -210,7 +210,7 @@ def filter_query(filters: IndexFilters) -> Query | None:
     for facility in filters.facilities:
         clauses.append(Term("facilities", facility))
     if filters.min_capacity is not None:
-        clauses.append(NumericRange("capacity", filters.min_capacity, None))
+        clauses.append(NumericRange("people", filters.min_capacity, None))
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else And(clauses)

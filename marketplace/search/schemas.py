@@ -16,9 +16,12 @@ class SearchQuerySchema(PageArgs):
     min_rating = fields.Float(validate=Range(min=1, max=5), metadata={"description": "最低评分（1–5星）"})
     facilities = fields.List(fields.String(validate=OneOf(list(FACILITIES))),
                              metadata={"description": "必须具备的设施，可重复，如 facilities=projector"})
-    capacity = fields.Integer(validate=Range(min=1, max=10000), metadata={"description": "至少容纳人数"})
+    capacity = fields.Integer(validate=Range(min=1, max=10000),
+                              metadata={"description": "至少容纳多少人（按资源的容纳人数，没有填写的不算）"})
     free_at_start = fields.AwareDateTime(metadata={"description": "空闲时段开始（ISO 8601，带时区）"})
-    free_at_end = fields.AwareDateTime(metadata={"description": "空闲时段结束；只返回这一整段可以预约的资源"})
+    free_at_end = fields.AwareDateTime(metadata={"description": (
+        "空闲时段结束。整段都能预约的资源算空闲；每次预约比这段时间短的，段内能约上一次就算；"
+        "每次至少要约得更久的，能约到包含这段时间的一次就算")})
 
 
 class ReputationSchema(Schema):
@@ -39,7 +42,8 @@ class SearchItemSchema(Schema):
     fee_type = fields.String(metadata={"description": "free / money / points"})
     fee_amount = DecimalString(metadata={"description": "金额（元）或积分，十进制字符串"})
     free = fields.Boolean()
-    capacity = fields.Integer()
+    people = fields.Integer(allow_none=True, metadata={"description": "容纳人数；null 为没有填写"})
+    capacity = fields.Integer(metadata={"description": "座位数：1 为独占，N 为同一时段N人各自预约"})
     reputation = fields.Nested(ReputationSchema)
     next_free_slot = fields.String(allow_none=True, metadata={"description": "两周内最近一个可预约时段的开始（当地时间）"})
     score = fields.Float(metadata={"description": "排序得分：文本相关度 × 信誉系数"})

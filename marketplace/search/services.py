@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session, selectinload
 from whoosh.query import Or, Term
 from whoosh.sorting import FieldFacet
 
-from marketplace.bookings.availability import availability, check_bookable
+from marketplace.bookings.availability import availability, is_free_during
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking
 from marketplace.core import clock
-from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.errors import ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.zones import in_supported_years
 from marketplace.listings.models import FACILITIES, Listing, ListingKind, ListingStatus
@@ -132,15 +132,6 @@ def _published_in_order(session: Session, ids: list[int]) -> list[Listing]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def is_free_during(session: Session, listing: Listing, start: datetime, end: datetime, zone: str) -> bool:
-    """Whether one booking of the whole window would be accepted now (the booking rules decide)."""
-    try:
-        check_bookable(session, listing, start, end, 1, zone=zone)
-    except (ValidationFailed, Conflict):
-        return False
-    return True
-
-
 def search_listings(session: Session, index: SearchIndex, text: str | None, filters: SearchFilters | None = None,
                     *, page: int = 1, per_page: int = 20, zone: str = "Asia/Shanghai") -> SearchResults:
     """Published listings matching the words and filters, best first (relevance blended with reputation).
@@ -162,7 +153,7 @@ def search_listings(session: Session, index: SearchIndex, text: str | None, filt
         scores = dict(ranked)
         start, end = filters.free_at
         free = [listing for listing in _published_in_order(session, list(scores))
-                if is_free_during(session, listing, start, end, zone)]
+                if is_free_during(session, listing, start, end, zone=zone)]
         total = len(free)
         lower_bound = matched > FREE_AT_CANDIDATES
         listings = free[offset:offset + per_page]

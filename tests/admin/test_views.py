@@ -1,14 +1,22 @@
 """Platform admin pages: only platform admins get in, and every action leaves an audit entry."""
-from datetime import datetime, timezone
+import io
+import pathlib
+import re
+from datetime import datetime, time, timezone
 
 import pytest
-from sqlalchemy import func, select
+from PIL import Image
+from sqlalchemy import func, inspect, select
 
 from marketplace.accounts.models import User
 from marketplace.admin.models import AuditEntry
+from marketplace.admin.views import ACTION_LABELS, FIELD_LABELS
 from marketplace.core import clock
-from marketplace.listings.models import ListingStatus
-from marketplace.organisations.models import OrganisationStatus
+from marketplace.listings import photos
+from marketplace.listings import services as listing_services
+from marketplace.listings.models import Listing, ListingException, ListingStatus, Photo
+from marketplace.organisations.models import Membership, Organisation, OrganisationStatus
+from marketplace.places.models import Place
 from tests.conftest import PASSWORD
 
 
@@ -288,3 +296,32 @@ def test_filters_with_a_nul_character_still_filter_instead_of_failing(client, fa
     response = client.get(path)
     assert response.status_code == 200
     assert "\x00" not in response.get_data(as_text=True)
+
+
+def test_every_audited_action_and_recorded_field_has_a_label():
+    source = pathlib.Path(__file__).parents[2] / "marketplace"
+    recorded = {action for path in source.rglob("*.py") for line in path.read_text().splitlines()
+                if "record(" in line for action in re.findall(r'"([a-z]+\.[a-z_]+)"', line)}
+    assert "listing.add_photo" in recorded and recorded <= set(ACTION_LABELS)
+    for model in (Listing, ListingException, Photo, Organisation, Membership, User, Place):
+        fields = {attr.key for attr in inspect(model).column_attrs} - {"password_hash"}
+        assert fields <= set(FIELD_LABELS), model
+
+
+def test_the_english_audit_log_names_the_action_the_object_and_the_hours(app, client, factory, login, admin, session):
+    listing = factory.listing(title="党群服务中心多功能厅")
+    actor = listing.organisation.memberships[0].user
+    listing_services.set_opening_hours(session, actor, listing, [
+        listing_services.HoursInterval(weekday=2, opens=time(18, 30), closes=time(20, 30))])
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 16, 46)).save(image, "PNG")
+    photos.add_photo(session, actor, listing, image.getvalue(), upload_dir=app.config["UPLOAD_DIR"],
+                     max_bytes=app.config["MAX_PHOTO_BYTES"])
+    session.commit()
+    login(admin)
+    client.post("/language/en", data={"next": "/"})
+    page = client.get("/admin/audit?object_type=photos").data.decode()
+    assert "Add photo" in page and "listing.add_photo" not in page
+    assert 'data-testid="audit-object">党群服务中心多功能厅<' in page
+    hours = client.get("/admin/audit?object_type=listings").data.decode()
+    assert "Wed 18:30–20:30" in hours and "18:30:00-20:30:00" not in hours and "Listings #" not in hours

@@ -416,3 +416,28 @@ def test_residents_see_no_request_inbox_link(client, login, now, listing, reside
     html = page_text(client.get("/bookings"))
     assert 'data-testid="nav-booking-requests"' not in html
     assert 'data-testid="no-inbox"' in page_text(client.get("/bookings/requests"))
+
+
+def test_my_bookings_empty_tabs_say_which_list_is_empty_and_mark_the_current_tab(client, login, resident):
+    login(resident)
+    upcoming = page_text(client.get("/bookings"))
+    assert "还没有即将到来的预约" in upcoming and "还没有已结束的预约" not in upcoming
+    assert 'aria-current="page" data-testid="tab-upcoming"' in upcoming
+    past = page_text(client.get("/bookings?when=past"))
+    assert "还没有已结束的预约" in past and 'aria-current="page" data-testid="tab-past"' in past
+    assert past.count('aria-current="page"') == 1
+
+
+def test_the_week_says_closed_on_days_the_listing_does_not_open_and_no_free_times_on_taken_ones(client, now,
+                                                                                                 factory):
+    weekdays = factory.listing(slot_minutes=60, min_duration_minutes=60, max_duration_minutes=180,
+                               min_notice_minutes=0, hours=MORNINGS[:5])  # 1 June 2026 is a Monday
+    factory.booking(listing=weekdays, start=local(1, 9), minutes=180)
+    html = page_text(client.get(f"/listings/{weekdays.id}"))
+    days = html.split('data-testid="slot-day"')[1:]
+    assert ["不开放" in day for day in days] == [False] * 5 + [True] * 2
+    assert "无空闲" in days[1] and "不开放" not in days[1]
+    client.post("/language/en", data={"next": "/"})
+    english = page_text(client.get(f"/listings/{weekdays.id}")).split('data-testid="slot-day"')[1:]
+    assert ["Closed" in day for day in english] == [False] * 5 + [True] * 2
+    assert "No free times" in english[1] and "Fully booked" not in "".join(english)

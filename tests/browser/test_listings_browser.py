@@ -41,7 +41,7 @@ def test_an_organisation_admin_publishes_a_listing_that_a_resident_opens(
     page.get_by_label("介绍", exact=True).fill("宽敞明亮，可容纳40人，适合合唱排练和讲座。")
     page.get_by_label("投影仪", exact=True).check()
     page.get_by_label("所在位置", exact=True).select_option(str(grid_id))
-    page.get_by_label("容量（人）", exact=True).fill("40")
+    page.get_by_label("容纳人数", exact=True).fill("40")
     assert fits_the_phone(page)
     screenshot(page, "listings-new-form")
     page.get_by_role("button", name="保存为草稿", exact=True).click()

@@ -369,7 +369,7 @@ BAD_NEW_LISTINGS = [
     ("place id too large", {"place_id": 10**30}, 422, "place_id", "应在1到2147483647之间"),
     ("unknown place", {"place_id": 987654}, 404, None, "找不到这个地点"),
     ("unknown organisation", {"organisation_id": 987654}, 404, None, "找不到这个组织"),
-    ("capacity out of range", {"capacity": 0}, 422, None, "容量应在1到10000之间"),
+    ("capacity out of range", {"capacity": 0}, 422, None, "座位数应在1到10000之间"),
 ]
 
 
@@ -528,3 +528,16 @@ def test_services_agree_with_the_api_on_partial_updates(session, factory, provid
     data = listings.listing_data(listing)
 
     assert (data.capacity, data.facilities, data.kind) == (8, ["piano"], listing.kind)
+
+
+def test_people_and_seats_are_separate_fields_of_the_api(client, session, provider, api_token):
+    organisation, admin, tree = provider
+    headers = api_token(admin)
+    created = client.post(API, json=new_listing_body(tree["c1_grid"].id, organisation_id=organisation.id,
+                                                     people=120, capacity=1), headers=headers)
+    assert created.status_code == 201, created.json
+    assert (created.json["people"], created.json["capacity"]) == (120, 1)
+    changed = client.patch(f"{API}/{created.json['id']}", json={"people": None}, headers=headers)
+    assert changed.status_code == 200 and changed.json["people"] is None and changed.json["capacity"] == 1
+    refused = client.patch(f"{API}/{created.json['id']}", json={"people": 0}, headers=headers)
+    assert refused.status_code == 422 and refused.json["message"] == "容纳人数应在1到10000之间"

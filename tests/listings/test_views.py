@@ -108,8 +108,8 @@ def test_a_volunteer_cannot_list_a_space_as_an_individual(client, login, session
 @pytest.mark.parametrize("overrides, message", [
     ({"title": ""}, "请填写标题"),
     ({"title": "长" * 10_000}, "标题不能超过100个字"),
-    ({"capacity": "很多"}, "容量必须是整数"),
-    ({"capacity": "0"}, "容量应在1到10000之间"),
+    ({"capacity": "很多"}, "座位数必须是整数"),
+    ({"capacity": "0"}, "座位数应在1到10000之间"),
     ({"min_duration_minutes": "300", "max_duration_minutes": "60"}, "最长时长不能小于最短时长"),
     ({"fee_type": "money", "fee_amount": "abc"}, "费用必须是数字"),
     ({"place_id": "999999"}, "找不到这个地点"),
@@ -539,3 +539,40 @@ def test_the_hours_editor_warns_when_a_day_has_more_intervals_than_it_shows(clie
     page = client.get(f"/manage/listings/{listing.id}/hours").data.decode()
     assert "周三的开放时段超过三个" in page
     assert 'value="14:00"' not in page and 'value="12:00"' in page
+
+
+def test_a_failed_upload_after_a_good_one_shows_only_the_failure(client, login, factory, org_with_admin):
+    org, admin, _tree = org_with_admin
+    listing = factory.listing(organisation=org)
+    login(admin)
+    good = client.post(f"/manage/listings/{listing.id}/photos",
+                       data={"photo": (io.BytesIO(png_bytes()), "活动室.png")}, content_type="multipart/form-data")
+    assert "图片已上传" in client.get(good.headers["Location"]).data.decode()
+    failed = client.post(good.headers["Location"], data={"photo": (io.BytesIO(b"not an image"), "photo.png")})
+    page = failed.data.decode()
+    assert failed.status_code == 422 and "文件不是有效的图片" in page and "图片已上传" not in page
+
+
+def test_an_exclusive_hall_is_saved_and_shown_with_the_people_it_holds(client, login, session, org_with_admin):
+    org, admin, tree = org_with_admin
+    login(admin)
+    response = client.post("/manage/listings/new", data={"provider": f"org-{org.id}", **listing_form(
+        tree["c1_grid"].id, description="可容纳120人", people="120", capacity="1")})
+    assert response.status_code == 302
+    hall = session.scalars(select(Listing).where(Listing.organisation_id == org.id)).one()
+    assert (hall.people, hall.capacity) == (120, 1)
+    page = client.get(f"/listings/{hall.id}").data.decode()
+    assert "120 人" in page and "1 人" not in page and "独占：同一时间只接受一个预约" in page
+    assert 'value="120"' in client.get(f"/manage/listings/{hall.id}/edit").data.decode()
+
+
+def test_a_seat_listing_says_how_many_can_book_at_once_and_people_may_stay_blank(client, login, session,
+                                                                                  org_with_admin):
+    org, admin, tree = org_with_admin
+    login(admin)
+    client.post("/manage/listings/new", data={"provider": f"org-{org.id}", **listing_form(
+        tree["c1_grid"].id, description="共24个座位", people="", capacity="24")})
+    room = session.scalars(select(Listing).where(Listing.organisation_id == org.id)).one()
+    assert (room.people, room.capacity) == (None, 24)
+    page = client.get(f"/listings/{room.id}").data.decode()
+    assert "按座位：同一时段24人可各自预约" in page and 'data-testid="people"' not in page

@@ -16,10 +16,6 @@ def test_a_dictionary_word_across_jiebas_cut_is_indexed_where_it_stands():
     assert ("活动室", 4, 7) in index_terms("免费亲子活动室")
 
 
-def test_two_character_words_across_the_cut_are_not_indexed():
-    assert "心理" not in terms("爱心理发")
-
-
 def test_numbers_and_single_latin_letters_are_kept():
     found = set(terms("A座3号楼"))
     assert {"a", "3"} <= found

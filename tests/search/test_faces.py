@@ -247,3 +247,16 @@ def test_a_page_past_the_end_says_so_instead_of_nothing_found(client, listings):
 def test_the_api_answers_a_page_past_the_end_with_no_items_and_the_true_total(client, listings):
     body = client.get("/api/v1/search", query_string={"q": "活动室", "page": 99}).json
     assert body["items"] == [] and body["total"] == 2 and body["page"] == 99
+
+
+def test_both_faces_count_a_half_hour_haircut_free_in_an_hour_window_and_say_the_rule(client, factory, listings):
+    factory.listing(kind="service", title="老年人爱心理发", slot_minutes=30, min_duration_minutes=30,
+                    max_duration_minutes=30)
+    day = zones.local_date(clock.now(), "Asia/Shanghai") + timedelta(days=2)
+    page = client.get("/search", query_string={"q": "理发", "free_date": day.isoformat(), "free_from": "09:00",
+                                               "free_to": "10:00"}).get_data(as_text=True)
+    assert "找到 1 项" in page and 'data-testid="free-at-rule"' in page
+    body = client.get("/api/v1/search", query_string={
+        "q": "理发", "free_at_start": f"{day.isoformat()}T09:00:00+08:00",
+        "free_at_end": f"{day.isoformat()}T10:00:00+08:00"}).json
+    assert [item["title"] for item in body["items"]] == ["老年人爱心理发"]

@@ -22,7 +22,7 @@ def street(factory, index):
     other = factory.organisation(place=tree["c2"], name="建设路社区居委会")
     made = {
         "hall": factory.listing(organisation=org, title="党员活动室", place_id=tree["c1_grid"].id,
-                                description="可容纳30人，配有投影仪。", facilities=["projector"], capacity=30),
+                                description="可容纳30人，配有投影仪。", facilities=["projector"], people=30),
         "calligraphy": factory.listing(organisation=org, kind="skill", title="老年书法班", tags=["书法", "兴趣班"],
                                        description="退休教师授课，楷书入门。", place_id=tree["c1_building"].id),
         "piano": factory.listing(organisation=org, kind="skill", title="儿童钢琴启蒙", description="教识谱和指法。",
@@ -30,7 +30,7 @@ def street(factory, index):
         "haircut": factory.listing(organisation=other, kind="service", title="老年人爱心理发",
                                    description="每周四上午免费理发。"),
         "meeting": factory.listing(organisation=other, title="建设路社区会议室", description="位于3号楼一层，A座入口。",
-                                   capacity=10),
+                                   people=10),
     }
     return tree, made
 
@@ -108,6 +108,15 @@ def test_free_capacity_and_facility_filters(street, titles):
     assert "儿童钢琴启蒙" not in titles("", free_only=True)
     assert set(titles("", min_capacity=20)) == {"党员活动室"}
     assert set(titles("", facilities=["projector"])) == {"党员活动室"}
+
+
+def test_the_capacity_filter_counts_people_a_listing_holds_not_bookings_it_takes_at_once(factory, titles):
+    factory.listing(title="多功能厅", description="可容纳120人。", people=120, capacity=1)
+    factory.listing(title="自习室", description="共24个座位。", people=24, capacity=24)
+    factory.listing(title="棋牌室", description="有6张牌桌，按桌预约。", people=24, capacity=6)
+    factory.listing(title="未填人数的活动室", capacity=30)
+    assert set(titles("", min_capacity=100)) == {"多功能厅"}
+    assert set(titles("", min_capacity=20)) == {"多功能厅", "自习室", "棋牌室"}
 
 
 def test_minimum_rating_excludes_listings_nobody_has_rated(street, titles):
@@ -200,3 +209,32 @@ def test_pages_split_the_ranked_results(factory, index, session):
     assert first.total == third.total == 5
     assert len(first.hits) == 2 and len(third.hits) == 1
     assert not {h.listing.id for h in first.hits} & {h.listing.id for h in third.hits}
+
+
+def test_free_at_counts_a_fixed_length_skill_when_one_of_its_bookings_fits_inside_the_window(factory, titles):
+    haircut = factory.listing(kind="service", title="老年人爱心理发", slot_minutes=30, min_duration_minutes=30,
+                              max_duration_minutes=30, min_notice_minutes=0)
+    factory.booking(listing=haircut, start=_tomorrow(9), minutes=30)
+    morning = {"free_at_start": _tomorrow(9), "free_at_end": _tomorrow(10)}
+    assert titles("理发", **morning) == ["老年人爱心理发"]
+    factory.booking(listing=haircut, start=_tomorrow(9) + timedelta(minutes=30), minutes=30)
+    assert titles("理发", **morning) == []
+
+
+def test_free_at_counts_a_long_room_when_a_booking_of_its_shortest_length_covers_a_shorter_window(factory, titles):
+    room = factory.listing(title="二楼会议室", slot_minutes=30, min_duration_minutes=60, max_duration_minutes=240,
+                           min_notice_minutes=0)
+    half_hour = {"free_at_start": _tomorrow(9), "free_at_end": _tomorrow(9) + timedelta(minutes=30)}
+    assert titles("会议室", **half_hour) == ["二楼会议室"]
+    factory.booking(listing=room, start=_tomorrow(9), minutes=60)
+    assert titles("会议室", **half_hour) == []
+    whole_morning = {"free_at_start": _tomorrow(8), "free_at_end": _tomorrow(13)}
+    assert titles("会议室", **whole_morning) == []
+    hours = {"free_at_start": _tomorrow(10), "free_at_end": _tomorrow(15)}
+    assert titles("会议室", **hours) == ["二楼会议室"]
+
+
+def test_free_at_uses_the_longest_booking_on_the_grid_when_the_maximum_is_off_it(factory, titles):
+    factory.listing(title="三楼会议室", slot_minutes=60, min_duration_minutes=60, max_duration_minutes=90,
+                    min_notice_minutes=0)
+    assert titles("会议室", free_at_start=_tomorrow(9), free_at_end=_tomorrow(12)) == ["三楼会议室"]
