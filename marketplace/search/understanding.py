@@ -48,7 +48,8 @@ class Vocabulary:
 
 
 def read_vocabulary(path: Path) -> Vocabulary:
-    """The concepts of a vocabulary file; ValueError when a phrasing belongs to two concepts."""
+    """The concepts of a vocabulary file; ValueError when a phrasing belongs to two concepts or is a
+    concept's own word (which, typed, is already what listings say)."""
     with path.open("rb") as handle:
         data = tomllib.load(handle)
     by_phrasing: dict[str, Concept] = {}
@@ -62,6 +63,8 @@ def read_vocabulary(path: Path) -> Vocabulary:
             if phrasing in by_phrasing:
                 raise ValueError(f"{phrasing} belongs to two concepts")
             by_phrasing[phrasing] = concept
+    for phrasing in set(by_phrasing) & own_words:
+        raise ValueError(f"{phrasing} is a concept's own word")
     longest = tuple(sorted(set(by_phrasing) | own_words, key=len, reverse=True))
     return Vocabulary(by_phrasing, frozenset(own_words), longest)
 
