@@ -112,13 +112,19 @@ def results():
     except DomainError as refused:
         error = refused
     alternatives = []
+    # A filter read from the query's own words is dropped by taking those words out of it.
+    from_words = {"free_at": understood and understood["time"], "place_id": understood and understood["place"]}
     if found is not None:
         for alternative in found.alternatives:
             if alternative.kind == "community":
-                params = _without(request.args, ["community"], community=alternative.place_id)
+                undo = from_words["place_id"]["undo"] if from_words["place_id"] else {}
+                params = _without(request.args, ["community", *undo], community=alternative.place_id, **undo)
                 label = alternative.name
             else:
-                params = _without(request.args, FILTER_PARAMS[alternative.name])
+                if from_words.get(alternative.name):
+                    params = _without(request.args, ["q", "literal"], **from_words[alternative.name]["undo"])
+                else:
+                    params = _without(request.args, FILTER_PARAMS[alternative.name])
                 label = FILTER_LABELS[alternative.name]
             alternatives.append({"kind": alternative.kind, "label": label, "count": alternative.count,
                                  "params": params})

@@ -154,3 +154,10 @@ def test_the_page_shows_how_it_understood_with_one_tap_to_undo_the_time(client, 
     assert "「会议室」" in page and "周六 13:00–18:00" in page and "为你查找" in page
     assert 'data-testid="undo-time"' in page
     assert "q=%E6%83%B3%E6%89%BE%E4%B8%AA%E8%83%BD%E5%BC%80%E4%BC%9A%E7%9A%84%E5%9C%B0%E6%96%B9" in page  # 想找个能开会的地方
+
+
+def test_try_without_the_time_drops_the_time_words_when_the_window_came_from_them(client, street):
+    clock.travel_to(MONDAY_10AM)  # the room opens at 09:00: nothing is free at 07:00–09:00
+    page = client.get("/search", query_string={"q": "明天早上想找个能开会的地方"}).get_data(as_text=True)
+    empty = page[page.index('data-testid="search-empty"'):]
+    assert "q=%E6%83%B3%E6%89%BE%E4%B8%AA%E8%83%BD%E5%BC%80%E4%BC%9A%E7%9A%84%E5%9C%B0%E6%96%B9" in empty
