@@ -3,6 +3,7 @@ and how both faces report what was understood with one tap to undo each part."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -11,8 +12,18 @@ from marketplace.search.analyzer import normalise_query, query_words
 from marketplace.search.timewords import find_time
 from marketplace.search.understanding import PlaceName, read_vocabulary, understand, vocabulary, VOCABULARY
 
+from tests.core.test_core import FORBIDDEN_IN_SERVICES, _imported_modules
+
 ZONE = "Asia/Shanghai"
 MONDAY_10AM = datetime(2026, 4, 20, 2, tzinfo=timezone.utc)  # Monday 20 April 2026, 10:00 in Shanghai
+
+
+def test_understanding_is_domain_code_without_the_web_layer():
+    import marketplace.search.timewords as timewords
+    import marketplace.search.understanding as understanding
+
+    for module in (understanding, timewords):
+        assert not _imported_modules(Path(module.__file__)) & FORBIDDEN_IN_SERVICES
 
 
 def test_the_vocabulary_has_several_hundred_phrasings_each_for_one_concept():
