@@ -102,4 +102,5 @@ class SearchPageSchema(Schema):
     alternatives = fields.List(fields.Nested(AlternativeSchema), metadata={"description": "没有结果时可以试试的"})
     understood = fields.Nested(UnderstoodSchema, allow_none=True,
                                metadata={"description": "怎样理解了搜索词：日常说法、变成空闲时段的时间词、变成社区筛选的地点词；"
-                                                        "什么都没理解时为 null"})
+                                                        "撤销一项（包括 alternatives 里由这些词来的 free_at、place_id）"
+                                                        "请用它的 undo 参数重新搜索；什么都没理解时为 null"})

@@ -248,8 +248,10 @@ def _in_named_places(session: Session, parsed: ParsedQuery):
 def _highlight_words(parsed: ParsedQuery, lexicon) -> frozenset[str]:
     words = set()
     for word in parsed.words:
-        for found, _ in word_alternatives(word, parsed, lexicon):
-            words.update(found)
+        for found, related in word_alternatives(word, parsed, lexicon):
+            # A phrasing matched as typed word by word (修 + 电脑, 的 + 地方) would light up every 的.
+            if related or word not in parsed.related or len(found) == 1:
+                words.update(found)
         words.add(word)
     return frozenset(words)
 

@@ -161,11 +161,11 @@ def _find_place(text: str, spans: list[tuple[int, int]], places: list[PlaceName]
 
 def understand(text: str | None, *, now: datetime, zone: str, places: list[PlaceName] = (),
                home: PlaceName | None = None, with_time: bool = True, with_place: bool = True,
-               literal: frozenset[str] = frozenset(), words: Vocabulary | None = None) -> Understanding:
+               literal: frozenset[str] = frozenset()) -> Understanding:
     """What a query asks for: its words (phrasings standing for their concept's words), and the
     time and place it names. ``literal`` phrasings are searched as typed (the resident undid them);
     without ``with_time``/``with_place`` (a filter already set) time and place words stay words."""
-    words = words or vocabulary()
+    words = vocabulary()
     cleaned = " ".join(normalise_query(strip_control_characters(text or "")).split())
     spans: list[tuple[int, int]] = []
     concepts: dict[int, UnderstoodConcept] = {}

@@ -117,3 +117,10 @@ def test_an_expansion_never_ranks_above_an_exact_match(demo, demo_session):
     results = search_listings(demo_session, index, "开会", zone=ZONE, per_page=50)
     titles = [hit.listing.title for hit in results.hits]
     assert titles[0] == "党群服务中心会议室（二楼）" and len(titles) > 3
+
+
+def test_highlights_show_the_listing_words_an_everyday_word_matched(demo, demo_session):
+    _, index = demo
+    results = search_listings(demo_session, index, "修电脑", zone=ZONE)
+    assert {"家电", "维修", "电工"} <= results.highlight_words
+    assert "修" not in results.highlight_words  # 修 + 电脑 as typed would light up every 修
