@@ -1,5 +1,6 @@
 """JSON face of search."""
 from flask.views import MethodView
+from flask_login import current_user
 
 from marketplace.core.api import API_PREFIX, Blueprint, require_user
 from marketplace.core.http import deployment_zone
@@ -7,7 +8,7 @@ from marketplace.core.urls import ID
 from marketplace.extensions import db
 from marketplace.listings.services import get_listing
 from marketplace.search import services
-from marketplace.search.present import result_items
+from marketplace.search.present import result_items, understood_parts
 from marketplace.search.schemas import SearchPageSchema, SearchQuerySchema
 from marketplace.search.sync import search_index
 
@@ -31,14 +32,21 @@ class Search(MethodView):
         """搜索已发布的资源，按相关度与信誉综合排序
 
         支持中文词语、单字（“书”可找到“书法”）、拼音全拼和首字母（`hds` 找“活动室”）、繁体字；
+        也听得懂日常说法和整句话（“这周六下午想找个能开会的地方”）：时间词变成空闲时段、地点词变成社区筛选，
+        `understood` 说明怎样理解的，每一项都带撤销用的参数；
         没有结果时给出 `suggestion`（你是不是要找）和 `alternatives`（去掉筛选条件或附近社区的结果数）。
         """
         zone = deployment_zone()
+        user = current_user if current_user.is_authenticated else None
+        literal = args.get("literal") or []
         results = services.search_listings(db.session, search_index(), args["q"], filters_from(args),
-                                           page=args["page"], per_page=args["per_page"], zone=zone)
+                                           page=args["page"], per_page=args["per_page"], zone=zone,
+                                           home_place_id=user.home_place_id if user else None,
+                                           literal=frozenset(literal))
         return {"items": result_items(db.session, results, zone), "total": results.total, "total_is_lower_bound": results.total_is_lower_bound,
                 "page": results.page, "per_page": results.per_page, "suggestion": results.suggestion,
-                "alternatives": results.alternatives}
+                "alternatives": results.alternatives,
+                "understood": understood_parts(results.understood, zone, literal)}
 
 
 @blp.route(f"/listings/<{ID}:listing_id>/views")

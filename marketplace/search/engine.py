@@ -23,7 +23,8 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
 from marketplace.search.analyzer import looks_like_pinyin
-from marketplace.search.queries import PINYIN_BOOST, TITLE_BOOST, Lexicon, ParsedQuery, expand_word
+from marketplace.search.queries import (PINYIN_BOOST, RELATED_WEIGHT, TITLE_BOOST, Lexicon, ParsedQuery,
+                                        word_alternatives)
 from marketplace.search.ranking import ReputationWeighting
 
 # How many (document, term) entries the cache may hold in all, per process: ~100 bytes each, so
@@ -38,17 +39,26 @@ class QueryTerm:
     text: str
     boost: float
     required: bool  # part of the word's "must match" set (text, pinyin) or only a bonus (title)
+    # Required terms of one word sharing an alternative must all match (the words of 助餐); a
+    # related alternative is a concept's word found for an everyday phrasing, not what was typed.
+    alternative: int = 0
+    related: bool = False
 
 
 def query_terms(parsed: ParsedQuery, lexicon: Lexicon) -> list[list[QueryTerm]]:
     """For each word, the terms that may match it (mirrors ``queries.text_query``)."""
     per_word = []
     for word in parsed.words:
-        words = [w for w in expand_word(word, lexicon, alone=word in parsed.alone) if w in lexicon.words]
-        terms = [QueryTerm("text", w, 1.0, True) for w in words]
+        alternatives = word_alternatives(word, parsed, lexicon)
+        terms = []
+        for number, (words, related) in enumerate(alternatives):
+            weight = RELATED_WEIGHT if related else 1.0
+            terms += [QueryTerm("text", w, weight, True, number, related) for w in words]
         if looks_like_pinyin(word) and len(word) > 1:
-            terms.append(QueryTerm("pinyin", word, PINYIN_BOOST, True))
-        terms += [QueryTerm("title", w, TITLE_BOOST, False) for w in words]
+            terms.append(QueryTerm("pinyin", word, PINYIN_BOOST, True, len(alternatives)))
+        for number, (words, related) in enumerate(alternatives):
+            weight = RELATED_WEIGHT if related else 1.0
+            terms += [QueryTerm("title", w, TITLE_BOOST * weight, False, number, related) for w in words]
         per_word.append(terms)
     return per_word
 
@@ -118,29 +128,35 @@ def search(searcher, cache: PostingCache, factors_of, per_word: list[list[QueryT
     """The best ``limit`` (score, global docnum) pairs, best first, and how many documents match.
 
     ``allowed`` is a query restricting the documents (the filters) or None; documents matching the
-    ``preferred`` query (listings in the building the resident named) come before all others.
+    ``preferred`` query (listings in the building the resident named) come before all others, then
+    documents matching every word as typed before those matched only through a related word.
     ``factors_of(leaf)`` gives the leaf's reputation factors by docnum.
     """
     if not per_word or any(not any(t.required for t in terms) for terms in per_word):
         return [], 0
     idf = {(t.fieldname, t.text): searcher.idf(t.fieldname, t.text) for terms in per_word for t in terms}
     avgfl = {name: searcher.avg_field_length(name) or 1 for name in ("text", "title", "pinyin")}
-    best: list[tuple[bool, float, int]] = []
+    best: list[tuple[tuple[bool, bool], float, int]] = []
     total = 0
     for sub, offset in searcher.leaf_searchers():
         leaf = sub.reader()
         scored_terms = []
         matching = []
+        as_typed = []
         for terms in per_word:
-            docs: set[int] = set()
+            # alternative → (the documents holding all its required terms, whether it is related)
+            alternatives: dict[int, tuple[set[int] | None, bool]] = {}
             for term in terms:
                 parts = cache.tf_parts(leaf, term.fieldname, term.text, avgfl[term.fieldname])
-                if not parts:
-                    continue
-                scored_terms.append((parts, term.boost * idf[(term.fieldname, term.text)]))
+                if parts:
+                    scored_terms.append((parts, term.boost * idf[(term.fieldname, term.text)]))
                 if term.required:
-                    docs.update(parts.keys())
-            matching.append(docs)
+                    docs, _ = alternatives.get(term.alternative, (None, term.related))
+                    alternatives[term.alternative] = ((set(parts) if docs is None else docs & parts.keys()),
+                                                      term.related)
+            matching.append(set().union(*(docs for docs, _ in alternatives.values())))
+            as_typed.append(set().union(*(docs for docs, related in alternatives.values() if not related)))
+        typed_everywhere = set.intersection(*as_typed) if as_typed else set()
         matching.sort(key=len)
         candidates = matching[0].intersection(*matching[1:]) if matching else set()
         if candidates and leaf.has_deletions():
@@ -163,7 +179,8 @@ def search(searcher, cache: PostingCache, factors_of, per_word: list[list[QueryT
                     if part is not None:
                         scores[docnum] += weight * part
         first = set(preferred.docs(sub)) if preferred is not None else ()
-        ranked = [(docnum in first, score * factors[docnum], -(docnum + offset)) for docnum, score in scores.items()]
+        ranked = [((docnum in first, docnum in typed_everywhere), score * factors[docnum], -(docnum + offset))
+                  for docnum, score in scores.items()]
         best = heapq.nlargest(limit, best + ranked) if limit is not None else best + ranked
     best.sort(reverse=True)
     return [(score, -negated) for _, score, negated in best], total

@@ -19,6 +19,9 @@ MAX_QUERY_LENGTH = 100
 MAX_QUERY_WORDS = 12
 TITLE_BOOST = 3.0
 PINYIN_BOOST = 2.0
+# Weight of a concept's own words found for an everyday phrasing (剪头发 → 理发), against 1 for the
+# words typed; the engine also ranks listings matching every typed word as typed first.
+RELATED_WEIGHT = 0.5
 # Characters that other engines treat as syntax; here they only separate words.
 SYNTAX = re.compile(r"[\"'“”‘’()（）\[\]{}<>+\-*?~^:!|&/\\=,，。.;；、]")
 
@@ -32,6 +35,9 @@ class ParsedQuery:
     alone: set[str] = field(default_factory=set)
     # The runs of text between spaces and punctuation, as typed (after normalising).
     chunks: list[str] = field(default_factory=list)
+    # Everyday phrasings (see ``understanding``): the word → the concept's own words, each cut
+    # into the words that must all match (助餐 → (助, 餐)).
+    related: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -150,6 +156,17 @@ def expand_word(word: str, lexicon: Lexicon, *, alone: bool = True) -> list[str]
     return [word]
 
 
+def word_alternatives(word: str, parsed: ParsedQuery, lexicon: Lexicon) -> list[tuple[tuple[str, ...], bool]]:
+    """The ways one query word can match: (indexed words that must all match, whether it is a related
+    word rather than what was typed). A phrasing matches as typed (its words together) or through
+    its concept's words."""
+    if word in parsed.related:
+        alternatives = [(tuple(query_words(word)), False)] + [(phrase, True) for phrase in parsed.related[word]]
+    else:
+        alternatives = [((w,), False) for w in expand_word(word, lexicon, alone=word in parsed.alone)]
+    return [(words, related) for words, related in alternatives if all(w in lexicon.words for w in words)]
+
+
 def _any_of(queries: list[Query]) -> Query:
     if not queries:
         return NullQuery
@@ -167,9 +184,12 @@ def text_query(parsed: ParsedQuery, lexicon: Lexicon) -> Query:
     required: list[Query] = []
     title_boosts: list[Query] = []
     for word in parsed.words:
-        words = expand_word(word, lexicon, alone=word in parsed.alone)
-        in_text = [Term("text", w) for w in words if w in lexicon.words]
-        title_boosts.extend(Term("title", w, boost=TITLE_BOOST) for w in words if w in lexicon.words)
+        in_text = []
+        for words, related in word_alternatives(word, parsed, lexicon):
+            weight = RELATED_WEIGHT if related else 1.0
+            terms = [Term("text", w, boost=weight) for w in words]
+            in_text.append(terms[0] if len(terms) == 1 else And(terms))
+            title_boosts.extend(Term("title", w, boost=TITLE_BOOST * weight) for w in words)
         if looks_like_pinyin(word) and len(word) > 1:
             in_text.append(Term("pinyin", word, boost=PINYIN_BOOST))
         required.append(_any_of(in_text))

@@ -1,10 +1,12 @@
 """What the search API reads and returns."""
 from marshmallow import Schema, fields
+from marshmallow.validate import Length
 
 from marketplace.core.api import PageArgs
 from marketplace.core.schemas import DecimalString, OneOf, Range, id_field
 from marketplace.listings.models import FACILITIES, ListingKind
 from marketplace.listings.schemas import PlaceRefSchema, ProviderSchema
+from marketplace.search.queries import MAX_QUERY_LENGTH
 
 
 class SearchQuerySchema(PageArgs):
@@ -22,6 +24,8 @@ class SearchQuerySchema(PageArgs):
     free_at_end = fields.AwareDateTime(metadata={"description": (
         "空闲时段结束。整段都能预约的资源算空闲；每次预约比这段时间短的，段内能约上一次就算；"
         "每次至少要约得更久的，能约到包含这段时间的一次就算")})
+    literal = fields.List(fields.String(validate=Length(max=MAX_QUERY_LENGTH)),
+                          metadata={"description": "按字面搜索、不按日常说法理解的词，可重复（撤销 understood 中的一项）"})
 
 
 class ReputationSchema(Schema):
@@ -57,6 +61,41 @@ class AlternativeSchema(Schema):
     place_id = fields.Integer(allow_none=True)
 
 
+class UndoSchema(Schema):
+    q = fields.String(metadata={"description": "撤销这一项时的搜索词"})
+    literal = fields.List(fields.String(), metadata={"description": "撤销这一项时的 literal 参数"})
+
+
+class UnderstoodConceptSchema(Schema):
+    typed = fields.String(metadata={"description": "输入的日常说法，如“剪头发”"})
+    means = fields.String(metadata={"description": "理解成的服务，如“理发”"})
+    words = fields.List(fields.String(), metadata={"description": "一并查找的资源用语（权重较低）"})
+    undo = fields.Nested(UndoSchema)
+
+
+class UnderstoodTimeSchema(Schema):
+    typed = fields.String(metadata={"description": "输入的时间词，如“这周六下午”"})
+    start = fields.String(metadata={"description": "空闲时段开始（当地时间）"})
+    end = fields.String(metadata={"description": "空闲时段结束（当地时间）"})
+    label = fields.String(metadata={"description": "如“周六 13:00–18:00”"})
+    undo = fields.Nested(UndoSchema)
+
+
+class UnderstoodPlaceSchema(Schema):
+    typed = fields.String(metadata={"description": "输入的地点词，如“幸福里”"})
+    id = fields.Integer(metadata={"description": "作为 community 筛选的社区树节点 id"})
+    name = fields.String()
+    undo = fields.Nested(UndoSchema)
+
+
+class UnderstoodSchema(Schema):
+    query = fields.String(metadata={"description": "规范化后的搜索词"})
+    concepts = fields.List(fields.Nested(UnderstoodConceptSchema))
+    time = fields.Nested(UnderstoodTimeSchema, allow_none=True)
+    place = fields.Nested(UnderstoodPlaceSchema, allow_none=True)
+    ignored = fields.List(fields.String(), metadata={"description": "忽略的虚词，如“想”“找个”“的”"})
+
+
 class SearchPageSchema(Schema):
     items = fields.List(fields.Nested(SearchItemSchema), required=True)
     total = fields.Integer(required=True, metadata={"description": "符合条件的总数"})
@@ -65,3 +104,7 @@ class SearchPageSchema(Schema):
     per_page = fields.Integer(required=True)
     suggestion = fields.String(allow_none=True, metadata={"description": "“你是不是要找”：纠正后的搜索词"})
     alternatives = fields.List(fields.Nested(AlternativeSchema), metadata={"description": "没有结果时可以试试的"})
+    understood = fields.Nested(UnderstoodSchema, allow_none=True,
+                               metadata={"description": "怎样理解了搜索词：日常说法、变成空闲时段的时间词、变成社区筛选的地点词；"
+                                                        "撤销一项（包括 alternatives 里由这些词来的 free_at、place_id）"
+                                                        "请用它的 undo 参数重新搜索；什么都没理解时为 null"})

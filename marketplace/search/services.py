@@ -23,8 +23,9 @@ from marketplace.search import engine
 from marketplace.search.analyzer import PLACE_NUMBER, fold, place_numbers, segment
 from marketplace.search.index import SearchIndex
 from marketplace.search.models import ListingView
-from marketplace.search.queries import (MAX_QUERY_LENGTH, IndexFilters, ParsedQuery, did_you_mean, expand_word,
-                                        filter_query, parse, text_query)
+from marketplace.search.queries import (MAX_QUERY_LENGTH, IndexFilters, ParsedQuery, did_you_mean, filter_query,
+                                        text_query, word_alternatives)
+from marketplace.search.understanding import PlaceName, Understanding, understand
 from marketplace.search.ranking import Reputation, listing_reputation
 
 # "Free at" asks the booking rules about each candidate, best text matches first; past this many
@@ -88,11 +89,17 @@ class SearchResults:
     alternatives: list[Alternative] = field(default_factory=list)
     # True when "free at" stopped after FREE_AT_CANDIDATES: total then means "at least".
     total_is_lower_bound: bool = False
+    # How the query was read: phrasings, and the time and place words that became filters.
+    understood: Understanding | None = None
+
+
+def _check_length(text: str | None) -> None:
+    if text is not None and len(text) > MAX_QUERY_LENGTH:
+        raise ValidationFailed("q", _l("搜索词太长了，请不要超过%(n)s个字", n=MAX_QUERY_LENGTH))
 
 
 def _validated(session: Session, text: str | None, filters: SearchFilters) -> IndexFilters:
-    if text is not None and len(text) > MAX_QUERY_LENGTH:
-        raise ValidationFailed("q", _l("搜索词太长了，请不要超过%(n)s个字", n=MAX_QUERY_LENGTH))
+    _check_length(text)
     if filters.kind and filters.kind not in {k.value for k in ListingKind}:
         raise ValidationFailed("kind", _l("资源类型只能是场地、技能或服务"))
     if filters.place_id is not None:
@@ -132,16 +139,43 @@ def _published_in_order(session: Session, ids: list[int]) -> list[Listing]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+def _place_names(session: Session) -> list[PlaceName]:
+    rows = session.execute(select(Place.id, Place.name, Place.kind, Place.path)
+                           .where(Place.kind.in_([PlaceKind.community, PlaceKind.building])))
+    return [PlaceName(row.id, row.name, row.kind.value,
+                      int(row.path.strip("/").split("/")[1]) if row.kind is PlaceKind.building else None)
+            for row in rows]
+
+
+def understand_query(session: Session, text: str | None, filters: SearchFilters, *, zone: str,
+                     home_place_id: int | None = None, literal: frozenset[str] = frozenset()) -> Understanding:
+    """How a query in everyday words reads (see ``understanding.understand``): time and place words
+    are read only while the free-at and place filters are unset; 本社区 is the resident's own community."""
+    home = community_of(session, session.get(Place, home_place_id)) if home_place_id is not None else None
+    return understand(text, now=clock.now(), zone=zone, places=_place_names(session),
+                      home=PlaceName(home.id, home.name, "community", None) if home is not None else None,
+                      with_time=filters.free_at is None, with_place=filters.place_id is None, literal=literal)
+
+
 def search_listings(session: Session, index: SearchIndex, text: str | None, filters: SearchFilters | None = None,
-                    *, page: int = 1, per_page: int = 20, zone: str = "Asia/Shanghai") -> SearchResults:
+                    *, page: int = 1, per_page: int = 20, zone: str = "Asia/Shanghai",
+                    home_place_id: int | None = None, literal: frozenset[str] = frozenset()) -> SearchResults:
     """Published listings matching the words and filters, best first (relevance blended with reputation).
 
-    Raises ValidationFailed for a query over MAX_QUERY_LENGTH characters or a malformed filter, and
-    NotFound for an unknown place.
+    The query is read in everyday words first: its time words become the free-at window and its
+    place words the place filter unless those are set, and phrasings in ``literal`` are searched
+    as typed. Raises ValidationFailed for a query over MAX_QUERY_LENGTH characters or a malformed
+    filter, and NotFound for an unknown place.
     """
     filters = filters or SearchFilters()
+    _check_length(text)
+    understood = understand_query(session, text, filters, zone=zone, home_place_id=home_place_id, literal=literal)
+    if understood.time is not None:
+        filters = replace(filters, free_at_start=understood.time.start, free_at_end=understood.time.end)
+    if understood.place is not None:
+        filters = replace(filters, place_id=understood.place.place_id)
     index_filters = _validated(session, text, filters)
-    parsed = parse(text)
+    parsed = understood.parsed
     searcher = index.searcher()
     lexicon = index.lexicon(searcher)
     query = text_query(parsed, lexicon)
@@ -163,7 +197,8 @@ def search_listings(session: Session, index: SearchIndex, text: str | None, filt
         listings = _published_in_order(session, list(scores))
     hits = [SearchHit(listing, scores[listing.id], listing_reputation(listing)) for listing in listings]
     results = SearchResults(hits=hits, total=total, page=page, per_page=per_page, query=parsed,
-                            highlight_words=_highlight_words(parsed, lexicon), total_is_lower_bound=lower_bound)
+                            highlight_words=_highlight_words(parsed, lexicon), total_is_lower_bound=lower_bound,
+                            understood=understood)
     if total == 0:
         results.suggestion = did_you_mean(searcher, lexicon, parsed)
         results.alternatives = _alternatives(session, searcher, query, index_filters, filters.free_at is None)
@@ -204,7 +239,10 @@ def _in_named_places(session: Session, parsed: ParsedQuery):
 def _highlight_words(parsed: ParsedQuery, lexicon) -> frozenset[str]:
     words = set()
     for word in parsed.words:
-        words.update(expand_word(word, lexicon, alone=word in parsed.alone))
+        for found, related in word_alternatives(word, parsed, lexicon):
+            # A phrasing matched as typed word by word (修 + 电脑, 的 + 地方) would light up every 的.
+            if related or word not in parsed.related or len(found) == 1:
+                words.update(found)
         words.add(word)
     return frozenset(words)
 

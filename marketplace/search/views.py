@@ -18,7 +18,7 @@ from marketplace.listings.services import get_listing
 from marketplace.places.models import PlaceKind
 from marketplace.places.services import list_places
 from marketplace.search import services, sync
-from marketplace.search.present import result_items
+from marketplace.search.present import result_items, understood_parts
 
 bp = Blueprint("search", __name__)
 bp.record_once(lambda state: sync.install(state.app))
@@ -94,32 +94,44 @@ def results():
     zone = deployment_zone()
     page_number, per_page = clamp_page(request.args.get("page"), request.args.get("per_page"))
     text = request.args.get("q", "")
+    literal = [word for word in request.args.getlist("literal") if word]
     error = None
     found = None
+    understood = None
     items: list[dict] = []
     try:
         filters = filters_from_args(request.args, zone)
-        found = services.search_listings(db.session, sync.search_index(), text, filters, page=page_number,
-                                         per_page=per_page, zone=zone)
+        found = services.search_listings(
+            db.session, sync.search_index(), text, filters, page=page_number, per_page=per_page, zone=zone,
+            home_place_id=current_user.home_place_id if current_user.is_authenticated else None,
+            literal=frozenset(literal))
         items = result_items(db.session, found, zone)
+        understood = understood_parts(found.understood, zone, literal)
         if filters.place_id is not None:
             session[CHOSEN_COMMUNITY] = filters.place_id
     except DomainError as refused:
         error = refused
     alternatives = []
+    # A filter read from the query's own words is dropped by taking those words out of it.
+    from_words = {"free_at": understood and understood["time"], "place_id": understood and understood["place"]}
     if found is not None:
         for alternative in found.alternatives:
             if alternative.kind == "community":
-                params = _without(request.args, ["community"], community=alternative.place_id)
+                undo = from_words["place_id"]["undo"] if from_words["place_id"] else {}
+                params = _without(request.args, ["community", *undo], community=alternative.place_id, **undo)
                 label = alternative.name
             else:
-                params = _without(request.args, FILTER_PARAMS[alternative.name])
+                if from_words.get(alternative.name):
+                    params = _without(request.args, ["q", "literal"], **from_words[alternative.name]["undo"])
+                else:
+                    params = _without(request.args, FILTER_PARAMS[alternative.name])
                 label = FILTER_LABELS[alternative.name]
             alternatives.append({"kind": alternative.kind, "label": label, "count": alternative.count,
                                  "params": params})
     page = Page(items, found.total if found else 0, page_number, per_page)
     return render_template(
         "search/results.html", q=text, page=page, results=found, error=error, alternatives=alternatives,
+        understood=understood, undo_args=lambda undo: _without(request.args, ["q", "literal"], **undo),
         args=request.args, kinds=list(ListingKind), facilities=FACILITIES,
         communities=list_places(db.session, kind=PlaceKind.community),
         pager_args={key: request.args.getlist(key) for key in request.args if key != "page"})

@@ -2,21 +2,16 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-from marketplace.core import clock, zones
-from marketplace.demo import seed
-from marketplace.extensions import db
+from marketplace.core import zones
 from marketplace.places.models import Place, PlaceKind
-from marketplace.search.index import SearchIndex
 from marketplace.search.services import SearchFilters, search_listings
 
-SEEDED_AT = datetime(2026, 4, 20, 2, tzinfo=timezone.utc)  # Monday 20 April 2026, 10:00 in Shanghai
-ZONE = "Asia/Shanghai"
+from tests.search.conftest import SEEDED_AT, ZONE
 
 
 def local(day: int, hour: int) -> datetime:
@@ -66,42 +61,6 @@ CASES = [
     ("篮球", SATURDAY_ON_THE_COURTS_GRID, "第一小学篮球场"),
     ("会议室", TUESDAY_AFTERNOON, "建设路社区会议室"),
 ]
-
-
-@pytest.fixture(scope="module")
-def demo(app, tmp_path_factory):
-    """The demo street seeded once (rolled back at the end) and indexed from the database."""
-    with app.app_context():
-        connection = db.engine.connect()
-        outer = connection.begin()
-        seeding = Session(bind=connection, join_transaction_mode="create_savepoint")
-        clock.travel_to(SEEDED_AT)
-        try:
-            seed(seeding)
-            seeding.commit()
-            index = SearchIndex(str(tmp_path_factory.mktemp("demo-index")),
-                                app.config["SEARCH_RANKING_REPUTATION_WEIGHT"])
-            index.rebuild(seeding)
-            seeding.close()
-        finally:
-            clock.reset()
-        yield connection, index
-        outer.rollback()
-        connection.close()
-
-
-@pytest.fixture
-def demo_session(app, demo):
-    connection, _ = demo
-    clock.travel_to(SEEDED_AT)
-    with app.app_context():
-        savepoint = connection.begin_nested()
-        session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
-        try:
-            yield session
-        finally:
-            session.remove()
-            savepoint.rollback()
 
 
 def _filters(session, filters: dict) -> SearchFilters:
