@@ -111,7 +111,7 @@ class BookingCancel(MethodView):
 class BookingApprove(MethodView):
     @blp.login_required
     @blp.errors(403, 404, 409, 422)
-    @blp.arguments(BookingReasonSchema)
+    @blp.arguments(BookingReasonSchema, required=False)  # approving needs nothing to be said
     @blp.response(200, BookingSchema)
     def post(self, data, booking_id):
         """批准待审批的申请（提供方）"""

@@ -154,6 +154,14 @@ def id_field(*, strict: bool = True, **kwargs) -> fields.Integer:
     return fields.Integer(strict=strict, validate=Range(min=1, max=MAX_ID), **kwargs)
 
 
+def json_boolean(**kwargs) -> fields.Boolean:
+    """A JSON body's true or false: 1, "yes", "on" … are refused, as the document's boolean type says.
+
+    Query strings keep marshmallow's plain Boolean, which reads "true"/"false" text.
+    """
+    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+
+
 def text_field(max_length: int, **kwargs) -> fields.String:
     """A string of at most ``max_length`` characters; when ``required``, documented as not blank either.
 
