@@ -1163,7 +1163,7 @@ def _provider_decisions(world: World, face: str, action: str) -> Plan:
     if action in ("check-in", "no-show"):
         clock.travel_to(start + timedelta(minutes=10), freeze=False)
     if face == "api":
-        body, data = {"reason": "场地临时维修"} if action == "reject" else None, None
+        body, data = {"reason": "场地临时维修"} if action == "reject" else {}, None
     else:
         body, data = None, {"reject-reason": "场地临时维修"} if action == "reject" else None
     path = "/api/v1/bookings" if face == "api" else "/bookings"
