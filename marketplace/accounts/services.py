@@ -183,6 +183,10 @@ def set_public_contact(session: Session, user: User, *, shows_phone: bool, note:
     """Choose what others see of how to reach the user on their listings and bookings: the phone number
     (unmasked), a note, both or nothing; ValidationFailed for a phone the account lacks or a long note."""
     note = clean_text(note, "public_contact_note", 200, too_long=_l("联系说明不能超过200个字"))
+    # The choice is one whole: the UPDATE names only the columns that differ from what was read, so two devices
+    # choosing at once (PostgreSQL, READ COMMITTED) could leave one's phone setting beside the other's note, a
+    # phone shown that neither asked for. The row lock makes the second wait and compare with the first's choice.
+    session.refresh(user, with_for_update=True)
     if shows_phone and not user.phone:
         raise ValidationFailed("shows_phone_publicly", _l("账号没有登记手机号码，无法公开电话"))
     user.shows_phone_publicly = bool(shows_phone)

@@ -44,6 +44,8 @@ from marketplace.admin.models import AuditEntry
 from marketplace.bookings import series as series_services
 from marketplace.bookings.models import Booking, BookingSeries, BookingStatus, CalendarFeedToken
 from marketplace.core import clock, zones
+from marketplace.favourites import services as favourites
+from marketplace.favourites.models import Favourite
 from marketplace.groups import services as groups
 from marketplace.groups.models import Group, GroupMember
 from marketplace.listings import photos, services as listings
@@ -271,6 +273,17 @@ class World:
         self.session.commit()
         return made
 
+    def devices(self, user: User, face: str, n: int) -> list[requests.Session]:
+        """``n`` devices of ``user`` at once: each with its own API token, or its own signed-in browser."""
+        if face == "api":
+            return [self.bearer(value) for _token_id, value in self.api_tokens(user, n)]
+        return [self.browser(user) for _ in range(n)]
+
+    def saved(self, user: User, listings_saved: list) -> None:
+        for listing in listings_saved:
+            favourites.save_listing(self.session, user, listing.id)
+        self.session.commit()
+
     def photos(self, listing, actor: User, n: int) -> list[Photo]:
         made = [photos.add_photo(self.session, actor, listing, png(k), upload_dir=self.app.config["UPLOAD_DIR"],
                                  max_bytes=self.app.config["MAX_PHOTO_BYTES"]) for k in range(n)]
@@ -421,6 +434,33 @@ def html_language(world: World) -> Plan:
                                    data={"next": "/"}, tag=(users[c].id, codes[(c + i) % 2])))
     return Plan(calls, lambda outcomes: final_value_is_acked(
         outcomes, lambda user_id: _get(world.session, User, user_id).locale))
+
+
+def _public_contact(world: World, face: str) -> Plan:
+    """Volunteers choose what their listings show from their phone and their computer at once (the phone number,
+    a note, both or neither): the choice stored is one a device was told was saved."""
+    volunteers = world.users(CLIENTS // 2, volunteer=True)
+    devices = [device for volunteer in volunteers for device in world.devices(volunteer, face, 2)]
+    volunteer_ids = [volunteer.id for volunteer in volunteers]
+
+    def call(c, i):
+        shows_phone, note = (c + i) % 2 == 0, f"工作日晚上7点后方便联系（{c}-{i}）"
+        tag = (volunteer_ids[c // 2], (shows_phone, note))
+        if face == "api":
+            return Call(devices[c], "PUT", "/api/v1/me/public-contact",
+                        json={"shows_phone_publicly": shows_phone, "public_contact_note": note}, tag=tag)
+        form = {"contact-public_contact_note": note} | ({"contact-shows_phone_publicly": "y"} if shows_phone else {})
+        return Call(devices[c], "POST", "/profile/public-contact", data=form, tag=tag)
+
+    def chosen(user_id):
+        volunteer = _get(world.session, User, user_id)
+        return volunteer.shows_phone_publicly, volunteer.public_contact_note
+
+    return Plan(grid(call), lambda outcomes: final_value_is_acked(outcomes, chosen))
+
+
+scenario("PUT", "accounts_api.MyPublicContact")(lambda world: _public_contact(world, "api"))
+scenario("POST", "accounts.public_contact")(lambda world: _public_contact(world, "html"))
 
 
 # Sessions, API tokens and passwords -----------------------------------------------------------------------------------
@@ -1123,7 +1163,7 @@ def _provider_decisions(world: World, face: str, action: str) -> Plan:
     if action in ("check-in", "no-show"):
         clock.travel_to(start + timedelta(minutes=10), freeze=False)
     if face == "api":
-        body, data = {"reason": "场地临时维修"} if action == "reject" else None, None
+        body, data = {"reason": "场地临时维修"} if action == "reject" else {}, None
     else:
         body, data = None, {"reject-reason": "场地临时维修"} if action == "reject" else None
     path = "/api/v1/bookings" if face == "api" else "/bookings"
@@ -1267,6 +1307,68 @@ scenario("POST", "bookings_api.SeriesCancel")(lambda world: _cancel_series(world
 scenario("POST", "bookings.series_cancel")(lambda world: _cancel_series(world, "html"))
 scenario("POST", "calendar_feed_api.CalendarFeedReset")(lambda world: _reset_feeds(world, "api"))
 scenario("POST", "bookings.reset_feed")(lambda world: _reset_feeds(world, "html"))
+
+
+# Favourites -----------------------------------------------------------------------------------------------------------
+
+def _favourite_rows(world: World, user_id: int, listing_id: int) -> int:
+    return world.session.scalar(select(func.count()).select_from(Favourite).where(
+        Favourite.user_id == user_id, Favourite.listing_id == listing_id))
+
+
+def _save_favourites(world: World, face: str) -> Plan:
+    """Residents save the same listings from two devices at the same moment (a double tap, the phone and the
+    tablet): every save is acknowledged, and each listing is saved once per resident."""
+    residents = world.users(CLIENTS // 2)
+    devices = [device for resident in residents for device in world.devices(resident, face, 2)]
+    resident_ids = [resident.id for resident in residents]
+    listing_ids = [world.factory.listing().id for _ in range(ROUNDS)]
+
+    def call(c, i):
+        tag = (resident_ids[c // 2], listing_ids[i])
+        if face == "api":
+            return Call(devices[c], "PUT", f"/api/v1/me/favourites/{listing_ids[i]}", tag=tag)
+        return Call(devices[c], "POST", f"/favourites/{listing_ids[i]}", data={"next": "/favourites/"}, tag=tag)
+
+    def check(outcomes):
+        each_acked(outcomes, lambda tag: _favourite_rows(world, *tag) == 1, "saved exactly once")
+        expect(len(acks(outcomes)) == CLIENTS * ROUNDS, "a save of a listing one may see was refused")
+        if face == "api":
+            shown = [(o.call.tag[1], o.body_json()["listing"]["id"]) for o in acks(outcomes)]
+            expect(all(asked == answered for asked, answered in shown), f"answered with another listing: {shown}")
+    return Plan(grid(call), check)
+
+
+def _remove_favourites(world: World, face: str) -> Plan:
+    """Residents un-save the same listings from two devices at the same moment: both are told it is done, the
+    saves are gone, and the listing each resident kept stays saved."""
+    residents = world.users(CLIENTS // 2)
+    devices = [device for resident in residents for device in world.devices(resident, face, 2)]
+    resident_ids = [resident.id for resident in residents]
+    listed = [world.factory.listing() for _ in range(ROUNDS + 1)]
+    for resident in residents:
+        world.saved(resident, listed)
+    listing_ids, kept_id = [listing.id for listing in listed[:ROUNDS]], listed[ROUNDS].id
+
+    def call(c, i):
+        tag = (resident_ids[c // 2], listing_ids[i])
+        if face == "api":
+            return Call(devices[c], "DELETE", f"/api/v1/me/favourites/{listing_ids[i]}", tag=tag)
+        return Call(devices[c], "POST", f"/favourites/{listing_ids[i]}/remove", data={"next": "/favourites/"},
+                    tag=tag)
+
+    def check(outcomes):
+        each_acked(outcomes, lambda tag: _favourite_rows(world, *tag) == 0, "un-saved")
+        expect(len(acks(outcomes)) == CLIENTS * ROUNDS, "an un-save was refused")
+        kept = [resident_id for resident_id in resident_ids if _favourite_rows(world, resident_id, kept_id) != 1]
+        expect(not kept, f"residents {kept} lost the listing they kept")
+    return Plan(grid(call), check)
+
+
+scenario("PUT", "favourites_api.MyFavourite")(lambda world: _save_favourites(world, "api"))
+scenario("POST", "favourites.save")(lambda world: _save_favourites(world, "html"))
+scenario("DELETE", "favourites_api.MyFavourite")(lambda world: _remove_favourites(world, "api"))
+scenario("POST", "favourites.remove")(lambda world: _remove_favourites(world, "html"))
 
 # What made 50–67 % of writes fail on SQLite (issue 7): these at once, beside bookings.
 MIXED = [
