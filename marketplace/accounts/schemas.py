@@ -5,7 +5,7 @@ from marketplace.accounts import throttle
 from marketplace.accounts.masking import visible_phone
 from marketplace.core import clock
 from marketplace.core.api import optional_user
-from marketplace.core.schemas import InputSchema, OneOf, id_field, json_boolean, text_field
+from marketplace.core.schemas import InputSchema, OneOf, id_field, JsonBoolean, text_field
 from marketplace.extensions import db
 
 
@@ -33,8 +33,8 @@ class ProfileUpdateSchema(InputSchema):
 
     display_name = text_field(50)
     home_place_id = id_field(allow_none=True, metadata={"description": "住在社区树的哪个节点"})
-    is_party_member = json_boolean(metadata={"description": "党员"})
-    is_volunteer = json_boolean(metadata={"description": "愿意做志愿者"})
+    is_party_member = JsonBoolean(metadata={"description": "党员"})
+    is_volunteer = JsonBoolean(metadata={"description": "愿意做志愿者"})
     locale = fields.String(validate=OneOf(["zh_CN", "en"]), allow_none=True, metadata={"description": "界面语言"})
 
 
@@ -112,6 +112,6 @@ class MeSchema(UserSchema):
 class PublicContactChoiceSchema(InputSchema):
     """What a volunteer shows on their listings and bookings; nothing by default."""
 
-    shows_phone_publicly = json_boolean(required=True, metadata={
+    shows_phone_publicly = JsonBoolean(required=True, metadata={
         "description": "在自己提供的资源和预约上显示完整手机号码（其他地方仍隐藏中间几位）"})
     public_contact_note = text_field(200, load_default="", metadata={"description": "联系说明，例如 工作日晚上7点后方便联系"})

@@ -154,12 +154,16 @@ def id_field(*, strict: bool = True, **kwargs) -> fields.Integer:
     return fields.Integer(strict=strict, validate=Range(min=1, max=MAX_ID), **kwargs)
 
 
-def json_boolean(**kwargs) -> fields.Boolean:
-    """A JSON body's true or false: 1, "yes", "on" … are refused, as the document's boolean type says.
+class JsonBoolean(fields.Boolean):
+    """A JSON body's true or false: 0, 1, "yes", "on" … are refused, as the document's boolean type says.
 
     Query strings keep marshmallow's plain Boolean, which reads "true"/"false" text.
     """
-    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):  # 0 == False in Python, so truthy/falsy sets cannot tell them apart
+            raise self.make_error("invalid")
+        return value
 
 
 def text_field(max_length: int, **kwargs) -> fields.String:

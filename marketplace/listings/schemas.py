@@ -4,7 +4,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from marketplace.core.api import PageArgs, collection_schema
-from marketplace.core.schemas import (Count, DecimalString, Derived, InputSchema, OneOf, Range, id_field, json_boolean,
+from marketplace.core.schemas import (Count, DecimalString, Derived, InputSchema, OneOf, Range, id_field, JsonBoolean,
                                       text_field)
 from marketplace.listings.contact import provider_contact
 from marketplace.listings.models import FACILITIES, FeeType, ListingKind, ListingStatus
@@ -68,7 +68,7 @@ class ListingExceptionSchema(InputSchema):
 
     id = fields.Integer(dump_only=True)
     day = fields.Date(required=True, metadata={"example": "2026-10-01"})
-    is_closed = json_boolean(load_default=True, metadata={"description": "true 为关闭，false 为额外开放"})
+    is_closed = JsonBoolean(load_default=True, metadata={"description": "true 为关闭，false 为额外开放"})
     opens = fields.Time(format=TIME_FORMAT, allow_none=True, load_default=None,
                         metadata={"description": "不填则整天关闭"})
     closes = fields.Time(format=TIME_FORMAT, allow_none=True, load_default=None)
@@ -153,7 +153,7 @@ class ListingUpdateSchema(InputSchema):
     max_advance_days = fields.Integer(strict=True, metadata={"description": BOOKING_RULE_HELP["max_advance_days"]})
     cancel_cutoff_minutes = fields.Integer(strict=True,
                                            metadata={"description": BOOKING_RULE_HELP["cancel_cutoff_minutes"]})
-    instant_booking = json_boolean(metadata={"description": BOOKING_RULE_HELP["instant_booking"]})
+    instant_booking = JsonBoolean(metadata={"description": BOOKING_RULE_HELP["instant_booking"]})
     max_active_bookings_per_booker = fields.Integer(
         strict=True, allow_none=True, metadata={"description": BOOKING_RULE_HELP["max_active_bookings_per_booker"]})
     max_hours_per_week_per_booker = fields.Integer(
