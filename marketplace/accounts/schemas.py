@@ -5,7 +5,7 @@ from marketplace.accounts import throttle
 from marketplace.accounts.masking import visible_phone
 from marketplace.core import clock
 from marketplace.core.api import optional_user
-from marketplace.core.schemas import InputSchema, OneOf, id_field, JsonBoolean, text_field
+from marketplace.core.schemas import InputSchema, JsonBoolean, OneOf, id_field, text_field
 from marketplace.extensions import db
 
 

@@ -4,7 +4,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from marketplace.core.api import PageArgs, collection_schema
-from marketplace.core.schemas import (Count, DecimalString, Derived, InputSchema, OneOf, Range, id_field, JsonBoolean,
+from marketplace.core.schemas import (Count, DecimalString, Derived, InputSchema, JsonBoolean, OneOf, Range, id_field,
                                       text_field)
 from marketplace.listings.contact import provider_contact
 from marketplace.listings.models import FACILITIES, FeeType, ListingKind, ListingStatus
