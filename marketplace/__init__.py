@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace.config import PROJECT_ROOT, load_config
 
@@ -17,6 +18,11 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder="static",
     )
     load_config(app, config)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind nginx every request comes from the proxy: take the client's address (login limits are per
+        # address) and scheme from the headers the trusted proxies set, and from no one else.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from marketplace import extensions, models, web  # noqa: F401 - models completes the metadata
     from marketplace.core import http

@@ -25,6 +25,8 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     MAX_PHOTO_BYTES = 5 * 1024 * 1024
     PAGE_SIZE = 20
+    # How many reverse proxies (nginx) in front of the app set X-Forwarded-For/-Proto; 0: none, trust no header.
+    TRUSTED_PROXIES = 0
     # Seconds a write waits for the database lock (SQLite busy timeout, PostgreSQL lock_timeout) before a 503.
     DATABASE_LOCK_TIMEOUT = 10
     # Login limits (kept in the database, see accounts/throttle.py): wrong passwords for one account from one
@@ -58,6 +60,7 @@ ENVIRONMENT_KEYS = {
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in {"1", "true", "yes"},
     "SMTP_HOST": str,
     "DATABASE_LOCK_TIMEOUT": float,
+    "TRUSTED_PROXIES": int,
     "SMTP_PORT": int,
     "SMTP_FROM": str,
     "API_TOKEN_LIFETIME_DAYS": int,

@@ -103,7 +103,7 @@ def log_in(session: Session, limits: LoginLimits, login: str, password: str, *, 
     """
     address = address[:45]
     user = services.find_user_by_login(session, login)
-    account = f"user:{user.id}" if user else "login:" + services.normalise_login(login)
+    account = f"user:{user.id}" if user else ("login:" + services.normalise_login(login))[:254]  # the column's size
     user_id = user.id if user else None
     _refuse_when_limited(session, limits, account, address, now)
     try:

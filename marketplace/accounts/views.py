@@ -68,6 +68,7 @@ def logout():
 @login_required
 def logout_everywhere():
     end_all_sessions(db.session, current_user)
+    tokens.revoke_all_api_tokens(db.session, current_user)  # apps signed in with a token are "everywhere" too
     sign_out()
     return redirect(url_for("accounts.login"))
 

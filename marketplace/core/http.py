@@ -176,7 +176,7 @@ def busy_response():
     headers = {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
     if is_api_request():
         return jsonify({"message": message}), 503, headers
-    return render_template("errors/error.html", status=503, message=message), 503, headers
+    return _error_page(503, message), 503, headers
 
 
 def _has_nul(value, depth: int = 0) -> bool:
@@ -202,6 +202,7 @@ def _error_page(status: int, message: str) -> str:
         409: _("操作没能完成"),
         422: _("提交的内容需要修改"),
         429: _("操作太频繁了"),
+        503: _("系统正忙"),
     }
     heading = headings.get(status, _("出了点问题") if status >= 500 else _("请求没能处理"))
     return render_template("errors/error.html", status=status, heading=heading, message=message)

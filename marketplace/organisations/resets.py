@@ -29,11 +29,15 @@ class OfficeReset:
 
 
 def can_reset_password_of(session: Session, actor: User, user: User) -> bool:
-    """Platform admins, for anyone but another admin; staff of a verified community office, for residents
-    whose home is in the office's community."""
+    """Platform admins, for anyone but another platform admin; staff of a verified community office, for
+    residents whose home is in the office's community and who are not staff of any organisation themselves
+    (a home is chosen by the resident, so it must not let desk staff take over their own office's admin)."""
+    if user.is_platform_admin:
+        return False
     if is_platform_admin(actor):
         return True
-    if user.is_platform_admin or user.home_place_id is None:
+    if user.home_place_id is None or session.scalar(select(Membership.id).where(Membership.user_id == user.id)
+                                                    .limit(1)) is not None:
         return False
     offices = session.scalars(select(Organisation).join(Membership).where(
         Membership.user_id == actor.id, Organisation.type == OrganisationType.community_office,

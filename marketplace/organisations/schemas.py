@@ -1,9 +1,10 @@
 """What the API reads and writes about organisations and their staff."""
 from marshmallow import Schema, fields
+from marshmallow.validate import Equal
 
 from marketplace.accounts.masking import visible_phone
 from marketplace.core.api import PageArgs, collection_schema, optional_user
-from marketplace.core.schemas import InputSchema, id_field, text_field
+from marketplace.core.schemas import InputSchema, JsonBoolean, N_, id_field, text_field
 from marketplace.listings.schemas import PlaceRefSchema
 from marketplace.organisations.models import OrganisationStatus, OrganisationType, StaffRole
 
@@ -91,6 +92,8 @@ class StaffCreateSchema(InputSchema):
 
 class OfficeResetRequestSchema(InputSchema):
     login = text_field(254, required=True, metadata={"description": "居民的手机号码或邮箱"})
+    identity_checked = JsonBoolean(required=True, validate=Equal(True, error=N_("请先当面核实居民身份")), metadata={
+        "description": "已当面核实居民身份（必须为 true）"})
 
 
 class OfficeResetSchema(Schema):

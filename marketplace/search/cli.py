@@ -14,13 +14,13 @@ search_cli = AppGroup("search", help="Search index commands.")
 
 @search_cli.command("reindex")
 @click.option("--catch-up", is_flag=True,
-              help="Build a missing index; bring an existing one up to date with what changed since it was "
-                   "last written, e.g. after a crash (for `make run`).")
+              help="Build a missing index or one made by another version of the code; bring an existing one up "
+                   "to date with what changed since it was last written, e.g. after a crash (for `make run`).")
 @click.option("--procs", default=2, show_default=True, help="Indexing processes (1 to disable multiprocessing).")
 def reindex(catch_up: bool, procs: int):
     """Rebuild the search index from the database's published listings."""
     index = search_index()
-    if catch_up and index.exists():
+    if catch_up and index.exists() and index.is_current():
         with read_only():
             count = index.catch_up(db.session)
             db.session.rollback()

@@ -31,6 +31,10 @@ from marketplace.search.ranking import NEUTRAL_STARS, ReputationWeighting, listi
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "listings"
+# Raise it whenever the schema or the analyzer changes what is indexed: an index built by other code is
+# rebuilt on start (`search reindex --catch-up`) instead of being caught up.
+INDEX_FORMAT = 2
+FORMAT_FILE = "FORMAT"
 # A rebuild keeps its postings in memory up to this size (per process) instead of spilling sorted
 # runs to disk, which Whoosh does by pickling every posting one by one (a third of the indexing time).
 REBUILD_MEMORY_MB = 512
@@ -146,10 +150,21 @@ class SearchIndex:
                 self._ix = whoosh_index.open_dir(self.directory, indexname=INDEX_NAME)
         return self._ix
 
+    def is_current(self) -> bool:
+        """Whether the index on disk was built by this code's schema and analyzer (INDEX_FORMAT)."""
+        try:
+            with open(os.path.join(self.directory, FORMAT_FILE)) as marker:
+                built_by = marker.read().strip()
+        except OSError:
+            return False
+        return built_by == str(INDEX_FORMAT) and set(self._open().schema.names()) == set(build_schema().names())
+
     def create(self) -> None:
         """Create an empty index (replacing whatever the directory held)."""
         os.makedirs(self.directory, exist_ok=True)
         self._ix = whoosh_index.create_in(self.directory, build_schema(), indexname=INDEX_NAME)
+        with open(os.path.join(self.directory, FORMAT_FILE), "w") as marker:
+            marker.write(str(INDEX_FORMAT))
         self._searcher = None
         self._lexicon = Lexicon()
         self._lexicon_for = None
@@ -253,7 +268,7 @@ class SearchIndex:
         one huge segment per process would sort and write millions of postings at the end, slower
         per listing than several moderate ones. The first round clears what the index held.
         """
-        if not self.exists() or set(self._open().schema.names()) != set(build_schema().names()):
+        if not self.exists() or not self.is_current():
             self.create()
         started = clock.now()
         names = all_place_names(session)

@@ -66,6 +66,10 @@ def _minutes(text: str | None) -> int:
     return NUMERALS[tens] * 10 + (NUMERALS[ones] if ones else 0)
 
 
+def _is_clock_time(hour: str | None, minutes: str | None) -> bool:
+    return hour is None or (_number(hour) <= 24 and _minutes(minutes) < 60)
+
+
 def _hour(raw: str, part: str | None) -> int:
     hour = _number(raw)
     if part in ("下午", "傍晚", "晚上", "夜里") and hour < 12:
@@ -112,6 +116,8 @@ def find_time(text: str, now: datetime, zone: str) -> TimeWords | None:
             continue
         if not (match["day"] or tonight or match["weekday"] or part or match["ah"]):
             continue
+        if not _is_clock_time(match["ah"], match["am"]) or not _is_clock_time(match["bh"], match["bm"]):
+            continue  # "3点99分", "25点": not a time of day, so not read as one
         days = _days(match, today) or (today, today)
         first, last = days
         if match["ah"]:

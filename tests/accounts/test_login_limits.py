@@ -181,3 +181,9 @@ def test_attempts_older_than_the_retention_are_pruned_by_later_logins(client, fa
     clock.advance(RETENTION + timedelta(minutes=1))
     assert token(client, user.phone, PASSWORD, OWNER_AT_HOME).status_code == 201
     assert session.scalar(select(func.count()).select_from(LoginAttempt)) == 1
+
+
+def test_a_very_long_unknown_login_is_refused_plainly_on_both_faces(client):
+    login = "x" * 250 + "@example.org"
+    assert client.post("/api/v1/auth/tokens", json={"login": login[:254], "password": "wrong-password"}).status_code == 401
+    assert client.post("/login", data={"login": login[:254], "password": "wrong-password"}).status_code == 422

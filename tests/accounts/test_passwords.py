@@ -154,7 +154,7 @@ def test_office_staff_reset_a_residents_password_audited_and_the_resident_must_c
     staff, resident = office["staff"], office["resident"]
     old_headers = api_token(resident)
     response = client.post("/api/v1/office/password-resets", headers=api_token(staff),
-                           json={"login": resident.phone})
+                           json={"login": resident.phone, "identity_checked": True})
     assert response.status_code == 201
     temporary = response.json["temporary_password"]
 
@@ -174,14 +174,39 @@ def test_office_staff_reset_a_residents_password_audited_and_the_resident_must_c
 
 def test_office_staff_cannot_reset_residents_of_another_community(client, office, api_token):
     response = client.post("/api/v1/office/password-resets", headers=api_token(office["staff"]),
-                           json={"login": office["elsewhere"].phone})
+                           json={"login": office["elsewhere"].phone, "identity_checked": True})
     assert response.status_code == 403
     assert can_sign_in(client, office["elsewhere"], PASSWORD)
 
 
+def test_the_api_refuses_a_reset_without_the_identity_check(client, office, api_token):
+    response = client.post("/api/v1/office/password-resets", headers=api_token(office["staff"]),
+                           json={"login": office["resident"].phone, "identity_checked": False})
+    assert response.status_code == 422 and "identity_checked" in response.json["errors"]
+    assert can_sign_in(client, office["resident"], PASSWORD)
+
+
+def test_office_staff_cannot_reset_staff_of_an_organisation_even_at_home_in_their_community(
+        client, session, office, api_token, factory):
+    colleague = office["resident"]
+    factory.organisation(admin=colleague)  # a social organisation elsewhere; they stay at home in the community
+    response = client.post("/api/v1/office/password-resets", headers=api_token(office["staff"]),
+                           json={"login": colleague.phone, "identity_checked": True})
+    assert response.status_code == 403
+    assert can_sign_in(client, colleague, PASSWORD)
+
+
+def test_a_platform_admin_cannot_reset_another_platform_admin(client, factory, api_token):
+    first, second = factory.user(platform_admin=True), factory.user(platform_admin=True)
+    response = client.post("/api/v1/office/password-resets", headers=api_token(first),
+                           json={"login": second.phone, "identity_checked": True})
+    assert response.status_code == 403
+    assert can_sign_in(client, second, PASSWORD)
+
+
 def test_residents_cannot_reset_each_others_passwords(client, office, api_token):
     response = client.post("/api/v1/office/password-resets", headers=api_token(office["elsewhere"]),
-                           json={"login": office["resident"].phone})
+                           json={"login": office["resident"].phone, "identity_checked": True})
     assert response.status_code == 403
 
 

@@ -59,13 +59,16 @@ def test_logging_out_ends_only_that_browsers_session(client, factory, second_bro
     assert signed_in(phone)
 
 
-def test_signing_out_everywhere_ends_every_browsers_session(client, factory, second_browser):
+def test_signing_out_everywhere_ends_every_browsers_session_and_api_token(client, factory, second_browser,
+                                                                          api_token):
     user = factory.user()
+    headers = api_token(user)
     phone = sign_in(second_browser(), user)
     sign_in(client, user)
     assert client.post("/logout/everywhere").status_code == 302
     assert not signed_in(client)
     assert not signed_in(phone)
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
 def test_changing_the_password_keeps_this_session_and_ends_the_others_and_every_token(client, factory,

@@ -3,8 +3,10 @@ import pathlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from flask import request
 from sqlalchemy import func, select
 
+from marketplace import create_app
 from marketplace.accounts.models import User
 from marketplace.core import clock
 from marketplace.groups.models import Group
@@ -133,3 +135,27 @@ def test_a_nul_character_anywhere_in_the_input_is_a_400_and_writes_nothing(clien
     assert (form.status_code, api.status_code, path.status_code) == (400, 400, 400)
     assert api.json["message"] == "请求格式不正确"
     assert session.scalar(select(func.count()).select_from(Group)) == 0
+
+
+
+def address_seen(tmp_path, **config) -> str:
+    """The client address the app sees for a request from 10.0.0.2 that says it was forwarded for 203.0.113.7."""
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "SECRET_KEY": "x", **config})
+    seen = {}
+
+    @app.route("/whoami")
+    def whoami():
+        seen["address"] = request.remote_addr
+        return ""
+
+    app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.7"},
+                          environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    return seen["address"]
+
+
+def test_behind_a_trusted_proxy_the_client_address_comes_from_its_header(tmp_path):
+    assert address_seen(tmp_path, TRUSTED_PROXIES=1) == "203.0.113.7"
+
+
+def test_without_trusted_proxies_a_forwarded_header_is_ignored(tmp_path):
+    assert address_seen(tmp_path) == "10.0.0.2"

@@ -681,7 +681,8 @@ def _office_resets(world: World, face: str) -> Plan:
     def call(c, i):
         resident_id, login = people[c * ROUNDS + i]
         if face == "api":
-            return Call(world.api(staff[c]), "POST", "/api/v1/office/password-resets", json={"login": login},
+            return Call(world.api(staff[c]), "POST", "/api/v1/office/password-resets",
+                        json={"login": login, "identity_checked": True},
                         tag=(resident_id, staff_ids[c]))
         return Call(world.html(staff[c]), "POST", "/organisations/password-reset",
                     data={"login": login, "identity_checked": "y"}, tag=(resident_id, staff_ids[c]))

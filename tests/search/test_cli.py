@@ -1,5 +1,6 @@
 """`flask search reindex` rebuilds the index from the database; `--catch-up` builds a missing one or catches it up."""
 from datetime import datetime, timezone
+from pathlib import Path
 
 from sqlalchemy import update
 
@@ -75,3 +76,13 @@ def test_a_listing_written_between_rebuild_rounds_is_indexed_once(factory, sessi
     searcher = index.searcher()
     assert searcher.doc_count() == 5
     assert [hit.listing.id for hit in search_listings(session, index, "陶艺").hits] == [made[-1]]
+
+
+def test_catch_up_rebuilds_an_index_built_by_other_code(app, factory, session, index):
+    listing = factory.listing(title="会议室甲")
+    (Path(index.directory) / index_module.FORMAT_FILE).write_text("1")  # as left by an older release
+    assert not index.is_current()
+    result = app.test_cli_runner().invoke(args=["search", "reindex", "--catch-up", "--procs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "indexed 1 listings" in result.output
+    assert index.is_current() and index.indexed_ids() == {listing.id}

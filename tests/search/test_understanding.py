@@ -172,3 +172,13 @@ def test_try_without_the_time_drops_the_time_words_when_the_window_came_from_the
     page = client.get("/search", query_string={"q": "明天早上想找个能开会的地方"}).get_data(as_text=True)
     empty = page[page.index('data-testid="search-empty"'):]
     assert "q=%E6%83%B3%E6%89%BE%E4%B8%AA%E8%83%BD%E5%BC%80%E4%BC%9A%E7%9A%84%E5%9C%B0%E6%96%B9" in empty
+
+
+@pytest.mark.parametrize("text", ["明天3点99分", "明天3点75", "周六25点"])
+def test_impossible_clock_times_are_not_read_as_times(text):
+    assert find_time(text, MONDAY_10AM, ZONE) is None
+
+
+def test_an_impossible_time_on_both_faces_is_a_plain_search_not_an_error(client):
+    assert client.get("/search", query_string={"q": "明天3点99分 会议室"}).status_code == 200
+    assert client.get("/api/v1/search", query_string={"q": "明天3点99分 会议室"}).status_code == 200
