@@ -6,17 +6,18 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 from whoosh.query import Or, Term
 from whoosh.sorting import FieldFacet
 
-from marketplace.bookings.availability import availability, check_bookable
+from marketplace.bookings.availability import availability_of, check_bookable
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.zones import in_supported_years
 from marketplace.listings.models import FACILITIES, Listing, ListingKind, ListingStatus
+from marketplace.listings.services import CARD_LOADING
 from marketplace.places.models import Place, PlaceKind
 from marketplace.places.services import get_place, in_tree_order
 from marketplace.search import engine
@@ -126,8 +127,7 @@ def _published_in_order(session: Session, ids: list[int]) -> list[Listing]:
     if not ids:
         return []
     rows = session.scalars(select(Listing).where(Listing.id.in_(ids), Listing.status == ListingStatus.published)
-                           .options(selectinload(Listing.organisation), selectinload(Listing.provider_user),
-                                    selectinload(Listing.place), selectinload(Listing.photos)))
+                           .options(*CARD_LOADING, joinedload(Listing.opening_hours))).unique()
     by_id = {listing.id: listing for listing in rows}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -236,7 +236,7 @@ def _alternatives(session: Session, searcher, query, index_filters: IndexFilters
         place = session.get(Place, index_filters.place_id)
         community = community_of(session, place)
         if community is not None and community.parent_id is not None:
-            neighbours = in_tree_order(session, session.scalars(select(Place).where(
+            neighbours = in_tree_order(session.scalars(select(Place).where(
                 Place.parent_id == community.parent_id, Place.id != community.id)))
             found = []
             for neighbour in neighbours:
@@ -261,9 +261,8 @@ def community_of(session: Session, place: Place | None) -> Place | None:
 def next_free_slots(session: Session, listings: list[Listing], zone: str) -> dict[int, datetime | None]:
     """The start of each listing's next bookable slot within two weeks (None when there is none)."""
     now = clock.now()
-    return {listing.id: next((slot.start for slot in availability(session, listing, now, now + NEXT_SLOT_HORIZON,
-                                                                  zone, now)), None)
-            for listing in listings}
+    free = availability_of(session, listings, now, now + NEXT_SLOT_HORIZON, zone, now)
+    return {listing.id: free[listing.id][0].start if free[listing.id] else None for listing in listings}
 
 
 # -- views and recommendations -------------------------------------------------------------------
