@@ -304,7 +304,7 @@ def popular_listings(session: Session, *, place_id: int | None = None, exclude: 
     activity = views.union_all(bookings).subquery()
     score = select(activity.c.listing_id, func.sum(activity.c.n).label("score")).group_by(
         activity.c.listing_id).subquery()
-    stmt = (select(Listing.id).join(Place, Listing.place_id == Place.id)
+    stmt = (select(Listing).join(Place, Listing.place_id == Place.id).options(*CARD_LOADING)
             .outerjoin(score, score.c.listing_id == Listing.id)
             .where(Listing.status == ListingStatus.published)
             .order_by(func.coalesce(score.c.score, 0).desc(), Listing.published_at.desc(), Listing.id.desc()))
@@ -314,7 +314,7 @@ def popular_listings(session: Session, *, place_id: int | None = None, exclude: 
             stmt = stmt.where(Place.path.startswith(place.path))
     if exclude:
         stmt = stmt.where(Listing.id.not_in(exclude))
-    return _published_in_order(session, list(session.scalars(stmt.limit(limit))))
+    return list(session.scalars(stmt.limit(limit)).unique())
 
 
 def _profile_words(listings: list[Listing]) -> list[str]:

@@ -15,6 +15,7 @@ from marketplace.listings import services as listings
 # pages bench, which counts one, sees one more (its target is 4).
 LISTING_PAGE_STATEMENTS = 3
 BROWSE_PAGE_STATEMENTS = 3
+HOME_PAGE_STATEMENTS = 3  # the newest (counted, then loaded) and the popular ones, each with their cards
 
 
 @contextmanager
@@ -67,3 +68,11 @@ def test_the_browse_page_runs_as_many_statements_for_twelve_cards_as_for_two(cli
     busy_listings(factory, session, 10)
     many = sent_by(client, session, "/listings")
     assert few == len(many) <= BROWSE_PAGE_STATEMENTS, many
+
+
+def test_the_home_page_runs_as_many_statements_for_many_listings_as_for_few(client, factory, session):
+    busy_listings(factory, session, 2)
+    few = len(sent_by(client, session, "/"))
+    busy_listings(factory, session, 14)
+    many = sent_by(client, session, "/")
+    assert few == len(many) <= HOME_PAGE_STATEMENTS, many
