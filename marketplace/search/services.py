@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session, joinedload
 from whoosh.query import Or, Term
 from whoosh.sorting import FieldFacet
@@ -304,17 +304,25 @@ def popular_listings(session: Session, *, place_id: int | None = None, exclude: 
     activity = views.union_all(bookings).subquery()
     score = select(activity.c.listing_id, func.sum(activity.c.n).label("score")).group_by(
         activity.c.listing_id).subquery()
-    stmt = (select(Listing).join(Place, Listing.place_id == Place.id).options(*CARD_LOADING)
-            .outerjoin(score, score.c.listing_id == Listing.id)
-            .where(Listing.status == ListingStatus.published)
-            .order_by(func.coalesce(score.c.score, 0).desc(), Listing.published_at.desc(), Listing.id.desc()))
+    newest_first = (Listing.published_at.desc(), Listing.id.desc())
+    allowed = [Listing.status == ListingStatus.published]
     if place_id is not None:
         place = session.get(Place, place_id)
         if place is not None:
-            stmt = stmt.where(Place.path.startswith(place.path))
+            allowed.append(Listing.place_id.in_(select(Place.id).where(Place.path.startswith(place.path))))
     if exclude:
-        stmt = stmt.where(Listing.id.not_in(exclude))
-    return list(session.scalars(stmt.limit(limit)).unique())
+        allowed.append(Listing.id.not_in(exclude))
+    # The best ``limit`` are among the best ``limit`` with activity and the newest ``limit`` without: two short
+    # lists (the second read off the browse index) rather than every published listing sorted by score.
+    active = (select(Listing.id).join(score, score.c.listing_id == Listing.id).where(*allowed)
+              .order_by(score.c.score.desc(), *newest_first).limit(limit))
+    quiet = (select(Listing.id).where(*allowed, Listing.id.not_in(select(score.c.listing_id)))
+             .order_by(*newest_first).limit(limit))
+    candidates = union_all(select(active.subquery()), select(quiet.subquery()))
+    stmt = (select(Listing).outerjoin(score, score.c.listing_id == Listing.id).options(*CARD_LOADING)
+            .where(Listing.id.in_(candidates))
+            .order_by(func.coalesce(score.c.score, 0).desc(), *newest_first).limit(limit))
+    return list(session.scalars(stmt).unique())
 
 
 def _profile_words(listings: list[Listing]) -> list[str]:
