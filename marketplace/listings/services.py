@@ -22,7 +22,8 @@ from marketplace.listings.models import (FACILITIES, FeeType, Listing, ListingEx
                                          OpeningHours)
 from marketplace.organisations.models import Membership
 from marketplace.organisations.services import get_organisation
-from marketplace.places.services import get_place, subtree_ids, with_ancestors
+from marketplace.places.models import Place
+from marketplace.places.services import get_place, with_ancestors
 
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 20
@@ -364,7 +365,8 @@ def browse_listings(session: Session, *, kind: ListingKind | str | None = None, 
         except ValueError:
             raise ValidationFailed("kind", _l("资源类型只能是场地、技能或服务")) from None
     if place_id is not None:
-        stmt = stmt.where(Listing.place_id.in_(subtree_ids(session, place_id)))
+        subtree = get_place(session, place_id).path
+        stmt = stmt.where(Listing.place_id.in_(select(Place.id).where(Place.path.startswith(subtree))))
     stmt = stmt.options(*CARD_LOADING)
     if with_schedule:
         stmt = stmt.options(selectinload(Listing.opening_hours), selectinload(Listing.exceptions))
