@@ -14,8 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from marketplace.core import clock
@@ -23,7 +24,7 @@ from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.zones import (day_bounds, get_zone, in_supported_years, is_nonexistent, local_date, to_local,
                                     to_utc)
-from marketplace.listings.models import Listing, ListingException, ListingStatus
+from marketplace.listings.models import Listing, ListingException, ListingStatus, OpeningHours
 from marketplace.places.models import Place
 
 MAX_WINDOW_DAYS = 62
@@ -156,14 +157,19 @@ def _local_pieces(listing: Listing, day: date, hours: dict[int, list[tuple[int, 
 
 def opening_plan(session: Session, listing: Listing, first_day: date, last_day: date, zone: str) -> OpeningPlan:
     """The listing's open intervals and slot-grid starts (UTC) for the local days first_day..last_day."""
+    exceptions = _exceptions_between(session, [listing], first_day, last_day)[listing.id]
+    return _plan(listing, listing.opening_hours, exceptions, first_day, last_day, zone)
+
+
+def _plan(listing: Listing, opening_hours, exceptions, first_day: date, last_day: date, zone: str) -> OpeningPlan:
     tz = get_zone(zone)
     hours: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for interval in listing.opening_hours:
+    for interval in opening_hours:
         hours[interval.weekday].append((_minutes(interval.opens), _minutes(interval.closes)))
     exceptions_by_day: dict[date, list[ListingException]] = defaultdict(list)
-    for exception in session.scalars(select(ListingException).where(
-            ListingException.listing_id == listing.id, ListingException.day.between(first_day, last_day))):
-        exceptions_by_day[exception.day].append(exception)
+    for exception in exceptions:
+        if first_day <= exception.day <= last_day:
+            exceptions_by_day[exception.day].append(exception)
     step = listing.slot_minutes
     intervals, starts = [], []
     day = first_day
@@ -307,19 +313,50 @@ def availability(session: Session, listing: Listing, start: datetime, end: datet
     create_booking would accept at ``now``: every slot returned can be booked as it is. Raises
     ValidationFailed for a window over MAX_WINDOW_DAYS, a duration or seat count the listing refuses.
     """
+    return availability_of(session, [listing], start, end, zone, now, duration_minutes=duration_minutes,
+                           seats=seats, exclude_booking_id=exclude_booking_id)[listing.id]
+
+
+def availability_of(session: Session, listings: list[Listing], start: datetime, end: datetime, zone: str,
+                    now: datetime | None = None, *, duration_minutes: int | None = None, seats: int = 1,
+                    exclude_booking_id: int | None = None) -> dict[int, list[Slot]]:
+    """``availability`` of several listings at once, by listing id, in at most one query each for their opening
+    hours, exceptions and bookings (none for hours or exceptions a listing already has loaded).
+
+    Raises ValidationFailed as ``availability`` does, for the first listing that refuses the duration or seats.
+    """
     now = now or clock.now()
     check_window_size(start, end)
-    duration = timedelta(minutes=duration_minutes if duration_minutes is not None else listing.min_duration_minutes)
-    check_duration(listing, start, start + duration, field="duration")
-    check_seats(listing, seats)
-    earliest = max(start, now + timedelta(minutes=listing.min_notice_minutes))
-    latest = min(end - timedelta(microseconds=1), now + timedelta(days=listing.max_advance_days))
-    if earliest > latest or listing.status is not ListingStatus.published:
-        return []
-    plan = opening_plan(session, listing, local_date(earliest, zone), local_date(latest, zone), zone)
+    windows = {}
+    for listing in listings:
+        duration = timedelta(minutes=duration_minutes if duration_minutes is not None
+                             else listing.min_duration_minutes)
+        check_duration(listing, start, start + duration, field="duration")
+        check_seats(listing, seats)
+        earliest = max(start, now + timedelta(minutes=listing.min_notice_minutes))
+        latest = min(end - timedelta(microseconds=1), now + timedelta(days=listing.max_advance_days))
+        if earliest <= latest and listing.status is ListingStatus.published:
+            windows[listing.id] = (listing, duration, earliest, latest)
+    slots: dict[int, list[Slot]] = {listing.id: [] for listing in listings}
+    if not windows:
+        return slots
+    open_listings = [listing for listing, _, _, _ in windows.values()]
+    _load_opening_hours(session, open_listings)
+    first_day = min(local_date(earliest, zone) for _, _, earliest, _ in windows.values())
+    last_day = max(local_date(latest, zone) for _, _, _, latest in windows.values())
+    exceptions = _exceptions_between(session, open_listings, first_day, last_day)
+    holds = _holds_of(session, windows, now, exclude_booking_id)
+    for listing_id, (listing, duration, earliest, latest) in windows.items():
+        plan = _plan(listing, listing.opening_hours, exceptions[listing_id], local_date(earliest, zone),
+                     local_date(latest, zone), zone)
+        slots[listing_id] = _free_slots(listing, plan, Occupancy(holds[listing_id]), duration, earliest, latest,
+                                        seats)
+    return slots
+
+
+def _free_slots(listing: Listing, plan: OpeningPlan, occupancy: Occupancy, duration: timedelta,
+                earliest: datetime, latest: datetime, seats: int) -> list[Slot]:
     buffer = timedelta(minutes=listing.buffer_minutes)
-    occupancy = Occupancy(holds_overlapping(session, listing.id, earliest, latest + duration + buffer, now,
-                                            exclude_booking_id=exclude_booking_id))
     capacity = listing.capacity  # read once: a mapped attribute costs more than a local in this loop
     slots = []
     for slot_start in plan.starts_between(earliest, latest):
@@ -352,6 +389,59 @@ def is_free_during(session: Session, listing: Listing, start: datetime, end: dat
         slots = availability(session, listing, earliest, start + timedelta(microseconds=1), zone, now)
         return any(slot.end >= end for slot in slots)
     return _fits(session, listing, start, end, 1, zone, now)
+
+
+def _load_opening_hours(session: Session, listings: list[Listing]) -> None:
+    """Load the opening hours of those listings that have not loaded them yet, in one query."""
+    unloaded = {listing.id: listing for listing in listings if "opening_hours" in inspect(listing).unloaded}
+    if not unloaded:
+        return
+    by_listing: dict[int, list[OpeningHours]] = defaultdict(list)
+    for interval in session.scalars(select(OpeningHours).where(OpeningHours.listing_id.in_(unloaded))
+                                    .order_by(OpeningHours.listing_id, OpeningHours.weekday, OpeningHours.opens)):
+        by_listing[interval.listing_id].append(interval)
+    for listing_id, listing in unloaded.items():
+        set_committed_value(listing, "opening_hours", by_listing[listing_id])
+
+
+def _exceptions_between(session: Session, listings: list[Listing], first_day: date,
+                        last_day: date) -> dict[int, list[ListingException]]:
+    """Each listing's exceptions (a superset of) first_day..last_day: the loaded ones, else one query for the rest."""
+    found: dict[int, list[ListingException]] = defaultdict(list)
+    unloaded = []
+    for listing in listings:
+        if "exceptions" in inspect(listing).unloaded:
+            unloaded.append(listing.id)
+        else:
+            found[listing.id] = list(listing.exceptions)
+    if unloaded:
+        for exception in session.scalars(select(ListingException).where(
+                ListingException.listing_id.in_(unloaded), ListingException.day.between(first_day, last_day))):
+            found[exception.listing_id].append(exception)
+    return found
+
+
+def _holds_of(session: Session, windows: dict, now: datetime,
+              exclude_booking_id: int | None) -> dict[int, list[Hold]]:
+    """The holds (see holds_overlapping) on each window's listing that may overlap its slots, in one query: the
+    union of the windows bounds it, holds outside a listing's own window change none of its peaks."""
+    since = min(earliest for _, _, earliest, _ in windows.values())
+    until = max(latest + duration + timedelta(minutes=listing.buffer_minutes)
+                for listing, duration, _, latest in windows.values())
+    stmt = select(Booking.listing_id, Booking.start_at, Booking.blocked_until, Booking.seats).where(
+        Booking.listing_id.in_(list(windows)),
+        Booking.start_at < until,
+        Booking.start_at >= since - LONGEST_BLOCKED_SPAN,
+        Booking.blocked_until > since,
+        Booking.status.in_(ACTIVE_STATUSES),
+        or_(Booking.status == BookingStatus.confirmed, Booking.approval_deadline > now),
+    )
+    if exclude_booking_id is not None:
+        stmt = stmt.where(Booking.id != exclude_booking_id)
+    holds: dict[int, list[Hold]] = defaultdict(list)
+    for row in session.execute(stmt):
+        holds[row.listing_id].append(Hold(row.start_at, row.blocked_until, row.seats))
+    return holds
 
 
 def _community_prefix(place: Place) -> str:

@@ -41,7 +41,7 @@ def fetch_page(session: Session, stmt: Select, *, page: int, per_page: int) -> t
     ``Page.past_end`` with a link back to the last page.
     """
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = session.scalars(stmt.limit(per_page).offset((max(page, 1) - 1) * per_page))
+    rows = session.scalars(stmt.limit(per_page).offset((max(page, 1) - 1) * per_page)).unique()
     return list(rows), total
 
 

@@ -26,7 +26,7 @@ class Listings(MethodView):
         `community` 是社区树节点的 id，结果包括其下所有网格和楼栋里的资源。
         """
         listings, total = services.browse_listings(db.session, kind=args.get("kind"), place_id=args.get("community"),
-                                                   page=args["page"], per_page=args["per_page"])
+                                                   page=args["page"], per_page=args["per_page"], with_schedule=True)
         return page_of(listings, total, args)
 
     @blp.login_required

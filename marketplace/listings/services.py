@@ -6,12 +6,12 @@ from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.admin import services as audit
 from marketplace.core import clock
-from marketplace.core.db import get_by_id
+from marketplace.core.db import get_by_id, is_id
 from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import fetch_page
@@ -22,11 +22,17 @@ from marketplace.listings.models import (FACILITIES, FeeType, Listing, ListingEx
                                          OpeningHours)
 from marketplace.organisations.models import Membership
 from marketplace.organisations.services import get_organisation
-from marketplace.places.services import get_place, subtree_ids
+from marketplace.places.models import Place
+from marketplace.places.services import get_place, with_ancestors
 
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 20
 MINUTES_PER_DAY = 24 * 60
+
+# What a listing's card shows (provider, place as "community · building", first photo), in the listing's own
+# query: a card then costs no further statement.
+CARD_LOADING = (joinedload(Listing.organisation), joinedload(Listing.provider_user),
+                with_ancestors(joinedload(Listing.place)), joinedload(Listing.photos))
 
 
 @dataclass
@@ -207,6 +213,16 @@ def get_listing(session: Session, listing_id: int, *, viewer=None) -> Listing:
     return listing
 
 
+def get_listing_for_page(session: Session, listing_id: int, *, viewer=None) -> Listing:
+    """``get_listing`` with everything the listing's page shows loaded in two statements (the listing with its
+    provider, place, photos and hours; its exceptions); NotFound as ``get_listing``."""
+    listing = session.get(Listing, listing_id, options=[
+        *CARD_LOADING, joinedload(Listing.opening_hours), selectinload(Listing.exceptions)]) if is_id(listing_id) else None
+    if listing is None or not can_view_listing(viewer, listing):
+        raise NotFound(_l("找不到这个资源"))
+    return listing
+
+
 def get_listing_for_edit(session: Session, listing_id: int, actor: User) -> Listing:
     """Return a listing the actor may edit; NotFound when they may not even see it, Forbidden otherwise."""
     listing = get_listing(session, listing_id, viewer=actor)
@@ -339,8 +355,11 @@ def remove_exception(session: Session, actor: User, listing: Listing, exception_
 
 
 def browse_listings(session: Session, *, kind: ListingKind | str | None = None, place_id: int | None = None,
-                    page: int = 1, per_page: int = 20):
-    """A page of published listings, filtered by kind and by a subtree of the community tree, and the total."""
+                    page: int = 1, per_page: int = 20, with_schedule: bool = False):
+    """A page of published listings, filtered by kind and by a subtree of the community tree, and the total.
+
+    Loaded with what a card shows; ``with_schedule`` adds the opening hours and exceptions (for the API).
+    """
     stmt = select(Listing).where(Listing.status == ListingStatus.published)
     if kind:
         try:
@@ -348,11 +367,13 @@ def browse_listings(session: Session, *, kind: ListingKind | str | None = None, 
         except ValueError:
             raise ValidationFailed("kind", _l("资源类型只能是场地、技能或服务")) from None
     if place_id is not None:
-        stmt = stmt.where(Listing.place_id.in_(subtree_ids(session, place_id)))
-    return fetch_page(session, stmt.options(
-        selectinload(Listing.photos), selectinload(Listing.organisation), selectinload(Listing.place),
-        selectinload(Listing.provider_user), selectinload(Listing.opening_hours), selectinload(Listing.exceptions),
-    ).order_by(Listing.published_at.desc(), Listing.id.desc()), page=page, per_page=per_page)
+        subtree = get_place(session, place_id).path
+        stmt = stmt.where(Listing.place_id.in_(select(Place.id).where(Place.path.startswith(subtree))))
+    stmt = stmt.options(*CARD_LOADING)
+    if with_schedule:
+        stmt = stmt.options(selectinload(Listing.opening_hours), selectinload(Listing.exceptions))
+    return fetch_page(session, stmt.order_by(Listing.published_at.desc(), Listing.id.desc()), page=page,
+                      per_page=per_page)
 
 
 def listing_data(listing: Listing) -> ListingData:

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace.bookings.widget import build_widget
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.forms import done_notice, form_status, refuse_on_form
 from marketplace.core.http import local_today
@@ -82,7 +83,7 @@ def browse():
 
 def _render_detail(listing, *, action_error: str | None = None, suspend_form=None, status: int = 200):
     return render_template(
-        "listings/detail.html", listing=listing, today=local_today(),
+        "listings/detail.html", listing=listing, today=local_today(), widget=build_widget(listing),
         can_edit=can_edit_listing(current_user, listing), can_moderate=can_moderate_listing(current_user, listing),
         can_publish=can_publish_listing(current_user, listing),
         suspend_form=suspend_form or SuspendForm(formdata=None), notice=done_notice(NOTICES),
@@ -92,7 +93,7 @@ def _render_detail(listing, *, action_error: str | None = None, suspend_form=Non
 
 @bp.route(f"/listings/<{ID}:listing_id>")
 def detail(listing_id: int):
-    return _render_detail(services.get_listing(db.session, listing_id, viewer=current_user))
+    return _render_detail(services.get_listing_for_page(db.session, listing_id, viewer=current_user))
 
 
 @bp.route("/manage/listings")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from marketplace.admin import services as audit
 from marketplace.core.db import get_by_id
@@ -41,24 +41,37 @@ def get_place(session: Session, place_id: int) -> Place:
     return place
 
 
-def in_tree_order(session: Session, places) -> list[Place]:
+def with_ancestors(load=None):
+    """A loader option that brings a place's ancestors up to the street in the same query (``load``: the path to
+    the place, e.g. ``joinedload(Listing.place)``; none for places themselves), so that full names, communities
+    and tree order then cost no query: a place's ``parent`` is looked up in the session first."""
+    for _ in range(len(PlaceKind) - 1):
+        load = joinedload(Place.parent) if load is None else load.joinedload(Place.parent)
+    return load
+
+
+def in_tree_order(places) -> list[Place]:
     """The places depth first, siblings in the order people count them (see ``ordering.natural_key``)."""
-    names = {place_id: name for place_id, name in session.execute(select(Place.id, Place.name))}
 
     def key(place: Place) -> tuple:
-        return tuple((natural_key(names.get(int(part), "")), int(part)) for part in place.path.strip("/").split("/"))
+        chain = []
+        node: Place | None = place
+        while node is not None:
+            chain.append((natural_key(node.name), node.id))
+            node = node.parent
+        return tuple(reversed(chain))
 
     return sorted(places, key=key)
 
 
 def list_places(session: Session, *, kind: PlaceKind | None = None, parent_id: int | None = None) -> list[Place]:
     """Places filtered by level and parent, in tree order."""
-    query = select(Place)
+    query = select(Place).options(with_ancestors())
     if kind is not None:
         query = query.where(Place.kind == kind)
     if parent_id is not None:
         query = query.where(Place.parent_id == parent_id)
-    return in_tree_order(session, session.scalars(query))
+    return in_tree_order(session.scalars(query).unique())
 
 
 def browse_places(session: Session, *, kind: PlaceKind | None = None, parent_id: int | None = None,

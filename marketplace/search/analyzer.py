@@ -23,13 +23,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import rjieba
-import zhconv
-from pypinyin import Style, lazy_pinyin
 from whoosh.analysis import Token, Tokenizer
-
-# zhconv's own loader leaves its dictionary file open (a ResourceWarning); given a path it closes it.
-zhconv.loaddict(os.path.join(os.path.dirname(zhconv.__file__), "zhcdict.json"))
 
 CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 WORD_CHARS = re.compile(r"[\w]", re.UNICODE)
@@ -37,6 +31,29 @@ ASCII_LETTERS = re.compile(r"^[a-z]+$")
 # A number or one letter with the unit it counts (3号楼, 跃进路3号院, a座, 2单元), not glued to more
 # digits or letters: 3号楼 is not inside 13号楼. Runs on folded (lowercased, half-width) text.
 PLACE_NUMBER = re.compile(r"(?<![0-9a-z])(?:[0-9]+|[a-z])(?:号楼|号院|单元|栋|幢|座|号|楼|层|室)")
+
+
+# The dictionaries are loaded on first use, not at import: a worker that only serves listing pages would
+# otherwise hold jieba's (about 33 MB), zhconv's (10 MB) and pypinyin's (54 MB, needed only to index).
+@lru_cache(maxsize=None)
+def _jieba():
+    import rjieba
+    return rjieba
+
+
+@lru_cache(maxsize=None)
+def _to_simplified():
+    import zhconv
+    # zhconv's own loader leaves its dictionary file open (a ResourceWarning); given a path it closes it.
+    zhconv.loaddict(os.path.join(os.path.dirname(zhconv.__file__), "zhcdict.json"))
+    return lambda text: zhconv.convert(text, "zh-cn")
+
+
+@lru_cache(maxsize=None)
+def _pinyin():
+    import pypinyin
+    return lambda word: ("".join(pypinyin.lazy_pinyin(word)),
+                         "".join(pypinyin.lazy_pinyin(word, style=pypinyin.Style.FIRST_LETTER)))
 
 
 def all_cjk(text: str) -> bool:
@@ -56,12 +73,12 @@ def fold(text: str) -> str:
 
 def normalise_query(text: str) -> str:
     """What a user typed, folded like indexed text, with traditional characters turned simplified."""
-    return zhconv.convert(fold(text), "zh-cn")
+    return _to_simplified()(fold(text))
 
 
 def segment(text: str) -> list[tuple[str, int, int]]:
     """(word, start, end) for each jieba search-mode word that carries letters, digits or characters."""
-    return [(word, start, end) for word, start, end in rjieba.tokenize(text, mode="search", hmm=False)
+    return [(word, start, end) for word, start, end in _jieba().tokenize(text, mode="search", hmm=False)
             if WORD_CHARS.search(word)]
 
 
@@ -73,7 +90,7 @@ def crossing_words(text: str) -> list[tuple[str, int, int]]:
     """
     found = []
     start = 0
-    for word in rjieba.cut_all(text):
+    for word in _jieba().cut_all(text):
         start = text.find(word, start)
         if len(word) >= 2 and WORD_CHARS.search(word):
             found.append((word, start, start + len(word)))
@@ -107,7 +124,7 @@ def index_terms(text: str) -> list[tuple[str, int, int]]:
 @lru_cache(maxsize=200_000)
 def word_pinyin(word: str) -> tuple[str, str]:
     """(full pinyin, initials) of a Chinese word: 活动室 → ("huodongshi", "hds")."""
-    return "".join(lazy_pinyin(word)), "".join(lazy_pinyin(word, style=Style.FIRST_LETTER))
+    return _pinyin()(word)
 
 
 def pinyin_terms(text: str) -> list[tuple[str, int, int]]:
@@ -120,7 +137,7 @@ def pinyin_terms(text: str) -> list[tuple[str, int, int]]:
             terms.append((full, start, end))
             terms.append((initials, start, end))
     # Adjacent word pairs too: people type "zyfd" for 作业辅导, which jieba cuts as 作业 + 辅导.
-    words = [(word, start, end) for word, start, end in rjieba.tokenize(text, hmm=False)]
+    words = [(word, start, end) for word, start, end in _jieba().tokenize(text, hmm=False)]
     for (first, start, _), (second, _, end) in zip(words, words[1:]):
         if all_cjk(first + second):
             full, initials = word_pinyin(first + second)
@@ -135,10 +152,10 @@ def query_words(text: str) -> list[str]:
     words = []
     start = 0
     for match in PLACE_NUMBER.finditer(text):
-        words += [word for word in rjieba.cut(text[start:match.start()], hmm=False) if WORD_CHARS.search(word)]
+        words += [word for word in _jieba().cut(text[start:match.start()], hmm=False) if WORD_CHARS.search(word)]
         words.append(match.group())
         start = match.end()
-    return words + [word for word in rjieba.cut(text[start:], hmm=False) if WORD_CHARS.search(word)]
+    return words + [word for word in _jieba().cut(text[start:], hmm=False) if WORD_CHARS.search(word)]
 
 
 def looks_like_pinyin(text: str) -> bool:

@@ -12,13 +12,20 @@ from bisect import bisect_right
 from markupsafe import Markup, escape
 from whoosh.highlight import Fragment, Fragmenter, HtmlFormatter, WholeFragmenter, highlight
 
-from marketplace.search.analyzer import highlight_analyzer
+from marketplace.search.analyzer import chinese_analyzer, highlight_analyzer, looks_like_pinyin
 
 SNIPPET_CHARS = 80
 # Where a passage may begin or end: after Chinese (and Latin) sentence and phrase punctuation, or a line break.
 PHRASE_END = re.compile(r"[。，；！？、,;!?\n]+")
 
-_analyzer = highlight_analyzer()
+_words_only = chinese_analyzer()
+_with_pinyin = highlight_analyzer()
+
+
+def _analyzer(words: frozenset[str]):
+    """Pinyin terms are ASCII letters: unless a query word is too, none can match, and the text's pinyin (and
+    pypinyin's 54 MB dictionary) is not needed."""
+    return _with_pinyin if any(looks_like_pinyin(word) for word in words) else _words_only
 
 
 def _formatter() -> HtmlFormatter:
@@ -75,7 +82,7 @@ class PhraseFragmenter(Fragmenter):
 
 def highlight_title(text: str, words: frozenset[str]) -> Markup:
     """The whole title with matched words in <mark>, escaped."""
-    marked = highlight(text, words, _analyzer, WholeFragmenter(), _formatter(), top=1) if words else ""
+    marked = highlight(text, words, _analyzer(words), WholeFragmenter(), _formatter(), top=1) if words else ""
     return Markup(marked) if marked else escape(text)
 
 
@@ -89,7 +96,7 @@ def beginning(text: str, length: int = SNIPPET_CHARS) -> str:
 
 def snippet(text: str, words: frozenset[str], length: int = SNIPPET_CHARS) -> Markup:
     """Up to two passages of whole phrases around matched words, or the text's beginning when nothing matched."""
-    marked = highlight(text, words, _analyzer, PhraseFragmenter(length), _formatter(), top=2) if words else ""
+    marked = highlight(text, words, _analyzer(words), PhraseFragmenter(length), _formatter(), top=2) if words else ""
     if marked:
         return Markup(marked)
     return escape(beginning(text, length))

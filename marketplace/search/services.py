@@ -5,18 +5,19 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import func, select, union_all
+from sqlalchemy.orm import Session, joinedload
 from whoosh.query import Or, Term
 from whoosh.sorting import FieldFacet
 
-from marketplace.bookings.availability import availability, is_free_during
+from marketplace.bookings.availability import availability_of, is_free_during
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking
 from marketplace.core import clock
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.zones import in_supported_years
 from marketplace.listings.models import FACILITIES, Listing, ListingKind, ListingStatus
+from marketplace.listings.services import CARD_LOADING
 from marketplace.places.models import Place, PlaceKind
 from marketplace.places.services import get_place, in_tree_order
 from marketplace.search import engine
@@ -133,8 +134,7 @@ def _published_in_order(session: Session, ids: list[int]) -> list[Listing]:
     if not ids:
         return []
     rows = session.scalars(select(Listing).where(Listing.id.in_(ids), Listing.status == ListingStatus.published)
-                           .options(selectinload(Listing.organisation), selectinload(Listing.provider_user),
-                                    selectinload(Listing.place), selectinload(Listing.photos)))
+                           .options(*CARD_LOADING, joinedload(Listing.opening_hours))).unique()
     by_id = {listing.id: listing for listing in rows}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -265,7 +265,7 @@ def _alternatives(session: Session, searcher, query, index_filters: IndexFilters
         place = session.get(Place, index_filters.place_id)
         community = community_of(session, place)
         if community is not None and community.parent_id is not None:
-            neighbours = in_tree_order(session, session.scalars(select(Place).where(
+            neighbours = in_tree_order(session.scalars(select(Place).where(
                 Place.parent_id == community.parent_id, Place.id != community.id)))
             found = []
             for neighbour in neighbours:
@@ -290,9 +290,8 @@ def community_of(session: Session, place: Place | None) -> Place | None:
 def next_free_slots(session: Session, listings: list[Listing], zone: str) -> dict[int, datetime | None]:
     """The start of each listing's next bookable slot within two weeks (None when there is none)."""
     now = clock.now()
-    return {listing.id: next((slot.start for slot in availability(session, listing, now, now + NEXT_SLOT_HORIZON,
-                                                                  zone, now)), None)
-            for listing in listings}
+    free = availability_of(session, listings, now, now + NEXT_SLOT_HORIZON, zone, now)
+    return {listing.id: free[listing.id][0].start if free[listing.id] else None for listing in listings}
 
 
 # -- views and recommendations -------------------------------------------------------------------
@@ -334,17 +333,25 @@ def popular_listings(session: Session, *, place_id: int | None = None, exclude: 
     activity = views.union_all(bookings).subquery()
     score = select(activity.c.listing_id, func.sum(activity.c.n).label("score")).group_by(
         activity.c.listing_id).subquery()
-    stmt = (select(Listing.id).join(Place, Listing.place_id == Place.id)
-            .outerjoin(score, score.c.listing_id == Listing.id)
-            .where(Listing.status == ListingStatus.published)
-            .order_by(func.coalesce(score.c.score, 0).desc(), Listing.published_at.desc(), Listing.id.desc()))
+    newest_first = (Listing.published_at.desc(), Listing.id.desc())
+    allowed = [Listing.status == ListingStatus.published]
     if place_id is not None:
         place = session.get(Place, place_id)
         if place is not None:
-            stmt = stmt.where(Place.path.startswith(place.path))
+            allowed.append(Listing.place_id.in_(select(Place.id).where(Place.path.startswith(place.path))))
     if exclude:
-        stmt = stmt.where(Listing.id.not_in(exclude))
-    return _published_in_order(session, list(session.scalars(stmt.limit(limit))))
+        allowed.append(Listing.id.not_in(exclude))
+    # The best ``limit`` are among the best ``limit`` with activity and the newest ``limit`` without: two short
+    # lists (the second read off the browse index) rather than every published listing sorted by score.
+    active = (select(Listing.id).join(score, score.c.listing_id == Listing.id).where(*allowed)
+              .order_by(score.c.score.desc(), *newest_first).limit(limit))
+    quiet = (select(Listing.id).where(*allowed, Listing.id.not_in(select(score.c.listing_id)))
+             .order_by(*newest_first).limit(limit))
+    candidates = union_all(select(active.subquery()), select(quiet.subquery()))
+    stmt = (select(Listing).outerjoin(score, score.c.listing_id == Listing.id).options(*CARD_LOADING)
+            .where(Listing.id.in_(candidates))
+            .order_by(func.coalesce(score.c.score, 0).desc(), *newest_first).limit(limit))
+    return list(session.scalars(stmt).unique())
 
 
 def _profile_words(listings: list[Listing]) -> list[str]:

@@ -1,0 +1,20 @@
+"""The anonymous results page costs a fixed number of SQL statements, however many hits it shows: every hit's
+next free slot comes from one query each for exceptions and bookings, places from the hits' own query."""
+from __future__ import annotations
+
+from tests.listings.test_statements import busy_listings, sent_by
+
+# Every statement sent, without the BEGIN the pages bench counts (see tests/listings/test_statements.py):
+# the hits with their provider, place, photos and hours; exceptions; bookings; the communities to filter by;
+# and the community and building names that query understanding reads place words against. That last one
+# puts the page one over the target of 4 (with BEGIN, 5 in bench/pages_bench.py): not met yet.
+SEARCH_PAGE_STATEMENTS = 5
+
+
+def test_the_results_page_runs_as_many_statements_for_twelve_hits_as_for_two(client, factory, session, index):
+    busy_listings(factory, session, 2)
+    few = sent_by(client, session, "/search?q=活动室")
+    busy_listings(factory, session, 10)
+    many = sent_by(client, session, "/search?q=活动室")
+    assert client.get("/search?q=活动室").get_data(as_text=True).count('data-testid="search-hit"') == 12
+    assert len(few) == len(many) <= SEARCH_PAGE_STATEMENTS, many
