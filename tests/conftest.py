@@ -81,7 +81,9 @@ def app(database_url, tmp_path_factory):
             with db.engine.begin() as connection:
                 connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # close the pooled connections (threads of live-server tests opened several)
 
 
 @pytest.fixture(autouse=True)
