@@ -15,7 +15,7 @@ from marketplace.bookings.locking import lock_booking
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.bookings.services import require_provider
 from marketplace.core import clock
-from marketplace.core.errors import ValidationFailed
+from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.i18n import _l
 
 
@@ -48,14 +48,13 @@ def complete_booking(session: Session, booking: Booking, *, actor: User | None =
 def expire_if_due(session: Session, booking: Booking, now: datetime) -> bool:
     """The scheduler's expiry of one due request; False, without error, when it is no longer due.
 
-    The booking is re-read under its lock first: another sweeper (or the provider's decision) may have
-    moved it since it was found due, and then there is nothing left to do.
+    ``expire_booking`` re-reads the booking under its lock and refuses, before changing anything, when
+    another sweeper (or the provider's decision) moved it since it was found due: nothing is left to do.
     """
-    lock_booking(session, booking)
-    if (booking.status is not BookingStatus.pending or booking.approval_deadline is None
-            or booking.approval_deadline > now):
+    try:
+        expire_booking(session, booking, now=now)
+    except (Conflict, ValidationFailed):
         return False
-    expire_booking(session, booking, now=now)
     return True
 
 

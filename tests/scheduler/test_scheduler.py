@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.bookings import lifecycle
 from marketplace.bookings import services as bookings
 from marketplace.bookings.models import Booking, BookingEvent, BookingStatus
 from marketplace.config import PROJECT_ROOT
@@ -134,6 +135,7 @@ def test_a_confirmed_booking_completes_only_after_its_end_plus_the_grace(app, co
     grace = timedelta(minutes=app.config["COMPLETION_GRACE_MINUTES"])
     runner = Runner(app)
     clock.travel_to(booking.end_at + grace - timedelta(microseconds=1))
+    assert lifecycle.due_for_completion(committed_db, clock.now(), grace=grace) == []
     writing(runner.sweep)
     assert fresh(committed_db, [booking])[0].status is BookingStatus.confirmed
     clock.travel_to(booking.end_at + grace)
