@@ -139,9 +139,10 @@ def naive_sweep(now: datetime, grace: timedelta, *, move: bool) -> set[int]:
     session = db.session
     moved = set()
     for booking in naive_due(session, now, grace):
-        if move and not (lifecycle.expire_if_due(session, booking, now)
-                         or lifecycle.complete_if_due(session, booking, now, grace=grace)):
-            continue
+        if move and booking.status is BookingStatus.pending:
+            lifecycle.expire_if_due(session, booking, now)
+        elif move:
+            lifecycle.complete_if_due(session, booking, now, grace=grace)
         moved.add(booking.id)
     session.rollback()
     return moved

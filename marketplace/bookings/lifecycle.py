@@ -52,7 +52,8 @@ def expire_if_due(session: Session, booking: Booking, now: datetime) -> bool:
     another sweeper (or the provider's decision) moved it since it was found due: nothing is left to do.
     """
     try:
-        expire_booking(session, booking, now=now)
+        with session.no_autoflush:  # the status and the deadline in one UPDATE
+            expire_booking(session, booking, now=now)
     except (Conflict, ValidationFailed):
         return False
     return True
@@ -62,12 +63,18 @@ def complete_if_due(session: Session, booking: Booking, now: datetime, *, grace:
     """The scheduler's completion of one booking ``grace`` after its end; False when it is no longer due.
 
     During the grace the provider can still mark a no-show (``services.mark_no_show``: confirmed → no_show);
-    completed is final, so the scheduler waits for it.
+    completed is final, so the scheduler waits for it. An ended booking's times no longer change (edits
+    stop at its start), so only its status can have moved since it was found due: ``complete_booking``
+    re-reads it under its lock and refuses, before changing anything, when another sweeper or the
+    provider moved it.
     """
-    lock_booking(session, booking)
-    if booking.status is not BookingStatus.confirmed or booking.end_at + grace > now:
+    if booking.end_at + grace > now:
         return False
-    complete_booking(session, booking, now=now)
+    try:
+        with session.no_autoflush:
+            complete_booking(session, booking, now=now)
+    except Conflict:
+        return False
     return True
 
 

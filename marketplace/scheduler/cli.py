@@ -63,10 +63,9 @@ def tick():
     db.session.remove()
     moved = runner.sweep()
     if moved is None:
-        holder = lease.current(db.session)
+        held = lease.current(db.session)
         db.session.rollback()
-        raise click.ClickException(
-            f"another scheduler holds the lease ({holder.holder}, until {holder.expires_at:%Y-%m-%d %H:%M:%S} UTC); "
-            "nothing was run")
+        holder = f" ({held.holder}, until {held.expires_at:%Y-%m-%d %H:%M:%S} UTC)" if held else ""
+        raise click.ClickException(f"another scheduler holds the lease{holder}; nothing was run")
     runner.release()
     click.echo("scheduler tick: " + ", ".join(f"{name} {count}" for name, count in moved.items()))
