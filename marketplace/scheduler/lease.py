@@ -13,7 +13,7 @@ import secrets
 import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, literal, or_, select, update
+from sqlalchemy import case, literal, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -48,12 +48,6 @@ def acquire(session: Session, holder: str, now: datetime, *, name: str = NAME, t
         .on_conflict_do_nothing(index_elements=["name"])
         .returning(SchedulerLease.__table__.c.name))
     return inserted.scalar() is not None  # (rowcount is not reported for INSERT … ON CONFLICT by every driver)
-
-
-def holds(session: Session, holder: str, now: datetime, *, name: str = NAME) -> bool:
-    """Whether ``holder`` holds an unexpired lease (checked at the start of each job's unit of work)."""
-    return session.scalar(select(SchedulerLease.name).where(
-        SchedulerLease.name == name, SchedulerLease.holder == holder, SchedulerLease.expires_at > now)) is not None
 
 
 def release(session: Session, holder: str, now: datetime, *, name: str = NAME) -> None:

@@ -48,7 +48,9 @@ class Runner:
         with self.busy, self.app.app_context():
             while True:
                 now = clock.now()
-                if not lease.holds(db.session, self.holder, now):
+                # Each batch renews the lease first: a long catch-up keeps it (and beats), and a runner
+                # that lost it to another stops here.
+                if not lease.acquire(db.session, self.holder, now):
                     db.session.rollback()
                     self.holding = False
                     log.warning("scheduler %s lost its lease; %s stops", self.holder, name)

@@ -265,3 +265,15 @@ def test_scheduler_run_stops_cleanly_on_sigterm_and_releases_its_lease(app, comm
     committed_db.commit()
     held = lease.current(committed_db)
     assert held is not None and held.expires_at <= clock.now()
+
+
+def test_a_runner_that_lost_its_lease_moves_nothing_even_before_its_next_heartbeat(app, committed_db, factory):
+    [request] = pending_requests(factory, 1)
+    stale, successor = Runner(app), Runner(app)
+    assert writing(stale.heartbeat)
+    clock.travel_to(request.approval_deadline + lease.LEASE_TTL)  # the first stalled past its lease
+    assert writing(successor.heartbeat)
+    assert stale.holding  # it does not know yet
+    assert writing(stale.run_job, "expire_requests") == 0 and not stale.holding
+    assert fresh(committed_db, [request])[0].status is BookingStatus.pending
+    assert writing(successor.run_job, "expire_requests") == 1
