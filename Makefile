@@ -21,7 +21,7 @@ EN_CATALOGUE := translations/en/LC_MESSAGES/messages.po
 .PHONY: help setup system-packages python-packages compile-translations run dev test test-sqlite test-postgres translations
 
 help:
-	@echo "make run          set up, migrate, seed the demo street, serve on http://127.0.0.1:$(PORT) (gunicorn)"
+	@echo "make run          set up, migrate, seed the demo street, serve on http://127.0.0.1:$(PORT) (gunicorn) with the scheduler"
 	@echo "make dev          the same with Flask's reloading debug server"
 	@echo "make test         set up, run the whole suite on SQLite and on a throwaway PostgreSQL"
 	@echo "make test-sqlite / test-postgres   one pass only (PYTEST_ARGS='tests/accounts -x' narrows)"
@@ -65,12 +65,17 @@ compile-translations: python-packages
 	  $(PYBABEL) -q compile -d translations || { echo "make setup: pybabel compile failed" >&2; exit 1; }; \
 	fi
 
+# The scheduler runs beside the server as its own process, started here rather than from a gunicorn hook:
+# gunicorn.conf.py is also the production server's settings, and production runs the scheduler as a
+# process of its own (README). The trap stops it whenever gunicorn ends (Ctrl-C reaches both).
 run: setup
 	@$(FLASK) db upgrade
 	@$(FLASK) seed-demo
 	@$(FLASK) search reindex --catch-up
-	@echo "==> Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
-	@PORT=$(PORT) exec $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+	@echo "==> Serving on http://127.0.0.1:$(PORT) with the scheduler (Ctrl-C stops both)"
+	@$(FLASK) scheduler run & scheduler=$$!; \
+	trap 'kill -TERM $$scheduler 2>/dev/null || true; wait $$scheduler || true' EXIT; \
+	PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 dev: setup
 	@$(FLASK) db upgrade

@@ -39,6 +39,11 @@ class DefaultConfig:
     SMTP_PORT = 25
     SMTP_FROM = None
     SEARCH_RANKING_REPUTATION_WEIGHT = 0.3
+    # After a confirmed booking's end, how long the provider may still mark a no-show before the scheduler
+    # completes it (completed is final).
+    COMPLETION_GRACE_MINUTES = 60
+    # Bookings one scheduler unit of work moves at most (a crash rolls back at most this many, to be redone).
+    SCHEDULER_BATCH_SIZE = 100
     API_TITLE = "社区资源超市 API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -7,8 +7,9 @@ from marketplace.groups.models import Group, GroupMember
 from marketplace.listings.models import Listing, ListingException, OpeningHours, Photo
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
+from marketplace.scheduler.models import SchedulerLease
 from marketplace.search.models import ListingView
 
 __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingSeries", "Favourite", "Group", "GroupMember",
            "Listing", "ListingException", "ListingView", "LoginAttempt", "Membership", "OpeningHours", "Organisation",
-           "PasswordResetCode", "Photo", "Place", "User", "UserSession"]
+           "PasswordResetCode", "Photo", "Place", "SchedulerLease", "User", "UserSession"]

@@ -148,15 +148,16 @@ def empty_all_tables() -> None:
 class FreshUserClient(FlaskClient):
     """Tests hold an app context that requests reuse, so Flask-Login's per-context user cache
     (``g._login_user``), Flask-Babel's locale (``g._flask_babel``), Flask-WTF's CSRF token
-    (``g.csrf_token``, stale once signing in renews the session) and the saved listings read once per
-    request (``g.saved_listing_ids``) would leak from one request to the next; forget them before each
-    request."""
+    (``g.csrf_token``, stale once signing in renews the session), the saved listings read once per
+    request (``g.saved_listing_ids``) and the scheduler banner's check (``g.scheduler_stalled``) would
+    leak from one request to the next; forget them before each request."""
 
     def open(self, *args, **kwargs):
         g.pop("_login_user", None)
         g.pop("_flask_babel", None)
         g.pop("csrf_token", None)
         g.pop("saved_listing_ids", None)
+        g.pop("scheduler_stalled", None)
         return super().open(*args, **kwargs)
 
 

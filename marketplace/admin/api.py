@@ -1,18 +1,23 @@
-"""JSON face of platform administration: the audit log and accounts."""
+"""JSON face of platform administration: the audit log, accounts and the scheduler's health."""
+from datetime import timedelta
+
+from flask import current_app
 from flask.views import MethodView
 
 from marketplace.accounts import services as accounts
 from marketplace.admin import services
 from marketplace.admin.schemas import (AccountPageSchema, AccountQuerySchema, AccountSchema, AuditEntryPageSchema,
-                                      AuditQuerySchema)
+                                      AuditQuerySchema, SchedulerHealthSchema)
+from marketplace.core import clock
 from marketplace.core.api import API_PREFIX, Blueprint, page_of, require_user
 from marketplace.core.errors import Forbidden
 from marketplace.core.i18n import _l
 from marketplace.core.permissions import is_platform_admin
 from marketplace.core.urls import ID
 from marketplace.extensions import db
+from marketplace.scheduler import health as scheduler_health
 
-blp = Blueprint("admin_api", __name__, url_prefix=API_PREFIX + "/admin", description="平台管理：审计日志、账号")
+blp = Blueprint("admin_api", __name__, url_prefix=API_PREFIX + "/admin", description="平台管理：审计日志、账号、定时任务")
 
 
 def require_platform_admin():
@@ -36,6 +41,18 @@ class AuditLog(MethodView):
                                                      actor_id=args.get("actor_id"), page=args["page"],
                                                      per_page=args["per_page"])
         return page_of(entries, total, args)
+
+
+@blp.route("/scheduler")
+class SchedulerHealth(MethodView):
+    @blp.login_required
+    @blp.errors(403)
+    @blp.response(200, SchedulerHealthSchema)
+    def get(self):
+        """定时任务的健康状况：租约持有者、最近心跳、延迟、最早未处理的到期事项（平台管理员）"""
+        require_platform_admin()
+        grace = timedelta(minutes=current_app.config["COMPLETION_GRACE_MINUTES"])
+        return scheduler_health.scheduler_health(db.session, clock.now(), grace=grace)
 
 
 @blp.route("/users")

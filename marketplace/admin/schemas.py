@@ -43,3 +43,17 @@ AccountPageSchema = collection_schema(AccountSchema)
 
 class AccountQuerySchema(PageArgs):
     q = text_field(50, metadata={"description": "按称呼、手机号或邮箱查找"})
+
+
+class SchedulerHealthSchema(Schema):
+    """Whether the scheduler runs: the lease holder, its last heartbeat and how far behind it is."""
+
+    holder = fields.String(allow_none=True, metadata={"description": "最近持有租约的调度进程（主机:进程号:随机串）"})
+    holding = fields.Boolean(metadata={"description": "租约是否仍有效（有调度进程在运行）"})
+    heartbeat_at = fields.DateTime(allow_none=True, metadata={"description": "最近一次心跳；从未运行时为 null"})
+    expires_at = fields.DateTime(allow_none=True)
+    lag_seconds = fields.Float(allow_none=True, metadata={"description": "现在距最近心跳的秒数"})
+    oldest_due_at = fields.DateTime(allow_none=True,
+                                    metadata={"description": "最早到期但尚未处理的预约事项（过期或完成）的到期时间"})
+    stale = fields.Boolean(metadata={"description": "超过5分钟没有心跳（或从未运行）"})
+    jobs = fields.List(fields.String(), metadata={"description": "定时任务（数量固定，与预约数量无关）"})

@@ -1,8 +1,8 @@
-"""Platform admin pages: dashboard, organisation review, users, listings and the audit log."""
+"""Platform admin pages: dashboard, organisation review, users, listings, the audit log and the scheduler's health."""
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,6 +11,7 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.masking import visible_phone
 from marketplace.admin import services
 from marketplace.admin.forms import RejectForm, SuspendForm
+from marketplace.core import clock
 from marketplace.core.errors import DomainError, Forbidden
 from marketplace.core.forms import refuse_on_form
 from marketplace.core.i18n import _l
@@ -25,6 +26,7 @@ from marketplace.listings.models import (FACILITIES, FEE_TYPE_LABELS, LISTING_KI
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import (ORGANISATION_STATUS_LABELS, ORGANISATION_TYPE_LABELS,
                                               OrganisationStatus, StaffRole)
+from marketplace.scheduler import health as scheduler_health
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -208,6 +210,20 @@ def require_platform_admin():
     return None
 
 
+@bp.app_context_processor
+def scheduler_banner():
+    """``scheduler_stalled()`` for base.html: asked on every page, read at most once per request, for admins only."""
+
+    def scheduler_stalled() -> bool:
+        if not (current_user.is_authenticated and is_platform_admin(current_user)):
+            return False
+        if "scheduler_stalled" not in g:
+            g.scheduler_stalled = scheduler_health.is_stale(db.session, clock.now())
+        return g.scheduler_stalled
+
+    return {"scheduler_stalled": scheduler_stalled}
+
+
 @bp.context_processor
 def labels():
     return {"action_labels": ACTION_LABELS, "object_type_labels": OBJECT_TYPE_LABELS}
@@ -227,6 +243,14 @@ def _enum_arg(enum_type, name: str):
 @bp.route("/")
 def dashboard():
     return render_template("admin/dashboard.html", counts=services.platform_counts(db.session))
+
+
+@bp.route("/scheduler")
+def scheduler():
+    grace = timedelta(minutes=current_app.config["COMPLETION_GRACE_MINUTES"])
+    return render_template("admin/scheduler.html",
+                           health=scheduler_health.scheduler_health(db.session, clock.now(), grace=grace),
+                           stale_after=scheduler_health.STALE_AFTER)
 
 
 @bp.route("/organisations")

@@ -4,7 +4,7 @@ they read the status+time indexes, so their cost follows the number of due booki
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from marketplace.bookings.locking import lock_booking
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.bookings.services import require_provider
 from marketplace.core import clock
-from marketplace.core.errors import ValidationFailed
+from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.i18n import _l
 
 
@@ -45,6 +45,39 @@ def complete_booking(session: Session, booking: Booking, *, actor: User | None =
     return booking
 
 
+def expire_if_due(session: Session, booking: Booking, now: datetime) -> bool:
+    """The scheduler's expiry of one due request; False, without error, when it is no longer due.
+
+    ``expire_booking`` re-reads the booking under its lock and refuses, before changing anything, when
+    another sweeper (or the provider's decision) moved it since it was found due: nothing is left to do.
+    """
+    try:
+        with session.no_autoflush:  # the status and the deadline in one UPDATE
+            expire_booking(session, booking, now=now)
+    except (Conflict, ValidationFailed):
+        return False
+    return True
+
+
+def complete_if_due(session: Session, booking: Booking, now: datetime, *, grace: timedelta) -> bool:
+    """The scheduler's completion of one booking ``grace`` after its end; False when it is no longer due.
+
+    During the grace the provider can still mark a no-show (``services.mark_no_show``: confirmed → no_show);
+    completed is final, so the scheduler waits for it. An ended booking's times no longer change (edits
+    stop at its start), so only its status can have moved since it was found due: ``complete_booking``
+    re-reads it under its lock and refuses, before changing anything, when another sweeper or the
+    provider moved it.
+    """
+    if booking.end_at + grace > now:
+        return False
+    try:
+        with session.no_autoflush:
+            complete_booking(session, booking, now=now)
+    except Conflict:
+        return False
+    return True
+
+
 def due_for_expiry(session: Session, now: datetime, *, limit: int = 500) -> list[Booking]:
     """Pending requests whose deadline has passed, oldest deadline first (uses the status+deadline index)."""
     return list(session.scalars(select(Booking).where(
@@ -52,8 +85,21 @@ def due_for_expiry(session: Session, now: datetime, *, limit: int = 500) -> list
     ).order_by(Booking.approval_deadline).limit(limit)))
 
 
-def due_for_completion(session: Session, now: datetime, *, limit: int = 500) -> list[Booking]:
-    """Confirmed bookings that have ended, earliest end first (uses the status+end index)."""
+def due_for_completion(session: Session, now: datetime, *, limit: int = 500,
+                       grace: timedelta = timedelta(0)) -> list[Booking]:
+    """Confirmed bookings that ended ``grace`` or longer ago, earliest end first (uses the status+end index)."""
     return list(session.scalars(select(Booking).where(
-        Booking.status == BookingStatus.confirmed, Booking.end_at <= now,
+        Booking.status == BookingStatus.confirmed, Booking.end_at <= now - grace,
     ).order_by(Booking.end_at).limit(limit)))
+
+
+def oldest_due(session: Session, now: datetime, *, grace: timedelta) -> datetime | None:
+    """When the longest-waiting due step fell due (a deadline, or an end plus grace), or None: the scheduler's lag."""
+    deadline = session.scalar(select(Booking.approval_deadline).where(
+        Booking.status == BookingStatus.pending, Booking.approval_deadline <= now,
+    ).order_by(Booking.approval_deadline).limit(1))
+    end = session.scalar(select(Booking.end_at).where(
+        Booking.status == BookingStatus.confirmed, Booking.end_at <= now - grace,
+    ).order_by(Booking.end_at).limit(1))
+    candidates = [moment for moment in (deadline, end + grace if end else None) if moment is not None]
+    return min(candidates, default=None)

@@ -1,0 +1,52 @@
+"""Is the scheduler running? What the platform admin's page, its JSON and the stale banner show."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketplace.bookings import lifecycle
+from marketplace.scheduler import jobs, lease
+from marketplace.scheduler.models import SchedulerLease
+
+# A heartbeat older than this (or none ever) warns the platform admins on every page.
+STALE_AFTER = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Health:
+    holder: str | None
+    holding: bool
+    heartbeat_at: datetime | None
+    expires_at: datetime | None
+    lag: timedelta | None  # now − last heartbeat
+    oldest_due_at: datetime | None  # the longest-waiting due booking step the scheduler has not done
+    stale: bool
+    jobs: list[str]
+
+    @property
+    def lag_seconds(self) -> float | None:
+        return self.lag.total_seconds() if self.lag is not None else None
+
+
+def scheduler_health(session: Session, now: datetime, *, grace: timedelta) -> Health:
+    held = lease.current(session)
+    heartbeat = held.heartbeat_at if held else None
+    return Health(
+        holder=held.holder if held else None,
+        holding=bool(held and held.expires_at > now),
+        heartbeat_at=heartbeat,
+        expires_at=held.expires_at if held else None,
+        lag=now - heartbeat if heartbeat else None,
+        oldest_due_at=lifecycle.oldest_due(session, now, grace=grace),
+        stale=heartbeat is None or now - heartbeat > STALE_AFTER,
+        jobs=["heartbeat", *jobs.JOBS],
+    )
+
+
+def is_stale(session: Session, now: datetime) -> bool:
+    """One primary-key read: whether the last heartbeat is older than ``STALE_AFTER`` (or none ever)."""
+    heartbeat = session.scalar(select(SchedulerLease.heartbeat_at).where(SchedulerLease.name == lease.NAME))
+    return heartbeat is None or now - heartbeat > STALE_AFTER

@@ -1,0 +1,42 @@
+"""The scheduler's jobs: a fixed list, whatever the number of bookings; each sweeps through indexed due times.
+
+A job is a step run in bounded batches, each batch its own unit of work (committed by the runner): a
+crash loses at most the batch in progress, whose changes roll back and are found due again by the next
+sweep, so nothing is lost and nothing is applied twice. Each booking is re-read under its lock before it
+moves (``lifecycle.*_if_due``), so two sweepers that found the same booking move it once; the second
+skips it. A step returns (how many it found due, how many it moved); the runner repeats it while a
+batch comes back full.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from marketplace.bookings import lifecycle
+
+Step = Callable[[Session, datetime, int, timedelta], tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Job:
+    every: timedelta
+    step: Step  # (session, now, batch size, completion grace) -> (found, moved)
+
+
+def expire_requests(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+    batch = lifecycle.due_for_expiry(session, now, limit=limit)
+    return len(batch), sum(lifecycle.expire_if_due(session, booking, now) for booking in batch)
+
+
+def complete_bookings(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+    batch = lifecycle.due_for_completion(session, now, limit=limit, grace=grace)
+    return len(batch), sum(lifecycle.complete_if_due(session, booking, now, grace=grace) for booking in batch)
+
+
+JOBS: dict[str, Job] = {
+    "expire_requests": Job(every=timedelta(seconds=20), step=expire_requests),
+    "complete_bookings": Job(every=timedelta(seconds=60), step=complete_bookings),
+}

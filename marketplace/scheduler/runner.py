@@ -1,0 +1,74 @@
+"""A scheduler process's behaviour, apart from APScheduler's timing: hold the lease, run the jobs.
+
+``Runner`` is what both commands use: ``scheduler run`` lets APScheduler call ``heartbeat`` and
+``run_job`` at fixed intervals; ``scheduler tick`` calls ``sweep`` once. Each call is its own unit of
+work in its own app context (and so its own session), as any job outside a request.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from flask import Flask
+
+from marketplace.core import clock
+from marketplace.extensions import db
+from marketplace.scheduler import jobs, lease
+
+log = logging.getLogger(__name__)
+
+
+class Runner:
+    def __init__(self, app: Flask, *, holder: str | None = None):
+        self.app = app
+        self.holder = holder or lease.new_holder()
+        self.holding = False
+        # Held while a job runs, so that a stop waits for the batch in progress before releasing the lease.
+        self.busy = threading.Lock()
+
+    @property
+    def grace(self) -> timedelta:
+        return timedelta(minutes=self.app.config["COMPLETION_GRACE_MINUTES"])
+
+    def heartbeat(self) -> bool:
+        """Take or renew the lease (the heartbeat); whether this runner may act."""
+        with self.app.app_context():
+            self.holding = lease.acquire(db.session, self.holder, clock.now())
+            db.session.commit()
+        return self.holding
+
+    def run_job(self, name: str) -> int:
+        """Run one job until nothing is due, batch by batch; how many bookings this runner moved."""
+        if not self.holding:
+            return 0
+        job = jobs.JOBS[name]
+        batch_size = self.app.config["SCHEDULER_BATCH_SIZE"]
+        moved = 0
+        with self.busy, self.app.app_context():
+            while True:
+                now = clock.now()
+                # Each batch renews the lease first: a long catch-up keeps it (and beats), and a runner
+                # that lost it to another stops here.
+                if not lease.acquire(db.session, self.holder, now):
+                    db.session.rollback()
+                    self.holding = False
+                    log.warning("scheduler %s lost its lease; %s stops", self.holder, name)
+                    return moved
+                found, changed = job.step(db.session, now, batch_size, self.grace)
+                db.session.commit()
+                moved += changed
+                if found < batch_size:
+                    return moved
+
+    def sweep(self) -> dict[str, int] | None:
+        """Take the lease and run every job once; None when another scheduler holds the lease."""
+        if not self.heartbeat():
+            return None
+        return {name: self.run_job(name) for name in jobs.JOBS}
+
+    def release(self) -> None:
+        with self.busy, self.app.app_context():
+            lease.release(db.session, self.holder, clock.now())
+            db.session.commit()
+        self.holding = False

@@ -1,0 +1,68 @@
+"""The scheduler's health for platform admins: the page, its JSON, and the banner when it has stopped beating."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from marketplace.core import clock
+from marketplace.scheduler import lease
+from marketplace.scheduler.health import STALE_AFTER
+from tests.bookings.conftest import NOW, local
+
+BANNER = 'data-testid="scheduler-stalled"'
+
+
+@pytest.fixture
+def admin(factory):
+    clock.travel_to(NOW)
+    return factory.user(name="街道管理员", platform_admin=True)
+
+
+def beat(session, holder: str = "host-a:41:0f3c") -> None:
+    lease.acquire(session, holder, clock.now())
+    session.commit()
+
+
+def test_the_page_and_json_show_the_holder_heartbeat_lag_and_the_oldest_due_step(factory, session, login, admin,
+                                                                                   api_token):
+    request = factory.booking(listing=factory.listing(instant_booking=False), start=local(1, 10))
+    deadline = request.approval_deadline
+    clock.travel_to(deadline + timedelta(minutes=2))
+    beat(session)
+    clock.advance(timedelta(seconds=30))
+
+    body = login(admin).get("/admin/scheduler").get_data(as_text=True)
+    assert "host-a:41:0f3c" in body and "从未运行" not in body
+    assert "2026-06-02 10:02:00（30秒钟前）" in body
+    assert "2026-06-02 10:00:00" in body  # the deadline (the request's start, 10:00 tomorrow in Shanghai)
+    response = login(admin).get("/api/v1/admin/scheduler", headers=api_token(admin))
+    assert response.status_code == 200
+    assert response.json["holder"] == "host-a:41:0f3c" and response.json["holding"] is True
+    assert response.json["lag_seconds"] == 30.0 and response.json["stale"] is False
+    assert response.json["oldest_due_at"].startswith(deadline.strftime("%Y-%m-%dT%H:%M:%S"))
+    assert response.json["jobs"] == ["heartbeat", "expire_requests", "complete_bookings"]
+
+
+def test_a_scheduler_that_never_ran_is_shown_as_such(session, login, admin, api_token):
+    assert "从未运行" in login(admin).get("/admin/scheduler").get_data(as_text=True)
+    body = login(admin).get("/api/v1/admin/scheduler", headers=api_token(admin)).json
+    assert (body["holder"], body["heartbeat_at"], body["stale"], body["oldest_due_at"]) == (None, None, True, None)
+
+
+def test_only_platform_admins_see_the_scheduler(factory, login, api_token, client):
+    resident = factory.user()
+    assert client.get("/api/v1/admin/scheduler", headers=api_token(resident)).status_code == 403
+    assert login(resident).get("/admin/scheduler").status_code == 403
+
+
+def test_the_banner_warns_admins_once_the_heartbeat_is_older_than_five_minutes(factory, session, login, admin):
+    resident = factory.user()
+    assert BANNER in login(admin).get("/").get_data(as_text=True)  # none ever
+    beat(session)
+    assert BANNER not in login(admin).get("/").get_data(as_text=True)
+    clock.advance(STALE_AFTER)
+    assert BANNER not in login(admin).get("/").get_data(as_text=True)
+    clock.advance(timedelta(seconds=1))
+    assert BANNER in login(admin).get("/help").get_data(as_text=True)
+    assert BANNER not in login(resident).get("/").get_data(as_text=True)
