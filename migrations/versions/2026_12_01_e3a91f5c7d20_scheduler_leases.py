@@ -1,7 +1,7 @@
 """scheduler leases: one scheduler process acts at a time
 
 Revision ID: e3a91f5c7d20
-Revises: 5c1e2a7d9b30
+Revises: e5b7a3c90d21
 Create Date: 2026-12-01 10:00:00
 
 """
@@ -13,7 +13,7 @@ import marketplace.core.db
 
 # revision identifiers, used by Alembic.
 revision = 'e3a91f5c7d20'
-down_revision = '5c1e2a7d9b30'
+down_revision = 'e5b7a3c90d21'
 branch_labels = None
 depends_on = None
 
