@@ -18,7 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     load_config(app, config)
 
-    from marketplace import extensions, models, web  # noqa: F401 - models completes the metadata
+    from marketplace import extensions, models, subscribers, web  # noqa: F401 - the metadata, the reactions
     from marketplace.core import http
 
     extensions.init_app(app)

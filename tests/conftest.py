@@ -25,7 +25,7 @@ from marketplace import create_app
 from marketplace.accounts import services as accounts
 from marketplace.bookings import services as bookings
 from marketplace.config import PROJECT_ROOT
-from marketplace.core import clock, transactions, zones
+from marketplace.core import clock, events, transactions, zones
 from marketplace.extensions import db
 from marketplace.listings import services as listings
 from marketplace.organisations import services as organisations
@@ -110,6 +110,7 @@ def session(app):
         original = db.session
         # A plain Session: Flask-SQLAlchemy's own one would pick the engine over this connection.
         db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        events.dispatch_after_commit(db.session)
         try:
             yield db.session
         finally:
