@@ -140,10 +140,12 @@ def record(session: Session, event_type: str, *, subject: tuple[str, int], paylo
 def process_outbox(session: Session, now: datetime, *, limit: int = 500) -> int:
     """Run up to ``limit`` due deliveries, oldest first, each exactly once; returns how many ran.
 
-    A delivery is claimed by a conditional update (status still pending, attempts unchanged): a second
-    process sweeping at the same time waits for the first one's row lock (PostgreSQL) or write lock
-    (SQLite) and then claims nothing. The subscriber runs in a savepoint, so a failure undoes its writes
-    and leaves the delivery to retry; its success commits with the caller's transaction.
+    A delivery is claimed by a conditional update (status still pending, attempts unchanged), so a second
+    sweep at the same moment claims nothing the first one ran: on PostgreSQL it skips the rows the first
+    one locked, on SQLite it waits for the write lock and then finds them done. The subscriber runs in a
+    savepoint, so a failure undoes its writes and leaves the delivery to retry; its success commits with
+    the caller's transaction (a crash before that commit undoes the claim too: the delivery runs again,
+    so effects outside the database, such as an email, are at least once).
     """
     due = session.execute(
         select(EventDelivery.id, EventDelivery.attempts)
@@ -195,7 +197,7 @@ def outbox_health(session: Session, now: datetime) -> dict:
 
 
 def dispatch_after_commit(sessions) -> None:
-    """Run after-commit subscribers for the sessions this factory (a sessionmaker or scoped_session) makes.
+    """Run after-commit subscribers for these sessions (a sessionmaker, a scoped_session or a Session subclass).
 
     Listening on the factory, not on ``Session``, keeps other sessions in the process (and other apps)
     out of it.
