@@ -24,7 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from marketplace import extensions, models, web  # noqa: F401 - models completes the metadata
+    from marketplace import extensions, models, subscribers, web  # noqa: F401 - the metadata, the reactions
     from marketplace.core import http
 
     extensions.init_app(app)

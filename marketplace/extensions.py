@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from marketplace.config import PROJECT_ROOT
 from marketplace.core.api import MarketplaceApi
-from marketplace.core import transactions
+from marketplace.core import events, transactions
 from marketplace.core.db import Base
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -36,6 +36,7 @@ def select_locale() -> str:
 
 def init_app(app) -> None:
     db.init_app(app)
+    events.dispatch_after_commit(db.session)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)

@@ -1,7 +1,8 @@
 """Every area's models, imported together so the metadata (and Alembic) sees all tables."""
 from marketplace.accounts.models import ApiToken, LoginAttempt, PasswordResetCode, User, UserSession
-from marketplace.admin.models import AuditEntry
 from marketplace.bookings.models import Booking, BookingEvent, BookingSeries
+from marketplace.core.audit import AuditEntry
+from marketplace.core.events import DomainEvent, EventDelivery
 from marketplace.favourites.models import Favourite
 from marketplace.groups.models import Group, GroupMember
 from marketplace.listings.models import Listing, ListingException, OpeningHours, Photo
@@ -10,6 +11,6 @@ from marketplace.places.models import Place
 from marketplace.scheduler.models import SchedulerLease
 from marketplace.search.models import ListingView
 
-__all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingSeries", "Favourite", "Group", "GroupMember",
+__all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingSeries", "DomainEvent", "EventDelivery", "Favourite", "Group", "GroupMember",
            "Listing", "ListingException", "ListingView", "LoginAttempt", "Membership", "OpeningHours", "Organisation",
            "PasswordResetCode", "Photo", "Place", "SchedulerLease", "User", "UserSession"]

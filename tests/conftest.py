@@ -19,13 +19,13 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from hypothesis import settings
 from sqlalchemy import text
-from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from marketplace import create_app
 from marketplace.accounts import services as accounts
 from marketplace.bookings import services as bookings
 from marketplace.config import PROJECT_ROOT
-from marketplace.core import clock, transactions, zones
+from marketplace.core import clock, events, transactions, zones
 from marketplace.extensions import db
 from marketplace.listings import services as listings
 from marketplace.organisations import services as organisations
@@ -103,6 +103,17 @@ def _fresh_search_index(app, tmp_path):
     app.extensions[SEARCH_INDEX] = previous
 
 
+class DispatchingSession(Session):
+    """The tests' sessions, which run after-commit subscribers as the app's session does.
+
+    Listened to once, here: a listener per test's sessionmaker could be skipped when a new sessionmaker
+    class reuses the id of a collected one that had it.
+    """
+
+
+events.dispatch_after_commit(DispatchingSession)
+
+
 @pytest.fixture
 def session(app):
     """A session whose commits are savepoints inside one transaction that is rolled back afterwards."""
@@ -111,7 +122,8 @@ def session(app):
         outer = connection.begin()
         original = db.session
         # A plain Session: Flask-SQLAlchemy's own one would pick the engine over this connection.
-        db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        db.session = scoped_session(sessionmaker(bind=connection, class_=DispatchingSession,
+                                                 join_transaction_mode="create_savepoint"))
         try:
             yield db.session
         finally:

@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from marketplace.accounts.models import User
 from marketplace.accounts.sessions import end_all_sessions
 from marketplace.accounts.tokens import revoke_all_api_tokens
-from marketplace.admin import services as audit
+from marketplace.core import audit, events
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
@@ -170,6 +170,9 @@ def update_profile(session: Session, user: User, data: ProfileUpdate) -> User:
         get_place(session, data.home_place_id)
     if data.locale is not None and data.locale not in LOCALES:
         raise ValidationFailed("locale", _l("不支持这种语言"))
+    if display_name != user.display_name:
+        events.record(session, "user.profile_changed", subject=("user", user.id),
+                      payload={"display_name": display_name}, actor_id=user.id)
     user.display_name = display_name
     user.home_place_id = data.home_place_id
     user.is_party_member = bool(data.is_party_member)

@@ -1,70 +1,23 @@
-"""The audit log: every admin and staff action, written in the same transaction as the action."""
+"""The platform admin's pages: the audit log (written by every area through ``core.audit``), accounts, listings."""
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
-from marketplace.admin.models import AuditEntry
-from marketplace.core import clock
+from marketplace.core import audit, clock
+from marketplace.core.audit import AuditEntry
 from marketplace.core.errors import Conflict, Forbidden
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import fetch_page
 from marketplace.core.validation import filter_text
 from marketplace.core.permissions import is_platform_admin
 from marketplace.listings.models import Listing, ListingStatus
+from marketplace.listings.services import record_change
 from marketplace.organisations.models import Organisation, OrganisationStatus
 from marketplace.places.models import Place
-
-
-def snapshot(obj, *, exclude: tuple[str, ...] = ("password_hash",)) -> dict:
-    """A JSON-safe dict of an object's column values, for before/after audit records."""
-    values = {}
-    for attr in inspect(obj).mapper.column_attrs:
-        if attr.key in exclude:
-            continue
-        values[attr.key] = _json_safe(getattr(obj, attr.key))
-    return values
-
-
-def _json_safe(value):
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    return value
-
-
-def record(session: Session, actor, action: str, obj=None, *, before: dict | None = None,
-           after: dict | None = None, object_type: str | None = None, object_id: int | None = None) -> AuditEntry:
-    """Append an audit entry; ``after`` defaults to a snapshot of ``obj``."""
-    if obj is not None:
-        object_type = object_type or obj.__tablename__
-        object_id = object_id if object_id is not None else obj.id
-        if after is None:
-            after = snapshot(obj)
-    entry = AuditEntry(
-        actor_id=getattr(actor, "id", None),
-        action=action,
-        object_type=object_type or "",
-        object_id=object_id,
-        before=before,
-        after=after,
-    )
-    session.add(entry)
-    session.flush()
-    return entry
 
 
 def list_audit_entries(session: Session, *, page: int = 1, per_page: int = 50,
@@ -166,11 +119,12 @@ def reinstate_listing(session: Session, admin: User, listing: Listing) -> Listin
         raise Conflict(_l("只有已暂停的资源可以恢复"))
     if listing.organisation is not None and not listing.organisation.is_verified:
         raise Conflict(_l("这个资源所属的组织尚未通过认证，不能恢复发布"))
-    before = snapshot(listing)
+    before = audit.snapshot(listing)
     listing.status = ListingStatus.published
     listing.suspension_reason = None
     listing.suspended_by_platform = False
     listing.published_at = listing.published_at or clock.now()
     session.flush()
-    record(session, admin, "listing.reinstate", listing, before=before)
+    audit.record(session, admin, "listing.reinstate", listing, before=before)
+    record_change(session, admin, listing, "listing.reinstate")
     return listing

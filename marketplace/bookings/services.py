@@ -217,13 +217,13 @@ def insert_checked_booking(session: Session, listing: Listing, booker: User, gro
         approval_deadline=approval_deadline(start, now) if status is BookingStatus.pending else None,
         created_at=now, updated_at=now,
     )
-    states.record(booking, action="create", actor=booker, at=now)
     session.add(booking)
     try:
         _flush_guarded(session)
     except SlotTaken as taken:
         taken.details["alternatives"] = nearest_alternatives(session, listing, start, end, seats, zone=zone, now=now)
         raise
+    states.record(booking, action="create", actor=booker, at=now)  # once flushed: its event names its id
     return booking
 
 

@@ -4,12 +4,19 @@
     confirmed → completed | cancelled | no_show
 
 Every other status is final. Services call :func:`transition` and nothing else changes ``status``.
+
+Each move (and a booking's first status) is written twice, in the same transaction: a ``BookingEvent``,
+the booking's history that its pages show, and a ``booking.<status>`` domain event (``core.events``),
+which is what other areas (notifications, reputation …) subscribe to.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.orm import object_session
+
 from marketplace.bookings.models import Booking, BookingEvent, BookingStatus
+from marketplace.core import events
 from marketplace.core.errors import Conflict
 from marketplace.core.i18n import _l
 
@@ -53,6 +60,7 @@ def transition(booking: Booking, target: BookingStatus, *, action: str, actor, a
                          actor_id=getattr(actor, "id", None), reason=reason, at=at)
     booking.status = target
     booking.events.append(event)
+    _announce(booking, event)
     return event
 
 
@@ -61,4 +69,15 @@ def record(booking: Booking, *, action: str, actor, at: datetime, reason: str = 
     event = BookingEvent(action=action, from_status=None if action == "create" else booking.status,
                          to_status=booking.status, actor_id=getattr(actor, "id", None), reason=reason, at=at)
     booking.events.append(event)
+    if action == "create":
+        _announce(booking, event)
     return event
+
+
+def _announce(booking: Booking, history: BookingEvent) -> None:
+    events.record(object_session(booking), f"booking.{history.to_status.value}", subject=("booking", booking.id),
+                  payload={"listing_id": booking.listing_id, "booker_id": booking.booker_id,
+                           "from_status": history.from_status.value if history.from_status else None,
+                           "to_status": history.to_status.value, "action": history.action,
+                           "reason": history.reason},
+                  actor_id=history.actor_id)

@@ -9,11 +9,12 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
-from marketplace.admin import services as audit
+from marketplace.core import audit
 from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.permissions import can_edit_listing
 from marketplace.listings.models import Listing, Photo
+from marketplace.listings.services import record_change
 
 ALLOWED_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp"),
                    "GIF": ("image/gif", "gif")}
@@ -53,6 +54,7 @@ def add_photo(session: Session, actor: User, listing: Listing, content: bytes, *
     listing.photos.append(photo)
     session.flush()
     audit.record(session, actor, "listing.add_photo", photo)
+    record_change(session, actor, listing, "listing.add_photo")
     return photo
 
 
@@ -67,6 +69,7 @@ def remove_photo(session: Session, actor: User, listing: Listing, photo_id: int)
     listing.photos.remove(photo)
     session.flush()
     audit.record(session, actor, "listing.remove_photo", object_type="photos", object_id=photo_id, before=before)
+    record_change(session, actor, listing, "listing.remove_photo")
     return photo.filename
 
 

@@ -9,8 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from marketplace.accounts.models import User
-from marketplace.admin import services as audit
-from marketplace.core import clock
+from marketplace.core import audit, clock, events
 from marketplace.core.db import get_by_id, is_id
 from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
@@ -202,7 +201,14 @@ def create_listing(session: Session, actor: User, data: ListingData, *, organisa
     session.add(listing)
     session.flush()
     audit.record(session, actor, "listing.create", listing)
+    record_change(session, actor, listing, "listing.create")
     return listing
+
+
+def record_change(session: Session, actor, listing: Listing, action: str) -> None:
+    """Say, in the change's transaction, that the listing changed: the search index (and whoever else) follows."""
+    events.record(session, "listing.changed", subject=("listing", listing.id), payload={"action": action},
+                  actor_id=getattr(actor, "id", None))
 
 
 def get_listing(session: Session, listing_id: int, *, viewer=None) -> Listing:
@@ -246,6 +252,7 @@ def update_listing(session: Session, actor: User, listing: Listing, data: Listin
         setattr(listing, key, value)
     session.flush()
     audit.record(session, actor, "listing.update", listing, before=before)
+    record_change(session, actor, listing, "listing.update")
     return listing
 
 
@@ -265,6 +272,7 @@ def publish_listing(session: Session, actor: User, listing: Listing) -> Listing:
     listing.published_at = listing.published_at or clock.now()
     session.flush()
     audit.record(session, actor, "listing.publish", listing, before=before)
+    record_change(session, actor, listing, "listing.publish")
     return listing
 
 
@@ -281,6 +289,7 @@ def suspend_listing(session: Session, actor: User, listing: Listing, reason: str
     listing.suspended_by_platform = is_platform_admin(actor)
     session.flush()
     audit.record(session, actor, "listing.suspend", listing, before=before)
+    record_change(session, actor, listing, "listing.suspend")
     return listing
 
 
@@ -319,6 +328,7 @@ def set_opening_hours(session: Session, actor: User, listing: Listing, intervals
     audit.record(session, actor, "listing.set_hours", object_type="listings", object_id=listing.id,
                  before={"opening_hours": before},
                  after={"opening_hours": [f"{h.weekday} {h.opens}-{h.closes}" for h in listing.opening_hours]})
+    record_change(session, actor, listing, "listing.set_hours")
     return listing
 
 
@@ -338,6 +348,7 @@ def add_exception(session: Session, actor: User, listing: Listing, data: Excepti
     listing.exceptions.append(exception)
     session.flush()
     audit.record(session, actor, "listing.add_exception", exception)
+    record_change(session, actor, listing, "listing.add_exception")
     return exception
 
 
@@ -352,6 +363,7 @@ def remove_exception(session: Session, actor: User, listing: Listing, exception_
     session.flush()
     audit.record(session, actor, "listing.remove_exception", object_type="listing_exceptions",
                  object_id=exception_id, before=before)
+    record_change(session, actor, listing, "listing.remove_exception")
 
 
 def browse_listings(session: Session, *, kind: ListingKind | str | None = None, place_id: int | None = None,

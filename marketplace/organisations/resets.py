@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import User
 from marketplace.accounts.passwords import set_temporary_password
 from marketplace.accounts.services import find_user_by_login
-from marketplace.admin import services as audit
+from marketplace.core import audit
 from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.permissions import is_platform_admin

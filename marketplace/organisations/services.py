@@ -8,8 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.accounts.services import find_user_by_login
-from marketplace.admin import services as audit
-from marketplace.core import clock
+from marketplace.core import audit, clock, events
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
@@ -109,6 +108,8 @@ def update_organisation(session: Session, actor: User, org: Organisation, data: 
         setattr(org, key, value)
     session.flush()
     audit.record(session, actor, "organisation.update", org, before=before)
+    events.record(session, "organisation.changed", subject=("organisation", org.id), payload={"action": "organisation.update"},
+                  actor_id=actor.id)
     return org
 
 
@@ -124,6 +125,8 @@ def verify_organisation(session: Session, admin: User, org: Organisation) -> Org
     org.verified_at = clock.now()
     session.flush()
     audit.record(session, admin, "organisation.verify", org, before=before)
+    events.record(session, "organisation.changed", subject=("organisation", org.id), payload={"action": "organisation.verify"},
+                  actor_id=admin.id)
     return org
 
 
@@ -138,6 +141,8 @@ def reject_organisation(session: Session, admin: User, org: Organisation, reason
     org.verified_at = None
     session.flush()
     audit.record(session, admin, "organisation.reject", org, before=before)
+    events.record(session, "organisation.changed", subject=("organisation", org.id), payload={"action": "organisation.reject"},
+                  actor_id=admin.id)
     return org
 
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from marketplace.bookings import lifecycle
+from marketplace.core import events
 
 Step = Callable[[Session, datetime, int, timedelta], tuple[int, int]]
 
@@ -36,7 +37,14 @@ def complete_bookings(session: Session, now: datetime, limit: int, grace: timede
     return len(batch), sum(lifecycle.complete_if_due(session, booking, now, grace=grace) for booking in batch)
 
 
+def process_outbox(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+    """The durable subscribers of domain events (see ``core.events``), due deliveries oldest first."""
+    ran = events.process_outbox(session, now, limit=limit)
+    return ran, ran
+
+
 JOBS: dict[str, Job] = {
+    "process_outbox": Job(every=timedelta(seconds=5), step=process_outbox),
     "expire_requests": Job(every=timedelta(seconds=20), step=expire_requests),
     "complete_bookings": Job(every=timedelta(seconds=60), step=complete_bookings),
 }

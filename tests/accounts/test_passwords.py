@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from marketplace.admin.models import AuditEntry
+from marketplace.core.audit import AuditEntry
 from marketplace.core import clock
 from tests.conftest import PASSWORD
 from tests.mail import free_port, smtp_inbox

@@ -3,7 +3,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from marketplace.admin.models import AuditEntry
+from marketplace.core.audit import AuditEntry
 from marketplace.organisations.models import Organisation, OrganisationStatus
 
 pytestmark = pytest.mark.browser

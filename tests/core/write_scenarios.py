@@ -40,7 +40,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts import services as accounts, sessions, tokens
 from marketplace.accounts.models import ApiToken, PasswordResetCode, User, UserSession
-from marketplace.admin.models import AuditEntry
+from marketplace.core.audit import AuditEntry
 from marketplace.bookings import series as series_services
 from marketplace.bookings.models import Booking, BookingSeries, BookingStatus, CalendarFeedToken
 from marketplace.core import clock, zones

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.admin.models import AuditEntry
+from marketplace.core.audit import AuditEntry
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
 
 API = "/api/v1/organisations"

@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.admin.models import AuditEntry
+from marketplace.core.audit import AuditEntry
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
 from marketplace.organisations import services as organisations
 from tests.conftest import PASSWORD

@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.admin.models import AuditEntry
+from marketplace.core.audit import AuditEntry
 from marketplace.places.models import Place, PlaceKind
 
 

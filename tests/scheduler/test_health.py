@@ -41,7 +41,7 @@ def test_the_page_and_json_show_the_holder_heartbeat_lag_and_the_oldest_due_step
     assert response.json["holder"] == "host-a:41:0f3c" and response.json["holding"] is True
     assert response.json["lag_seconds"] == 30.0 and response.json["stale"] is False
     assert response.json["oldest_due_at"].startswith(deadline.strftime("%Y-%m-%dT%H:%M:%S"))
-    assert response.json["jobs"] == ["heartbeat", "expire_requests", "complete_bookings"]
+    assert response.json["jobs"] == ["heartbeat", "process_outbox", "expire_requests", "complete_bookings"]
 
 
 def test_a_scheduler_that_never_ran_is_shown_as_such(session, login, admin, api_token):

@@ -66,6 +66,11 @@ def writing(callable_, *args):
         return callable_(*args)
 
 
+def booking_steps(moved: dict[str, int]) -> dict[str, int]:
+    """What a sweep moved of bookings (the outbox job delivers the events those moves wrote, counted apart)."""
+    return {job: count for job, count in moved.items() if job != "process_outbox"}
+
+
 def test_a_due_request_expires_at_its_deadline_exactly_once_with_two_sweepers_racing(app, committed_db, factory,
                                                                                       small_batches):
     requests = pending_requests(factory, 6)
@@ -75,7 +80,7 @@ def test_a_due_request_expires_at_its_deadline_exactly_once_with_two_sweepers_ra
     runners = [Runner(app, holder="twin"), Runner(app, holder="twin")]
 
     clock.travel_to(first_deadline - timedelta(seconds=1))
-    assert writing(runners[0].sweep) == {"expire_requests": 0, "complete_bookings": 0}
+    assert booking_steps(writing(runners[0].sweep)) == {"expire_requests": 0, "complete_bookings": 0}
     clock.travel_to(last_deadline)
     for runner in runners:
         assert writing(runner.heartbeat)
@@ -159,7 +164,7 @@ def test_a_scheduler_killed_mid_sweep_then_restarted_repeats_nothing_and_loses_n
     restarted = Runner(app)
     assert writing(restarted.sweep) is None  # the dead process's lease still runs
     clock.travel_to(now + lease.LEASE_TTL)
-    assert writing(restarted.sweep) == {"expire_requests": 3, "complete_bookings": 0}
+    assert booking_steps(writing(restarted.sweep)) == {"expire_requests": 3, "complete_bookings": 0}
     assert all(booking.status is BookingStatus.expired for booking in fresh(committed_db, requests))
     assert [actions_of(committed_db, booking, "expire") for booking in requests] == [1] * len(requests)
 
@@ -177,7 +182,7 @@ def test_catch_up_after_a_day_of_downtime_processes_everything_due_in_order(app,
 
     downtime_over = max(booking.approval_deadline for booking in requests) + timedelta(days=1)
     clock.travel_to(downtime_over)
-    assert writing(runner.sweep) == {"expire_requests": 5, "complete_bookings": 4}
+    assert booking_steps(writing(runner.sweep)) == {"expire_requests": 5, "complete_bookings": 4}
     committed_db.commit()
     expired_in = list(committed_db.scalars(select(BookingEvent.booking_id).where(
         BookingEvent.action == "expire").order_by(BookingEvent.id)))

@@ -1,0 +1,259 @@
+"""Domain events: what happened, written in the same transaction as the change, and who reacts to it.
+
+A service that changes something calls :func:`record` beside its change: the event (an outbox row in
+``domain_events``) commits or rolls back with it, so an event exists exactly when its change does.
+Areas react with subscriber functions in their own ``subscribers.py`` (imported by
+``marketplace.subscribers``)::
+
+    @events.subscriber("review.written")
+    def recompute_reputation(session, event): ...
+
+A durable subscriber (the default) gets one ``event_deliveries`` row per event, written with the event;
+the scheduler runs due deliveries through :func:`process_outbox`, each exactly once, in the same
+transaction as the subscriber's own writes, retrying failures with exponential backoff until
+``MAX_ATTEMPTS`` and then leaving them ``failed`` for a platform admin to see (:func:`outbox_health`).
+A ``durable=False`` subscriber runs in the process right after the outermost commit that holds the
+event (never after a rollback, nor after a rolled-back savepoint that held it), on a session of its own,
+once per subject and type in that commit (with the latest event); it must be idempotent, and whatever must survive a crash between commit and its run needs a durable
+subscriber too (the search index has both).
+"""
+from __future__ import annotations
+
+import fnmatch
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, func, select, update
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column, relationship, scoped_session
+
+from marketplace.core import clock
+from marketplace.core.db import Base, intpk
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+FIRST_RETRY_AFTER = timedelta(seconds=30)
+
+PENDING, DONE, FAILED = "pending", "done", "failed"
+
+# session.info key: the events recorded in the session's current transaction, for after-commit subscribers.
+_RECORDED = "domain_events_recorded"
+
+
+class DomainEvent(Base):
+    """Something that happened to a subject (type and id), with who did it and what subscribers need to know."""
+
+    __tablename__ = "domain_events"
+
+    id: Mapped[intpk]
+    type: Mapped[str] = mapped_column(String(60))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int]
+    payload: Mapped[dict] = mapped_column(JSON)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+
+    deliveries: Mapped[list[EventDelivery]] = relationship(back_populates="event", cascade="all, delete-orphan")
+
+
+class EventDelivery(Base):
+    """One durable subscriber's run for one event: pending until done, or failed after MAX_ATTEMPTS."""
+
+    __tablename__ = "event_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "subscriber"),
+        Index("ix_event_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[intpk]
+    event_id: Mapped[int] = mapped_column(ForeignKey("domain_events.id", ondelete="CASCADE"))
+    subscriber: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default=PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    finished_at: Mapped[datetime | None]
+
+    event: Mapped[DomainEvent] = relationship(back_populates="deliveries")
+
+
+@dataclass(frozen=True)
+class Event:
+    """What an after-commit subscriber receives: the event's values, read before the commit expired the row."""
+
+    id: int
+    type: str
+    subject_type: str
+    subject_id: int
+    payload: dict
+    actor_id: int | None
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class _Subscriber:
+    name: str
+    patterns: tuple[str, ...]
+    fn: Callable
+    durable: bool
+
+    def wants(self, event_type: str) -> bool:
+        return any(fnmatch.fnmatchcase(event_type, pattern) for pattern in self.patterns)
+
+
+_subscribers: dict[str, _Subscriber] = {}
+
+
+def subscriber(*event_types: str, durable: bool = True):
+    """Register ``fn(session, event)`` for these event types (``"booking.*"`` matches every booking event)."""
+
+    def register(fn):
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        _subscribers[name] = _Subscriber(name, event_types, fn, durable)
+        return fn
+
+    return register
+
+
+def record(session: Session, event_type: str, *, subject: tuple[str, int], payload: dict | None = None,
+           actor_id: int | None = None) -> DomainEvent:
+    """Add the event, and a pending delivery per durable subscriber, to the caller's transaction."""
+    now = clock.now()
+    subject_type, subject_id = subject
+    domain_event = DomainEvent(type=event_type, subject_type=subject_type, subject_id=subject_id,
+                               payload=payload or {}, actor_id=actor_id, occurred_at=now)
+    for sub in _subscribers.values():
+        if sub.durable and sub.wants(event_type):
+            domain_event.deliveries.append(EventDelivery(subscriber=sub.name, status=PENDING, attempts=0,
+                                                         next_attempt_at=now, last_error=""))
+    if isinstance(session, scoped_session):
+        session = session()
+    session.add(domain_event)
+    # The transaction it belongs to, so that rolling that back (a savepoint too) forgets it.
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    session.info.setdefault(_RECORDED, []).append((transaction, domain_event))
+    return domain_event
+
+
+def process_outbox(session: Session, now: datetime, *, limit: int = 500) -> int:
+    """Run up to ``limit`` due deliveries, oldest first, each exactly once; returns how many ran.
+
+    A delivery is claimed by a conditional update (status still pending, attempts unchanged), so a second
+    sweep at the same moment claims nothing the first one ran: on PostgreSQL it skips the rows the first
+    one locked, on SQLite it waits for the write lock and then finds them done. The subscriber runs in a
+    savepoint, so a failure undoes its writes and leaves the delivery to retry; its success commits with
+    the caller's transaction (a crash before that commit undoes the claim too: the delivery runs again,
+    so effects outside the database, such as an email, are at least once).
+    """
+    due = session.execute(
+        select(EventDelivery.id, EventDelivery.attempts)
+        .where(EventDelivery.status == PENDING, EventDelivery.next_attempt_at <= now)
+        .order_by(EventDelivery.event_id, EventDelivery.id).limit(limit)
+        .with_for_update(skip_locked=True)).all()  # PostgreSQL: leave rows another sweep holds to it
+    ran = 0
+    for delivery_id, attempts in due:
+        claimed = session.execute(
+            update(EventDelivery)
+            .where(EventDelivery.id == delivery_id, EventDelivery.status == PENDING,
+                   EventDelivery.attempts == attempts)
+            .values(attempts=attempts + 1, status=DONE, finished_at=now, last_error="")
+            .execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            continue
+        delivery = session.get(EventDelivery, delivery_id, populate_existing=True)
+        ran += 1
+        sub = _subscribers.get(delivery.subscriber)
+        try:
+            if sub is None:
+                raise LookupError(f"no subscriber named {delivery.subscriber}")
+            with session.begin_nested():
+                sub.fn(session, delivery.event)
+        except Exception as error:  # noqa: BLE001 - any subscriber failure is retried, never lost
+            log.warning("event %s: subscriber %s failed (attempt %d)", delivery.event_id, delivery.subscriber,
+                        delivery.attempts, exc_info=True)
+            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
+            delivery.finished_at = None
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.status = FAILED
+            else:
+                delivery.status = PENDING
+                delivery.next_attempt_at = now + FIRST_RETRY_AFTER * 2 ** (delivery.attempts - 1)
+        session.flush()
+    return ran
+
+
+def outbox_health(session: Session, now: datetime) -> dict:
+    """The outbox at a glance, for the platform admin's health page."""
+    backlog, oldest = session.execute(
+        select(func.count(), func.min(DomainEvent.occurred_at))
+        .select_from(EventDelivery).join(DomainEvent)
+        .where(EventDelivery.status == PENDING)).one()
+    failed = session.scalar(select(func.count()).select_from(EventDelivery).where(EventDelivery.status == FAILED))
+    due = session.scalar(select(func.count()).select_from(EventDelivery).where(
+        EventDelivery.status == PENDING, EventDelivery.next_attempt_at <= now))
+    return {"backlog": backlog, "due": due, "failed": failed, "oldest_pending_at": oldest}
+
+
+def dispatch_after_commit(sessions) -> None:
+    """Run after-commit subscribers for these sessions (a sessionmaker, a scoped_session or a Session subclass).
+
+    Listening on the factory, not on ``Session``, keeps other sessions in the process (and other apps)
+    out of it.
+    """
+    if not event.contains(sessions, "after_commit", _after_commit):
+        event.listen(sessions, "after_flush", _after_flush)
+        event.listen(sessions, "after_commit", _after_commit)
+        event.listen(sessions, "after_soft_rollback", _after_soft_rollback)
+
+
+def _after_flush(session: Session, _flush_context) -> None:
+    # Read the values now: after the commit the rows are expired and the session may not query.
+    recorded = session.info.get(_RECORDED, [])
+    session.info[_RECORDED] = [(transaction, _values(item) if isinstance(item, DomainEvent) else item)
+                               for transaction, item in recorded]
+
+
+def _values(row: DomainEvent) -> Event:
+    return Event(row.id, row.type, row.subject_type, row.subject_id, dict(row.payload), row.actor_id,
+                 row.occurred_at)
+
+
+def _after_soft_rollback(session: Session, rolled_back: SessionTransaction) -> None:
+    recorded = session.info.get(_RECORDED)
+    if recorded:
+        session.info[_RECORDED] = [(t, item) for t, item in recorded if not _within(t, rolled_back)]
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _after_commit(session: Session) -> None:
+    # Releasing a savepoint commits nothing yet: wait for the outermost commit.
+    if session.in_nested_transaction():
+        return
+    recorded = session.info.pop(_RECORDED, None)
+    if not recorded:
+        return
+    after_commit = [sub for sub in _subscribers.values() if not sub.durable]
+    # Each subject's latest event of a type, once: these subscribers re-read what they need, so the
+    # create, hours and publish of one listing in one commit cost one index update, not three.
+    latest = {(item.type, item.subject_type, item.subject_id): item for _transaction, item in recorded}
+    bind = session.get_bind()
+    for item in latest.values():
+        for sub in after_commit:
+            if not sub.wants(item.type):
+                continue
+            try:
+                with Session(bind=bind) as own:
+                    sub.fn(own, item)
+                    own.commit()
+            except Exception:
+                # The change has committed; a durable subscriber (or nobody) repairs what this one missed.
+                log.exception("after-commit subscriber %s failed for event %s", sub.name, item.id)

@@ -1,0 +1,16 @@
+"""The search index follows listing changes: at once after the commit, and durably from the outbox."""
+from __future__ import annotations
+
+from marketplace.core import events
+from marketplace.search.sync import EVENT_TYPES, apply_event
+
+
+@events.subscriber(*EVENT_TYPES, durable=False)
+def index_after_commit(session, event) -> None:
+    apply_event(session, event)
+
+
+@events.subscriber(*EVENT_TYPES)
+def index_from_outbox(session, event) -> None:
+    # Repeats the after-commit update (idempotent), or makes it when a crash came between commit and index.
+    apply_event(session, event)
