@@ -57,3 +57,5 @@ class SchedulerHealthSchema(Schema):
                                     metadata={"description": "最早到期但尚未处理的预约事项（过期或完成）的到期时间"})
     stale = fields.Boolean(metadata={"description": "超过5分钟没有心跳（或从未运行）"})
     jobs = fields.List(fields.String(), metadata={"description": "定时任务（数量固定，与预约数量无关）"})
+    outbox_backlog = fields.Integer(metadata={"description": "领域事件尚未完成的投递数"})
+    outbox_failed = fields.Integer(metadata={"description": "多次重试仍失败、已放弃的投递数"})

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.bookings import lifecycle
+from marketplace.core import events
 from marketplace.scheduler import jobs, lease
 from marketplace.scheduler.models import SchedulerLease
 
@@ -25,6 +26,8 @@ class Health:
     oldest_due_at: datetime | None  # the longest-waiting due booking step the scheduler has not done
     stale: bool
     jobs: list[str]
+    outbox_backlog: int  # durable deliveries of domain events not done yet
+    outbox_failed: int  # deliveries that kept failing and were given up (core.events.MAX_ATTEMPTS)
 
     @property
     def lag_seconds(self) -> float | None:
@@ -34,6 +37,7 @@ class Health:
 def scheduler_health(session: Session, now: datetime, *, grace: timedelta) -> Health:
     held = lease.current(session)
     heartbeat = held.heartbeat_at if held else None
+    outbox = events.outbox_health(session, now)
     return Health(
         holder=held.holder if held else None,
         holding=bool(held and held.expires_at > now),
@@ -43,6 +47,8 @@ def scheduler_health(session: Session, now: datetime, *, grace: timedelta) -> He
         oldest_due_at=lifecycle.oldest_due(session, now, grace=grace),
         stale=heartbeat is None or now - heartbeat > STALE_AFTER,
         jobs=["heartbeat", *jobs.JOBS],
+        outbox_backlog=outbox["backlog"],
+        outbox_failed=outbox["failed"],
     )
 
 

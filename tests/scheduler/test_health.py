@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from marketplace.core import clock
+from marketplace.core.events import EventDelivery
 from marketplace.scheduler import lease
 from marketplace.scheduler.health import STALE_AFTER
 from tests.bookings.conftest import NOW, local
@@ -42,6 +44,12 @@ def test_the_page_and_json_show_the_holder_heartbeat_lag_and_the_oldest_due_step
     assert response.json["lag_seconds"] == 30.0 and response.json["stale"] is False
     assert response.json["oldest_due_at"].startswith(deadline.strftime("%Y-%m-%dT%H:%M:%S"))
     assert response.json["jobs"] == ["heartbeat", "process_outbox", "expire_requests", "complete_bookings"]
+    # Creating the listing wrote a domain event whose durable deliveries nothing has processed yet.
+    assert response.json["outbox_backlog"] > 0
+    assert response.json["outbox_backlog"] == session.scalar(
+        select(func.count()).select_from(EventDelivery).where(EventDelivery.status == "pending"))
+    assert response.json["outbox_failed"] == 0
+    assert 'data-testid="scheduler-outbox-backlog"' in body
 
 
 def test_a_scheduler_that_never_ran_is_shown_as_such(session, login, admin, api_token):
