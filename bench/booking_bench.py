@@ -25,18 +25,16 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time as timer
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import event, func, insert, select, text  # noqa: E402
 
-from marketplace import create_app  # noqa: E402
 from marketplace.accounts.models import User  # noqa: E402
+from support.database import bench_app, drop_schema, prepare_schema  # noqa: E402
 from marketplace.bookings import services  # noqa: E402
 from marketplace.bookings.availability import availability  # noqa: E402
 from marketplace.bookings.locking import lock_listing  # noqa: E402
@@ -79,38 +77,9 @@ def parse_args():
 
 
 def make_app(args):
-    if args.db == "postgres":
-        if not args.url:
-            sys.exit("--db postgres needs --url or BENCH_DATABASE_URL")
-        config = {"DATABASE_URL": args.url,
-                  "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-c search_path={BENCH_SCHEMA}"}}}
-    else:
-        handle, path = tempfile.mkstemp(prefix="booking-bench-", suffix=".db")
-        os.close(handle)
-        os.unlink(path)
-        config = {"DATABASE_URL": f"sqlite:///{path}"}
-    return create_app({"SECRET_KEY": "bench", "TESTING": True, "TIMEZONE": ZONE, **config})
-
-
-def prepare_schema(dialect: str) -> None:
-    if dialect == "postgresql":
-        with db.engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"))
-            connection.execute(text(f"CREATE SCHEMA {BENCH_SCHEMA}"))
-    upgrade()
-
-
-def drop_schema(dialect: str) -> None:
-    db.session.remove()
-    if dialect == "postgresql":
-        with db.engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"))
-    else:
-        db.engine.dispose()
-        path = db.engine.url.database
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.unlink(path + suffix)
+    if args.db == "postgres" and not args.url:
+        sys.exit("--db postgres needs --url or BENCH_DATABASE_URL")
+    return bench_app(args.url if args.db == "postgres" else None, schema=BENCH_SCHEMA, zone=ZONE)
 
 
 def seed_catalogue(listing_count: int, rng: random.Random) -> tuple[list[int], list[int], dict[int, int]]:
@@ -360,7 +329,7 @@ def main() -> None:
     clock.travel_to(NOW)
     with app.app_context():
         dialect = db.engine.dialect.name
-        prepare_schema(dialect)
+        prepare_schema(dialect, BENCH_SCHEMA)
         try:
             began = timer.perf_counter()
             listing_ids, user_ids, capacities = seed_catalogue(listing_count, rng)
@@ -399,7 +368,7 @@ def main() -> None:
             print(f"  booking creation: {rate / naive_rate:.2f}x")
             print(f"  target availability p95 <= 10 ms: {'met' if p95 <= 10 else 'NOT met'} ({p95:.2f} ms)")
         finally:
-            drop_schema(dialect)
+            drop_schema(dialect, BENCH_SCHEMA)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time as timer
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,11 +32,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
 from booking_bench import BOOKERS, bulk_insert_bookings, seed_catalogue  # noqa: E402
-from marketplace import create_app  # noqa: E402
+from support.database import bench_app, drop_schema, prepare_schema  # noqa: E402
 from marketplace.bookings import lifecycle  # noqa: E402
 from marketplace.bookings.models import Booking, BookingEvent, BookingStatus  # noqa: E402
 from marketplace.core import clock, zones  # noqa: E402
@@ -61,39 +59,6 @@ def parse_args():
     parser.add_argument("--bookings", type=int, help="how many bookings (a multiple of 100); default 1,000,000")
     parser.add_argument("--seed", type=int, default=20260601)
     return parser.parse_args()
-
-
-def make_app(url: str | None):
-    if url:
-        config = {"DATABASE_URL": url,
-                  "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-c search_path={BENCH_SCHEMA}"}}}
-    else:
-        handle, path = tempfile.mkstemp(prefix="scheduler-bench-", suffix=".db")
-        os.close(handle)
-        os.unlink(path)
-        config = {"DATABASE_URL": f"sqlite:///{path}"}
-    return create_app({"SECRET_KEY": "bench", "TESTING": True, "TIMEZONE": ZONE, **config})
-
-
-def prepare_schema(dialect: str) -> None:
-    if dialect == "postgresql":
-        with db.engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"))
-            connection.execute(text(f"CREATE SCHEMA {BENCH_SCHEMA}"))
-    upgrade()
-
-
-def drop_schema(dialect: str) -> None:
-    db.session.remove()
-    if dialect == "postgresql":
-        with db.engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"))
-    else:
-        db.engine.dispose()
-        path = db.engine.url.database
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.unlink(path + suffix)
 
 
 def booking_rows(listing_ids, user_ids, capacities, rng: random.Random):
@@ -159,11 +124,11 @@ def main() -> None:
     total = args.bookings or (50_000 if args.quick else 1_000_000)
     listing_count = max(2, total // PER_LISTING)
     rng = random.Random(args.seed)
-    app = make_app(args.url)
+    app = bench_app(args.url, schema=BENCH_SCHEMA, zone=ZONE)
     grace = timedelta(minutes=app.config["COMPLETION_GRACE_MINUTES"])
     with app.app_context():
         dialect = db.engine.dialect.name
-        prepare_schema(dialect)
+        prepare_schema(dialect, BENCH_SCHEMA)
         try:
             jobs_without_bookings = len(build_scheduler(Runner(app)).get_jobs())
             began = timer.perf_counter()
@@ -213,7 +178,7 @@ def main() -> None:
             print(f"  target 10,000 due <= 10 s: {'met' if per_10k <= 10 else 'NOT met'} "
                   f"({per_10k:.1f} s per 10,000)")
         finally:
-            drop_schema(dialect)
+            drop_schema(dialect, BENCH_SCHEMA)
 
 
 if __name__ == "__main__":
