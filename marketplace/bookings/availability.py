@@ -200,8 +200,14 @@ def holds_overlapping(session: Session, listing_id: int, start: datetime, end: d
                       exclude_booking_id: int | None = None) -> list[Hold]:
     """The blocked spans of the listing's confirmed bookings, and pending ones still within their approval
     deadline, that overlap [start, end). A request nobody decided in time no longer holds its slot."""
-    stmt = select(Booking.start_at, Booking.blocked_until, Booking.seats).where(
-        Booking.listing_id == listing_id,
+    stmt = _holding([listing_id], start, end, now, exclude_booking_id)
+    return [Hold(row.start_at, row.blocked_until, row.seats) for row in session.execute(stmt)]
+
+
+def _holding(listing_ids: list[int], start: datetime, end: datetime, now: datetime, exclude_booking_id: int | None):
+    """The bookings of these listings that hold time overlapping [start, end): the one statement of that rule."""
+    stmt = select(Booking.listing_id, Booking.start_at, Booking.blocked_until, Booking.seats).where(
+        Booking.listing_id.in_(listing_ids),
         Booking.start_at < end,
         Booking.start_at >= start - LONGEST_BLOCKED_SPAN,
         Booking.blocked_until > start,
@@ -210,7 +216,7 @@ def holds_overlapping(session: Session, listing_id: int, start: datetime, end: d
     )
     if exclude_booking_id is not None:
         stmt = stmt.where(Booking.id != exclude_booking_id)
-    return [Hold(row.start_at, row.blocked_until, row.seats) for row in session.execute(stmt)]
+    return stmt
 
 
 def open_days(session: Session, listing: Listing, first_day: date, last_day: date, zone: str) -> set[date]:
@@ -428,18 +434,8 @@ def _holds_of(session: Session, windows: dict, now: datetime,
     since = min(earliest for _, _, earliest, _ in windows.values())
     until = max(latest + duration + timedelta(minutes=listing.buffer_minutes)
                 for listing, duration, _, latest in windows.values())
-    stmt = select(Booking.listing_id, Booking.start_at, Booking.blocked_until, Booking.seats).where(
-        Booking.listing_id.in_(list(windows)),
-        Booking.start_at < until,
-        Booking.start_at >= since - LONGEST_BLOCKED_SPAN,
-        Booking.blocked_until > since,
-        Booking.status.in_(ACTIVE_STATUSES),
-        or_(Booking.status == BookingStatus.confirmed, Booking.approval_deadline > now),
-    )
-    if exclude_booking_id is not None:
-        stmt = stmt.where(Booking.id != exclude_booking_id)
     holds: dict[int, list[Hold]] = defaultdict(list)
-    for row in session.execute(stmt):
+    for row in session.execute(_holding(list(windows), since, until, now, exclude_booking_id)):
         holds[row.listing_id].append(Hold(row.start_at, row.blocked_until, row.seats))
     return holds
 
