@@ -115,6 +115,20 @@ events.dispatch_after_commit(DispatchingSession)
 
 
 @pytest.fixture
+def shared_index(app, tmp_path):
+    """An index on disk that worker processes open too, installed as the app's for the test; yields it and
+    the config a worker process builds its own app from (same database, same index)."""
+    directory = str(tmp_path / "shared-index")
+    previous = app.extensions[SEARCH_INDEX]
+    index = SearchIndex(directory, app.config["SEARCH_RANKING_REPUTATION_WEIGHT"])
+    index.create()
+    app.extensions[SEARCH_INDEX] = index
+    yield index, {"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "test-secret",
+                  "SEARCH_INDEX_DIR": directory}
+    app.extensions[SEARCH_INDEX] = previous
+
+
+@pytest.fixture
 def session(app):
     """A session whose commits are savepoints inside one transaction that is rolled back afterwards."""
     with app.app_context():

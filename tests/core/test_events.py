@@ -20,9 +20,7 @@ from marketplace.extensions import db
 from marketplace.listings import services as listings
 from marketplace.listings.models import Listing
 from marketplace.organisations import services as organisations
-from marketplace.search.index import SearchIndex
 from marketplace.search.services import search_listings
-from marketplace.search.sync import EXTENSION
 from tests.conftest import Factory
 from tests.core.event_workers import retitle_then_die
 
@@ -171,38 +169,29 @@ def test_two_sweeps_at_once_run_each_subscriber_exactly_once(app, committed_db):
         EventDelivery.status == events.DONE)) == 30
 
 
-def test_an_index_update_lost_to_a_crash_is_applied_from_the_outbox(app, committed_db, tmp_path):
-    directory = str(tmp_path / "shared-index")
-    previous = app.extensions[EXTENSION]
-    index = SearchIndex(directory, app.config["SEARCH_RANKING_REPUTATION_WEIGHT"])
-    index.create()
-    app.extensions[EXTENSION] = index
-    try:
-        factory = Factory(committed_db)
-        listing = factory.listing(title="社区烘焙教室")
-        actor = next(m.user for m in listing.organisation.memberships)
-        with transactions.read_only(False):
-            events.process_outbox(committed_db, clock.now())  # what the factory's commits left
-            committed_db.commit()
-        config = {"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "test-secret",
-                  "SEARCH_INDEX_DIR": directory}
-        worker = multiprocessing.get_context("spawn").Process(
-            target=retitle_then_die, args=(config, listing.id, actor.id, "社区陶艺工作室"))
-        worker.start()
-        worker.join(timeout=120)
-        assert worker.exitcode == -signal.SIGKILL
-        committed_db.rollback()
-        assert committed_db.get(Listing, listing.id).title == "社区陶艺工作室"  # committed …
-        assert _found(committed_db, index, "陶艺") == []  # … but not indexed: the entry still has the old title
-        assert _found(committed_db, index, "烘焙") == [listing.id]
+def test_an_index_update_lost_to_a_crash_is_applied_from_the_outbox(committed_db, shared_index):
+    index, config = shared_index
+    factory = Factory(committed_db)
+    listing = factory.listing(title="社区烘焙教室")
+    actor = next(m.user for m in listing.organisation.memberships)
+    with transactions.read_only(False):
+        events.process_outbox(committed_db, clock.now())  # what the factory's commits left
+        committed_db.commit()
+    worker = multiprocessing.get_context("spawn").Process(
+        target=retitle_then_die, args=(config, listing.id, actor.id, "社区陶艺工作室"))
+    worker.start()
+    worker.join(timeout=120)
+    assert worker.exitcode == -signal.SIGKILL
+    committed_db.rollback()
+    assert committed_db.get(Listing, listing.id).title == "社区陶艺工作室"  # committed …
+    assert _found(committed_db, index, "陶艺") == []  # … but not indexed: the entry still has the old title
+    assert _found(committed_db, index, "烘焙") == [listing.id]
 
-        with transactions.read_only(False):
-            assert events.process_outbox(committed_db, clock.now()) == 1
-            committed_db.commit()
-        assert _found(committed_db, index, "陶艺") == [listing.id]
-        assert _found(committed_db, index, "烘焙") == []
-    finally:
-        app.extensions[EXTENSION] = previous
+    with transactions.read_only(False):
+        assert events.process_outbox(committed_db, clock.now()) == 1
+        committed_db.commit()
+    assert _found(committed_db, index, "陶艺") == [listing.id]
+    assert _found(committed_db, index, "烘焙") == []
 
 
 def _found(session, index, text):

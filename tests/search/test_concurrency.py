@@ -6,48 +6,37 @@ import multiprocessing
 from sqlalchemy import select
 
 from marketplace.listings.models import Listing, ListingStatus
-from marketplace.search.index import SearchIndex
 from marketplace.search.services import search_listings
-from marketplace.search.sync import EXTENSION
 from tests.conftest import Factory
 from tests.search.writers import write_listings
 
 PER_PROCESS = 6
 
 
-def test_two_processes_writing_at_once_lose_no_update(app, committed_db, tmp_path):
-    directory = str(tmp_path / "shared-index")
-    previous = app.extensions[EXTENSION]
-    index = SearchIndex(directory, app.config["SEARCH_RANKING_REPUTATION_WEIGHT"])
-    index.create()
-    app.extensions[EXTENSION] = index
-    try:
-        factory = Factory(committed_db)
-        organisation = factory.organisation()
-        actor = next(m.user for m in organisation.memberships)
-        shared = factory.listing(organisation=organisation, title="共享会议室")
-        config = {"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "test-secret",
-                  "SEARCH_INDEX_DIR": directory}
-        context = multiprocessing.get_context("spawn")
-        barrier = context.Barrier(2)
-        workers = [context.Process(target=write_listings, args=(config, organisation.id, organisation.place_id,
-                                                                actor.id, shared.id, name, PER_PROCESS, barrier))
-                   for name in ("甲", "乙")]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(timeout=300)
-        assert [worker.exitcode for worker in workers] == [0, 0]
+def test_two_processes_writing_at_once_lose_no_update(committed_db, shared_index):
+    index, config = shared_index
+    factory = Factory(committed_db)
+    organisation = factory.organisation()
+    actor = next(m.user for m in organisation.memberships)
+    shared = factory.listing(organisation=organisation, title="共享会议室")
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(2)
+    workers = [context.Process(target=write_listings, args=(config, organisation.id, organisation.place_id,
+                                                            actor.id, shared.id, name, PER_PROCESS, barrier))
+               for name in ("甲", "乙")]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=300)
+    assert [worker.exitcode for worker in workers] == [0, 0]
 
-        committed_db.rollback()  # end the read snapshot taken before the workers ran
-        published = set(committed_db.scalars(select(Listing.id).where(Listing.status == ListingStatus.published)))
-        assert len(published) == 2 * PER_PROCESS + 1
-        assert index.indexed_ids() == published
-        # The shared listing's entry shows its last committed title, whichever process wrote it last.
-        final_title = committed_db.get(Listing, shared.id).title
-        found = search_listings(committed_db, index, final_title)
-        assert [hit.listing.id for hit in found.hits] == [shared.id]
-        for name in ("甲", "乙"):
-            assert search_listings(committed_db, index, f"{name}活动室").total >= PER_PROCESS
-    finally:
-        app.extensions[EXTENSION] = previous
+    committed_db.rollback()  # end the read snapshot taken before the workers ran
+    published = set(committed_db.scalars(select(Listing.id).where(Listing.status == ListingStatus.published)))
+    assert len(published) == 2 * PER_PROCESS + 1
+    assert index.indexed_ids() == published
+    # The shared listing's entry shows its last committed title, whichever process wrote it last.
+    final_title = committed_db.get(Listing, shared.id).title
+    found = search_listings(committed_db, index, final_title)
+    assert [hit.listing.id for hit in found.hits] == [shared.id]
+    for name in ("甲", "乙"):
+        assert search_listings(committed_db, index, f"{name}活动室").total >= PER_PROCESS
