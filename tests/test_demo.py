@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import Connection, func, select
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import User
+from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.core.audit import AuditEntry
 from marketplace.core import clock
 from marketplace.demo import DEMO_ACCOUNTS, RESIDENT_PASSWORD, seed
@@ -25,7 +26,7 @@ from marketplace.listings.models import FeeType, Listing, ListingException, List
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
 from marketplace.places.models import Place, PlaceKind
 
-TABLES = (Place, User, Organisation, Membership, Listing, OpeningHours, ListingException, AuditEntry)
+TABLES = (Place, User, Organisation, Membership, Listing, OpeningHours, ListingException, AuditEntry, Booking)
 SEEDED_AT = datetime(2026, 4, 20, 2, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai, before 劳动节
 
 
@@ -37,7 +38,7 @@ def account(role: str) -> dict:
     return next(entry for entry in DEMO_ACCOUNTS if entry["role"] == role)
 
 
-def street_fingerprint(session) -> tuple[list, list]:
+def street_fingerprint(session) -> tuple[list, list, list]:
     """What a visitor would notice, without database ids (sequences differ between runs on PostgreSQL)."""
     offers = [(listing.title, listing.kind, listing.place.full_name, listing.people, listing.capacity,
                listing.fee_type,
@@ -45,7 +46,9 @@ def street_fingerprint(session) -> tuple[list, list]:
               for listing in session.scalars(select(Listing).order_by(Listing.title))]
     people = [(user.phone, user.display_name, user.is_volunteer, user.is_party_member, user.home_place.full_name)
               for user in session.scalars(select(User).order_by(User.phone))]
-    return offers, people
+    history = [(booking.listing.title, booking.booker.phone, booking.start_at, booking.status)
+               for booking in session.scalars(select(Booking).order_by(Booking.start_at, Booking.listing_id))]
+    return offers, people, history
 
 
 @dataclass
@@ -253,3 +256,36 @@ def _ancestors(session, place):
     while place.parent_id is not None:
         place = session.get(Place, place.parent_id)
         yield place
+
+
+def test_the_street_has_four_weeks_of_bookings_behind_it(session):
+    past = session.scalars(select(Booking).where(Booking.end_at < SEEDED_AT)).all()
+    outcomes = {status: sum(booking.status is status for booking in past) for status in BookingStatus}
+
+    assert outcomes[BookingStatus.completed] >= 30
+    assert outcomes[BookingStatus.no_show] >= 3
+    assert outcomes[BookingStatus.cancelled] >= 3
+    assert {event.action for booking in past for event in booking.events} >= {
+        "create", "approve", "complete", "no_show", "cancel_by_booker"}
+    # Played at the moments they happened: booked before they began, closed after they ended.
+    assert all(booking.created_at < booking.start_at for booking in past)
+    completed = [booking for booking in past if booking.status is BookingStatus.completed]
+    assert all(booking.events[-1].at > booking.end_at for booking in completed)
+    assert min(booking.start_at for booking in past) < SEEDED_AT - timedelta(days=21)
+
+
+def test_the_week_ahead_has_confirmed_bookings_and_requests_waiting_for_staff(session):
+    upcoming = session.scalars(select(Booking).where(Booking.start_at > SEEDED_AT)).all()
+
+    assert sum(booking.status is BookingStatus.confirmed for booking in upcoming) >= 5
+    assert sum(booking.status is BookingStatus.pending for booking in upcoming) >= 2
+    assert all(booking.status in (BookingStatus.confirmed, BookingStatus.pending, BookingStatus.cancelled,
+                                  BookingStatus.rejected) for booking in upcoming)
+
+
+def test_the_demo_resident_has_bookings_behind_and_ahead(session):
+    resident = accounts.find_user_by_login(session, account("resident")["login"])
+    theirs = session.scalars(select(Booking).where(Booking.booker_id == resident.id)).all()
+
+    assert any(booking.status is BookingStatus.completed for booking in theirs)
+    assert any(booking.start_at > SEEDED_AT and booking.is_active for booking in theirs)

@@ -3,6 +3,8 @@
 Everything that needs "now" calls :func:`now`. Tests move time with :func:`travel_to` /
 :func:`advance` instead of mocking datetime, so the real code paths run at a chosen instant.
 """
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 _offset = timedelta(0)
@@ -42,3 +44,15 @@ def reset() -> None:
     global _frozen, _offset
     _frozen = None
     _offset = timedelta(0)
+
+
+@contextmanager
+def frozen_at(instant: datetime) -> Iterator[None]:
+    """Stop the clock at ``instant`` for the block, then put it back as it was (the demo's history uses it)."""
+    global _frozen, _offset
+    saved = _frozen, _offset
+    travel_to(instant)
+    try:
+        yield
+    finally:
+        _frozen, _offset = saved

@@ -29,6 +29,7 @@ class DemoLogin:
 
 # Everyone else signs in with their phone number and this password.
 RESIDENT_PASSWORD = "demo-resident-2026"
+DEMO_RESIDENT_PHONE = "13800000005"
 
 DEMO_LOGINS = (
     DemoLogin("platform_admin", DemoPerson("13800000001", "东大街平台管理员", "新华社区/2号楼", party_member=True,
@@ -40,7 +41,7 @@ DEMO_LOGINS = (
               "demo-staff-2026", "赵志远，幸福里社区居委会社工（工作人员）"),
     DemoLogin("volunteer", DemoPerson("13800000004", "孙建华", "幸福里社区/3号楼", volunteer=True, party_member=True),
               "demo-volunteer-2026", "孙建华，退休律师，以个人志愿者身份提供法律咨询"),
-    DemoLogin("resident", DemoPerson("13800000005", "王秀英", "幸福里社区/2号楼"),
+    DemoLogin("resident", DemoPerson(DEMO_RESIDENT_PHONE, "王秀英", "幸福里社区/2号楼"),
               RESIDENT_PASSWORD, "王秀英，幸福里社区居民"),
 )
 

@@ -11,13 +11,15 @@ from sqlalchemy.orm import Session
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import User
 from marketplace.core import clock
+from marketplace.demo import history
 from marketplace.demo.listings import (EXTRA_SATURDAY, HOLIDAY, MAINTENANCE, ORGANISATION_LISTINGS,
                                        VOLUNTEER_LISTINGS, DemoListing)
 from marketplace.demo.organisations import ORGANISATIONS
-from marketplace.demo.people import DEMO_LOGINS, RESIDENT_NAMES, RESIDENT_PASSWORD, VOLUNTEER_PHONES
+from marketplace.demo.people import (DEMO_LOGINS, DEMO_RESIDENT_PHONE, RESIDENT_NAMES, RESIDENT_PASSWORD,
+                                     RESIDENT_PHONES, VOLUNTEER_PHONES)
 from marketplace.demo.places import COMMUNITIES, GRID_NAMES, STREET
 from marketplace.listings import services as listings
-from marketplace.listings.models import Listing
+from marketplace.listings.models import Listing, ListingStatus
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import Organisation, StaffRole
 from marketplace.places import services as places
@@ -38,7 +40,10 @@ def seed(session: Session, *, timezone: str = "Asia/Shanghai") -> bool:
     tree = _build_tree(session)
     people = _register_people(session, tree, rng)
     founded = _found_organisations(session, tree, people)
-    _offer_listings(session, tree, people, founded, today)
+    offers = _offer_listings(session, tree, people, founded, today)
+    residents = [people[phone] for phone in RESIDENT_PHONES]
+    history.play(session, [offer for offer in offers if offer.listing.status is ListingStatus.published],
+                 residents, people[DEMO_RESIDENT_PHONE], today=today, zone=timezone, rng=rng)
     return True
 
 
@@ -112,15 +117,17 @@ def _found_organisations(session: Session, tree: dict[str, Place],
 
 
 def _offer_listings(session: Session, tree: dict[str, Place], people: dict[str, User],
-                    founded: dict[str, Organisation], today: date) -> None:
+                    founded: dict[str, Organisation], today: date) -> list[history.Offer]:
+    offers = []
     for organisation_name, specs in ORGANISATION_LISTINGS.items():
         organisation = founded[organisation_name]
         admin = people[next(o.admin_phone for o in ORGANISATIONS if o.name == organisation_name)]
-        for spec in specs:
-            _offer(session, admin, spec, tree, today, organisation=organisation)
+        offers.extend(history.Offer(_offer(session, admin, spec, tree, today, organisation=organisation), admin)
+                      for spec in specs)
     for phone, specs in VOLUNTEER_LISTINGS.items():
-        for spec in specs:
-            _offer(session, people[phone], spec, tree, today, organisation=None)
+        offers.extend(history.Offer(_offer(session, people[phone], spec, tree, today, organisation=None),
+                                    people[phone]) for spec in specs)
+    return offers
 
 
 def _offer(session: Session, actor: User, spec: DemoListing, tree: dict[str, Place], today: date, *,
