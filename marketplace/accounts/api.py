@@ -129,14 +129,7 @@ class Me(MethodView):
     def patch(self, data):
         """修改个人资料"""
         user = require_user()
-        update = services.ProfileUpdate(
-            display_name=data.get("display_name", user.display_name),
-            home_place_id=data.get("home_place_id", user.home_place_id),
-            is_party_member=data.get("is_party_member", user.is_party_member),
-            is_volunteer=data.get("is_volunteer", user.is_volunteer),
-            locale=data.get("locale", user.locale),
-        )
-        services.update_profile(db.session, user, update)
+        services.patch_profile(db.session, user, data)
         db.session.commit()
         return user
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
@@ -170,6 +171,7 @@ def update_profile(session: Session, user: User, data: ProfileUpdate) -> User:
         get_place(session, data.home_place_id)
     if data.locale is not None and data.locale not in LOCALES:
         raise ValidationFailed("locale", _l("不支持这种语言"))
+    _lock_profile(session, user)
     if display_name != user.display_name:
         events.record(session, "user.profile_changed", subject=("user", user.id),
                       payload={"display_name": display_name}, actor_id=user.id)
@@ -182,14 +184,27 @@ def update_profile(session: Session, user: User, data: ProfileUpdate) -> User:
     return user
 
 
+def patch_profile(session: Session, user: User, changes: Mapping) -> User:
+    """Change only the ``ProfileUpdate`` fields named in ``changes``, the others kept as stored (read under the lock)."""
+    _lock_profile(session, user)
+    kept = ProfileUpdate(display_name=user.display_name, home_place_id=user.home_place_id,
+                         is_party_member=user.is_party_member, is_volunteer=user.is_volunteer, locale=user.locale)
+    return update_profile(session, user, replace(kept, **changes))
+
+
+def _lock_profile(session: Session, user: User) -> None:
+    # A profile is one whole: the UPDATE names only the columns that differ from what was read, so two devices
+    # saving at once (PostgreSQL, READ COMMITTED) could leave one's name beside the other's flags. The row lock
+    # makes the second wait and start from the first's result.
+    session.flush()
+    session.refresh(user, with_for_update=True)
+
+
 def set_public_contact(session: Session, user: User, *, shows_phone: bool, note: str) -> User:
     """Choose what others see of how to reach the user on their listings and bookings: the phone number
     (unmasked), a note, both or nothing; ValidationFailed for a phone the account lacks or a long note."""
     note = clean_text(note, "public_contact_note", 200, too_long=_l("联系说明不能超过200个字"))
-    # The choice is one whole: the UPDATE names only the columns that differ from what was read, so two devices
-    # choosing at once (PostgreSQL, READ COMMITTED) could leave one's phone setting beside the other's note, a
-    # phone shown that neither asked for. The row lock makes the second wait and compare with the first's choice.
-    session.refresh(user, with_for_update=True)
+    _lock_profile(session, user)  # a phone shown that neither device asked for otherwise
     if shows_phone and not user.phone:
         raise ValidationFailed("shows_phone_publicly", _l("账号没有登记手机号码，无法公开电话"))
     user.shows_phone_publicly = bool(shows_phone)

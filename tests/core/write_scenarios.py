@@ -411,10 +411,22 @@ def _profile_check(world: World):
 
 @scenario("PATCH", "accounts_api.Me")
 def api_profile(world: World) -> Plan:
-    users = world.users(CLIENTS)
-    calls = grid(lambda c, i: Call(world.api(users[c]), "PATCH", "/api/v1/me", json={"display_name": f"王阿姨{c}-{i}"},
-                                   tag=(users[c].id, f"王阿姨{c}-{i}")))
-    return Plan(calls, _profile_check(world))
+    """A volunteer edits their profile from two devices at once: the name and the volunteer flag stored are
+    one device's whole change, never one device's name beside the other's flag."""
+    users = world.users(CLIENTS // 2)
+    devices = [device for user in users for device in world.devices(user, "api", 2)]
+    user_ids = [user.id for user in users]
+
+    def call(c, i):
+        change = {"display_name": f"王阿姨{c}-{i}", "is_volunteer": (c + i) % 2 == 0}
+        return Call(devices[c], "PATCH", "/api/v1/me", json=change,
+                    tag=(user_ids[c // 2], (change["display_name"], change["is_volunteer"])))
+
+    def stored(user_id):
+        user = _get(world.session, User, user_id)
+        return user.display_name, user.is_volunteer
+
+    return Plan(grid(call), lambda outcomes: final_value_is_acked(outcomes, stored))
 
 
 @scenario("POST", "accounts.profile")
