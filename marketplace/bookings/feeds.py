@@ -53,22 +53,22 @@ def _active_tokens(session: Session, user: User) -> list[CalendarFeedToken]:
     ).order_by(CalendarFeedToken.id.desc())))
 
 
-def feed_token(session: Session, user: User, *, secret: str, now: datetime | None = None) -> str:
-    """The user's current feed token, issued on first use; ``secret`` is the app's secret key.
+def current_feed_token(session: Session, user: User, *, secret: str) -> str | None:
+    """The user's feed token, or None until they turn the feed on (``reset_feed_token``): reading never writes.
 
-    A token no longer derivable (the secret key was changed) is revoked and replaced.
+    A row whose token is no longer derivable (the secret key was changed) does not count; turning the
+    feed on again revokes it.
     """
-    now = now or clock.now()
     for row in _active_tokens(session, user):
         token = _derive_token(row, secret)
         if hmac.compare_digest(hash_token(token), row.token_hash):
             return token
-        row.revoked_at = now
-    return _issue(session, user, secret, now)
+    return None
 
 
 def reset_feed_token(session: Session, user: User, *, secret: str, now: datetime | None = None) -> str:
-    """Revoke every feed token of the user (old URLs stop working at once) and issue a new one."""
+    """Turn the feed on, or regenerate it: revoke every feed token of the user (old URLs stop working at once)
+    and issue a new one."""
     now = now or clock.now()
     for row in _active_tokens(session, user):
         row.revoked_at = now

@@ -7,6 +7,8 @@ from marshmallow import Schema, fields
 from marketplace.bookings import feeds, services
 from marketplace.bookings.views import feed_urls, ics_response, single_booking_ics
 from marketplace.core.api import API_PREFIX, Blueprint, require_user
+from marketplace.core.errors import NotFound
+from marketplace.core.i18n import _l
 from marketplace.core.urls import ID
 from marketplace.extensions import db
 
@@ -22,11 +24,13 @@ class CalendarFeedSchema(Schema):
 @blp.route("/me/calendar-feed")
 class CalendarFeed(MethodView):
     @blp.login_required
+    @blp.errors(404)
     @blp.response(200, CalendarFeedSchema)
     def get(self):
-        """我的日历订阅地址（第一次读取时生成）"""
-        token = feeds.feed_token(db.session, require_user(), secret=current_app.config["SECRET_KEY"])
-        db.session.commit()
+        """我的日历订阅地址；还没开通时 404（用 POST /me/calendar-feed/reset 开通）"""
+        token = feeds.current_feed_token(db.session, require_user(), secret=current_app.config["SECRET_KEY"])
+        if token is None:
+            raise NotFound(_l("还没有开通日历订阅"))
         return feed_urls(token)
 
 
@@ -35,7 +39,7 @@ class CalendarFeedReset(MethodView):
     @blp.login_required
     @blp.response(200, CalendarFeedSchema)
     def post(self):
-        """重新生成订阅地址：旧地址立即失效"""
+        """开通或重新生成订阅地址：旧地址立即失效"""
         token = feeds.reset_feed_token(db.session, require_user(), secret=current_app.config["SECRET_KEY"])
         db.session.commit()
         return feed_urls(token)

@@ -38,7 +38,7 @@ from marketplace.listings.services import get_listing
 bp = Blueprint("bookings", __name__)
 
 NOTICES = {"booked", "requested", "cancelled", "approved", "rejected", "checked_in", "no_show", "series_booked",
-           "feed_reset"}
+           "feed_reset", "feed_on"}
 WHEN_TABS = ("upcoming", "past")
 
 
@@ -407,10 +407,9 @@ def feed_urls(token: str) -> dict:
 @bp.route("/bookings/calendar-feed")
 @login_required
 def feed():
-    token = feeds.feed_token(db.session, current_user, secret=current_app.config["SECRET_KEY"])
-    db.session.commit()
+    token = feeds.current_feed_token(db.session, current_user, secret=current_app.config["SECRET_KEY"])
     return render_template("bookings/feed.html", form=ButtonForm(), notice=done_notice(NOTICES),
-                           **feed_urls(token))
+                           **(feed_urls(token) if token else {}))
 
 
 @bp.route("/bookings/calendar-feed/reset", methods=["POST"])
@@ -419,9 +418,11 @@ def reset_feed():
     form = ButtonForm()
     if not form.validate_on_submit():
         raise ValidationFailed(None, _l("页面已过期，请刷新后重试"))
-    feeds.reset_feed_token(db.session, current_user, secret=current_app.config["SECRET_KEY"])
+    secret = current_app.config["SECRET_KEY"]
+    had_feed = feeds.current_feed_token(db.session, current_user, secret=secret) is not None
+    feeds.reset_feed_token(db.session, current_user, secret=secret)
     db.session.commit()
-    return redirect(url_for("bookings.feed", notice="feed_reset"))
+    return redirect(url_for("bookings.feed", notice="feed_reset" if had_feed else "feed_on"))
 
 
 @bp.app_template_filter("slot_value")

@@ -33,7 +33,7 @@ def test_the_booker_downloads_their_booking_from_its_page(client, factory, login
 def test_the_file_holds_the_same_event_as_the_personal_feed(client, factory, login, api_token, now):
     booker = factory.user()
     booking = factory.booking(booker=booker, start=local(2, 10), purpose="读书会")
-    feed_url = client.get("/api/v1/me/calendar-feed", headers=api_token(booker)).json["url"]
+    feed_url = client.post("/api/v1/me/calendar-feed/reset", headers=api_token(booker)).json["url"]
     [in_feed] = Calendar.from_ical(client.get(feed_url).data).walk("VEVENT")
     login(booker)
 

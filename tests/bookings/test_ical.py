@@ -76,8 +76,11 @@ def test_personal_feed_lists_my_bookings_with_stable_uids(client, login, factory
     request = factory.booking(listing=listing, booker=resident, start=local(3, 9))
     factory.booking(listing=instant, start=local(1, 11))  # someone else's: not in my feed
     login(resident)
-    page = client.get("/bookings/calendar-feed")
+    before = client.get("/bookings/calendar-feed").get_data(as_text=True)
+    assert 'data-testid="turn-on-feed"' in before and "webcal://" not in before
+    page = client.post("/bookings/calendar-feed/reset", follow_redirects=True)
     html = page.get_data(as_text=True)
+    assert "日历订阅已开通" in html
     assert page.status_code == 200 and "webcal://" in html
     url = html.split('id="feed-url" value="')[1].split('"')[0]
     path = url.split("localhost", 1)[1]
@@ -95,9 +98,11 @@ def test_personal_feed_lists_my_bookings_with_stable_uids(client, login, factory
 
 def test_the_same_address_is_shown_again_and_only_its_hash_is_stored(client, login, session, now, resident):
     login(resident)
+    assert client.get("/api/v1/me/calendar-feed").status_code == 404  # reading never issues one
+    turned_on = client.post("/api/v1/me/calendar-feed/reset").json
     first = client.get("/api/v1/me/calendar-feed").json
     second = client.get("/api/v1/me/calendar-feed").json
-    assert first == second and first["webcal_url"] == "webcal://" + first["url"].split("://")[1]
+    assert turned_on == first == second and first["webcal_url"] == "webcal://" + first["url"].split("://")[1]
     token = first["url"].rsplit("/", 1)[1].removesuffix(".ics")
     stored = session.scalars(select(CalendarFeedToken).where(CalendarFeedToken.user_id == resident.id)).all()
     assert len(stored) == 1 and token not in stored[0].token_hash and len(stored[0].token_hash) == 64
@@ -105,7 +110,7 @@ def test_the_same_address_is_shown_again_and_only_its_hash_is_stored(client, log
 
 def test_regenerating_revokes_the_old_address(client, login, now, resident):
     login(resident)
-    old = client.get("/api/v1/me/calendar-feed").json["url"].split("localhost", 1)[1]
+    old = client.post("/api/v1/me/calendar-feed/reset").json["url"].split("localhost", 1)[1]
     assert client.get(old).status_code == 200
     response = client.post("/bookings/calendar-feed/reset")
     assert response.status_code == 302 and "notice=feed_reset" in response.location
