@@ -5,6 +5,8 @@ import signal
 import threading
 from datetime import datetime, timezone
 
+import logging
+
 import click
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -18,6 +20,17 @@ from marketplace.scheduler.runner import Runner
 scheduler_cli = AppGroup("scheduler", help="The scheduler: expiry, completion and the other due work.")
 
 
+class _SkipsAreExpected(logging.Filter):
+    """A job still running (or queued behind another) when its next time comes is skipped by design (see
+    ``build_scheduler``); APScheduler warns about every such skip, which would bury the warnings that matter."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+_SKIPS_ARE_EXPECTED = _SkipsAreExpected()  # one instance: adding it again is a no-op
+
+
 def build_scheduler(runner: Runner) -> BackgroundScheduler:
     """The fixed job list on APScheduler: the heartbeat (lease) and one interval job per entry of ``jobs.JOBS``.
 
@@ -25,6 +38,7 @@ def build_scheduler(runner: Runner) -> BackgroundScheduler:
     skipped (max_instances), and missed runs collapse into one (coalesce): each sweep does all that is due.
     The first heartbeat is the caller's, before it starts the scheduler; the jobs start at once.
     """
+    logging.getLogger("apscheduler.scheduler").addFilter(_SKIPS_ARE_EXPECTED)
     scheduler = BackgroundScheduler(timezone=timezone.utc, executors={"default": ThreadPoolExecutor(1)},
                                   job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
     started = datetime.now(timezone.utc)

@@ -6,6 +6,7 @@ connection, as in a scheduler process; the crash is a real process killed with S
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -282,3 +283,15 @@ def test_a_runner_that_lost_its_lease_moves_nothing_even_before_its_next_heartbe
     assert writing(stale.run_job, "expire_requests") == 0 and not stale.holding
     assert fresh(committed_db, [request])[0].status is BookingStatus.pending
     assert writing(successor.run_job, "expire_requests") == 1
+
+
+def test_skipped_runs_are_not_logged_while_other_scheduler_warnings_still_are(app, caplog):
+    build_scheduler(Runner(app))
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    with caplog.at_level(logging.WARNING, logger="apscheduler.scheduler"):
+        # APScheduler's own wording (apscheduler/schedulers/base.py) for a run skipped by max_instances.
+        scheduler_log.warning('Execution of job "%s" skipped: maximum number of running instances reached (%d)',
+                              "process_outbox", 1)
+        scheduler_log.warning('Run time of job "%s" was missed by %s', "complete_bookings", "0:00:02")
+    assert [record.getMessage() for record in caplog.records] == [
+        'Run time of job "complete_bookings" was missed by 0:00:02']
