@@ -27,6 +27,7 @@ from marketplace.bookings import services as bookings
 from marketplace.config import PROJECT_ROOT
 from marketplace.core import clock, events, transactions, zones
 from marketplace.extensions import db
+from marketplace.places import directory
 from marketplace.listings import services as listings
 from marketplace.organisations import services as organisations
 from marketplace.places import services as places
@@ -91,6 +92,14 @@ def _fresh_clock(app):
     clock.reset()
     yield
     clock.reset()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_place_names():
+    """Each test reads the place names anew: a process's copy may hold places a rolled-back test created."""
+    directory.forget()
+    yield
+    directory.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from marketplace.core import audit
+from marketplace.core import audit, events
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
@@ -30,6 +30,7 @@ def create_place(session: Session, *, kind: PlaceKind, name: str, parent_id: int
     session.flush()
     place.path = (parent.path if parent else "/") + f"{place.id}/"
     session.flush()
+    events.record(session, "place.added", subject=("place", place.id), payload={"kind": kind.value, "name": name})
     return place
 
 

@@ -18,6 +18,7 @@ from marketplace.core.i18n import _l
 from marketplace.core.zones import in_supported_years
 from marketplace.listings.models import FACILITIES, Listing, ListingKind, ListingStatus
 from marketplace.listings.services import CARD_LOADING
+from marketplace.places.directory import directory
 from marketplace.places.models import Place, PlaceKind
 from marketplace.places.services import get_place, in_tree_order
 from marketplace.search import engine
@@ -139,20 +140,12 @@ def _published_in_order(session: Session, ids: list[int]) -> list[Listing]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _place_names(session: Session) -> list[PlaceName]:
-    rows = session.execute(select(Place.id, Place.name, Place.kind, Place.path)
-                           .where(Place.kind.in_([PlaceKind.community, PlaceKind.building])))
-    return [PlaceName(row.id, row.name, row.kind.value,
-                      int(row.path.strip("/").split("/")[1]) if row.kind is PlaceKind.building else None)
-            for row in rows]
-
-
 def understand_query(session: Session, text: str | None, filters: SearchFilters, *, zone: str,
                      home_place_id: int | None = None, literal: frozenset[str] = frozenset()) -> Understanding:
     """How a query in everyday words reads (see ``understanding.understand``): time and place words
     are read only while the free-at and place filters are unset; 本社区 is the resident's own community."""
     home = community_of(session, session.get(Place, home_place_id)) if home_place_id is not None else None
-    return understand(text, now=clock.now(), zone=zone, places=_place_names(session),
+    return understand(text, now=clock.now(), zone=zone, places=directory(session).names,
                       home=PlaceName(home.id, home.name, "community", None) if home is not None else None,
                       with_time=filters.free_at is None, with_place=filters.place_id is None, literal=literal)
 

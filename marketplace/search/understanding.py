@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
+from marketplace.places.directory import PlaceName
 from marketplace.search.analyzer import PLACE_NUMBER, normalise_query, query_words
 from marketplace.search.queries import ParsedQuery, parse, strip_control_characters
 from marketplace.search.timewords import find_time
@@ -72,14 +73,6 @@ def read_vocabulary(path: Path) -> Vocabulary:
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     return read_vocabulary(VOCABULARY)
-
-
-@dataclass(frozen=True)
-class PlaceName:
-    id: int
-    name: str
-    kind: str  # "community" or "building"
-    community_id: int | None  # a building's community
 
 
 @dataclass(frozen=True)

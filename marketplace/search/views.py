@@ -15,8 +15,7 @@ from marketplace.core.zones import in_supported_years, to_utc
 from marketplace.extensions import db
 from marketplace.listings.models import FACILITIES, ListingKind
 from marketplace.listings.services import get_listing
-from marketplace.places.models import PlaceKind
-from marketplace.places.services import list_places
+from marketplace.places.directory import directory
 from marketplace.search import services, sync
 from marketplace.search.present import result_items, understood_parts
 
@@ -133,7 +132,7 @@ def results():
         "search/results.html", q=text, page=page, results=found, error=error, alternatives=alternatives,
         understood=understood, undo_args=lambda undo: _without(request.args, ["q", "literal"], **undo),
         args=request.args, kinds=list(ListingKind), facilities=FACILITIES,
-        communities=list_places(db.session, kind=PlaceKind.community),
+        communities=directory(db.session).communities,
         pager_args={key: request.args.getlist(key) for key in request.args if key != "page"})
 
 
