@@ -75,7 +75,7 @@ run: setup
 	@echo "==> Serving on http://127.0.0.1:$(PORT) with the scheduler (Ctrl-C stops both)"
 	@$(FLASK) scheduler run & scheduler=$$!; \
 	trap 'kill -TERM $$scheduler 2>/dev/null || true; wait $$scheduler || true' EXIT; \
-	PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+	PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py serve:app
 
 dev: setup
 	@$(FLASK) db upgrade

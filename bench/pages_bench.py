@@ -250,7 +250,7 @@ def main() -> None:
             flask_cli(env, "search", "reindex", "--procs", "1")
             paths = pages(app)
             statements = sql_statements(app, paths)
-            server = Server("wsgi:app", env, workdir / f"app-{added}.log")
+            server = Server("serve:app", env, workdir / f"app-{added}.log")
             try:
                 rates, hello_rate = measure(server, hello, paths, seconds, rounds, wrk)
                 memory = server.worker_memory_mb()

@@ -44,6 +44,8 @@ class DefaultConfig:
     COMPLETION_GRACE_MINUTES = 60
     # Bookings one scheduler unit of work moves at most (a crash rolls back at most this many, to be redone).
     SCHEDULER_BATCH_SIZE = 100
+    # The `flask db` commands (Flask-Migrate and Alembic, about 11 MB); the web server's app (serve.py) goes without.
+    MIGRATION_COMMANDS = True
     API_TITLE = "社区资源超市 API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

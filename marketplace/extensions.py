@@ -2,7 +2,6 @@
 from flask import has_request_context, request, session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
@@ -15,7 +14,6 @@ from marketplace.core.db import Base
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
@@ -37,7 +35,9 @@ def select_locale() -> str:
 def init_app(app) -> None:
     db.init_app(app)
     events.dispatch_after_commit(db.session)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    if app.config["MIGRATION_COMMANDS"]:
+        from flask_migrate import Migrate
+        Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)

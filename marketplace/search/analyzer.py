@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 
@@ -43,7 +44,17 @@ def _jieba():
 
 @lru_cache(maxsize=None)
 def _to_simplified():
-    import zhconv
+    # zhconv imports pkg_resources (setuptools: 12 MB and 130 ms) only to find its own data file, and opens it
+    # directly when that import fails: make it fail for that one import.
+    pkg_resources = sys.modules.get("pkg_resources")
+    sys.modules["pkg_resources"] = None
+    try:
+        import zhconv
+    finally:
+        if pkg_resources is None:
+            del sys.modules["pkg_resources"]
+        else:
+            sys.modules["pkg_resources"] = pkg_resources
     # zhconv's own loader leaves its dictionary file open (a ResourceWarning); given a path it closes it.
     zhconv.loaddict(os.path.join(os.path.dirname(zhconv.__file__), "zhcdict.json"))
     return lambda text: zhconv.convert(text, "zh-cn")

@@ -41,7 +41,7 @@ def gunicorn_server(tmp_path_factory):
                    check=True, capture_output=True)
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as output:
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "serve:app"],
                                   cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

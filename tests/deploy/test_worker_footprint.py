@@ -1,0 +1,46 @@
+"""What a web worker holds: the app gunicorn serves loads neither the migration commands (Flask-Migrate, Alembic)
+nor setuptools' pkg_resources (which zhconv would import to find its data file), and still converts traditional
+characters in searches. Checked in a fresh interpreter, as a worker starts."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from marketplace.config import PROJECT_ROOT
+
+WORKER = """
+import sys
+
+imported = []
+
+
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        imported.append(name)
+        return None
+
+
+sys.meta_path.insert(0, Watch())
+import serve
+from marketplace.search import analyzer
+converted = analyzer._to_simplified()("社區活動室")
+loaded = {"flask_migrate", "alembic", "pkg_resources"} & set(imported)
+assert not loaded, f"loaded {sorted(loaded)}"
+print(converted)
+"""
+
+
+def test_the_served_app_leaves_out_the_migration_commands_and_pkg_resources(tmp_path):
+    finished = subprocess.run([sys.executable, "-c", WORKER], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                              env={"MARKETPLACE_INSTANCE": str(tmp_path), "SECRET_KEY": "footprint",
+                                   "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert finished.stdout.strip() == "社区活动室"
+
+
+def test_the_command_line_app_still_has_the_migration_commands(tmp_path):
+    finished = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "current"], cwd=PROJECT_ROOT,
+                              capture_output=True, text=True, timeout=120,
+                              env={"MARKETPLACE_INSTANCE": str(tmp_path), "SECRET_KEY": "footprint",
+                                   "PATH": "/usr/bin:/bin"})
+    assert finished.returncode == 0, finished.stderr[-2000:]
