@@ -119,4 +119,4 @@ class SeriesCancelForm(FlaskForm):
 class MessageForm(FlaskForm):
     """A message in the booking's conversation; its length and blankness are the conversation service's rules."""
 
-    text = TextAreaField(_l("留言"))
+    text = TextAreaField(_l("写留言"))
