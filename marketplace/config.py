@@ -35,6 +35,10 @@ class DefaultConfig:
     LOGIN_FAILED_ACCOUNTS_PER_ADDRESS = "20 per 15 minutes"
     LOGINS_PER_ADDRESS = "300 per hour"
     API_TOKEN_LIFETIME = timedelta(days=30)
+    # A booking's conversation (bookings/conversation.py): how many messages one person may write on one booking,
+    # and for how many days after the booking is over (ended, or cancelled / rejected / expired) it stays open.
+    BOOKING_MESSAGE_LIMIT = "20 per hour"
+    BOOKING_CONVERSATION_OPEN_DAYS = 7
     SMTP_HOST = None
     SMTP_PORT = 25
     SMTP_FROM = None

@@ -1,6 +1,6 @@
 """Every area's models, imported together so the metadata (and Alembic) sees all tables."""
 from marketplace.accounts.models import ApiToken, LoginAttempt, PasswordResetCode, User, UserSession
-from marketplace.bookings.models import Booking, BookingEvent, BookingSeries
+from marketplace.bookings.models import Booking, BookingEvent, BookingMessage, BookingSeries
 from marketplace.core.audit import AuditEntry
 from marketplace.core.events import DomainEvent, EventDelivery
 from marketplace.favourites.models import Favourite
@@ -11,6 +11,6 @@ from marketplace.places.models import Place
 from marketplace.scheduler.models import SchedulerLease
 from marketplace.search.models import ListingView
 
-__all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingSeries", "DomainEvent", "EventDelivery", "Favourite", "Group", "GroupMember",
+__all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage", "BookingSeries", "DomainEvent", "EventDelivery", "Favourite", "Group", "GroupMember",
            "Listing", "ListingException", "ListingView", "LoginAttempt", "Membership", "OpeningHours", "Organisation",
            "PasswordResetCode", "Photo", "Place", "SchedulerLease", "User", "UserSession"]

@@ -2,19 +2,21 @@
 
 Handlers that write bookings call one service and commit once (the locking is in ``bookings.locking``).
 """
+from flask import current_app
 from flask.views import MethodView
 
+from marketplace.bookings import conversation, services
 from marketplace.bookings import series as series_services
-from marketplace.bookings import services
 from marketplace.bookings.availability import availability
 from marketplace.bookings.schemas import (AvailabilityQuerySchema, AvailabilitySchema, BookingCreateSchema,
                                           BookingDetailSchema, BookingEditSchema, BookingListQuerySchema,
-                                          BookingListSchema, BookingPageSchema, BookingReasonSchema,
+                                          BookingListSchema, BookingMessageCreateSchema, BookingMessagePageSchema,
+                                          BookingMessageSchema, BookingPageSchema, BookingReasonSchema,
                                           BookingRequestListSchema, BookingSchema, CalendarQuerySchema,
                                           SeriesCancellationSchema, SeriesCancelSchema, SeriesCreatedSchema,
                                           SeriesCreateSchema, SeriesEditSchema, SeriesPreviewSchema, SeriesRequestSchema,
                                           SeriesSchema)
-from marketplace.core.api import API_PREFIX, Blueprint, optional_user, page_of, require_user
+from marketplace.core.api import API_PREFIX, Blueprint, PageArgs, optional_user, page_of, require_user
 from marketplace.core.http import deployment_zone
 from marketplace.core.urls import ID
 from marketplace.extensions import db
@@ -84,6 +86,34 @@ class BookingDetail(MethodView):
         services.edit_booking(db.session, user, booking, services.BookingChange(**data), zone=deployment_zone())
         db.session.commit()
         return booking
+
+
+@blp.route(f"/bookings/<{ID}:booking_id>/messages")
+class BookingMessages(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404)
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, BookingMessagePageSchema)
+    def get(self, args, booking_id):
+        """预约的对话：预约人与提供方之间的留言，从早到晚分页（平台管理员可查看）"""
+        user = require_user()
+        booking = services.get_booking(db.session, booking_id, viewer=user)
+        messages, total = conversation.list_messages(db.session, user, booking, page=args["page"],
+                                                     per_page=args["per_page"])
+        return page_of(messages, total, args)
+
+    @blp.login_required
+    @blp.errors(403, 404, 409, 422, 429)
+    @blp.arguments(BookingMessageCreateSchema)
+    @blp.response(201, BookingMessageSchema)
+    def post(self, data, booking_id):
+        """在预约的对话里留言（预约人或提供方）：预约结束或取消7天后对话关闭（409）；每人每个预约每小时最多20条（429，见 Retry-After）"""
+        user = require_user()
+        booking = services.get_booking(db.session, booking_id, viewer=user)
+        message = conversation.post_message(db.session, user, booking, data["text"],
+                                            rules=conversation.ConversationRules.from_config(current_app.config))
+        db.session.commit()
+        return message
 
 
 def _decide(booking_id: int, decision):

@@ -114,3 +114,9 @@ class SeriesCancelForm(FlaskForm):
                        validate_choice=False, validators=[DataRequired(_l("请选择取消范围"))])
     booking_id = WholeNumberField(_l("哪一次"))
     reason = StringField(_l("原因（可选）"), validators=[Length(max=500, message=_l("原因不能超过500个字"))])
+
+
+class MessageForm(FlaskForm):
+    """A message in the booking's conversation; its length and blankness are the conversation service's rules."""
+
+    text = TextAreaField(_l("写留言"))

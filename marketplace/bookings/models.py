@@ -131,6 +131,43 @@ class BookingEvent(Base):
     actor: Mapped[User | None] = relationship()
 
 
+class MessageSide(str, enum.Enum):
+    """Which side of the booking wrote a message: its booker, or its provider (staff or the volunteer)."""
+
+    booker = "booker"
+    provider = "provider"
+
+
+class BookingMessage(Base):
+    """One short message in a booking's conversation between its booker and its provider."""
+
+    __tablename__ = "booking_messages"
+    __table_args__ = (
+        CheckConstraint("length(text) >= 1", name="text_not_empty"),
+        # The conversation in order, and the per-author count of the last hour (the rate limit).
+        Index("ix_booking_messages_booking_created", "booking_id", "created_at"),
+        Index("ix_booking_messages_booking_author_created", "booking_id", "author_id", "created_at"),
+    )
+
+    id: Mapped[intpk]
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Kept as written: a staff member who later leaves the organisation still wrote as the provider.
+    side: Mapped[MessageSide] = mapped_column(Enum(MessageSide, native_enum=False, length=16))
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[created_at]
+
+    booking: Mapped[Booking] = relationship()
+    author: Mapped[User] = relationship()
+
+    @property
+    def role_label(self):
+        """居民 for the booker; 工作人员 for an organisation's staff, 志愿者 for a volunteer offering the listing."""
+        if self.side is MessageSide.booker:
+            return _l("居民")
+        return _l("工作人员") if self.booking.listing.organisation_id is not None else _l("志愿者")
+
+
 class SeriesFrequency(str, enum.Enum):
     weekly = "weekly"
     biweekly = "biweekly"

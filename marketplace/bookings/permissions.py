@@ -26,3 +26,13 @@ def can_view_booking(user, booking) -> bool:
     if is_booker(user, booking) or is_platform_admin(user) or can_provide(user, booking.listing):
         return True
     return booking.group is not None and booking.group.has_member(user)
+
+
+def takes_part_in_conversation(user, booking) -> bool:
+    """Write in the booking's conversation: its booker and its provider (the group booked for is not a party)."""
+    return is_booker(user, booking) or can_provide(user, booking.listing)
+
+
+def can_read_conversation(user, booking) -> bool:
+    """Read the booking's conversation: those who take part, and platform admins (to settle a complaint)."""
+    return takes_part_in_conversation(user, booking) or is_platform_admin(user)

@@ -1,7 +1,8 @@
 """What the bookings API reads and writes. Times go out as ISO 8601 in the deployment's zone, with its offset."""
 from marshmallow import Schema, fields
 
-from marketplace.bookings.models import BookingStatus, SeriesFrequency
+from marketplace.bookings.conversation import MAX_MESSAGE_LENGTH
+from marketplace.bookings.models import BookingStatus, MessageSide, SeriesFrequency
 from marketplace.bookings.series import MAX_OCCURRENCES, MODES, SCOPES, series_status_counts
 from marketplace.core.api import PageArgs, collection_schema
 from marketplace.core.http import deployment_zone
@@ -117,6 +118,25 @@ class BookingEditSchema(InputSchema):
     seats = fields.Integer(strict=True, validate=Range(min=1, max=10000))
     shift_minutes = fields.Integer(strict=True, validate=Range(min=-366 * 24 * 60, max=366 * 24 * 60),
                                    metadata={"description": "整体提前（负数）或推后的分钟数"})
+
+
+class BookingMessageCreateSchema(InputSchema):
+    text = text_field(MAX_MESSAGE_LENGTH, required=True,
+                      metadata={"description": "留言，1–500字（首尾空格不计），例如“可以带30个人来吗？”"})
+
+
+class BookingMessageSchema(Schema):
+    id = fields.Integer()
+    booking_id = fields.Integer()
+    author = fields.Nested(BookingPersonSchema)
+    side = fields.Enum(MessageSide, metadata={"description": "booker 预约人，provider 提供方（工作人员或志愿者）"})
+    role_label = fields.Function(lambda message: str(message.role_label),
+                                 metadata={"description": "身份：居民、工作人员或志愿者"})
+    text = fields.String()
+    created_at = LocalDateTime()
+
+
+BookingMessagePageSchema = collection_schema(BookingMessageSchema)
 
 
 class ApprovalConflictSchema(Schema):

@@ -10,20 +10,20 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from marketplace.bookings import feeds, ical, services
+from marketplace.bookings import conversation, feeds, ical, services
 from marketplace.bookings import series as series_services
 from marketplace.bookings.actions import available_actions
 from marketplace.bookings.availability import SlotTaken
-from marketplace.bookings.forms import (SCOPE_LABELS, ApproveForm, BookingForm, ReasonForm, RejectForm, SeriesCancelForm,
-                                        SeriesForm)
+from marketplace.bookings.forms import (SCOPE_LABELS, ApproveForm, BookingForm, MessageForm, ReasonForm, RejectForm,
+                                        SeriesCancelForm, SeriesForm)
 from marketplace.bookings.inbox import is_provider, request_inbox
 from marketplace.bookings.models import Booking, BookingStatus
-from marketplace.bookings.permissions import can_provide
+from marketplace.bookings.permissions import can_provide, can_read_conversation, takes_part_in_conversation
 from marketplace.bookings.states import ACTION_LABELS
 from marketplace.bookings.widget import (DAYS_PER_WEEK, Week, build_widget, duration_choices, group_by_day,
                                          group_choices, parse_day, week_bounds)
 from marketplace.core import clock
-from marketplace.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from marketplace.core.errors import DomainError, Forbidden, NotFound, TooManyAttempts, ValidationFailed
 from marketplace.core.forms import ButtonForm, done_notice, refuse_on_form
 from marketplace.core.http import deployment_zone, local_today
 from marketplace.core.i18n import _l
@@ -38,7 +38,7 @@ from marketplace.listings.services import get_listing
 bp = Blueprint("bookings", __name__)
 
 NOTICES = {"booked", "requested", "cancelled", "approved", "rejected", "checked_in", "no_show", "series_booked",
-           "feed_reset", "feed_on"}
+           "feed_reset", "feed_on", "message_sent"}
 WHEN_TABS = ("upcoming", "past")
 
 
@@ -222,12 +222,35 @@ def mine():
                            actions=actions, notice=done_notice(NOTICES))
 
 
-def _render_detail(booking, *, reject_form=None, approve_form=None, status=200):
+def conversation_rules() -> conversation.ConversationRules:
+    return conversation.ConversationRules.from_config(current_app.config)
+
+
+def _conversation_of(booking, message_form=None) -> dict | None:
+    """What the booking page shows of its conversation: a page of messages (the latest unless ``?page=`` says
+    otherwise) and, for those who take part while it is open, the form; None for those who may not read it."""
+    if not can_read_conversation(current_user, booking):
+        return None
+    per_page = current_app.config["PAGE_SIZE"]
+    if request.args.get("page") is None:
+        page = max(1, -(-conversation.count_messages(db.session, booking) // per_page))
+    else:
+        page, per_page = clamp_page(request.args.get("page"), per_page, per_page)
+    messages, total = conversation.list_messages(db.session, current_user, booking, page=page, per_page=per_page)
+    rules = conversation_rules()
+    return {"page": Page(messages, total, page, per_page),
+            "takes_part": takes_part_in_conversation(current_user, booking),
+            "open": conversation.is_open(booking, rules), "open_days": rules.open_after.days,
+            "form": message_form or MessageForm(formdata=None, prefix="message")}
+
+
+def _render_detail(booking, *, reject_form=None, approve_form=None, message_form=None, status=200):
     return render_template(
         "bookings/detail.html", booking=booking, actions=available_actions(current_user, booking, clock.now()),
         is_provider=can_provide(current_user, booking.listing), notice=done_notice(NOTICES),
         reject_form=reject_form or RejectForm(formdata=None, prefix="reject"),
         approve_form=approve_form or ApproveForm(formdata=None, prefix="approve"), action_form=ButtonForm(),
+        conversation=_conversation_of(booking, message_form),
     ), status
 
 
@@ -235,6 +258,30 @@ def _render_detail(booking, *, reject_form=None, approve_form=None, status=200):
 @login_required
 def detail(booking_id: int):
     return _render_detail(services.get_booking(db.session, booking_id, viewer=current_user))
+
+
+@bp.route(f"/bookings/<{ID}:booking_id>/messages", methods=["POST"])
+@login_required
+def post_message(booking_id: int):
+    """Write in the booking's conversation, then back to it (a refusal shows the page with the text kept)."""
+    booking = services.get_booking(db.session, booking_id, viewer=current_user)
+    form = MessageForm(prefix="message")
+    if not form.validate_on_submit():
+        raise ValidationFailed(None, _l("页面已过期，请刷新后重试"))
+    headers = {}
+    try:
+        conversation.post_message(db.session, current_user, booking, form.text.data, rules=conversation_rules())
+        db.session.commit()
+    except DomainError as error:
+        status = refuse_on_form(form, error)
+        if isinstance(error, TooManyAttempts):
+            headers["Retry-After"] = str(error.retry_after)
+    else:
+        return redirect(url_for("bookings.detail", booking_id=booking.id, notice="message_sent",
+                                _anchor="conversation"))
+    booking = services.get_booking(db.session, booking_id, viewer=current_user)
+    page, status = _render_detail(booking, message_form=form, status=status)
+    return page, status, headers
 
 
 def _booking_for_action(booking_id: int) -> Booking:

@@ -41,9 +41,11 @@ from sqlalchemy import func, select
 from marketplace.accounts import services as accounts, sessions, tokens
 from marketplace.accounts.models import ApiToken, PasswordResetCode, User, UserSession
 from marketplace.core.audit import AuditEntry
+from marketplace.bookings import conversation
 from marketplace.bookings import series as series_services
-from marketplace.bookings.models import Booking, BookingSeries, BookingStatus, CalendarFeedToken
+from marketplace.bookings.models import Booking, BookingMessage, BookingSeries, BookingStatus, CalendarFeedToken
 from marketplace.core import clock, zones
+from marketplace.core.events import DomainEvent
 from marketplace.favourites import services as favourites
 from marketplace.favourites.models import Favourite
 from marketplace.groups import services as groups
@@ -264,6 +266,13 @@ class World:
         made, _preview = series_services.create_series(self.session, booker, series_services.SeriesRequest(
             listing_id=listing.id, start=start, end=start + timedelta(hours=1), frequency="weekly", count=count,
             purpose="合唱团排练"), mode="all_free", zone=ZONE)
+        self.session.commit()
+        return made
+
+    def messages(self, booking: Booking, author: User, n: int) -> list[BookingMessage]:
+        rules = conversation.ConversationRules.from_config(self.app.config)
+        made = [conversation.post_message(self.session, author, booking, f"之前的留言{k}", rules=rules)
+                for k in range(n)]
         self.session.commit()
         return made
 
@@ -1299,6 +1308,38 @@ def _reset_feeds(world: World, face: str) -> Plan:
     return Plan(calls, check)
 
 
+def _message_burst(world: World, face: str) -> Plan:
+    """A resident's phone and tablets all send messages on one booking at once, a few places below the hourly
+    limit: exactly as many as fit are acknowledged (the rest a clear 429), each stored once with its event."""
+    booking = world.factory.booking()
+    resident = booking.booker
+    limit = conversation.ConversationRules.from_config(world.app.config).limit.count
+    free = 5
+    world.messages(booking, resident, limit - free)
+    devices = world.devices(resident, face, CLIENTS)
+    booking_id = booking.id
+
+    def call(c, i):
+        text = f"第{c}台设备的第{i}条留言"
+        if face == "api":
+            return Call(devices[c], "POST", f"/api/v1/bookings/{booking_id}/messages", json={"text": text}, tag=text)
+        return Call(devices[c], "POST", f"/bookings/{booking_id}/messages", data={"message-text": text}, tag=text)
+
+    def check(outcomes):
+        stored = list(world.session.scalars(select(BookingMessage.text).where(
+            BookingMessage.booking_id == booking_id, BookingMessage.author_id == resident.id)))
+        sent = Counter(text for text in stored if not text.startswith("之前的留言"))
+        expect(sent == Counter(tags(outcomes)), f"stored {dict(sent)}, acknowledged {tags(outcomes)}")
+        expect(len(stored) == limit, f"{len(stored)} messages in the hour, the limit is {limit}")
+        events = world.session.scalar(select(func.count()).select_from(DomainEvent).where(
+            DomainEvent.type == "booking.message", DomainEvent.subject_id == booking_id))
+        expect(events == len(stored), f"{events} booking.message events for {len(stored)} messages")
+
+    return Plan(grid(call), check, refused=frozenset({429}))
+
+
+scenario("POST", "bookings_api.BookingMessages")(lambda world: _message_burst(world, "api"))
+scenario("POST", "bookings.post_message")(lambda world: _message_burst(world, "html"))
 scenario("POST", "bookings_api.Bookings")(lambda world: _race_for_slots(world, "api"))
 scenario("POST", "bookings.book")(lambda world: _race_for_slots(world, "html"))
 scenario("PATCH", "bookings_api.BookingDetail")(_edit_bookings)
