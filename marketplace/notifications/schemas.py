@@ -2,7 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from marketplace.core.api import PageArgs, collection_schema
-from marketplace.core.schemas import N_, Count, InputSchema, JsonBoolean, OneOf, id_field
+from marketplace.core.schemas import N_, Count, InputSchema, JsonBoolean, id_field
 from marketplace.notifications.models import Kind
 
 
@@ -13,7 +13,7 @@ class SubjectSchema(Schema):
 
 class NotificationSchema(Schema):
     id = fields.Integer()
-    kind = fields.String(validate=OneOf([kind.value for kind in Kind]), metadata={"description": "通知类别"})
+    kind = fields.Enum(Kind, metadata={"description": "通知类别"})
     text = fields.String(metadata={"description": "通知内容（发送时按收件人的语言生成）"})
     link = fields.String(metadata={"description": "相关页面的相对地址，例如预约详情"})
     subject = fields.Function(lambda n: {"type": n.subject_type, "id": n.subject_id},
