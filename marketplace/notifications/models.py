@@ -65,19 +65,29 @@ class Notification(Base):
         return self.read_at is not None
 
 
+# Without a row of their own, a user has these: email on for every kind, reminders on, no digest.
+PREFERENCE_DEFAULTS = {"reminders": True, "reminders_email": True, "decisions_email": True, "waitlist_email": True,
+                       "messages_email": True, "requests_email": True, "requests_digest": False}
+
+
+def _preference(name: str, **kwargs):
+    value = PREFERENCE_DEFAULTS[name]
+    return mapped_column(Boolean, default=value, server_default=true() if value else false(), **kwargs)
+
+
 class NotificationPreference(Base):
-    """A user's choices; without a row, the defaults of the columns (email on, reminders on, no digest)."""
+    """A user's choices, one row per user once they change any (PREFERENCE_DEFAULTS until then)."""
 
     __tablename__ = "notification_preferences"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    reminders_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    decisions_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    waitlist_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    messages_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    requests_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    requests_digest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
+    reminders: Mapped[bool] = _preference("reminders")
+    reminders_email: Mapped[bool] = _preference("reminders_email")
+    decisions_email: Mapped[bool] = _preference("decisions_email")
+    waitlist_email: Mapped[bool] = _preference("waitlist_email")
+    messages_email: Mapped[bool] = _preference("messages_email")
+    requests_email: Mapped[bool] = _preference("requests_email")
+    requests_digest: Mapped[bool] = _preference("requests_digest", index=True)
 
     def email_for(self, kind: Kind) -> bool:
         return getattr(self, f"{kind.value}_email")

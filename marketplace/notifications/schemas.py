@@ -2,7 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from marketplace.core.api import PageArgs, collection_schema
-from marketplace.core.schemas import N_, Count, InputSchema, JsonBoolean, id_field
+from marketplace.core.schemas import N_, Count, Derived, InputSchema, JsonBoolean, id_field
 from marketplace.notifications.models import Kind
 
 
@@ -16,8 +16,8 @@ class NotificationSchema(Schema):
     kind = fields.Enum(Kind, metadata={"description": "通知类别"})
     text = fields.String(metadata={"description": "通知内容（发送时按收件人的语言生成）"})
     link = fields.String(metadata={"description": "相关页面的相对地址，例如预约详情"})
-    subject = fields.Function(lambda n: {"type": n.subject_type, "id": n.subject_id},
-                              metadata={"type": "object", "description": "通知说的对象，如 {\"type\": \"booking\", \"id\": 12}"})
+    subject = Derived(SubjectSchema, lambda notification: notification,
+                      metadata={"description": "通知说的对象，例如一个预约"})
     read = fields.Boolean(metadata={"description": "是否已读"})
     created_at = fields.DateTime()
 

@@ -23,13 +23,13 @@ from marketplace.core.pagination import fetch_page
 from marketplace.core.zones import local_date, to_utc
 from marketplace.listings.models import Listing
 from marketplace.notifications import texts
-from marketplace.notifications.models import DigestRun, Kind, Notification, NotificationPreference
+from marketplace.notifications.models import (PREFERENCE_DEFAULTS, DigestRun, Kind, Notification,
+                                              NotificationPreference)
 from marketplace.organisations.models import Membership
 
 # The staff digest goes out at the first sweep after this local time, once a day.
 DIGEST_FROM = time(8)
-PREFERENCE_FIELDS = ("reminders", "reminders_email", "decisions_email", "waitlist_email", "messages_email",
-                     "requests_email", "requests_digest")
+PREFERENCE_FIELDS = tuple(PREFERENCE_DEFAULTS)
 
 
 def booking_link(booking_id: int) -> str:
@@ -47,8 +47,7 @@ def preferences_of(session: Session, user_id: int) -> NotificationPreference:
     found = session.get(NotificationPreference, user_id)
     if found is not None:
         return found
-    return NotificationPreference(user_id=user_id, **{
-        name: NotificationPreference.__table__.c[name].default.arg for name in PREFERENCE_FIELDS})
+    return NotificationPreference(user_id=user_id, **PREFERENCE_DEFAULTS)
 
 
 def update_preferences(session: Session, user: User, changes: dict[str, bool]) -> NotificationPreference:
