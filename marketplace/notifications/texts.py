@@ -36,18 +36,18 @@ def with_reason(message, reason: str | None):
     return _l("%(message)s 原因：%(reason)s", message=message, reason=reason)
 
 
-def email_subject(kind_label) -> object:
+def email_subject(kind_label):
     return _l("社区资源超市：%(kind)s", kind=kind_label)
 
 
-def email_body(text: str) -> object:
+def email_body(text: str):
     return _l("%(text)s\n\n登录社区资源超市，在“通知”里查看详情。\n"
               "不想再收到这类邮件，可以在“我的账号”→“通知设置”里关闭。\n\n社区资源超市", text=text)
 
 
-def digest_text(count: int, lines: list[str]) -> object:
+def digest_text(count: int, lines: list[str]):
     return _l("你有 %(count)d 个预约申请等待审批：\n%(lines)s", count=count, lines="\n".join(lines))
 
 
-def digest_line(title: str, start: str, booker: str) -> object:
+def digest_line(title: str, start: str, booker: str):
     return _l("「%(title)s」%(start)s，%(booker)s", title=title, start=start, booker=booker)
