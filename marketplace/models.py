@@ -6,11 +6,14 @@ from marketplace.core.events import DomainEvent, EventDelivery
 from marketplace.favourites.models import Favourite
 from marketplace.groups.models import Group, GroupMember
 from marketplace.listings.models import Listing, ListingException, OpeningHours, Photo
+from marketplace.notifications.models import DigestRun, Notification, NotificationPreference
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
 from marketplace.scheduler.models import SchedulerLease
 from marketplace.search.models import ListingView
 
-__all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage", "BookingSeries", "DomainEvent", "EventDelivery", "Favourite", "Group", "GroupMember",
-           "Listing", "ListingException", "ListingView", "LoginAttempt", "Membership", "OpeningHours", "Organisation",
+__all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage", "BookingSeries",
+           "DigestRun", "DomainEvent", "EventDelivery", "Favourite", "Group", "GroupMember", "Listing",
+           "ListingException", "ListingView", "LoginAttempt", "Membership", "Notification",
+           "NotificationPreference", "OpeningHours", "Organisation",
            "PasswordResetCode", "Photo", "Place", "SchedulerLease", "User", "UserSession"]

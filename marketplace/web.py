@@ -16,6 +16,8 @@ from marketplace.groups import views as groups_views
 from marketplace.help import views as help_views
 from marketplace.listings import api as listings_api
 from marketplace.listings import views as listings_views
+from marketplace.notifications import api as notifications_api
+from marketplace.notifications import views as notifications_views
 from marketplace.organisations import api as organisations_api
 from marketplace.organisations import views as organisations_views
 from marketplace.places import api as places_api
@@ -26,10 +28,11 @@ from marketplace.search import views as search_views
 HTML_BLUEPRINTS = [
     accounts_views.bp, organisations_views.bp, places_views.bp, listings_views.bp, bookings_views.bp,
     search_views.bp, admin_views.bp, groups_views.bp, favourites_views.bp, help_views.bp,
+    notifications_views.bp,
 ]
 API_BLUEPRINTS = [
     accounts_api.blp, organisations_api.blp, places_api.blp, listings_api.blp, bookings_api.blp, search_api.blp,
-    admin_api.blp, groups_api.blp, calendar_feed_api.blp, favourites_api.blp,
+    admin_api.blp, groups_api.blp, calendar_feed_api.blp, favourites_api.blp, notifications_api.blp,
 ]
 
 

@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from marketplace.bookings import lifecycle
 from marketplace.core import events
+from marketplace.notifications import services as notifications
 
 Step = Callable[[Session, datetime, int, timedelta], tuple[int, int]]
 
@@ -43,8 +45,17 @@ def process_outbox(session: Session, now: datetime, limit: int, grace: timedelta
     return ran, ran
 
 
+def send_digests(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+    """Today's digest of pending requests for each staff member who chose it (once a local day each)."""
+    zone = current_app.config["TIMEZONE"]
+    batch = notifications.due_digests(session, now, zone=zone, limit=limit)
+    return len(batch), sum(notifications.send_digest(session, user_id, now, zone=zone) is not None
+                           for user_id in batch)
+
+
 JOBS: dict[str, Job] = {
     "process_outbox": Job(every=timedelta(seconds=5), step=process_outbox),
     "expire_requests": Job(every=timedelta(seconds=20), step=expire_requests),
     "complete_bookings": Job(every=timedelta(seconds=60), step=complete_bookings),
+    "send_digests": Job(every=timedelta(minutes=10), step=send_digests),
 }

@@ -52,6 +52,8 @@ from marketplace.groups import services as groups
 from marketplace.groups.models import Group, GroupMember
 from marketplace.listings import photos, services as listings
 from marketplace.listings.models import ListingException, ListingStatus, OpeningHours, Photo
+from marketplace.notifications import services as notifications
+from marketplace.notifications.models import Kind, Notification, NotificationPreference
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
 from marketplace.places.models import Place
@@ -292,6 +294,13 @@ class World:
         for listing in listings_saved:
             favourites.save_listing(self.session, user, listing.id)
         self.session.commit()
+
+    def notified(self, user: User, n: int) -> list[int]:
+        """``n`` unread notifications for ``user`` (as the subscribers make them); their ids."""
+        made = [notifications.notify(self.session, user, notifications.Message(
+            Kind.decisions, ("booking", k + 1), f"通知{k}", f"/bookings/{k + 1}"), event_id=None) for k in range(n)]
+        self.session.commit()
+        return [notification.id for notification in made]
 
     def photos(self, listing, actor: User, n: int) -> list[Photo]:
         made = [photos.add_photo(self.session, actor, listing, png(k), upload_dir=self.app.config["UPLOAD_DIR"],
@@ -1453,3 +1462,82 @@ def record_views_api(world: World) -> Plan:
 @scenario("POST", "search.listing_viewed")
 def record_views_html(world: World) -> Plan:
     return _record_views(world, "html")
+
+
+# Notifications --------------------------------------------------------------------------------------------------------
+
+def _is_read(world: World, notification_id: int) -> bool:
+    return _get(world.session, Notification, notification_id).read_at is not None
+
+
+def _open_notifications(world: World, face: str) -> Plan:
+    """Residents mark the same notifications read from two devices at the same moment (the phone and the tablet
+    both open the inbox): every mark is acknowledged and the notification is read."""
+    residents = world.users(CLIENTS // 2)
+    devices = [device for resident in residents for device in world.devices(resident, face, 2)]
+    ids = [world.notified(resident, ROUNDS) for resident in residents]
+
+    def call(c, i):
+        notification_id = ids[c // 2][i]
+        if face == "api":
+            return Call(devices[c], "POST", "/api/v1/notifications/read", json={"ids": [notification_id]},
+                        tag=notification_id)
+        return Call(devices[c], "POST", f"/notifications/{notification_id}/open", tag=notification_id)
+
+    def check(outcomes):
+        each_acked(outcomes, lambda notification_id: _is_read(world, notification_id), "read")
+        expect(len(acks(outcomes)) == CLIENTS * ROUNDS, "marking one's own notification read was refused")
+    return Plan(grid(call), check)
+
+
+scenario("POST", "notifications_api.MarkRead")(lambda world: _open_notifications(world, "api"))
+scenario("POST", "notifications.open_one")(lambda world: _open_notifications(world, "html"))
+
+
+@scenario("POST", "notifications.read_all")
+def read_all_notifications(world: World) -> Plan:
+    """Each resident marks all read from two browsers at once while more arrive: what was there when a mark was
+    acknowledged is read."""
+    residents = world.users(CLIENTS // 2)
+    devices = [device for resident in residents for device in world.devices(resident, "html", 2)]
+    ids = {resident.id: world.notified(resident, ROUNDS) for resident in residents}
+    resident_ids = [resident.id for resident in residents]
+    calls = grid(lambda c, i: Call(devices[c], "POST", "/notifications/read-all", tag=resident_ids[c // 2]))
+
+    def check(outcomes):
+        each_acked(outcomes, lambda user_id: all(_is_read(world, n) for n in ids[user_id]), "all read")
+    return Plan(calls, check)
+
+
+def _preference_value(world: World, user_id: int) -> bool:
+    world.session.expire_all()
+    return notifications.preferences_of(world.session, user_id).reminders
+
+
+def _save_preferences(world: World, face: str) -> Plan:
+    """Two devices of each resident save their notification preferences at once, the first save creating the row:
+    every save is acknowledged and the stored choice is one that a device was told was saved."""
+    residents = world.users(CLIENTS // 2)
+    devices = [device for resident in residents for device in world.devices(resident, face, 2)]
+    resident_ids = [resident.id for resident in residents]
+
+    def call(c, i):
+        wanted = (c + i) % 2 == 0
+        tag = (resident_ids[c // 2], wanted)
+        if face == "api":
+            return Call(devices[c], "PUT", "/api/v1/me/notification-preferences",
+                        json={"reminders": {"enabled": wanted}}, tag=tag)
+        data = {"reminders_email": "y", "decisions_email": "y", **({"reminders": "y"} if wanted else {})}
+        return Call(devices[c], "POST", "/notifications/preferences", data=data, tag=tag)
+
+    def check(outcomes):
+        final_value_is_acked(outcomes, lambda user_id: _preference_value(world, user_id))
+        expect(len(acks(outcomes)) == CLIENTS * ROUNDS, "a preferences save was refused")
+        rows = world.session.scalar(select(func.count()).select_from(NotificationPreference).where(
+            NotificationPreference.user_id.in_(resident_ids)))
+        expect(rows == len(resident_ids), f"{rows} preference rows for {len(resident_ids)} residents")
+    return Plan(grid(call), check)
+
+
+scenario("PUT", "notifications_api.MyPreferences")(lambda world: _save_preferences(world, "api"))
+scenario("POST", "notifications.preferences")(lambda world: _save_preferences(world, "html"))

@@ -1,0 +1,1 @@
+"""Notifications (通知): the in-app inbox, email from the outbox, each user's preferences, the staff digest."""

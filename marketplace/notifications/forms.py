@@ -1,0 +1,16 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+
+from marketplace.core.i18n import _l
+
+
+class PreferencesForm(FlaskForm):
+    """One box per column of NotificationPreference (the names match)."""
+
+    reminders = BooleanField(_l("预约开始前提醒我"))
+    reminders_email = BooleanField(_l("提醒也发邮件"))
+    decisions_email = BooleanField(_l("预约结果（成功、批准、拒绝、取消、过期）发邮件"))
+    waitlist_email = BooleanField(_l("候补空出名额时发邮件"))
+    messages_email = BooleanField(_l("预约留言发邮件"))
+    requests_email = BooleanField(_l("待审批的申请发邮件（工作人员）"))
+    requests_digest = BooleanField(_l("新申请每天早上汇总成一条，不再逐条通知（工作人员）"))

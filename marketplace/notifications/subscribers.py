@@ -1,0 +1,166 @@
+"""Who hears what: domain events become notifications (durable: run once each from the outbox), and each new
+notification is emailed from the outbox when its recipient wants email for its kind.
+
+Email goes through the standard library's smtplib and email packages (``core.mail``): well kept, in every
+Python, and enough for plain-text messages to one recipient, so no mail dependency is needed.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from marketplace.accounts.models import User
+from marketplace.bookings.models import Booking
+from marketplace.core import clock, events
+from marketplace.core.i18n import _l
+from marketplace.core.mail import mail_configured, send_email
+from marketplace.listings.models import Listing
+from marketplace.notifications import services, texts
+from marketplace.notifications.models import Kind, Notification
+from marketplace.notifications.services import Message
+
+
+def _zone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+def _tell(session: Session, users, message: Message, event, *, skip: int | None = None) -> None:
+    for user in users:
+        if user is not None and user.id != skip:
+            services.notify(session, user, message, event_id=event.id)
+
+
+def _booking_message(kind: Kind, booking_id: int, message) -> Message:
+    return Message(kind, ("booking", booking_id), message, services.booking_link(booking_id))
+
+
+# What the booker is told, by (status, action); None as the action means any.
+BOOKER_MESSAGES = {
+    ("confirmed", "create"): lambda n: _l("预约成功：「%(title)s」%(start)s，到时见！", **n),
+    ("confirmed", "approve"): lambda n: _l("你的预约申请已获批准：「%(title)s」%(start)s。", **n),
+    ("pending", None): lambda n: _l("已收到你的预约申请：「%(title)s」%(start)s，请等待审批。", **n),
+    ("rejected", None): lambda n: _l("很抱歉，你的预约申请未获批准：「%(title)s」%(start)s。", **n),
+    ("cancelled", "cancel_by_provider"): lambda n: _l("很抱歉，提供方取消了你的预约：「%(title)s」%(start)s。", **n),
+    ("expired", None): lambda n: _l("你的预约申请没有在期限内得到处理，已自动失效：「%(title)s」%(start)s。", **n),
+    ("no_show", "release"): lambda n: _l("你预约的「%(title)s」%(start)s 开始后没有签到，时段已释放，记为一次爽约。", **n),
+}
+# What the provider's staff are told.
+STAFF_MESSAGES = {
+    ("pending", None): lambda n: _l("新的预约申请：%(booker)s 申请「%(title)s」%(start)s，请及时审批。", **n),
+    ("cancelled", "cancel_by_booker"): lambda n: _l("%(booker)s 取消了预约：「%(title)s」%(start)s。", **n),
+    ("expired", None): lambda n: _l("预约申请已过期未处理：%(booker)s 申请的「%(title)s」%(start)s。", **n),
+}
+
+
+def _pick(table: dict, status: str, action: str | None):
+    return table.get((status, action)) or table.get((status, None))
+
+
+@events.subscriber("booking.confirmed", "booking.pending", "booking.rejected", "booking.cancelled",
+                   "booking.expired", "booking.no_show")
+def tell_of_booking_status(session: Session, event) -> None:
+    """A booking's move: the booker and, for requests and cancellations by the booker, the provider's staff."""
+    status = event.type.removeprefix("booking.")
+    action = event.payload.get("action")
+    booker_text, staff_text = _pick(BOOKER_MESSAGES, status, action), _pick(STAFF_MESSAGES, status, action)
+    if booker_text is None and staff_text is None:
+        return
+    booking = session.get(Booking, event.subject_id)
+    if booking is None:
+        return
+    names = {"title": booking.listing.title, "start": texts.local_time(booking.start_at, _zone()),
+             "booker": booking.booker.display_name}
+    reason = event.payload.get("reason")
+    if booker_text is not None:
+        _tell(session, [booking.booker], _booking_message(
+            Kind.decisions, booking.id, texts.with_reason(booker_text(names), reason)), event)
+    if staff_text is not None:
+        staff = services.provider_staff(session, booking.listing)
+        if status == "pending":  # who chose the digest hears of new requests once a day, in it
+            staff = [user for user in staff if not services.wants_digest(session, user.id)]
+        _tell(session, staff, _booking_message(Kind.requests, booking.id, staff_text(names)), event,
+              skip=event.actor_id)
+
+
+@events.subscriber("booking.reminder")
+def remind_booker(session: Session, event) -> None:
+    """One reminder per booking per offset; none for whoever turned reminders off (``services.notify``)."""
+    booking = session.get(Booking, event.subject_id)
+    if booking is None:
+        return
+    names = {"title": booking.listing.title, "start": texts.local_time(booking.start_at, _zone())}
+    if event.payload.get("late"):
+        text = _l("提醒：你预约的「%(title)s」将于 %(start)s 开始。", **names)
+    else:
+        text = _l("提醒：你预约的「%(title)s」将于 %(start)s 开始（还有 %(hours)d 小时）。",
+                  hours=int(event.payload.get("hours_before") or 0), **names)
+    _tell(session, [booking.booker], _booking_message(Kind.reminders, booking.id, text), event)
+
+
+@events.subscriber("booking.deadline_near")
+def warn_of_deadline(session: Session, event) -> None:
+    booking = session.get(Booking, event.subject_id)
+    if booking is None:
+        return
+    zone = _zone()
+    deadline = event.payload.get("deadline") or booking.approval_deadline
+    text = _l("预约申请快到期了：%(booker)s 申请的「%(title)s」%(start)s，请在 %(deadline)s 前审批。",
+              booker=booking.booker.display_name, title=booking.listing.title,
+              start=texts.local_time(booking.start_at, zone), deadline=texts.local_time(deadline, zone))
+    _tell(session, services.provider_staff(session, booking.listing),
+          _booking_message(Kind.requests, booking.id, text), event)
+
+
+@events.subscriber("booking.message")
+def tell_of_message(session: Session, event) -> None:
+    """The side that did not write it: the booker when staff wrote, the provider's staff when the booker did."""
+    booking = session.get(Booking, event.subject_id)
+    author = session.get(User, event.payload.get("author_id") or 0)
+    if booking is None or author is None:
+        return
+    text = _l("%(author)s 在「%(title)s」%(start)s 的预约里给你留言了。", author=author.display_name,
+              title=booking.listing.title, start=texts.local_time(booking.start_at, _zone()))
+    recipients = services.provider_staff(session, booking.listing) if author.id == booking.booker_id \
+        else [booking.booker]
+    _tell(session, recipients, _booking_message(Kind.messages, booking.id, text), event, skip=author.id)
+
+
+def _waitlist_message(session: Session, event, text) -> None:
+    user = session.get(User, event.payload.get("user_id") or 0)
+    listing = session.get(Listing, event.payload.get("listing_id") or 0)
+    if user is None or listing is None:
+        return
+    zone = _zone()
+    message = text(title=listing.title, start=texts.local_time(event.payload["start_at"], zone),
+                   hold_until=texts.local_time(event.payload["hold_until"], zone))
+    _tell(session, [user], Message(Kind.waitlist, (event.subject_type, event.subject_id), message,
+                                   services.listing_link(listing.id)), event)
+
+
+@events.subscriber("waitlist.offered")
+def offer_from_waitlist(session: Session, event) -> None:
+    _waitlist_message(session, event, lambda **n: _l(
+        "你候补的「%(title)s」%(start)s 空出来了！为你保留到 %(hold_until)s，请在此之前确认预约。", **n))
+
+
+@events.subscriber("waitlist.lapsed")
+def tell_of_lapsed_hold(session: Session, event) -> None:
+    _waitlist_message(session, event, lambda **n: _l(
+        "为你保留的「%(title)s」%(start)s 已在 %(hold_until)s 过期，名额已让给下一位。", **n))
+
+
+@events.subscriber("notification.created")
+def email_notification(session: Session, event) -> None:
+    """Mail a new notification when SMTP is set up and its recipient wants email for its kind, once: the row is
+    locked and marked emailed in the outbox's transaction; a refused send raises, so the outbox retries it."""
+    config = current_app.config
+    if not mail_configured(config):
+        return
+    notification: Notification | None = services.notification_to_email(session, event.subject_id)
+    if notification is None:
+        return
+    locale = notification.recipient.locale
+    send_email(config, notification.recipient.email,
+               texts.render_in(locale, texts.email_subject(notification.kind.label)),
+               texts.render_in(locale, texts.email_body(notification.text)))
+    services.mark_emailed(session, notification, now=clock.now())
