@@ -1,6 +1,6 @@
 """Every area's models, imported together so the metadata (and Alembic) sees all tables."""
 from marketplace.accounts.models import ApiToken, LoginAttempt, PasswordResetCode, User, UserSession
-from marketplace.bookings.models import Booking, BookingEvent, BookingSeries
+from marketplace.bookings.models import Booking, BookingEvent, BookingSeries, SlotHold
 from marketplace.core.audit import AuditEntry
 from marketplace.core.events import DomainEvent, EventDelivery
 from marketplace.favourites.models import Favourite
@@ -10,7 +10,8 @@ from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
 from marketplace.scheduler.models import SchedulerLease
 from marketplace.search.models import ListingView
+from marketplace.waitlist.models import WaitlistEntry
 
 __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingSeries", "DomainEvent", "EventDelivery", "Favourite", "Group", "GroupMember",
            "Listing", "ListingException", "ListingView", "LoginAttempt", "Membership", "OpeningHours", "Organisation",
-           "PasswordResetCode", "Photo", "Place", "SchedulerLease", "User", "UserSession"]
+           "PasswordResetCode", "Photo", "Place", "SchedulerLease", "SlotHold", "User", "UserSession", "WaitlistEntry"]

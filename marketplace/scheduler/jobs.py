@@ -13,10 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from marketplace.bookings import lifecycle
 from marketplace.core import events
+from marketplace.core.http import deployment_zone
+from marketplace.waitlist import services as waitlist
 
 Step = Callable[[Session, datetime, int, timedelta], tuple[int, int]]
 
@@ -37,6 +40,14 @@ def complete_bookings(session: Session, now: datetime, limit: int, grace: timede
     return len(batch), sum(lifecycle.complete_if_due(session, booking, now, grace=grace) for booking in batch)
 
 
+def lapse_waitlist_holds(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+    """Holds of freed slots that their person did not use in time lapse; the next in line is offered the slot."""
+    hold = timedelta(minutes=current_app.config["WAITLIST_HOLD_MINUTES"])
+    batch = waitlist.due_to_lapse(session, now, limit=limit)
+    return len(batch), sum(waitlist.lapse_if_due(session, entry_id, listing_id, now, zone=deployment_zone(), hold=hold)
+                           for entry_id, listing_id in batch)
+
+
 def process_outbox(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
     """The durable subscribers of domain events (see ``core.events``), due deliveries oldest first."""
     ran = events.process_outbox(session, now, limit=limit)
@@ -47,4 +58,5 @@ JOBS: dict[str, Job] = {
     "process_outbox": Job(every=timedelta(seconds=5), step=process_outbox),
     "expire_requests": Job(every=timedelta(seconds=20), step=expire_requests),
     "complete_bookings": Job(every=timedelta(seconds=60), step=complete_bookings),
+    "lapse_waitlist_holds": Job(every=timedelta(seconds=20), step=lapse_waitlist_holds),
 }
