@@ -18,6 +18,7 @@ from marketplace.bookings.models import BookingStatus, SlotHold
 from marketplace.core import clock, events, zones
 from marketplace.core.events import DomainEvent
 from marketplace.scheduler.jobs import JOBS
+from marketplace.waitlist import services as waitlist
 from marketplace.waitlist.models import EntryStatus, WaitlistEntry
 from tests.bookings.conftest import NOW, SHANGHAI, local
 
@@ -328,3 +329,22 @@ def test_the_waitlist_api_is_in_the_openapi_document(client):
     assert {"post", "delete"} <= set(paths["/api/v1/listings/{listing_id}/waitlist"])
     assert "post" in paths["/api/v1/waitlist-offers/{entry_id}/accept"]
     assert "get" in paths["/api/v1/me/waitlist"]
+
+
+def test_a_sweeper_whose_batch_went_stale_lapses_nothing_a_second_time(client, api_token, session, factory, listing,
+                                                                       taken):
+    """What a second scheduler does with the entries it found due before the first one lapsed them."""
+    first, second = factory.user(), factory.user()
+    join(client, api_token, first, listing)
+    clock.advance(timedelta(minutes=1))
+    join(client, api_token, second, listing)
+    cancel(session, taken)
+    deliver(session)
+    clock.advance(timedelta(minutes=30))
+    stale = waitlist.due_to_lapse(session, clock.now())
+    assert lapse(session) == 1
+    assert [waitlist.lapse_if_due(session, entry_id, listing_id, clock.now(), zone=SHANGHAI)
+            for entry_id, listing_id in stale] == [False]
+    session.commit()
+    assert len(events_of(session, "waitlist.lapsed")) == 1
+    assert entry_of(session, second, listing).status is EntryStatus.offered
