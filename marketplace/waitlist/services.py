@@ -48,6 +48,12 @@ def _entry_for(session: Session, user: User, listing_id: int, start: datetime, e
         WaitlistEntry.end_at == end))
 
 
+def _reread(session: Session, entry_id: int) -> WaitlistEntry | None:
+    """The entry as committed now (under the listing lock), or None when it was deleted meanwhile."""
+    return session.scalar(select(WaitlistEntry).where(WaitlistEntry.id == entry_id)
+                          .execution_options(populate_existing=True))
+
+
 def join_waitlist(session: Session, user: User, request: WaitRequest, *, zone: str,
                   now: datetime | None = None) -> WaitlistEntry:
     """Put the user at the end of the line for a taken slot.
@@ -116,7 +122,9 @@ def leave_waitlist(session: Session, user: User, entry: WaitlistEntry, *, zone: 
         raise NotFound(_l("找不到这条候补"))
     listing = session.get(Listing, entry.listing_id)
     lock_listing(session, listing.id)
-    session.refresh(entry)
+    entry = _reread(session, entry.id)
+    if entry is None:  # left meanwhile (from another device): nothing more to do
+        return
     was_offered = entry.status is EntryStatus.offered
     start, until = entry.start_at, entry.end_at + timedelta(minutes=listing.buffer_minutes)
     hold_id, entry.hold_id = entry.hold_id, None
@@ -191,7 +199,9 @@ def accept_offer(session: Session, user: User, entry: WaitlistEntry, *, zone: st
         WaitlistEntry.id == entry.id, WaitlistEntry.user_id == user.id, WaitlistEntry.status == EntryStatus.offered,
         WaitlistEntry.hold_until > now,
     ).values(status=EntryStatus.accepted).execution_options(synchronize_session=False))
-    session.refresh(entry)
+    entry = _reread(session, entry.id)
+    if entry is None:
+        raise NotFound(_l("找不到这条候补"))
     if claimed.rowcount != 1:
         if entry.status is EntryStatus.offered:
             raise Conflict(_l("为你保留的时间已过，这个时段已让给候补名单里的下一位"), field="status")
@@ -224,7 +234,7 @@ def lapse_if_due(session: Session, entry_id: int, listing_id: int, now: datetime
     ).values(status=EntryStatus.lapsed).execution_options(synchronize_session=False))
     if lapsed.rowcount != 1:
         return False
-    entry = session.get(WaitlistEntry, entry_id, populate_existing=True)
+    entry = _reread(session, entry_id)
     hold_id, entry.hold_id = entry.hold_id, None
     session.flush()
     release_hold(session, hold_id)
