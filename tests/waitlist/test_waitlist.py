@@ -348,3 +348,20 @@ def test_a_sweeper_whose_batch_went_stale_lapses_nothing_a_second_time(client, a
     session.commit()
     assert len(events_of(session, "waitlist.lapsed")) == 1
     assert entry_of(session, second, listing).status is EntryStatus.offered
+
+
+def test_on_a_listing_booked_by_seats_the_freed_seats_go_to_the_first_in_line_they_fit(client, api_token, session,
+                                                                                      factory, now):
+    listing = factory.listing(capacity=2)
+    taken_seats = [factory.booking(listing=listing, start=SLOT[0]) for _ in range(2)]
+    two, one = factory.user(), factory.user()
+    assert join(client, api_token, two, listing, seats=2).status_code == 201
+    clock.advance(timedelta(minutes=1))
+    assert join(client, api_token, one, listing, seats=1).status_code == 201
+    cancel(session, taken_seats[0])
+    deliver(session)
+    assert entry_of(session, two, listing).status is EntryStatus.waiting  # one seat free, two asked for
+    assert entry_of(session, one, listing).status is EntryStatus.offered
+    cancel(session, taken_seats[1])
+    deliver(session)
+    assert entry_of(session, two, listing).status is EntryStatus.waiting  # the held seat is not free
