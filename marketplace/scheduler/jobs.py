@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from marketplace.bookings import lifecycle
 from marketplace.core import events
 from marketplace.core.http import deployment_zone
 from marketplace.waitlist import services as waitlist
+from marketplace.waitlist.settings import hold_time
 
 Step = Callable[[Session, datetime, int, timedelta], tuple[int, int]]
 
@@ -42,10 +42,9 @@ def complete_bookings(session: Session, now: datetime, limit: int, grace: timede
 
 def lapse_waitlist_holds(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
     """Holds of freed slots that their person did not use in time lapse; the next in line is offered the slot."""
-    hold = timedelta(minutes=current_app.config["WAITLIST_HOLD_MINUTES"])
     batch = waitlist.due_to_lapse(session, now, limit=limit)
-    return len(batch), sum(waitlist.lapse_if_due(session, entry_id, listing_id, now, zone=deployment_zone(), hold=hold)
-                           for entry_id, listing_id in batch)
+    return len(batch), sum(waitlist.lapse_if_due(session, entry_id, listing_id, now, zone=deployment_zone(),
+                                                 hold=hold_time()) for entry_id, listing_id in batch)
 
 
 def process_outbox(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from marketplace.extensions import db
 from marketplace.waitlist import services
 from marketplace.waitlist.schemas import (WaitlistEntryListSchema, WaitlistEntrySchema, WaitlistJoinSchema,
                                           WaitlistSlotSchema)
-from marketplace.waitlist.subscribers import hold_time
+from marketplace.waitlist.settings import hold_time
 
 blp = Blueprint("waitlist_api", __name__, url_prefix=API_PREFIX,
                 description="候补：约满的时段排队，空出时为排在最前的人保留一段时间")

@@ -1,20 +1,13 @@
 """The waitlist follows bookings: whatever frees a booking's slot offers it to those waiting for it."""
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import current_app
-
 from marketplace.bookings.models import Booking
 from marketplace.core import clock, events
 from marketplace.core.http import deployment_zone
 from marketplace.waitlist.services import offer_freed
+from marketplace.waitlist.settings import hold_time
 
 FREEING_EVENTS = ("booking.cancelled", "booking.rejected", "booking.expired", "booking.no_show")
-
-
-def hold_time() -> timedelta:
-    return timedelta(minutes=current_app.config["WAITLIST_HOLD_MINUTES"])
 
 
 @events.subscriber(*FREEING_EVENTS)

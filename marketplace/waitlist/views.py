@@ -16,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.listings.services import get_listing
 from marketplace.waitlist import services
 from marketplace.waitlist.forms import JoinForm
-from marketplace.waitlist.subscribers import hold_time
+from marketplace.waitlist.settings import hold_time
 
 bp = Blueprint("waitlist", __name__)
 
