@@ -365,3 +365,20 @@ def test_on_a_listing_booked_by_seats_the_freed_seats_go_to_the_first_in_line_th
     cancel(session, taken_seats[1])
     deliver(session)
     assert entry_of(session, two, listing).status is EntryStatus.waiting  # the held seat is not free
+
+
+def test_the_booking_page_tells_others_the_slot_is_held_and_until_when(client, login, session, factory, listing,
+                                                                       taken):
+    holder, other = factory.user(), factory.user()
+    waitlist.join_waitlist(session, holder, waitlist.WaitRequest(listing_id=listing.id, start=SLOT[0], end=SLOT[1]),
+                           zone=SHANGHAI)
+    session.commit()
+    cancel(session, taken)
+    deliver(session)
+    login(other)
+    page = client.post(f"/listings/{listing.id}/book", data={"start": iso(SLOT[0]), "duration": "60", "seats": "1"})
+    assert page.status_code == 409
+    held_until = iso(entry_of(session, holder, listing).hold_until)[11:16]
+    assert f"这个时段正为候补的居民保留到{held_until}" in page.get_data(as_text=True)
+    widget = client.get(f"/listings/{listing.id}/book?week={iso(SLOT[0])[:10]}&duration=60").get_data(as_text=True)
+    assert f'value="{iso(SLOT[0])}"' not in widget and f'value="{iso(local(1, 11))}"' in widget
