@@ -46,6 +46,8 @@ class DefaultConfig:
     # After a confirmed booking's end, how long the provider may still mark a no-show before the scheduler
     # completes it (completed is final).
     COMPLETION_GRACE_MINUTES = 60
+    # How long a slot freed for the first in its waitlist stays held for them (never past the slot's start).
+    WAITLIST_HOLD_MINUTES = 30
     # Bookings one scheduler unit of work moves at most (a crash rolls back at most this many, to be redone).
     SCHEDULER_BATCH_SIZE = 100
     # The `flask db` commands (Flask-Migrate and Alembic, about 11 MB); the web server's app (serve.py) goes without.

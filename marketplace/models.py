@@ -1,6 +1,6 @@
 """Every area's models, imported together so the metadata (and Alembic) sees all tables."""
 from marketplace.accounts.models import ApiToken, LoginAttempt, PasswordResetCode, User, UserSession
-from marketplace.bookings.models import Booking, BookingEvent, BookingMessage, BookingSeries
+from marketplace.bookings.models import Booking, BookingEvent, BookingMessage, BookingSeries, SlotHold
 from marketplace.core.audit import AuditEntry
 from marketplace.core.events import DomainEvent, EventDelivery
 from marketplace.favourites.models import Favourite
@@ -11,9 +11,10 @@ from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
 from marketplace.scheduler.models import SchedulerLease
 from marketplace.search.models import ListingView
+from marketplace.waitlist.models import WaitlistEntry
 
-__all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage", "BookingSeries",
-           "DigestRun", "DomainEvent", "EventDelivery", "Favourite", "Group", "GroupMember", "Listing",
-           "ListingException", "ListingView", "LoginAttempt", "Membership", "Notification",
-           "NotificationPreference", "OpeningHours", "Organisation",
-           "PasswordResetCode", "Photo", "Place", "SchedulerLease", "User", "UserSession"]
+__all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage", "BookingSeries", "DigestRun",
+           "DomainEvent", "EventDelivery", "Favourite", "Group", "GroupMember", "Listing", "ListingException",
+           "ListingView", "LoginAttempt", "Membership", "Notification", "NotificationPreference",
+           "OpeningHours", "Organisation", "PasswordResetCode", "Photo", "Place", "SchedulerLease", "SlotHold",
+           "User", "UserSession", "WaitlistEntry"]

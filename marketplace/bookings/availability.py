@@ -14,12 +14,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import cast, inspect, null, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
+from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, SlotHold
 from marketplace.core import clock
+from marketplace.core.db import UTCDateTime
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.zones import (day_bounds, get_zone, in_supported_years, is_nonexistent, local_date, to_local,
@@ -52,11 +53,13 @@ class Slot:
 
 @dataclass(frozen=True)
 class Hold:
-    """The span a booking blocks (its time plus buffer) and the seats it takes."""
+    """The span a booking (or a slot hold) blocks, its time plus buffer, and the seats it takes; ``held_until``
+    is when a slot hold for someone on the waitlist runs out (None for a booking)."""
 
     start: datetime
     until: datetime
     seats: int
+    held_until: datetime | None = None
 
 
 class OpeningPlan:
@@ -198,15 +201,18 @@ def _plan(listing: Listing, opening_hours, exceptions, first_day: date, last_day
 
 def holds_overlapping(session: Session, listing_id: int, start: datetime, end: datetime, now: datetime, *,
                       exclude_booking_id: int | None = None) -> list[Hold]:
-    """The blocked spans of the listing's confirmed bookings, and pending ones still within their approval
-    deadline, that overlap [start, end). A request nobody decided in time no longer holds its slot."""
+    """The blocked spans of the listing's confirmed bookings, pending ones still within their approval
+    deadline, and slot holds not yet run out, that overlap [start, end). A request nobody decided in
+    time no longer holds its slot, nor does a waitlist hold past its ``held_until``."""
     stmt = _holding([listing_id], start, end, now, exclude_booking_id)
-    return [Hold(row.start_at, row.blocked_until, row.seats) for row in session.execute(stmt)]
+    return [Hold(row.start_at, row.blocked_until, row.seats, row.held_until) for row in session.execute(stmt)]
 
 
 def _holding(listing_ids: list[int], start: datetime, end: datetime, now: datetime, exclude_booking_id: int | None):
-    """The bookings of these listings that hold time overlapping [start, end): the one statement of that rule."""
-    stmt = select(Booking.listing_id, Booking.start_at, Booking.blocked_until, Booking.seats).where(
+    """What holds time of these listings overlapping [start, end), bookings and slot holds in one statement: the
+    one statement of that rule."""
+    bookings = select(Booking.listing_id, Booking.start_at, Booking.blocked_until, Booking.seats,
+                      cast(null(), UTCDateTime()).label("held_until")).where(
         Booking.listing_id.in_(listing_ids),
         Booking.start_at < end,
         Booking.start_at >= start - LONGEST_BLOCKED_SPAN,
@@ -215,8 +221,16 @@ def _holding(listing_ids: list[int], start: datetime, end: datetime, now: dateti
         or_(Booking.status == BookingStatus.confirmed, Booking.approval_deadline > now),
     )
     if exclude_booking_id is not None:
-        stmt = stmt.where(Booking.id != exclude_booking_id)
-    return stmt
+        bookings = bookings.where(Booking.id != exclude_booking_id)
+    holds = select(SlotHold.listing_id, SlotHold.start_at, SlotHold.blocked_until, SlotHold.seats,
+                   SlotHold.held_until).where(
+        SlotHold.listing_id.in_(listing_ids),
+        SlotHold.start_at < end,
+        SlotHold.start_at >= start - LONGEST_BLOCKED_SPAN,
+        SlotHold.blocked_until > start,
+        SlotHold.held_until > now,
+    )
+    return union_all(bookings, holds)
 
 
 def open_days(session: Session, listing: Listing, first_day: date, last_day: date, zone: str) -> set[date]:
@@ -286,6 +300,12 @@ def check_bookable(session: Session, listing: Listing, start: datetime, end: dat
     holds += [hold for hold in extra_holds if hold.start < blocked_until and start < hold.until]
     seats_left = listing.capacity - Occupancy(holds).peak(start, blocked_until)
     if seats_left < seats:
+        bookings_only = [hold for hold in holds if hold.held_until is None]
+        if listing.capacity - Occupancy(bookings_only).peak(start, blocked_until) >= seats:
+            held_until = max(hold.held_until for hold in holds if hold.held_until is not None)
+            raise SlotTaken(_l("这个时段正为候补的居民保留到%(time)s", time=to_local(held_until, zone).strftime("%H:%M")),
+                            details={"seats_left": max(seats_left, 0),
+                                     "held_until": to_local(held_until, zone).isoformat()})
         if seats_left > 0:
             raise SlotTaken(_l("这个时段只剩%(n)s个名额了", n=seats_left), field="seats",
                             details={"seats_left": seats_left})
@@ -436,7 +456,7 @@ def _holds_of(session: Session, windows: dict, now: datetime,
                 for listing, duration, _, latest in windows.values())
     holds: dict[int, list[Hold]] = defaultdict(list)
     for row in session.execute(_holding(list(windows), since, until, now, exclude_booking_id)):
-        holds[row.listing_id].append(Hold(row.start_at, row.blocked_until, row.seats))
+        holds[row.listing_id].append(Hold(row.start_at, row.blocked_until, row.seats, row.held_until))
     return holds
 
 

@@ -112,6 +112,30 @@ class Booking(Base):
         return f"<Booking {self.id} listing={self.listing_id} {self.status.value} {self.start_at:%Y-%m-%d %H:%M}Z>"
 
 
+class SlotHold(Base):
+    """A slot kept free for one person until ``held_until`` (a waitlist offer): while it stands, nobody else
+    may book over its blocked span ``[start_at, blocked_until)``, counted like a booking by the availability
+    rules (``availability._holding``). The row exists only while the hold does; it is deleted when the
+    person books, leaves or lets it lapse, and counts no more once ``held_until`` has passed."""
+
+    __tablename__ = "slot_holds"
+    __table_args__ = (
+        CheckConstraint("start_at < end_at", name="starts_before_end"),
+        CheckConstraint("seats >= 1", name="seats_positive"),
+        Index("ix_slot_holds_listing_window", "listing_id", "start_at", "blocked_until"),
+    )
+
+    id: Mapped[intpk]
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"))
+    holder_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    blocked_until: Mapped[datetime]
+    seats: Mapped[int] = mapped_column(Integer, default=1)
+    held_until: Mapped[datetime]
+    created_at: Mapped[created_at]
+
+
 class BookingEvent(Base):
     """One entry of a booking's history: who did what, when and why (every transition writes one)."""
 

@@ -13,12 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from marketplace.bookings import lifecycle
 from marketplace.core import events
+from marketplace.core.http import deployment_zone
 from marketplace.notifications import services as notifications
+from marketplace.waitlist import services as waitlist
+from marketplace.waitlist.settings import hold_time
 
 Step = Callable[[Session, datetime, int, timedelta], tuple[int, int]]
 
@@ -39,6 +41,13 @@ def complete_bookings(session: Session, now: datetime, limit: int, grace: timede
     return len(batch), sum(lifecycle.complete_if_due(session, booking, now, grace=grace) for booking in batch)
 
 
+def lapse_waitlist_holds(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+    """Holds of freed slots that their person did not use in time lapse; the next in line is offered the slot."""
+    batch = waitlist.due_to_lapse(session, now, limit=limit)
+    return len(batch), sum(waitlist.lapse_if_due(session, entry_id, listing_id, now, zone=deployment_zone(),
+                                                 hold=hold_time()) for entry_id, listing_id in batch)
+
+
 def process_outbox(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
     """The durable subscribers of domain events (see ``core.events``), due deliveries oldest first."""
     ran = events.process_outbox(session, now, limit=limit)
@@ -47,7 +56,7 @@ def process_outbox(session: Session, now: datetime, limit: int, grace: timedelta
 
 def send_digests(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
     """Today's digest of pending requests for each staff member who chose it (once a local day each)."""
-    zone = current_app.config["TIMEZONE"]
+    zone = deployment_zone()
     batch = notifications.due_digests(session, now, zone=zone, limit=limit)
     return len(batch), sum(notifications.send_digest(session, user_id, now, zone=zone) is not None
                            for user_id in batch)
@@ -58,4 +67,5 @@ JOBS: dict[str, Job] = {
     "expire_requests": Job(every=timedelta(seconds=20), step=expire_requests),
     "complete_bookings": Job(every=timedelta(seconds=60), step=complete_bookings),
     "send_digests": Job(every=timedelta(minutes=10), step=send_digests),
+    "lapse_waitlist_holds": Job(every=timedelta(seconds=20), step=lapse_waitlist_holds),
 }

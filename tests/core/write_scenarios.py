@@ -32,7 +32,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from PIL import Image
@@ -58,6 +58,9 @@ from marketplace.organisations import services as organisations
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
 from marketplace.places.models import Place
 from marketplace.search.models import ListingView
+from marketplace.bookings import services as bookings
+from marketplace.waitlist import services as waitlist
+from marketplace.waitlist.models import EntryStatus, WaitlistEntry
 from tests.conftest import PASSWORD, Factory, writing_units
 from tests.mail import Inbox, smtp_inbox
 
@@ -301,6 +304,24 @@ class World:
             Kind.decisions, ("booking", k + 1), f"通知{k}", f"/bookings/{k + 1}"), event_id=None) for k in range(n)]
         self.session.commit()
         return [notification.id for notification in made]
+
+    def waitlisted(self, listing, pairs: list[tuple[User, datetime]], *, offered: bool = False) -> dict:
+        """Each (user, start) in line for the hour from ``start``, which someone else booked first; with ``offered``
+        the bookings are then cancelled and each slot is held for its first in line. Returns the entry ids by
+        (user id, start)."""
+        taken = {}
+        entries = {}
+        for user, start in pairs:
+            if start not in taken:
+                taken[start] = self.factory.booking(listing=listing, start=start)
+            entries[(user.id, start)] = waitlist.join_waitlist(self.session, user, waitlist.WaitRequest(
+                listing_id=listing.id, start=start, end=start + timedelta(hours=1)), zone=ZONE).id
+        if offered:
+            for booking in taken.values():
+                bookings.cancel_booking(self.session, booking.booker, booking)
+                waitlist.offer_freed(self.session, listing.id, booking.start_at, booking.blocked_until, zone=ZONE)
+        self.session.commit()
+        return entries
 
     def photos(self, listing, actor: User, n: int) -> list[Photo]:
         made = [photos.add_photo(self.session, actor, listing, png(k), upload_dir=self.app.config["UPLOAD_DIR"],
@@ -1541,3 +1562,97 @@ def _save_preferences(world: World, face: str) -> Plan:
 
 scenario("PUT", "notifications_api.MyPreferences")(lambda world: _save_preferences(world, "api"))
 scenario("POST", "notifications.preferences")(lambda world: _save_preferences(world, "html"))
+
+# Waitlist -------------------------------------------------------------------------------------------------------------
+
+def _entry(world: World, entry_id: int) -> WaitlistEntry | None:
+    return _get(world.session, WaitlistEntry, entry_id)
+
+
+def _join_waitlists(world: World, face: str) -> Plan:
+    """Residents join the waitlists of taken slots from two devices at once (a double tap): one entry per resident
+    and slot, the second tap a clear 409."""
+    residents = world.users(CLIENTS // 2)
+    devices = [device for resident in residents for device in world.devices(resident, face, 2)]
+    listing = world.factory.listing()
+    starts = [local_start(1, 10 + i) for i in range(ROUNDS)]
+    for start in starts:
+        world.factory.booking(listing=listing, start=start)
+
+    def call(c, i):
+        tag = (residents[c // 2].id, starts[i])
+        if face == "api":
+            return Call(devices[c], "POST", f"/api/v1/listings/{listing.id}/waitlist", json={
+                "start": iso_local(starts[i]), "end": iso_local(starts[i] + timedelta(hours=1))}, tag=tag)
+        return Call(devices[c], "POST", f"/listings/{listing.id}/waitlist", data={
+            "start": iso_local(starts[i]), "duration": "60", "seats": "1"}, tag=tag)
+
+    def check(outcomes):
+        for resident in residents:
+            for start in starts:
+                rows = world.session.scalar(select(func.count()).select_from(WaitlistEntry).where(
+                    WaitlistEntry.user_id == resident.id, WaitlistEntry.start_at == start))
+                won = sum(1 for tag in tags(outcomes) if tag == (resident.id, start))
+                expect(rows == 1 and won == 1, f"{resident.id} at {iso_local(start)}: {rows} entries, {won} acked")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+def _leave_waitlists(world: World, face: str) -> Plan:
+    """Residents leave the waitlists from two devices at once: the entries are gone; the second tap is told it
+    is done (API) or that there is no such entry any more (page)."""
+    residents = world.users(CLIENTS // 2)
+    devices = [device for resident in residents for device in world.devices(resident, face, 2)]
+    listing = world.factory.listing()
+    starts = [local_start(1, 10 + i) for i in range(ROUNDS)]
+    entries = world.waitlisted(listing, [(resident, start) for resident in residents for start in starts])
+
+    def call(c, i):
+        resident_id = residents[c // 2].id
+        entry_id = entries[(resident_id, starts[i])]
+        if face == "api":
+            return Call(devices[c], "DELETE", f"/api/v1/listings/{listing.id}/waitlist?" + urlencode({
+                "start": iso_local(starts[i]), "end": iso_local(starts[i] + timedelta(hours=1))}), tag=entry_id)
+        return Call(devices[c], "POST", f"/waitlist/{entry_id}/leave", tag=entry_id)
+
+    def check(outcomes):
+        each_acked(outcomes, lambda entry_id: _entry(world, entry_id) is None, "off the waitlist")
+        if face == "api":
+            expect(len(acks(outcomes)) == CLIENTS * ROUNDS, "leaving was refused")
+    return Plan(grid(call), check, refused=frozenset({404}))
+
+
+def _accept_offers(world: World, face: str) -> Plan:
+    """Residents accept the slots held for them from two devices at once: one booking per offer, the second tap
+    a clear 409."""
+    residents = world.users(CLIENTS // 2)
+    devices = [device for resident in residents for device in world.devices(resident, face, 2)]
+    listing = world.factory.listing()
+    starts = {resident.id: [local_start(1, 9 + k * ROUNDS + i) for i in range(ROUNDS)]
+              for k, resident in enumerate(residents)}
+    entries = world.waitlisted(listing, [(resident, start) for resident in residents
+                                         for start in starts[resident.id]], offered=True)
+
+    def call(c, i):
+        resident_id = residents[c // 2].id
+        entry_id = entries[(resident_id, starts[resident_id][i])]
+        path = f"/api/v1/waitlist-offers/{entry_id}/accept" if face == "api" else f"/waitlist-offers/{entry_id}/accept"
+        return Call(devices[c], "POST", path, tag=entry_id)
+
+    def check(outcomes):
+        for entry_id in entries.values():
+            entry = _entry(world, entry_id)
+            booked = world.session.scalar(select(func.count()).select_from(Booking).where(
+                Booking.booker_id == entry.user_id, Booking.start_at == entry.start_at,
+                Booking.status == BookingStatus.confirmed))
+            won = sum(1 for tag in tags(outcomes) if tag == entry_id)
+            expect(entry.status is EntryStatus.accepted and booked == 1 and won == 1,
+                   f"offer {entry_id}: {entry.status}, {booked} bookings, {won} acknowledged")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+scenario("POST", "waitlist_api.ListingWaitlist")(lambda world: _join_waitlists(world, "api"))
+scenario("POST", "waitlist.join")(lambda world: _join_waitlists(world, "html"))
+scenario("DELETE", "waitlist_api.ListingWaitlist")(lambda world: _leave_waitlists(world, "api"))
+scenario("POST", "waitlist.leave")(lambda world: _leave_waitlists(world, "html"))
+scenario("POST", "waitlist_api.WaitlistOfferAccept")(lambda world: _accept_offers(world, "api"))
+scenario("POST", "waitlist.accept")(lambda world: _accept_offers(world, "html"))
