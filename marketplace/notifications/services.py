@@ -36,8 +36,9 @@ def booking_link(booking_id: int) -> str:
     return f"/bookings/{booking_id}"
 
 
-def listing_link(listing_id: int) -> str:
-    return f"/listings/{listing_id}"
+def waitlist_link(entry_id: int) -> str:
+    """The person's waitlist, at the entry: where an offer is accepted."""
+    return f"/waitlist#entry-{entry_id}"
 
 
 # Preferences ---------------------------------------------------------------------------------------------------------

@@ -134,7 +134,7 @@ def _waitlist_message(session: Session, event, text) -> None:
     message = text(title=listing.title, start=texts.local_time(event.payload["start_at"], zone),
                    hold_until=texts.local_time(event.payload["hold_until"], zone))
     _tell(session, [user], Message(Kind.waitlist, (event.subject_type, event.subject_id), message,
-                                   services.listing_link(listing.id)), event)
+                                   services.waitlist_link(event.subject_id)), event)
 
 
 @events.subscriber("waitlist.offered")

@@ -246,7 +246,7 @@ def test_a_waitlist_offer_gives_the_hold_time_and_a_lapse_is_told_too(factory, s
     offer, lapse = inbox_of(session, waiting)
     assert offer.kind is lapse.kind is Kind.waitlist
     assert offer.text == "你候补的「羽毛球场」2026-06-02 18:00 空出来了！为你保留到 2026-06-01 08:30，请在此之前确认预约。"
-    assert (offer.subject_type, offer.subject_id, offer.link) == ("waitlist_entry", 7, f"/listings/{listing.id}")
+    assert (offer.subject_type, offer.subject_id, offer.link) == ("waitlist_entry", 7, "/waitlist#entry-7")
     assert lapse.text == "为你保留的「羽毛球场」2026-06-02 18:00 已在 2026-06-01 08:30 过期，名额已让给下一位。"
 
 

@@ -382,3 +382,21 @@ def test_the_booking_page_tells_others_the_slot_is_held_and_until_when(client, l
     assert f"这个时段正为候补的居民保留到{held_until}" in page.get_data(as_text=True)
     widget = client.get(f"/listings/{listing.id}/book?week={iso(SLOT[0])[:10]}&duration=60").get_data(as_text=True)
     assert f'value="{iso(SLOT[0])}"' not in widget and f'value="{iso(local(1, 11))}"' in widget
+
+
+def test_the_first_in_line_is_told_of_the_offer_in_the_inbox_and_its_link_opens_the_accept_button(
+        client, api_token, login, session, factory, listing, taken):
+    first = factory.user()
+    join(client, api_token, first, listing)
+    cancel(session, taken)
+    deliver(session)  # the offer
+    deliver(session)  # its notification
+
+    inbox = client.get("/api/v1/notifications", headers=api_token(first)).json["items"]
+    entry = entry_of(session, first, listing)
+    [offer] = [item for item in inbox if item["kind"] == "waitlist"]
+    assert offer["subject"] == {"type": "waitlist_entry", "id": entry.id}
+    assert offer["link"] == f"/waitlist#entry-{entry.id}"
+    login(first)
+    page = client.get(offer["link"].split("#")[0]).get_data(as_text=True)
+    assert f'id="entry-{entry.id}"' in page and f"/waitlist-offers/{entry.id}/accept" in page
