@@ -42,6 +42,8 @@ class DefaultConfig:
     # After a confirmed booking's end, how long the provider may still mark a no-show before the scheduler
     # completes it (completed is final).
     COMPLETION_GRACE_MINUTES = 60
+    # How many hours before a confirmed booking's start its booker is reminded, one reminder per entry.
+    REMINDER_OFFSETS_HOURS = [24, 1]
     # Bookings one scheduler unit of work moves at most (a crash rolls back at most this many, to be redone).
     SCHEDULER_BATCH_SIZE = 100
     API_TITLE = "社区资源超市 API"
