@@ -11,7 +11,7 @@ from marketplace.bookings import services
 from marketplace.bookings.doorcode import require_door_code
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.core import clock
-from marketplace.core.errors import NotFound
+from marketplace.core.errors import Conflict, NotFound
 from marketplace.core.i18n import _l
 from marketplace.listings.models import Listing
 
@@ -37,9 +37,9 @@ def booking_at_the_door(session: Session, booker: User, listing: Listing, *, now
     return min(candidates, key=lambda booking: abs(booking.start_at - now))
 
 
-def check_in_at_the_door(session: Session, booker: User, listing: Listing, token: str, *, secret: str, zone: str,
-                         now: datetime | None = None) -> Booking:
-    """Check the booker in with the listing's door code (see ``services.check_in``); the booking checked in.
+def booking_to_check_in(session: Session, booker: User, listing: Listing, token: str, *, secret: str, zone: str,
+                        now: datetime | None = None) -> Booking:
+    """The booking the booker would check in to now with the listing's door code (what the door page shows).
 
     Raises ValidationFailed (no check-in here, a wrong or old code, outside the window), NotFound (no booking
     today), Conflict (already checked in).
@@ -47,4 +47,15 @@ def check_in_at_the_door(session: Session, booker: User, listing: Listing, token
     now = now or clock.now()
     require_door_code(listing, token, secret=secret, now=now, zone=zone)
     booking = booking_at_the_door(session, booker, listing, now=now)
+    if booking.checked_in_at is not None:
+        raise Conflict(_l("你已经签到过了"))
+    services.require_door_check_in(booking, token, secret=secret, zone=zone, now=now)
+    return booking
+
+
+def check_in_at_the_door(session: Session, booker: User, listing: Listing, token: str, *, secret: str, zone: str,
+                         now: datetime | None = None) -> Booking:
+    """Check the booker in with the listing's door code (``services.check_in``); raises as ``booking_to_check_in``."""
+    now = now or clock.now()
+    booking = booking_to_check_in(session, booker, listing, token, secret=secret, zone=zone, now=now)
     return services.check_in(session, booker, booking, door_token=token, secret=secret, zone=zone, now=now)

@@ -112,6 +112,10 @@ class BookingReasonSchema(InputSchema):
     reason = text_field(500, load_default="", metadata={"description": "原因（拒绝、提供方取消时必填）"})
 
 
+class CheckInSchema(InputSchema):
+    token = text_field(100, metadata={"description": "门口二维码链接里的签到码（每天更换）；提供方为人签到时不用填"})
+
+
 class BookingEditSchema(InputSchema):
     purpose = text_field(200)
     seats = fields.Integer(strict=True, validate=Range(min=1, max=10000))

@@ -454,7 +454,7 @@ def check_in(session: Session, actor: User, booking: Booking, *, door_token: str
     if booking.checked_in_at is not None:
         raise Conflict(_l("这个预约已经签到过了"))
     if by_the_door:
-        _check_door(booking, door_token, secret=secret, zone=zone, now=now)
+        require_door_check_in(booking, door_token, secret=secret, zone=zone, now=now)
     elif now < booking.start_at - CHECK_IN_OPENS_BEFORE:
         raise ValidationFailed(None, _l("开始前%(n)s分钟内才能签到", n=int(CHECK_IN_OPENS_BEFORE.total_seconds() // 60)))
     elif now >= booking.end_at:
@@ -465,7 +465,8 @@ def check_in(session: Session, actor: User, booking: Booking, *, door_token: str
     return booking
 
 
-def _check_door(booking: Booking, token: str, *, secret: str, zone: str, now: datetime) -> None:
+def require_door_check_in(booking: Booking, token: str, *, secret: str, zone: str, now: datetime) -> None:
+    """Refuse (ValidationFailed) a wrong or old door code, and a moment outside the booking's check-in window."""
     listing = booking.listing
     require_door_code(listing, token, secret=secret, now=now, zone=zone)
     opens, closes = door_window(booking)
