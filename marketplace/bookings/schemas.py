@@ -69,7 +69,7 @@ class BookingListingSchema(Schema):
 
 class BookingEventSchema(Schema):
     action = fields.String(metadata={"description": "create、approve、reject、cancel_by_booker、cancel_by_provider、"
-                                                    "expire、complete、no_show、check_in、edit"})
+                                                    "expire、complete、no_show、release（未签到自动释放）、check_in、edit"})
     from_status = fields.Enum(BookingStatus, allow_none=True)
     to_status = fields.Enum(BookingStatus)
     actor = fields.Nested(BookingPersonSchema, allow_none=True, metadata={"description": "操作人；系统自动处理时为 null"})
