@@ -16,11 +16,13 @@ from datetime import time, timedelta
 import pytest
 from sqlalchemy import select
 
+from marketplace.bookings import reminders
 from marketplace.bookings import services as bookings
 from marketplace.bookings.models import Booking, BookingEvent, BookingReminder, BookingStatus
 from marketplace.config import PROJECT_ROOT
 from marketplace.core import clock, transactions
 from marketplace.core.events import DomainEvent
+from marketplace.extensions import db
 from marketplace.listings.services import HoursInterval
 from marketplace.scheduler import lease
 from marketplace.scheduler.runner import Runner
@@ -88,6 +90,35 @@ def test_a_reminder_is_recorded_exactly_once_with_two_sweepers_racing(app, commi
         assert [event["hours_before"] for event in reminder_events(committed_db, booking)] == [24]
         assert reminder_rows(committed_db, booking) == {24: "sent"}
     assert writing(runners[0].run_job, "send_reminders") == 0  # nothing left, nothing repeated
+
+
+def test_two_sweepers_that_found_the_same_due_reminders_send_each_once(app, committed_db, factory, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite admits one writing unit of work at a time from its first read: two sweepers cannot "
+                    "both find the reminders before either writes")
+    booked = tomorrows_bookings(factory, 4)
+    now = local(0, 14)
+    found_by_both = threading.Barrier(2, timeout=THREAD_TIMEOUT_SECONDS)
+    written, errors = [0, 0], []
+
+    def sweep(index: int) -> None:
+        try:
+            with app.app_context():
+                batch = reminders.due_for_reminder(db.session, now, 24, look_back=timedelta(hours=24))
+                found_by_both.wait()
+                written[index] = sum(reminders.remind(db.session, booking, 24, now) for booking in batch)
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=sweep, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(THREAD_TIMEOUT_SECONDS)
+    assert errors == [] and sum(written) == len(booked)
+    for booking in booked:
+        assert [event["hours_before"] for event in reminder_events(committed_db, booking)] == [24]
 
 
 def test_each_offset_reminds_once_on_time_and_not_for_a_cancelled_booking(app, committed_db, factory):
