@@ -8,6 +8,7 @@ from marketplace.bookings.doorcode import door_token, is_valid_door_token, today
 from marketplace.core import clock
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tests.bookings.conftest import SHANGHAI, TODAY, local
+from tests.listings.test_views import listing_form
 
 SECRET = "test-secret"  # the app's SECRET_KEY in the tests
 
@@ -165,3 +166,17 @@ def test_check_in_settings_out_of_range_are_refused(client, api_token, now, door
     good = client.patch(f"/api/v1/listings/{door_listing.id}", headers=staff,
                         json={"requires_check_in": False, "check_in_opens_minutes": 30})
     assert good.status_code == 200 and (good.json["requires_check_in"], good.json["check_in_opens_minutes"]) == (False, 30)
+
+
+def test_the_listing_form_turns_check_in_on_and_refuses_a_bad_delay(client, login, session, now, factory):
+    listing = factory.listing()
+    staff = listing.organisation.memberships[0].user
+    login(staff)
+    form = listing_form(listing.place_id, requires_check_in="y", check_in_opens_minutes="20",
+                        release_after_minutes="10")
+    bad = client.post(f"/manage/listings/{listing.id}/edit", data={**form, "release_after_minutes": "abc"})
+    assert bad.status_code == 422 and "必须是整数" in page_text(bad)
+    assert client.post(f"/manage/listings/{listing.id}/edit", data=form).status_code == 302
+    session.refresh(listing)
+    assert (listing.requires_check_in, listing.check_in_opens_minutes, listing.release_after_minutes) == (True, 20, 10)
+    assert '<input checked id="requires_check_in"' in page_text(client.get(f"/manage/listings/{listing.id}/edit"))
