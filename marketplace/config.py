@@ -71,6 +71,7 @@ ENVIRONMENT_KEYS = {
     "SMTP_PORT": int,
     "SMTP_FROM": str,
     "API_TOKEN_LIFETIME_DAYS": int,
+    "REMINDER_OFFSETS_HOURS": lambda v: [int(hours) for hours in v.split(",") if hours.strip()],  # e.g. "24,1"
 }
 
 

@@ -59,7 +59,7 @@ JOBS: dict[str, Job] = {
     "process_outbox": Job(every=timedelta(seconds=5), step=process_outbox),
     "expire_requests": Job(every=timedelta(seconds=20), step=expire_requests),
     "send_reminders": Job(every=timedelta(seconds=60), step=send_reminders),
-    # Before completion: a booking released at its start + M never waits for its end.
+    # Before completion: a sweep late enough for both releases a missed booking (a no-show), never completes it.
     "release_bookings": Job(every=timedelta(seconds=60), step=release_bookings),
     "complete_bookings": Job(every=timedelta(seconds=60), step=complete_bookings),
 }

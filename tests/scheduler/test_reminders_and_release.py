@@ -16,6 +16,7 @@ from datetime import time, timedelta
 import pytest
 from sqlalchemy import select
 
+from marketplace import create_app
 from marketplace.bookings import reminders
 from marketplace.bookings import services as bookings
 from marketplace.bookings.models import Booking, BookingEvent, BookingReminder, BookingStatus
@@ -146,6 +147,11 @@ def test_the_reminder_offsets_are_the_deployments(app, committed_db, factory, mo
     clock.travel_to(booking.start_at - timedelta(hours=3))
     writing(Runner(app).sweep)
     assert [event["hours_before"] for event in reminder_events(committed_db, booking)] == [3]
+
+
+def test_the_reminder_offsets_can_be_set_from_the_environment(monkeypatch):
+    monkeypatch.setenv("REMINDER_OFFSETS_HOURS", "48, 2")
+    assert create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x"}).config["REMINDER_OFFSETS_HOURS"] == [48, 2]
 
 
 def test_a_scheduler_killed_mid_sweep_then_restarted_repeats_no_reminder_and_loses_none(
