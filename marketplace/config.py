@@ -48,6 +48,8 @@ class DefaultConfig:
     COMPLETION_GRACE_MINUTES = 60
     # How long a slot freed for the first in its waitlist stays held for them (never past the slot's start).
     WAITLIST_HOLD_MINUTES = 30
+    # How many hours before a confirmed booking's start its booker is reminded, one reminder per entry.
+    REMINDER_OFFSETS_HOURS = [24, 1]
     # Bookings one scheduler unit of work moves at most (a crash rolls back at most this many, to be redone).
     SCHEDULER_BATCH_SIZE = 100
     # The `flask db` commands (Flask-Migrate and Alembic, about 11 MB); the web server's app (serve.py) goes without.
@@ -77,6 +79,7 @@ ENVIRONMENT_KEYS = {
     "SMTP_PORT": int,
     "SMTP_FROM": str,
     "API_TOKEN_LIFETIME_DAYS": int,
+    "REMINDER_OFFSETS_HOURS": lambda v: [int(hours) for hours in v.split(",") if hours.strip()],  # e.g. "24,1"
 }
 
 

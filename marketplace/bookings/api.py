@@ -12,7 +12,7 @@ from marketplace.bookings.schemas import (AvailabilityQuerySchema, AvailabilityS
                                           BookingDetailSchema, BookingEditSchema, BookingListQuerySchema,
                                           BookingListSchema, BookingMessageCreateSchema, BookingMessagePageSchema,
                                           BookingMessageSchema, BookingPageSchema, BookingReasonSchema,
-                                          BookingRequestListSchema, BookingSchema, CalendarQuerySchema,
+                                          BookingRequestListSchema, BookingSchema, CalendarQuerySchema, CheckInSchema,
                                           SeriesCancellationSchema, SeriesCancelSchema, SeriesCreatedSchema,
                                           SeriesCreateSchema, SeriesEditSchema, SeriesPreviewSchema, SeriesRequestSchema,
                                           SeriesSchema)
@@ -165,10 +165,14 @@ class BookingReject(MethodView):
 class BookingCheckIn(MethodView):
     @blp.login_required
     @blp.errors(403, 404, 409, 422)
+    @blp.arguments(CheckInSchema, required=False)  # the provider checks someone in without a code
     @blp.response(200, BookingSchema)
-    def post(self, booking_id):
-        """签到：开始前30分钟起到结束前（提供方）"""
-        return _decide(booking_id, lambda user, booking: services.check_in(db.session, user, booking))
+    def post(self, data, booking_id):
+        """签到：预约人带上门口二维码里的 token，在资源的签到时间内（开始前 check_in_opens_minutes 分钟到开始后
+        release_after_minutes 分钟）签到；提供方不带 token，开始前30分钟起到结束前为预约人签到"""
+        return _decide(booking_id, lambda user, booking: services.check_in(
+            db.session, user, booking, door_token=data.get("token"), secret=current_app.config["SECRET_KEY"],
+            zone=deployment_zone()))
 
 
 @blp.route(f"/bookings/<{ID}:booking_id>/no-show")

@@ -192,6 +192,25 @@ class BookingMessage(Base):
         return _l("工作人员") if self.booking.listing.organisation_id is not None else _l("志愿者")
 
 
+class ReminderOutcome(str, enum.Enum):
+    sent = "sent"
+    skipped = "skipped"
+
+
+class BookingReminder(Base):
+    """That a booking's reminder ``hours_before`` its start was dealt with: sent (with its event) or skipped.
+
+    The primary key is the "exactly once": a second sweeper's row for the same reminder is refused.
+    """
+
+    __tablename__ = "booking_reminders"
+
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True)
+    hours_before: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    outcome: Mapped[ReminderOutcome] = mapped_column(Enum(ReminderOutcome, native_enum=False, length=8))
+    at: Mapped[datetime]
+
+
 class SeriesFrequency(str, enum.Enum):
     weekly = "weekly"
     biweekly = "biweekly"

@@ -70,7 +70,7 @@ class BookingListingSchema(Schema):
 
 class BookingEventSchema(Schema):
     action = fields.String(metadata={"description": "create、approve、reject、cancel_by_booker、cancel_by_provider、"
-                                                    "expire、complete、no_show、check_in、edit"})
+                                                    "expire、complete、no_show、release（未签到自动释放）、check_in、edit"})
     from_status = fields.Enum(BookingStatus, allow_none=True)
     to_status = fields.Enum(BookingStatus)
     actor = fields.Nested(BookingPersonSchema, allow_none=True, metadata={"description": "操作人；系统自动处理时为 null"})
@@ -111,6 +111,10 @@ class BookingListQuerySchema(PageArgs):
 
 class BookingReasonSchema(InputSchema):
     reason = text_field(500, load_default="", metadata={"description": "原因（拒绝、提供方取消时必填）"})
+
+
+class CheckInSchema(InputSchema):
+    token = text_field(100, metadata={"description": "门口二维码链接里的签到码（每天更换）；提供方为人签到时不用填"})
 
 
 class BookingEditSchema(InputSchema):

@@ -19,6 +19,7 @@ from marketplace.accounts.models import User
 from marketplace.bookings import states
 from marketplace.bookings.availability import (Hold, Occupancy, SlotTaken, check_bookable, check_supported_years,
                                                check_window_size, nearest_alternatives, opening_plan)
+from marketplace.bookings.doorcode import require_door_code
 from marketplace.bookings.locking import lock_booking, lock_listing, lock_organisation
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus
 from marketplace.bookings.permissions import can_provide, can_see_requests_of, can_view_booking, is_booker
@@ -434,23 +435,53 @@ def cancel_booking(session: Session, actor: User, booking: Booking, reason: str 
     return booking
 
 
-def check_in(session: Session, actor: User, booking: Booking, *, now: datetime | None = None) -> Booking:
-    """Record that the booker showed up (provider only), from shortly before the start until the end."""
+def check_in(session: Session, actor: User, booking: Booking, *, door_token: str | None = None, secret: str = "",
+             zone: str = "", now: datetime | None = None) -> Booking:
+    """Record that the booker showed up: by the provider, from shortly before the start until the end; or by
+    the booker with the listing's door code (``door_token``, checked against ``secret`` and the local date in
+    ``zone``) within the listing's check-in window.
+
+    Raises Forbidden for anyone else (and for a booker without the code), ValidationFailed for a wrong or old
+    code or outside the window, Conflict unless the booking is confirmed and not checked in yet.
+    """
     now = now or clock.now()
-    require_provider(actor, booking)
+    by_the_door = door_token is not None and is_booker(actor, booking)
+    if not by_the_door:
+        require_provider(actor, booking)
     lock_booking(session, booking)
     if booking.status is not BookingStatus.confirmed:
         raise Conflict(_l("只有已确认的预约可以签到"), field="status")
     if booking.checked_in_at is not None:
         raise Conflict(_l("这个预约已经签到过了"))
-    if now < booking.start_at - CHECK_IN_OPENS_BEFORE:
+    if by_the_door:
+        require_door_check_in(booking, door_token, secret=secret, zone=zone, now=now)
+    elif now < booking.start_at - CHECK_IN_OPENS_BEFORE:
         raise ValidationFailed(None, _l("开始前%(n)s分钟内才能签到", n=int(CHECK_IN_OPENS_BEFORE.total_seconds() // 60)))
-    if now >= booking.end_at:
+    elif now >= booking.end_at:
         raise ValidationFailed(None, _l("预约已经结束，不能再签到"))
     booking.checked_in_at = now
     states.record(booking, action="check_in", actor=actor, at=now)
     session.flush()
     return booking
+
+
+def require_door_check_in(booking: Booking, token: str, *, secret: str, zone: str, now: datetime) -> None:
+    """Refuse (ValidationFailed) a wrong or old door code, and a moment outside the booking's check-in window."""
+    listing = booking.listing
+    require_door_code(listing, token, secret=secret, now=now, zone=zone)
+    opens, closes = door_window(booking)
+    if now < opens:
+        raise ValidationFailed(None, _l("还没到签到时间：开始前%(n)s分钟起可以签到", n=listing.check_in_opens_minutes))
+    if now >= closes:
+        raise ValidationFailed(None, _l("签到时间已过（开始后%(n)s分钟内）：请联系提供方",
+                                        n=listing.release_after_minutes))
+
+
+def door_window(booking: Booking) -> tuple[datetime, datetime]:
+    """When the booker may check in with the door code: [start - N, start + M) of the listing's settings."""
+    listing = booking.listing
+    return (booking.start_at - timedelta(minutes=listing.check_in_opens_minutes),
+            booking.start_at + timedelta(minutes=listing.release_after_minutes))
 
 
 def mark_no_show(session: Session, actor: User, booking: Booking, *, now: datetime | None = None) -> Booking:

@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "expire": _l("过期"),
     "complete": _l("完成"),
     "no_show": _l("标记爽约"),
+    "release": _l("未签到自动释放"),
     "check_in": _l("签到"),
     "edit": _l("修改"),
 }

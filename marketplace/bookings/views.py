@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+import segno
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
-from marketplace.bookings import conversation, feeds, ical, services
+from marketplace.bookings import checkin, conversation, feeds, ical, services
 from marketplace.bookings import series as series_services
 from marketplace.bookings.actions import available_actions
 from marketplace.bookings.availability import SlotTaken
+from marketplace.bookings.doorcode import todays_door_token
 from marketplace.bookings.forms import (SCOPE_LABELS, ApproveForm, BookingForm, MessageForm, ReasonForm, RejectForm,
                                         SeriesCancelForm, SeriesForm)
 from marketplace.bookings.inbox import is_provider, request_inbox
@@ -372,6 +375,48 @@ def check_in(booking_id: int):
     return _mark(booking_id, services.check_in, "checked_in")
 
 
+def door_qr_svg(listing, *, scale: int) -> Markup:
+    """Today's QR code of the listing's door (the check-in link with today's token), as inline SVG."""
+    token = todays_door_token(current_app.config["SECRET_KEY"], listing.id, now=clock.now(), zone=deployment_zone())
+    link = url_for("bookings.door", listing_id=listing.id, token=token, _external=True)
+    return Markup(segno.make(link, error="m").svg_inline(scale=scale, title=str(_l("扫码签到"))))
+
+
+def _door_listing(listing_id: int):
+    listing = get_listing(db.session, listing_id, viewer=current_user)
+    if not can_provide(current_user, listing):
+        raise Forbidden(_l("只有资源的提供方可以查看签到二维码"))
+    if not listing.requires_check_in:
+        raise NotFound(_l("这个资源不需要扫码签到：可在资源设置中打开“需要到场签到”"))
+    return listing
+
+
+@bp.route(f"/listings/<{ID}:listing_id>/check-in-code")
+@login_required
+def door_code(listing_id: int):
+    """The printable page of today's door code (it changes every day: print it each morning or show it on a screen)."""
+    listing = _door_listing(listing_id)
+    return render_template("bookings/door_code.html", listing=listing, qr=door_qr_svg(listing, scale=10),
+                           today=local_today())
+
+
+@bp.route(f"/listings/<{ID}:listing_id>/check-in/<token>", methods=["GET", "POST"])
+@login_required
+def door(listing_id: int, token: str):
+    """What the door's QR code opens: the booker's booking here and a button that checks them in (on POST)."""
+    listing = get_listing(db.session, listing_id, viewer=current_user)
+    options = {"secret": current_app.config["SECRET_KEY"], "zone": deployment_zone()}
+    form = ButtonForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            raise ValidationFailed(None, _l("页面已过期，请刷新后重试"))
+        booking = checkin.check_in_at_the_door(db.session, current_user, listing, token, **options)
+        db.session.commit()
+        return redirect(url_for("bookings.detail", booking_id=booking.id, notice="checked_in"))
+    booking = checkin.booking_to_check_in(db.session, current_user, listing, token, **options)
+    return render_template("bookings/door.html", listing=listing, booking=booking, token=token, form=form)
+
+
 @bp.route(f"/bookings/<{ID}:booking_id>/no-show", methods=["POST"])
 @login_required
 def no_show(booking_id: int):
@@ -400,7 +445,8 @@ def calendar(listing_id: int):
                                          include_inactive=include_inactive)
     week = Week(first, group_by_day(first, bookings, lambda booking: booking.start_at),
                 previous=first - timedelta(days=DAYS_PER_WEEK), next=first + timedelta(days=DAYS_PER_WEEK))
-    return render_template("bookings/calendar.html", listing=listing, week=week, include_inactive=include_inactive)
+    return render_template("bookings/calendar.html", listing=listing, week=week, include_inactive=include_inactive,
+                           door_qr=door_qr_svg(listing, scale=4) if listing.requires_check_in else None)
 
 
 def ics_response(body: bytes, filename: str) -> Response:

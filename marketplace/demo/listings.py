@@ -132,9 +132,9 @@ ORGANISATION_LISTINGS: dict[str, tuple[DemoListing, ...]] = {
                rules=ROOM_RULES, address="东大街88号党群服务中心三楼"),
         _space("共享自习室", "新华社区/第一网格",
                "安静明亮的共享自习室，共24个座位，每个座位都有台灯和电源插座。学生备考、"
-               "上班族充电学习都可以来，按小时预约座位。",
+               "上班族充电学习都可以来，按小时预约座位。到场请扫门口的二维码签到，开始15分钟后仍未签到的座位会自动释放。",
                ((EVERY_DAY, "08:30-21:00"),),
-               _seats(24),
+               _seats(24, requires_check_in=True, check_in_opens_minutes=15, release_after_minutes=15),
                tags=("自习", "备考", "安静"),
                facilities=("air_conditioning", "water", "wifi", "elevator"),
                rules=SEAT_RULES, address="东大街88号党群服务中心三楼"),

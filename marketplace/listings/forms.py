@@ -1,9 +1,11 @@
 """Forms of the provider's listing pages: they check shape; the listing services enforce the rules."""
 from __future__ import annotations
 
+from dataclasses import fields as dataclass_fields
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
@@ -60,9 +62,19 @@ class ListingForm(FlaskForm):
     max_hours_per_week_per_booker = number_field(_l("每人每周预约小时上限"), minimum=1, hint=_l("留空表示不限"))
     booking_mode = RadioField(_l("预约方式"), choices=[(INSTANT, _l("即时预约（提交即确认）")),
                                                       (APPROVAL, _l("需要审核（由提供方确认）"))], default=INSTANT)
+    requires_check_in = BooleanField(_l("需要到场签到"), description=_l(
+        "预约人到场后扫描门口的二维码签到；开始后一段时间仍未签到的预约自动释放，记为爽约"))
+    check_in_opens_minutes = number_field(_l("开始前多久可以签到（分钟）"))
+    release_after_minutes = number_field(_l("开始后多久未签到即释放（分钟）"), minimum=1)
     fee_type = RadioField(_l("收费方式"), choices=[(f.value, f.label) for f in FeeType], default=FeeType.free.value)
     fee_amount = number_field(_l("金额（元）或积分"), step="0.01", hint=_l("免费的资源不用填写"))
     rules = TextAreaField(_l("使用须知"), validators=[Length(max=5000, message=_l("使用须知不能超过5000个字"))])
+
+    def _check_in_minutes(self, field, name: str):
+        """The field's text; left blank on a listing without check-in, the default (nothing to check then)."""
+        if not self.requires_check_in.data and str(field.data if field.data is not None else "").strip() == "":
+            return _data_default(name)
+        return field.data
 
     def to_data(self) -> ListingData:
         return ListingData(
@@ -74,11 +86,18 @@ class ListingForm(FlaskForm):
             buffer_minutes=self.buffer_minutes.data, min_notice_minutes=self.min_notice_minutes.data,
             max_advance_days=self.max_advance_days.data, cancel_cutoff_minutes=self.cancel_cutoff_minutes.data,
             instant_booking=self.booking_mode.data == INSTANT,
+            requires_check_in=self.requires_check_in.data,
+            check_in_opens_minutes=self._check_in_minutes(self.check_in_opens_minutes, "check_in_opens_minutes"),
+            release_after_minutes=self._check_in_minutes(self.release_after_minutes, "release_after_minutes"),
             max_active_bookings_per_booker=self.max_active_bookings_per_booker.data or None,
             max_hours_per_week_per_booker=self.max_hours_per_week_per_booker.data or None,
             fee_type=self.fee_type.data,
             fee_amount=self.fee_amount.data, rules=self.rules.data or "",
         )
+
+
+def _data_default(name: str):
+    return next(f.default for f in dataclass_fields(ListingData) if f.name == name)
 
 
 def listing_form_defaults(listing: Listing | None) -> dict:
@@ -93,6 +112,8 @@ def listing_form_defaults(listing: Listing | None) -> dict:
         "buffer_minutes": source.buffer_minutes, "min_notice_minutes": source.min_notice_minutes,
         "max_advance_days": source.max_advance_days, "cancel_cutoff_minutes": source.cancel_cutoff_minutes,
         "booking_mode": INSTANT if source.instant_booking else APPROVAL,
+        "requires_check_in": source.requires_check_in, "check_in_opens_minutes": source.check_in_opens_minutes,
+        "release_after_minutes": source.release_after_minutes,
         "max_active_bookings_per_booker": source.max_active_bookings_per_booker,
         "max_hours_per_week_per_booker": source.max_hours_per_week_per_booker,
         "fee_type": FeeType(source.fee_type).value,

@@ -117,6 +117,11 @@ class Listing(Base):
     max_advance_days: Mapped[int] = mapped_column(Integer, default=30)
     cancel_cutoff_minutes: Mapped[int] = mapped_column(Integer, default=120)
     instant_booking: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Check-in at the door: the booker scans the listing's QR code from ``check_in_opens_minutes`` before the
+    # start until ``release_after_minutes`` after it; a confirmed booking still not checked in then is released.
+    requires_check_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    check_in_opens_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    release_after_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     # Fair use: how much one person or group may hold; None means no cap.
     max_active_bookings_per_booker: Mapped[int | None] = mapped_column(Integer)
     max_hours_per_week_per_booker: Mapped[int | None] = mapped_column(Integer)

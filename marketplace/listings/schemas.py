@@ -19,6 +19,9 @@ BOOKING_RULE_HELP = {
     "max_advance_days": "最多提前几天预约",
     "cancel_cutoff_minutes": "开始前多久停止取消（分钟）",
     "instant_booking": "true 为即时预约，false 为需要提供方审核",
+    "requires_check_in": "true 为需要到场签到：预约人扫描门口的二维码签到，开始后 release_after_minutes 分钟仍未签到的预约自动释放（记为爽约）",
+    "check_in_opens_minutes": "开始前多久可以签到（分钟，0–240）",
+    "release_after_minutes": "开始后多久未签到即释放（分钟，1–240）",
     "max_active_bookings_per_booker": "每人同时有效的预约上限；null 为不限",
     "max_hours_per_week_per_booker": "每人每周预约小时上限；null 为不限",
 }
@@ -108,6 +111,9 @@ class ListingSchema(Schema):
     max_advance_days = fields.Integer(metadata={"description": BOOKING_RULE_HELP["max_advance_days"]})
     cancel_cutoff_minutes = fields.Integer(metadata={"description": BOOKING_RULE_HELP["cancel_cutoff_minutes"]})
     instant_booking = fields.Boolean(metadata={"description": BOOKING_RULE_HELP["instant_booking"]})
+    requires_check_in = fields.Boolean(metadata={"description": BOOKING_RULE_HELP["requires_check_in"]})
+    check_in_opens_minutes = fields.Integer(metadata={"description": BOOKING_RULE_HELP["check_in_opens_minutes"]})
+    release_after_minutes = fields.Integer(metadata={"description": BOOKING_RULE_HELP["release_after_minutes"]})
     max_active_bookings_per_booker = fields.Integer(
         allow_none=True, metadata={"description": BOOKING_RULE_HELP["max_active_bookings_per_booker"]})
     max_hours_per_week_per_booker = fields.Integer(
@@ -154,6 +160,11 @@ class ListingUpdateSchema(InputSchema):
     cancel_cutoff_minutes = fields.Integer(strict=True,
                                            metadata={"description": BOOKING_RULE_HELP["cancel_cutoff_minutes"]})
     instant_booking = JsonBoolean(metadata={"description": BOOKING_RULE_HELP["instant_booking"]})
+    requires_check_in = JsonBoolean(metadata={"description": BOOKING_RULE_HELP["requires_check_in"]})
+    check_in_opens_minutes = fields.Integer(strict=True,
+                                            metadata={"description": BOOKING_RULE_HELP["check_in_opens_minutes"]})
+    release_after_minutes = fields.Integer(strict=True,
+                                           metadata={"description": BOOKING_RULE_HELP["release_after_minutes"]})
     max_active_bookings_per_booker = fields.Integer(
         strict=True, allow_none=True, metadata={"description": BOOKING_RULE_HELP["max_active_bookings_per_booker"]})
     max_hours_per_week_per_booker = fields.Integer(

@@ -27,6 +27,8 @@ from marketplace.places.services import get_place, with_ancestors
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 20
 MINUTES_PER_DAY = 24 * 60
+# Check-in opens at most this long before the start, and a booking is released at most this long after it.
+MAX_CHECK_IN_MINUTES = 240
 
 # What a listing's card shows (provider, place as "community · building", first photo), in the listing's own
 # query: a card then costs no further statement.
@@ -55,6 +57,9 @@ class ListingData:
     max_advance_days: int = 30
     cancel_cutoff_minutes: int = 120
     instant_booking: bool = True
+    requires_check_in: bool = False
+    check_in_opens_minutes: int = 15
+    release_after_minutes: int = 15
     max_active_bookings_per_booker: int | None = None
     max_hours_per_week_per_booker: int | None = None
     fee_type: FeeType | str = FeeType.free
@@ -166,6 +171,11 @@ def _clean(session: Session, data: ListingData) -> dict:
         "cancel_cutoff_minutes": _whole(data.cancel_cutoff_minutes, "cancel_cutoff_minutes", 0,
                                         30 * MINUTES_PER_DAY, _l("取消截止时间")),
         "instant_booking": bool(data.instant_booking),
+        "requires_check_in": bool(data.requires_check_in),
+        "check_in_opens_minutes": _whole(data.check_in_opens_minutes, "check_in_opens_minutes", 0, MAX_CHECK_IN_MINUTES,
+                                         _l("开始前多久可以签到")),
+        "release_after_minutes": _whole(data.release_after_minutes, "release_after_minutes", 1, MAX_CHECK_IN_MINUTES,
+                                        _l("开始后多久未签到即释放")),
         "max_active_bookings_per_booker": _optional_whole(
             data.max_active_bookings_per_booker, "max_active_bookings_per_booker", 1, 1000, _l("每人同时有效预约上限")),
         "max_hours_per_week_per_booker": _optional_whole(

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
-from marketplace.bookings import lifecycle
+from marketplace.bookings import lifecycle, reminders
 from marketplace.core import events
 from marketplace.core.http import deployment_zone
 from marketplace.notifications import services as notifications
@@ -34,6 +35,17 @@ class Job:
 def expire_requests(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
     batch = lifecycle.due_for_expiry(session, now, limit=limit)
     return len(batch), sum(lifecycle.expire_if_due(session, booking, now) for booking in batch)
+
+
+def send_reminders(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+    """Reminders before confirmed bookings' starts, at the deployment's ``REMINDER_OFFSETS_HOURS``."""
+    return reminders.send_reminders(session, now, current_app.config["REMINDER_OFFSETS_HOURS"], limit=limit)
+
+
+def release_bookings(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+    """Confirmed bookings of check-in listings that nobody checked in to: released as no-shows."""
+    batch = lifecycle.due_for_release(session, now, limit=limit)
+    return len(batch), sum(lifecycle.release_if_due(session, booking, now) for booking in batch)
 
 
 def complete_bookings(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
@@ -65,6 +77,9 @@ def send_digests(session: Session, now: datetime, limit: int, grace: timedelta) 
 JOBS: dict[str, Job] = {
     "process_outbox": Job(every=timedelta(seconds=5), step=process_outbox),
     "expire_requests": Job(every=timedelta(seconds=20), step=expire_requests),
+    "send_reminders": Job(every=timedelta(seconds=60), step=send_reminders),
+    # Before completion: a sweep late enough for both releases a missed booking (a no-show), never completes it.
+    "release_bookings": Job(every=timedelta(seconds=60), step=release_bookings),
     "complete_bookings": Job(every=timedelta(seconds=60), step=complete_bookings),
     "send_digests": Job(every=timedelta(minutes=10), step=send_digests),
     "lapse_waitlist_holds": Job(every=timedelta(seconds=20), step=lapse_waitlist_holds),

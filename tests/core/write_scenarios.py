@@ -43,7 +43,9 @@ from marketplace.accounts.models import ApiToken, PasswordResetCode, User, UserS
 from marketplace.core.audit import AuditEntry
 from marketplace.bookings import conversation
 from marketplace.bookings import series as series_services
-from marketplace.bookings.models import Booking, BookingMessage, BookingSeries, BookingStatus, CalendarFeedToken
+from marketplace.bookings.doorcode import todays_door_token
+from marketplace.bookings.models import (Booking, BookingEvent, BookingMessage, BookingSeries, BookingStatus,
+                                         CalendarFeedToken)
 from marketplace.core import clock, zones
 from marketplace.core.events import DomainEvent
 from marketplace.favourites import services as favourites
@@ -1232,6 +1234,27 @@ def _provider_decisions(world: World, face: str, action: str) -> Plan:
         outcomes, lambda booking_id: holds(_get(world.session, Booking, booking_id)), action))
 
 
+def _check_in_at_the_door(world: World) -> Plan:
+    """Each booker opens the door's QR link and taps 签到 again and again: checked in once, the repeats 409."""
+    listing = world.factory.listing(capacity=20, requires_check_in=True)
+    start = local_start(1, 10)
+    booked = world.bookings(listing, CLIENTS, start)
+    clock.travel_to(start - timedelta(minutes=5), freeze=False)
+    token = todays_door_token(world.app.config["SECRET_KEY"], listing.id, now=clock.now(), zone=ZONE)
+    calls = grid(lambda c, i: Call(world.html(booked[c].booker), "POST", f"/listings/{listing.id}/check-in/{token}",
+                                   tag=booked[c].id))
+
+    def check(outcomes: list[Outcome]) -> None:
+        each_acked(outcomes, lambda booking_id: _get(world.session, Booking, booking_id).checked_in_at is not None,
+                   "checked in")
+        for booking in booked:
+            times = world.session.scalar(select(func.count()).where(BookingEvent.booking_id == booking.id,
+                                                                    BookingEvent.action == "check_in"))
+            expect(times <= 1, f"booking {booking.id} checked in {times} times")
+
+    return Plan(calls, check, refused=frozenset({409}))
+
+
 def _cancel_bookings(world: World, face: str) -> Plan:
     listing = world.factory.listing()
     bookers = world.users(CLIENTS)
@@ -1379,6 +1402,7 @@ scenario("POST", "bookings_api.BookingReject")(lambda world: _provider_decisions
 scenario("POST", "bookings.reject")(lambda world: _provider_decisions(world, "html", "reject"))
 scenario("POST", "bookings_api.BookingCheckIn")(lambda world: _provider_decisions(world, "api", "check-in"))
 scenario("POST", "bookings.check_in")(lambda world: _provider_decisions(world, "html", "check-in"))
+scenario("POST", "bookings.door")(_check_in_at_the_door)
 scenario("POST", "bookings_api.BookingNoShow")(lambda world: _provider_decisions(world, "api", "no-show"))
 scenario("POST", "bookings.no_show")(lambda world: _provider_decisions(world, "html", "no-show"))
 scenario("POST", "bookings_api.BookingCancel")(lambda world: _cancel_bookings(world, "api"))

@@ -1,9 +1,9 @@
 """A scheduler process that dies (SIGKILL, no clean-up) in the middle of a sweep, for test_scheduler.py.
 
-    python tests/scheduler/killed_sweeper.py DATABASE_URL NOW_ISO BATCH_SIZE
+    python tests/scheduler/killed_sweeper.py DATABASE_URL NOW_ISO BATCH_SIZE [JOB]
 
-It takes the lease, commits the first batch of the expiry job and is killed just before committing the
-second: a crash with one batch done and one in flight.
+It takes the lease, commits the first batch of the job (default: the expiry job) and is killed just before
+committing the second: a crash with one batch done and one in flight.
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ COMMITS_BEFORE_THE_CRASH = 2
 
 def main() -> None:
     url, now, batch_size = sys.argv[1], datetime.fromisoformat(sys.argv[2]), int(sys.argv[3])
+    job = sys.argv[4] if len(sys.argv) > 4 else "expire_requests"
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test-secret", "TESTING": True,
                       "SCHEDULER_BATCH_SIZE": batch_size})
     clock.travel_to(now)
@@ -43,7 +44,7 @@ def main() -> None:
 
     runner = Runner(app)
     print("holding" if runner.heartbeat() else "not holding", flush=True)
-    runner.run_job("expire_requests")
+    runner.run_job(job)
 
 
 if __name__ == "__main__":

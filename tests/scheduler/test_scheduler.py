@@ -70,7 +70,8 @@ def writing(callable_, *args):
 def booking_steps(moved: dict[str, int]) -> dict[str, int]:
     """What a sweep moved of bookings (the outbox job delivers the events those moves wrote, counted apart, and
     other areas' jobs move other things)."""
-    return {job: count for job, count in moved.items() if job in ("expire_requests", "complete_bookings")}
+    return {job: count for job, count in moved.items()
+            if job in ("expire_requests", "send_reminders", "release_bookings", "complete_bookings")}
 
 
 def test_a_due_request_expires_at_its_deadline_exactly_once_with_two_sweepers_racing(app, committed_db, factory,
@@ -82,7 +83,8 @@ def test_a_due_request_expires_at_its_deadline_exactly_once_with_two_sweepers_ra
     runners = [Runner(app, holder="twin"), Runner(app, holder="twin")]
 
     clock.travel_to(first_deadline - timedelta(seconds=1))
-    assert booking_steps(writing(runners[0].sweep)) == {"expire_requests": 0, "complete_bookings": 0}
+    assert booking_steps(writing(runners[0].sweep)) == {"expire_requests": 0, "send_reminders": 0,
+                                                         "release_bookings": 0, "complete_bookings": 0}
     clock.travel_to(last_deadline)
     for runner in runners:
         assert writing(runner.heartbeat)
@@ -166,7 +168,8 @@ def test_a_scheduler_killed_mid_sweep_then_restarted_repeats_nothing_and_loses_n
     restarted = Runner(app)
     assert writing(restarted.sweep) is None  # the dead process's lease still runs
     clock.travel_to(now + lease.LEASE_TTL)
-    assert booking_steps(writing(restarted.sweep)) == {"expire_requests": 3, "complete_bookings": 0}
+    assert booking_steps(writing(restarted.sweep)) == {"expire_requests": 3, "send_reminders": 0,
+                                                       "release_bookings": 0, "complete_bookings": 0}
     assert all(booking.status is BookingStatus.expired for booking in fresh(committed_db, requests))
     assert [actions_of(committed_db, booking, "expire") for booking in requests] == [1] * len(requests)
 
@@ -184,7 +187,10 @@ def test_catch_up_after_a_day_of_downtime_processes_everything_due_in_order(app,
 
     downtime_over = max(booking.approval_deadline for booking in requests) + timedelta(days=1)
     clock.travel_to(downtime_over)
-    assert booking_steps(writing(runner.sweep)) == {"expire_requests": 5, "complete_bookings": 4}
+    # The reminders: `later`'s 24 h one is still useful; the two bookings that started less than a day ago have
+    # both of theirs recorded as skipped.
+    assert booking_steps(writing(runner.sweep)) == {"expire_requests": 5, "send_reminders": 5,
+                                                    "release_bookings": 0, "complete_bookings": 4}
     committed_db.commit()
     expired_in = list(committed_db.scalars(select(BookingEvent.booking_id).where(
         BookingEvent.action == "expire").order_by(BookingEvent.id)))
