@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import User
-from marketplace.bookings.models import Booking, BookingStatus
+from marketplace.bookings.models import Booking, BookingMessage, BookingStatus
 from marketplace.core.audit import AuditEntry
 from marketplace.core import clock
 from marketplace.demo import DEMO_ACCOUNTS, RESIDENT_PASSWORD, seed
@@ -24,7 +24,9 @@ from marketplace.extensions import db
 from marketplace.listings import services as listings
 from marketplace.listings.models import FeeType, Listing, ListingException, ListingKind, ListingStatus, OpeningHours
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
+from marketplace.notifications.models import Notification
 from marketplace.places.models import Place, PlaceKind
+from marketplace.waitlist.models import EntryStatus, WaitlistEntry
 
 TABLES = (Place, User, Organisation, Membership, Listing, OpeningHours, ListingException, AuditEntry, Booking)
 SEEDED_AT = datetime(2026, 4, 20, 2, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai, before 劳动节
@@ -289,3 +291,28 @@ def test_the_demo_resident_has_bookings_behind_and_ahead(session):
 
     assert any(booking.status is BookingStatus.completed for booking in theirs)
     assert any(booking.start_at > SEEDED_AT and booking.is_active for booking in theirs)
+
+
+def test_the_demo_resident_has_unread_news_and_older_news_already_read(session):
+    resident = accounts.find_user_by_login(session, account("resident")["login"])
+    theirs = session.scalars(select(Notification).where(Notification.recipient_id == resident.id)).all()
+
+    assert any(n.read_at is None for n in theirs)
+    assert all(n.read_at is not None for n in theirs if n.created_at < SEEDED_AT - timedelta(days=2))
+    assert all(n.created_at <= SEEDED_AT for n in theirs)
+
+
+def test_a_popular_room_has_a_line_with_the_demo_resident_in_it(session):
+    resident = accounts.find_user_by_login(session, account("resident")["login"])
+    line = session.scalars(select(WaitlistEntry).order_by(WaitlistEntry.created_at)).all()
+
+    assert len(line) >= 2 and len({(e.listing_id, e.start_at) for e in line}) == 1
+    assert line[0].user_id == resident.id and all(e.status is EntryStatus.waiting for e in line)
+
+
+def test_the_demo_resident_asked_a_question_and_the_provider_answered(session):
+    resident = accounts.find_user_by_login(session, account("resident")["login"])
+    messages = session.scalars(select(BookingMessage).order_by(BookingMessage.created_at)).all()
+
+    assert [m.author_id == resident.id for m in messages] == [True, False]
+    assert messages[0].booking.booker_id == resident.id

@@ -6,20 +6,26 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections import Counter
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
-from marketplace.bookings import lifecycle
+from marketplace.bookings import conversation, lifecycle
 from marketplace.bookings import services as bookings
 from marketplace.bookings.availability import SlotTaken
 from marketplace.bookings.models import Booking, BookingStatus
-from marketplace.core import clock
+from marketplace.config import DefaultConfig
+from marketplace.core import clock, events
 from marketplace.core.errors import DomainError
 from marketplace.core.zones import UTC
 from marketplace.listings.models import Listing
+from marketplace.notifications import services as notifications
+from marketplace.notifications.models import Notification
+from marketplace.waitlist import services as waitlist
 
 PAST_DAYS = 28
 DAYS_AHEAD = 7
@@ -32,6 +38,9 @@ PROVIDER_CANCEL_REASONS = ("设备临时检修，非常抱歉，请改约其他�
 PAST_OUTCOMES = (("no_show", 0.08), ("cancelled_by_booker", 0.1), ("cancelled_by_provider", 0.03))
 
 
+READ_AFTER = timedelta(days=2)
+
+
 @dataclass(frozen=True)
 class Offer:
     listing: Listing
@@ -39,10 +48,15 @@ class Offer:
 
 
 def play(session: Session, offers: list[Offer], residents: list[User], demo_resident: User, *, today: date,
-         zone: str, rng: random.Random) -> list[Booking]:
-    """Book, decide and close slots from ``PAST_DAYS`` ago to ``DAYS_AHEAD`` ahead; the bookings made."""
+         zone: str, rng: random.Random, seeding_began: datetime) -> list[Booking]:
+    """Book, decide and close slots from ``PAST_DAYS`` ago to ``DAYS_AHEAD`` ahead; the bookings made.
+
+    The scheduler's evenings are replayed for what happened before ``seeding_began``: what happens at the
+    moment of seeding (the listings' own events, bookings made "now") is left to the real scheduler.
+    """
     tz = ZoneInfo(zone)
     now = clock.now()
+    history_ends = seeding_began - timedelta(microseconds=1)
     made = []
     for offset in range(-PAST_DAYS, DAYS_AHEAD + 1):
         day = today + timedelta(days=offset)
@@ -54,7 +68,58 @@ def play(session: Session, offers: list[Offer], residents: list[User], demo_resi
             if booking is not None:
                 _decide_and_close(session, offer, booking, zone, rng, now)
                 made.append(booking)
+        _run_the_outbox(session, min(datetime.combine(day, time(22), tz), history_ends))
+    _read_what_people_have_read(session, now)
     return made
+
+
+def _run_the_outbox(session: Session, moment: datetime) -> None:
+    """What the scheduler did that evening: the durable subscribers of the day's events (notifications, the
+    waitlist) ran. Events of the listings themselves, recorded at the real moment of seeding, wait for it."""
+    with clock.frozen_at(moment):
+        while events.process_outbox(session, moment, limit=1000):
+            pass
+
+
+def _read_what_people_have_read(session: Session, now: datetime) -> None:
+    """Everyone has read what they were told more than two days ago, an hour after it came."""
+    older = session.execute(select(Notification.recipient_id, Notification.id, Notification.created_at).where(
+        Notification.read_at.is_(None), Notification.created_at < now - READ_AFTER)).all()
+    for recipient_id, notification_id, created_at in older:
+        notifications.mark_read(session, session.get(User, recipient_id), [notification_id],
+                                now=created_at + timedelta(hours=1))
+
+
+def wait_and_talk(session: Session, offers: list[Offer], made: list[Booking], residents: list[User],
+                  demo_resident: User, *, zone: str, seeding_began: datetime) -> None:
+    """A popular room's coming slot has a line (the demo resident in it), and the demo resident asked the
+    provider of their next booking a question, which was answered."""
+    now = clock.now()
+    popularity = Counter(booking.listing_id for booking in made)
+    candidates = [booking for booking in made if booking.status is BookingStatus.confirmed
+                  and booking.listing.capacity == 1 and booking.booker_id != demo_resident.id
+                  and booking.start_at > now + timedelta(minutes=booking.listing.min_notice_minutes, hours=2)]
+    if candidates:
+        taken = max(candidates, key=lambda booking: (popularity[booking.listing_id], -booking.start_at.timestamp()))
+        request = waitlist.WaitRequest(listing_id=taken.listing_id, start=taken.start_at, end=taken.end_at)
+        waiting = [demo_resident] + [person for person in residents if person.id != taken.booker_id][:1]
+        for place, person in enumerate(waiting, start=1):
+            # In line one after the other, between the booking that took the slot and now.
+            with clock.frozen_at(taken.created_at + (now - taken.created_at) * place / (len(waiting) + 1)):
+                waitlist.join_waitlist(session, person, request, zone=zone)
+    theirs = next((booking for booking in sorted(made, key=lambda b: b.start_at)
+                   if booking.booker_id == demo_resident.id and booking.is_active and booking.start_at > now
+                   and booking.listing.kind.value == "space"), None)
+    if theirs is not None:
+        rules = conversation.ConversationRules.from_config(DefaultConfig.__dict__)
+        provider = next(offer.provider for offer in offers if offer.listing.id == theirs.listing_id)
+        with clock.frozen_at(now - timedelta(hours=5)):
+            conversation.post_message(session, demo_resident, theirs, "您好，我们大概来15个人，需要自己带椅子吗？",
+                                      rules=rules)
+        with clock.frozen_at(now - timedelta(hours=4)):
+            conversation.post_message(session, provider, theirs, "不用自带，椅子都有。请提前10分钟到服务台领钥匙。",
+                                      rules=rules)
+    _run_the_outbox(session, seeding_began - timedelta(microseconds=1))
 
 
 def _book(session: Session, offer: Offer, booker: User, day: date, tz: ZoneInfo, zone: str,

@@ -36,14 +36,18 @@ def seed(session: Session, *, timezone: str = "Asia/Shanghai") -> bool:
     if session.scalar(select(Place.id).where(Place.kind == PlaceKind.street, Place.name == STREET)):
         return False
     rng = random.Random(RANDOM_SEED)
-    today = clock.now().astimezone(ZoneInfo(timezone)).date()
+    began = clock.now()
+    today = began.astimezone(ZoneInfo(timezone)).date()
     tree = _build_tree(session)
     people = _register_people(session, tree, rng)
     founded = _found_organisations(session, tree, people)
     offers = _offer_listings(session, tree, people, founded, today)
     residents = [people[phone] for phone in RESIDENT_PHONES]
-    history.play(session, [offer for offer in offers if offer.listing.status is ListingStatus.published],
-                 residents, people[DEMO_RESIDENT_PHONE], today=today, zone=timezone, rng=rng)
+    published = [offer for offer in offers if offer.listing.status is ListingStatus.published]
+    made = history.play(session, published, residents, people[DEMO_RESIDENT_PHONE], today=today, zone=timezone,
+                        rng=rng, seeding_began=began)
+    history.wait_and_talk(session, published, made, residents, people[DEMO_RESIDENT_PHONE], zone=timezone,
+                          seeding_began=began)
     return True
 
 
