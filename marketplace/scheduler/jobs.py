@@ -9,66 +9,64 @@ batch comes back full.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from marketplace.bookings import lifecycle, reminders
 from marketplace.core import events
-from marketplace.core.http import deployment_zone
 from marketplace.notifications import services as notifications
 from marketplace.waitlist import services as waitlist
-from marketplace.waitlist.settings import hold_time
 
-Step = Callable[[Session, datetime, int, timedelta], tuple[int, int]]
+Step = Callable[[Session, datetime, int, Mapping], tuple[int, int]]
 
 
 @dataclass(frozen=True)
 class Job:
     every: timedelta
-    step: Step  # (session, now, batch size, completion grace) -> (found, moved)
+    step: Step  # (session, now, batch size, the deployment's settings) -> (found, moved)
 
 
-def expire_requests(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+def expire_requests(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
     batch = lifecycle.due_for_expiry(session, now, limit=limit)
     return len(batch), sum(lifecycle.expire_if_due(session, booking, now) for booking in batch)
 
 
-def send_reminders(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+def send_reminders(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
     """Reminders before confirmed bookings' starts, at the deployment's ``REMINDER_OFFSETS_HOURS``."""
-    return reminders.send_reminders(session, now, current_app.config["REMINDER_OFFSETS_HOURS"], limit=limit)
+    return reminders.send_reminders(session, now, settings["REMINDER_OFFSETS_HOURS"], limit=limit)
 
 
-def release_bookings(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+def release_bookings(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
     """Confirmed bookings of check-in listings that nobody checked in to: released as no-shows."""
     batch = lifecycle.due_for_release(session, now, limit=limit)
     return len(batch), sum(lifecycle.release_if_due(session, booking, now) for booking in batch)
 
 
-def complete_bookings(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+def complete_bookings(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
+    grace = timedelta(minutes=settings["COMPLETION_GRACE_MINUTES"])
     batch = lifecycle.due_for_completion(session, now, limit=limit, grace=grace)
     return len(batch), sum(lifecycle.complete_if_due(session, booking, now, grace=grace) for booking in batch)
 
 
-def lapse_waitlist_holds(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+def lapse_waitlist_holds(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
     """Holds of freed slots that their person did not use in time lapse; the next in line is offered the slot."""
     batch = waitlist.due_to_lapse(session, now, limit=limit)
-    return len(batch), sum(waitlist.lapse_if_due(session, entry_id, listing_id, now, zone=deployment_zone(),
-                                                 hold=hold_time()) for entry_id, listing_id in batch)
+    return len(batch), sum(waitlist.lapse_if_due(session, entry_id, listing_id, now, zone=settings["TIMEZONE"],
+                                                 hold=timedelta(minutes=settings["WAITLIST_HOLD_MINUTES"])) for entry_id, listing_id in batch)
 
 
-def process_outbox(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+def process_outbox(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
     """The durable subscribers of domain events (see ``core.events``), due deliveries oldest first."""
     ran = events.process_outbox(session, now, limit=limit)
     return ran, ran
 
 
-def send_digests(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+def send_digests(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
     """Today's digest of pending requests for each staff member who chose it (once a local day each)."""
-    zone = deployment_zone()
+    zone = settings["TIMEZONE"]
     batch = notifications.due_digests(session, now, zone=zone, limit=limit)
     return len(batch), sum(notifications.send_digest(session, user_id, now, zone=zone) is not None
                            for user_id in batch)

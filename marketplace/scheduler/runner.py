@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
 
 from flask import Flask
 
@@ -26,10 +25,6 @@ class Runner:
         self.holding = False
         # Held while a job runs, so that a stop waits for the batch in progress before releasing the lease.
         self.busy = threading.Lock()
-
-    @property
-    def grace(self) -> timedelta:
-        return timedelta(minutes=self.app.config["COMPLETION_GRACE_MINUTES"])
 
     def heartbeat(self) -> bool:
         """Take or renew the lease (the heartbeat); whether this runner may act."""
@@ -55,7 +50,7 @@ class Runner:
                     self.holding = False
                     log.warning("scheduler %s lost its lease; %s stops", self.holder, name)
                     return moved
-                found, changed = job.step(db.session, now, batch_size, self.grace)
+                found, changed = job.step(db.session, now, batch_size, self.app.config)
                 db.session.commit()
                 moved += changed
                 if found < batch_size:

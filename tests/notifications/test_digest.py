@@ -17,7 +17,7 @@ from tests.notifications.conftest import deliver, inbox_of
 
 
 def sweep(session, app) -> tuple[int, int]:
-    found, sent = JOBS["send_digests"].step(session, clock.now(), app.config["SCHEDULER_BATCH_SIZE"], timedelta(0))
+    found, sent = JOBS["send_digests"].step(session, clock.now(), app.config["SCHEDULER_BATCH_SIZE"], app.config)
     session.commit()
     return found, sent
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from marketplace.bookings import services as bookings
@@ -60,7 +61,7 @@ def deliver(session):
 
 
 def lapse(session):
-    found, moved = JOBS["lapse_waitlist_holds"].step(session, clock.now(), 100, timedelta(0))
+    found, moved = JOBS["lapse_waitlist_holds"].step(session, clock.now(), 100, current_app.config)
     session.commit()
     return moved
 
