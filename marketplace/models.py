@@ -3,14 +3,18 @@ from marketplace.accounts.models import ApiToken, LoginAttempt, PasswordResetCod
 from marketplace.bookings.models import Booking, BookingEvent, BookingSeries
 from marketplace.core.audit import AuditEntry
 from marketplace.core.events import DomainEvent, EventDelivery
+from marketplace.core.reputation import Reputation
 from marketplace.favourites.models import Favourite
 from marketplace.groups.models import Group, GroupMember
 from marketplace.listings.models import Listing, ListingException, OpeningHours, Photo
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
+from marketplace.reputation.models import ReputationOutcome
+from marketplace.reviews.models import Review, ReviewReport
 from marketplace.scheduler.models import SchedulerLease
 from marketplace.search.models import ListingView
 
 __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingSeries", "DomainEvent", "EventDelivery", "Favourite", "Group", "GroupMember",
            "Listing", "ListingException", "ListingView", "LoginAttempt", "Membership", "OpeningHours", "Organisation",
-           "PasswordResetCode", "Photo", "Place", "SchedulerLease", "User", "UserSession"]
+           "PasswordResetCode", "Photo", "Place", "Reputation", "ReputationOutcome", "Review", "ReviewReport",
+           "SchedulerLease", "User", "UserSession"]

@@ -13,10 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from marketplace.bookings import lifecycle
 from marketplace.core import events
+from marketplace.reputation import services as reputation
+from marketplace.reviews import services as reviews
 
 Step = Callable[[Session, datetime, int, timedelta], tuple[int, int]]
 
@@ -43,8 +46,22 @@ def process_outbox(session: Session, now: datetime, limit: int, grace: timedelta
     return ran, ran
 
 
+def reveal_reviews(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+    """Reviews whose window closed without the other side writing: revealed, each once (a conditional update)."""
+    batch = reviews.due_for_reveal(session, now, limit=limit)
+    return len(batch), sum(reviews.reveal_if_due(session, review, now) for review in batch)
+
+
+def recompute_reputation(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+    """The nightly full recompute of every reputation (what the incremental updates must agree with)."""
+    ran = reputation.recompute_if_due(session, reputation.Policy.from_config(current_app.config), now)
+    return 0, int(ran)
+
+
 JOBS: dict[str, Job] = {
     "process_outbox": Job(every=timedelta(seconds=5), step=process_outbox),
     "expire_requests": Job(every=timedelta(seconds=20), step=expire_requests),
     "complete_bookings": Job(every=timedelta(seconds=60), step=complete_bookings),
+    "reveal_reviews": Job(every=timedelta(minutes=5), step=reveal_reviews),
+    "recompute_reputation": Job(every=timedelta(hours=1), step=recompute_reputation),
 }
