@@ -48,8 +48,8 @@ class Reputation(Base):
 
     @property
     def rating(self) -> float | None:
-        """The score to show, one decimal; None until someone has reviewed."""
-        return round(self.score, 1) if self.review_count and self.score is not None else None
+        """The score to show, one decimal; None until a review (or a failure that weighs like one) counts."""
+        return round(self.score, 1) if self.weight and self.score is not None else None
 
     @property
     def attendance(self) -> float | None:

@@ -5,6 +5,8 @@ booking, change nothing.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,3 +26,5 @@ class ReputationOutcome(Base):
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True,
                                             autoincrement=False)
     outcome: Mapped[str] = mapped_column(String(16))
+    # When the booking reached it: a no-show or cancellation weighs in the score from then (and decays).
+    at: Mapped[datetime]

@@ -2,7 +2,9 @@
 
 The formula and its defaults, in one place (settings in ``config.DefaultConfig``):
 
-    stars:        s_i ∈ 1..5 of each revealed, not hidden review of the subject, written at t_i
+    stars:        s_i ∈ 1..5 of each revealed, not hidden review of the subject, written at t_i; besides, each
+                  no-show and late cancellation of a booker, and each cancellation of a confirmed booking by a
+                  provider, weighs against them as a 1-star review at its time (not in the count or distribution)
     decay:        w_i(T) = 2^(−(T − t_i) / h),  h = REPUTATION_HALF_LIFE_DAYS (180): a review weighs half as much
                   after h days. Stored as Σ 2^((t_i − E)/h)·s_i and Σ 2^((t_i − E)/h) with E = EPOCH, so adding or
                   removing a review is one addition; at T both sums are multiplied by f = 2^(−(T − E)/h).
@@ -18,6 +20,9 @@ The formula and its defaults, in one place (settings in ``config.DefaultConfig``
     reliability = kept / (kept + provider_cancels) of a provider's (listing's, organisation's, volunteer's)
                   confirmed bookings: completed or no-show (the provider was there) is kept; the provider
                   cancelling a confirmed booking counts against.
+
+A subject's stored score is evaluated when its figures change, with the platform mean of that moment; the nightly
+full recompute evaluates every score at its own time and mean (stored sums and counts are exact either way).
 
 Every change goes through a row that says what is counted (``Review.counted``, ``ReputationOutcome``), read
 under its lock: applying a change twice, or after the full recompute counted it, adds nothing.
@@ -101,16 +106,24 @@ def _provider_subjects(listing_id: int, organisation_id: int | None, provider_us
             (ORGANISATION, organisation_id) if organisation_id else (PROVIDER, provider_user_id)]
 
 
-def _outcome_deltas(outcome: str | None, booker_id: int, providers) -> list[tuple[tuple[str, int], str]]:
+def _outcome_deltas(outcome: str | None, at: datetime | None, booker_id: int, providers, policy: Policy):
+    """(subject, values) that a booking's outcome adds to the figures: its counter, and for a failure a 1-star
+    weight in the score of whoever failed."""
+    if outcome is None:
+        return []
+    penalty = {"weighted_stars": policy.growth(at), "weight": policy.growth(at)}
+    booker = (BOOKER, booker_id)
     if outcome == KEPT:
-        return [((BOOKER, booker_id), "kept")] + [(subject, "kept") for subject in providers]
+        return [(booker, {"kept": 1})] + [(subject, {"kept": 1}) for subject in providers]
     if outcome == NO_SHOW:
-        return [((BOOKER, booker_id), "no_shows")] + [(subject, "kept") for subject in providers]
+        return [(booker, {"no_shows": 1, **penalty})] + [(subject, {"kept": 1}) for subject in providers]
     if outcome == LATE_CANCEL:
-        return [((BOOKER, booker_id), "late_cancels")]
-    if outcome == PROVIDER_CANCEL:
-        return [(subject, "provider_cancels") for subject in providers]
-    return []
+        return [(booker, {"late_cancels": 1, **penalty})]
+    return [(subject, {"provider_cancels": 1, **penalty}) for subject in providers]
+
+
+def _negated(values: dict) -> dict:
+    return {name: -value for name, value in values.items()}
 
 
 def classify(status: BookingStatus, start_at: datetime, last: BookingEvent | None, policy: Policy) -> str | None:
@@ -210,22 +223,24 @@ def count_booking(session: Session, booking_id: int, policy: Policy, now: dateti
     last = session.scalars(select(BookingEvent).where(BookingEvent.booking_id == booking.id)
                            .order_by(BookingEvent.id.desc()).limit(1)).first()
     outcome = classify(booking.status, booking.start_at, last, policy)
+    at = last.at if outcome is not None else None
     mark = session.get(ReputationOutcome, booking.id)
-    before = mark.outcome if mark is not None else None
-    if before == outcome:
+    counted = (mark.outcome, mark.at) if mark is not None else (None, None)
+    if counted == (outcome, at):
         return False
     listing = booking.listing
     providers = _provider_subjects(listing.id, listing.organisation_id, listing.provider_user_id)
-    for subject, counter in _outcome_deltas(before, booking.booker_id, providers):
-        _add(session, subject, {counter: -1})
-    for subject, counter in _outcome_deltas(outcome, booking.booker_id, providers):
-        _add(session, subject, {counter: 1})
+    if mark is not None:
+        for subject, values in _outcome_deltas(mark.outcome, mark.at, booking.booker_id, providers, policy):
+            _add(session, subject, _negated(values))
+    for subject, values in _outcome_deltas(outcome, at, booking.booker_id, providers, policy):
+        _add(session, subject, values)
     if mark is None:
-        session.add(ReputationOutcome(booking_id=booking.id, outcome=outcome))
+        session.add(ReputationOutcome(booking_id=booking.id, outcome=outcome, at=at))
     elif outcome is None:
         session.delete(mark)
     else:
-        mark.outcome = outcome
+        mark.outcome, mark.at = outcome, at
     session.flush()
     _rescore(session, [(BOOKER, booking.booker_id), *providers], policy, now)
     return True
@@ -277,10 +292,11 @@ def recompute_all(session: Session, policy: Policy, now: datetime) -> int:
         outcome = classify(booking.status, booking.start_at, booking, policy)
         if outcome is None:
             continue
-        outcomes.append({"booking_id": booking.id, "outcome": outcome})
+        outcomes.append({"booking_id": booking.id, "outcome": outcome, "at": booking.at})
         providers = _provider_subjects(booking.listing_id, booking.organisation_id, booking.provider_user_id)
-        for subject, counter in _outcome_deltas(outcome, booking.booker_id, providers):
-            totals[subject][counter] += 1
+        for subject, values in _outcome_deltas(outcome, booking.at, booking.booker_id, providers, policy):
+            for name, value in values.items():
+                totals[subject][name] += value
     session.execute(delete(ReputationOutcome))
     for start in range(0, len(outcomes), 10_000):
         session.execute(insert(ReputationOutcome), outcomes[start:start + 10_000])
@@ -317,14 +333,13 @@ class _Totals:
 
 
 def _final_bookings(session: Session):
-    """Each completed, no-show or cancelled booking with its listing's provider and, if cancelled, that event."""
+    """Each completed, no-show or cancelled booking with its listing's provider and the move to that status."""
     return session.execute(
         select(Booking.id, Booking.status, Booking.start_at, Booking.booker_id, Booking.listing_id,
                Listing.organisation_id, Listing.provider_user_id, BookingEvent.action, BookingEvent.from_status,
                BookingEvent.at)
         .join(Listing, Listing.id == Booking.listing_id)
-        .outerjoin(BookingEvent, (BookingEvent.booking_id == Booking.id)
-                   & (BookingEvent.to_status == BookingStatus.cancelled))
+        .join(BookingEvent, (BookingEvent.booking_id == Booking.id) & (BookingEvent.to_status == Booking.status))
         .where(Booking.status.in_((BookingStatus.completed, BookingStatus.no_show, BookingStatus.cancelled)))
         .execution_options(yield_per=10_000))
 

@@ -25,7 +25,7 @@ class Reputation:
 def listing_reputation(listing) -> Reputation:
     """The listing's reputation (its figures kept by the reputation area); neutral until someone has reviewed it."""
     figures = listing.reputation
-    if figures is None or not figures.review_count or figures.score is None:
+    if figures is None or figures.rating is None:
         return Reputation(stars=NEUTRAL_STARS, reviews=0)
     return Reputation(stars=figures.score, reviews=figures.review_count)
 

@@ -43,6 +43,7 @@ def upgrade():
     op.create_table('reputation_outcomes',
     sa.Column('booking_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('at', marketplace.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['booking_id'], ['bookings.id'], name=op.f('fk_reputation_outcomes_booking_id_bookings'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('booking_id', name=op.f('pk_reputation_outcomes'))
     )

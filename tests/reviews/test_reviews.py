@@ -192,3 +192,12 @@ def test_a_resident_rates_a_completed_booking_from_the_html_pages(client, login,
     assert done.status_code == 302
     page = client.get(f"/bookings/{booking.id}").data.decode()
     assert 'data-testid="review-pending"' in page and "很好" in page
+
+
+def test_two_sweepers_that_found_the_same_review_reveal_it_once(client, api_token, finished, session):
+    booking = finished()
+    post_review(client, api_token(booking.booker), booking, stars=4)
+    clock.travel_to(clock.now() + WINDOW)
+    first, second = (reviews.due_for_reveal(session, clock.now()) for _ in range(2))
+    assert [reviews.reveal_if_due(session, review, clock.now()) for review in first + second] == [True, False]
+    assert session.scalar(select(func.count()).where(DomainEvent.type == "review.revealed")) == 1
