@@ -46,6 +46,8 @@ class DefaultConfig:
     REPUTATION_PRIOR_WEIGHT = 5.0
     REPUTATION_HALF_LIFE_DAYS = 180.0
     REPUTATION_LATE_CANCEL_HOURS = 24.0
+    # The nightly full recompute of every reputation, at this hour UTC (19: 03:00 in Shanghai).
+    REPUTATION_RECOMPUTE_HOUR_UTC = 19
     # Consequences: bookers scoring below this (out of 5), or with this many no-shows or more and an attendance
     # under the minimum, need the provider's approval even on instant listings; providers below this are
     # flagged to the street admin.

@@ -42,3 +42,13 @@ def reset() -> None:
     global _frozen, _offset
     _frozen = None
     _offset = timedelta(0)
+
+
+def state() -> tuple[datetime | None, timedelta]:
+    """The clock's setting, for code that travels in time and then puts it back (:func:`restore`)."""
+    return _frozen, _offset
+
+
+def restore(saved: tuple[datetime | None, timedelta]) -> None:
+    global _frozen, _offset
+    _frozen, _offset = saved

@@ -14,8 +14,9 @@ from marketplace.core import clock
 from marketplace.demo.listings import (EXTRA_SATURDAY, HOLIDAY, MAINTENANCE, ORGANISATION_LISTINGS,
                                        VOLUNTEER_LISTINGS, DemoListing)
 from marketplace.demo.organisations import ORGANISATIONS
-from marketplace.demo.people import DEMO_LOGINS, RESIDENT_NAMES, RESIDENT_PASSWORD, VOLUNTEER_PHONES
+from marketplace.demo.people import DEMO_LOGINS, RESIDENT_NAMES, RESIDENT_PASSWORD, RESIDENT_PHONES, VOLUNTEER_PHONES
 from marketplace.demo.places import COMMUNITIES, GRID_NAMES, STREET
+from marketplace.demo.reviews import review_past_bookings
 from marketplace.listings import services as listings
 from marketplace.listings.models import Listing
 from marketplace.organisations import services as organisations
@@ -39,6 +40,8 @@ def seed(session: Session, *, timezone: str = "Asia/Shanghai") -> bool:
     people = _register_people(session, tree, rng)
     founded = _found_organisations(session, tree, people)
     _offer_listings(session, tree, people, founded, today)
+    residents = [people[phone] for phone in ("13800000005", *RESIDENT_PHONES[20:]) if phone not in VOLUNTEER_PHONES]
+    review_past_bookings(session, residents, people[DEMO_LOGINS[0].person.phone], rng, zone=timezone)
     return True
 
 

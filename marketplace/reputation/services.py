@@ -49,8 +49,6 @@ NEUTRAL_STARS = 3.0
 KEPT, NO_SHOW, LATE_CANCEL, PROVIDER_CANCEL = "kept", "no_show", "late_cancel", "provider_cancel"
 COUNTERS = ("review_count", "stars_1", "stars_2", "stars_3", "stars_4", "stars_5", "star_total", "weighted_stars",
             "weight", "kept", "no_shows", "late_cancels", "provider_cancels")
-# The full recompute runs at most this often (the scheduler job is the "nightly" one).
-RECOMPUTE_EVERY = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -171,14 +169,16 @@ def _review_values(review: Review, sign: int, policy: Policy) -> dict:
 
 def _rescore(session: Session, subjects, policy: Policy, now: datetime) -> list[tuple[str, int]]:
     """Store the touched subjects' scores at ``now``; the listings whose score changed."""
-    means = {side: platform_mean(session.get(Reputation, (PLATFORM, side), populate_existing=True))
-             for side in (ABOUT_PROVIDERS, ABOUT_BOOKERS)}
+    means = {}
     changed = []
     for subject in subjects:
         if subject[0] == PLATFORM:
             continue
         row = session.get(Reputation, subject, populate_existing=True)
-        mean = means[ABOUT_BOOKERS if subject[0] == BOOKER else ABOUT_PROVIDERS]
+        side = ABOUT_BOOKERS if subject[0] == BOOKER else ABOUT_PROVIDERS
+        if side not in means:
+            means[side] = platform_mean(session.get(Reputation, (PLATFORM, side), populate_existing=True))
+        mean = means[side]
         score = score_at(row, mean, policy, now)
         if row.score != score:
             changed.append(subject)
@@ -190,11 +190,15 @@ def _rescore(session: Session, subjects, policy: Policy, now: datetime) -> list[
 
 
 def _announce_listings(session: Session, subjects) -> None:
-    # The search index ranks by the listing's score: tell it, as any change of the listing does.
-    for subject_type, subject_id in subjects:
-        if subject_type == LISTING:
-            events.record(session, "listing.changed", subject=("listing", subject_id),
-                          payload={"action": "reputation"})
+    # The search index ranks by the listing's score: tell it, as any change of the listing does (many at once
+    # in one event, so the index takes them in one write).
+    listing_ids = sorted(subject_id for subject_type, subject_id in subjects if subject_type == LISTING)
+    if len(listing_ids) == 1:
+        events.record(session, "listing.changed", subject=("listing", listing_ids[0]),
+                      payload={"action": "reputation"})
+    elif listing_ids:
+        events.record(session, "listing.changed", subject=("listings", 0),
+                      payload={"action": "reputation", "listing_ids": listing_ids})
 
 
 def count_review(session: Session, review_id: int, policy: Policy, now: datetime) -> bool:
@@ -246,14 +250,23 @@ def count_booking(session: Session, booking_id: int, policy: Policy, now: dateti
     return True
 
 
-def recompute_if_due(session: Session, policy: Policy, now: datetime) -> bool:
-    """The nightly recompute, unless one ran in the last RECOMPUTE_EVERY; whether it ran.
+def last_nightly_moment(now: datetime, hour_utc: int) -> datetime:
+    """The latest ``hour_utc`` o'clock UTC at or before ``now``: when the nightly recompute falls due."""
+    moment = now.replace(hour=hour_utc, minute=0, second=0, microsecond=0)
+    return moment if moment <= now else moment - timedelta(days=1)
 
-    Decided under the lock ``recompute_all`` takes, so two sweepers at once recompute once.
-    """
+
+def recompute_if_due(session: Session, policy: Policy, now: datetime, *, hour_utc: int) -> bool:
+    """The nightly recompute, once per night at ``hour_utc`` (the first sweep ever only notes the time); whether
+    it ran. Decided under the lock ``recompute_all`` takes, so two sweepers at once recompute once."""
     _lock_figures(session)
     last = session.get(Reputation, (PLATFORM, LAST_RECOMPUTE), populate_existing=True)
-    if last is not None and last.scored_at is not None and last.scored_at > now - RECOMPUTE_EVERY:
+    if last is None:
+        session.add(Reputation(subject_type=PLATFORM, subject_id=LAST_RECOMPUTE, **dict.fromkeys(COUNTERS, 0),
+                               scored_at=now))
+        session.flush()
+        return False
+    if last.scored_at >= last_nightly_moment(now, hour_utc):
         return False
     recompute_all(session, policy, now)
     return True
@@ -297,9 +310,10 @@ def recompute_all(session: Session, policy: Policy, now: datetime) -> int:
         for subject, values in _outcome_deltas(outcome, booking.at, booking.booker_id, providers, policy):
             for name, value in values.items():
                 totals[subject][name] += value
+    # Core inserts (the table, not the ORM's bulk path): a million rows is a plain executemany.
     session.execute(delete(ReputationOutcome))
-    for start in range(0, len(outcomes), 10_000):
-        session.execute(insert(ReputationOutcome), outcomes[start:start + 10_000])
+    for start in range(0, len(outcomes), 50_000):
+        session.execute(insert(ReputationOutcome.__table__), outcomes[start:start + 50_000])
     last_run = {"subject_type": PLATFORM, "subject_id": LAST_RECOMPUTE, **dict.fromkeys(COUNTERS, 0),
                 "score": None, "standing": None, "scored_at": now}
     means = {side: platform_mean(_Totals(totals.get((PLATFORM, side))))
@@ -315,8 +329,8 @@ def recompute_all(session: Session, policy: Policy, now: datetime) -> int:
         rows.append({"subject_type": subject[0], "subject_id": subject[1], **values, "score": score,
                      "standing": booker_standing, "scored_at": now})
     session.execute(delete(Reputation))
-    for start in range(0, len(rows), 10_000):
-        session.execute(insert(Reputation), rows[start:start + 10_000])
+    for start in range(0, len(rows), 50_000):
+        session.execute(insert(Reputation.__table__), rows[start:start + 50_000])
     session.expire_all()
     after = {(r["subject_type"], r["subject_id"]): r["score"] for r in rows if r["subject_type"] == LISTING}
     # The index holds hundredths of a star: only listings whose figure moved that much are re-indexed.

@@ -54,7 +54,8 @@ def reveal_reviews(session: Session, now: datetime, limit: int, grace: timedelta
 
 def recompute_reputation(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
     """The nightly full recompute of every reputation (what the incremental updates must agree with)."""
-    ran = reputation.recompute_if_due(session, reputation.Policy.from_config(current_app.config), now)
+    ran = reputation.recompute_if_due(session, reputation.Policy.from_config(current_app.config), now,
+                                      hour_utc=current_app.config["REPUTATION_RECOMPUTE_HOUR_UTC"])
     return 0, int(ran)
 
 

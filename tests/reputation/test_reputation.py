@@ -102,12 +102,15 @@ def test_a_hidden_review_stops_counting(factory, session, finished, deliver):
     assert (row.review_count, row.distribution[1], row.rating) == (0, 0, None)
 
 
-def test_the_nightly_recompute_runs_once_a_day(session, finished, deliver):
+def test_the_nightly_recompute_runs_once_a_night(session, finished, deliver):
     finished()
     step = JOBS["recompute_reputation"].step
-    assert step(session, clock.now(), 100, timedelta(0)) == (0, 1)
-    assert step(session, clock.now() + timedelta(hours=23), 100, timedelta(0)) == (0, 0)
-    assert step(session, clock.now() + timedelta(hours=24), 100, timedelta(0)) == (0, 1)
+    first_night = clock.now().replace(hour=19, minute=0)  # 03:00 in Shanghai
+    assert step(session, first_night - timedelta(hours=2), 100, timedelta(0)) == (0, 0)  # the first sweep notes
+    assert step(session, first_night - timedelta(minutes=1), 100, timedelta(0)) == (0, 0)
+    assert step(session, first_night, 100, timedelta(0)) == (0, 1)
+    assert step(session, first_night + timedelta(hours=23), 100, timedelta(0)) == (0, 0)
+    assert step(session, first_night + timedelta(days=1), 100, timedelta(0)) == (0, 1)
 
 
 def test_good_reviews_lift_a_listing_above_an_equally_relevant_one(factory, session, finished, deliver):
