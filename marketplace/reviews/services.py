@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.bookings.inbox import is_provider
@@ -196,12 +196,21 @@ def booking_reviews(session: Session, booking: Booking, viewer) -> list[Review]:
     return [review for review in reviews if may_see(viewer, review, viewer_provides=provides)]
 
 
+def _shown_on_listing(listing_id: int):
+    return (select(Review).where(Review.listing_id == listing_id, Review.side == ReviewSide.booker,
+                                 Review.revealed_at.is_not(None), Review.hidden.is_(False))
+            .order_by(Review.revealed_at.desc(), Review.id.desc()))
+
+
 def listing_reviews(session: Session, listing_id: int, *, page: int = 1, per_page: int = 20) -> tuple[list, int]:
     """A page of the listing's revealed, not hidden reviews by its bookers, newest first, and the total."""
-    stmt = (select(Review).where(Review.listing_id == listing_id, Review.side == ReviewSide.booker,
-                                 Review.revealed_at.is_not(None), Review.hidden.is_(False))
-            .options(selectinload(Review.author)).order_by(Review.revealed_at.desc(), Review.id.desc()))
-    return fetch_page(session, stmt, page=page, per_page=per_page)
+    return fetch_page(session, _shown_on_listing(listing_id).options(selectinload(Review.author)), page=page,
+                      per_page=per_page)
+
+
+def latest_listing_reviews(session: Session, listing_id: int, limit: int) -> list[Review]:
+    """The listing's newest shown reviews with their authors, in one statement (for its page)."""
+    return list(session.scalars(_shown_on_listing(listing_id).options(joinedload(Review.author)).limit(limit)))
 
 
 def may_see_booker_figures(session: Session, viewer, user_id: int) -> bool:

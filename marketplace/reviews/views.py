@@ -49,7 +49,7 @@ def review_helpers():
         """A few of the listing's newest revealed reviews; no query when its figures say it has none."""
         if listing.reputation is None or not listing.reputation.review_count:
             return []
-        return services.listing_reviews(db.session, listing.id, per_page=LISTING_PAGE_REVIEWS)[0]
+        return services.latest_listing_reviews(db.session, listing.id, LISTING_PAGE_REVIEWS)
 
     return {"booking_review_panel": booking_review_panel, "latest_reviews": latest_reviews,
             "provider_flag_below": provider_flag_below, "may_reply": services.may_reply}

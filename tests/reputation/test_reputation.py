@@ -222,3 +222,34 @@ def test_incremental_updates_agree_with_the_full_recompute(factory, session, del
                     == figures(session, *subject).standing
 
     agree()
+
+
+def test_the_listing_organisation_and_person_endpoints_carry_the_figures(client, api_token, factory, session,
+                                                                         finished, deliver):
+    booking = finished()
+    both_review(session, booking, booker_stars=4, provider_stars=2)
+    deliver()
+    listing = client.get(f"/api/v1/listings/{booking.listing_id}").json
+    assert (listing["review_count"], listing["rating_distribution"]["4"], listing["reliability"]) == (1, 1, 1.0)
+    assert listing["reputation"] == figures(session, "listing", booking.listing_id).rating
+    organisation = client.get(f"/api/v1/organisations/{booking.listing.organisation_id}").json
+    assert (organisation["review_count"], organisation["reliability"]) == (1, 1.0)
+    anonymous = client.get(f"/api/v1/users/{booking.booker_id}/reputation").json
+    assert anonymous["booker"] is None
+    as_staff = client.get(f"/api/v1/users/{booking.booker_id}/reputation",
+                          headers=api_token(staff_of(booking.listing))).json
+    assert (as_staff["booker"]["review_count"], as_staff["booker"]["attendance"]) == (1, 1.0)
+    assert client.get(f"/api/v1/users/{booking.booker_id}/reviews").json["total"] == 0
+    assert client.get(f"/api/v1/users/{booking.booker_id}/reviews",
+                      headers=api_token(booking.booker)).json["total"] == 1
+
+
+def test_a_provider_below_the_threshold_is_flagged_on_the_admin_organisation_page(client, login, factory, session,
+                                                                                  finished, deliver):
+    booking = finished()
+    both_review(session, booking, booker_stars=1)
+    reputation.recompute_all(session, POLICY, clock.now())  # alone on the platform: its 1 star is the mean too
+    session.commit()
+    login(factory.user(platform_admin=True))
+    page = client.get(f"/admin/organisations/{booking.listing.organisation_id}").data.decode()
+    assert 'data-testid="reputation-flag"' in page

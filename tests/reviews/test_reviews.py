@@ -17,6 +17,7 @@ from marketplace.reviews.models import Review, ReviewSide
 from marketplace.scheduler.jobs import JOBS
 from marketplace.core.zones import to_local
 from tests.bookings.conftest import SHANGHAI, local
+from tests.listings.test_statements import LISTING_PAGE_STATEMENTS, sent_by
 from tests.reviews.conftest import WINDOW, staff_of
 
 
@@ -201,3 +202,11 @@ def test_two_sweepers_that_found_the_same_review_reveal_it_once(client, api_toke
     first, second = (reviews.due_for_reveal(session, clock.now()) for _ in range(2))
     assert [reviews.reveal_if_due(session, review, clock.now()) for review in first + second] == [True, False]
     assert session.scalar(select(func.count()).where(DomainEvent.type == "review.revealed")) == 1
+
+
+def test_a_reviewed_listings_page_shows_its_reviews_for_one_statement_more(client, api_token, finished, session,
+                                                                          deliver):
+    booking, _booker, _staff, review = revealed_pair(client, api_token, finished)
+    deliver()
+    assert review["text"] in client.get(f"/listings/{booking.listing_id}").data.decode()
+    assert len(sent_by(client, session, f"/listings/{booking.listing_id}")) == LISTING_PAGE_STATEMENTS + 1
