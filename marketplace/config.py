@@ -43,6 +43,22 @@ class DefaultConfig:
     SMTP_PORT = 25
     SMTP_FROM = None
     SEARCH_RANKING_REPUTATION_WEIGHT = 0.3
+    # Reviews and reputation (the formula is in reputation/services.py): days after a booking completes during
+    # which each side may review the other; the prior's weight in reviews; the half-life of a review's weight;
+    # how close to the start a booker's cancellation counts against their attendance.
+    REVIEW_WINDOW_DAYS = 14
+    REPUTATION_PRIOR_WEIGHT = 5.0
+    REPUTATION_HALF_LIFE_DAYS = 180.0
+    REPUTATION_LATE_CANCEL_HOURS = 24.0
+    # The nightly full recompute of every reputation, at this hour UTC (19: 03:00 in Shanghai).
+    REPUTATION_RECOMPUTE_HOUR_UTC = 19
+    # Consequences: bookers scoring below this (out of 5), or with this many no-shows or more and an attendance
+    # under the minimum, need the provider's approval even on instant listings; providers below this are
+    # flagged to the street admin.
+    REPUTATION_BOOKER_APPROVAL_BELOW = 2.5
+    REPUTATION_BOOKER_MAX_NO_SHOWS = 2
+    REPUTATION_BOOKER_MIN_ATTENDANCE = 0.8
+    REPUTATION_PROVIDER_FLAG_BELOW = 2.5
     # After a confirmed booking's end, how long the provider may still mark a no-show before the scheduler
     # completes it (completed is final).
     COMPLETION_GRACE_MINUTES = 60

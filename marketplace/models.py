@@ -3,12 +3,15 @@ from marketplace.accounts.models import ApiToken, LoginAttempt, PasswordResetCod
 from marketplace.bookings.models import Booking, BookingEvent, BookingMessage, BookingSeries, SlotHold
 from marketplace.core.audit import AuditEntry
 from marketplace.core.events import DomainEvent, EventDelivery
+from marketplace.core.reputation import Reputation
 from marketplace.favourites.models import Favourite
 from marketplace.groups.models import Group, GroupMember
 from marketplace.listings.models import Listing, ListingException, OpeningHours, Photo
 from marketplace.notifications.models import DigestRun, Notification, NotificationPreference
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
+from marketplace.reputation.models import ReputationOutcome
+from marketplace.reviews.models import Review, ReviewReport
 from marketplace.scheduler.models import SchedulerLease
 from marketplace.search.models import ListingView
 from marketplace.waitlist.models import WaitlistEntry
@@ -16,5 +19,6 @@ from marketplace.waitlist.models import WaitlistEntry
 __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage", "BookingSeries", "DigestRun",
            "DomainEvent", "EventDelivery", "Favourite", "Group", "GroupMember", "Listing", "ListingException",
            "ListingView", "LoginAttempt", "Membership", "Notification", "NotificationPreference",
-           "OpeningHours", "Organisation", "PasswordResetCode", "Photo", "Place", "SchedulerLease", "SlotHold",
-           "User", "UserSession", "WaitlistEntry"]
+           "OpeningHours", "Organisation", "PasswordResetCode", "Photo", "Place", "Reputation",
+           "ReputationOutcome", "Review", "ReviewReport", "SchedulerLease", "SlotHold", "User", "UserSession",
+           "WaitlistEntry"]

@@ -316,3 +316,22 @@ def test_the_demo_resident_asked_a_question_and_the_provider_answered(session):
 
     assert [m.author_id == resident.id for m in messages] == [True, False]
     assert messages[0].booking.booker_id == resident.id
+
+
+def test_past_bookings_carry_believable_reviews_that_show_in_reputation(session):
+    from marketplace.core.reputation import Reputation
+    from marketplace.reviews.models import Review, ReviewReport, ReviewSide
+
+    about_providers = session.scalars(select(Review).where(Review.side == ReviewSide.booker)).all()
+    assert len(about_providers) >= 20 and all(review.revealed_at for review in about_providers)
+    good = [review for review in about_providers if review.stars >= 4]
+    assert len(good) >= 0.8 * len(about_providers)
+    critical = [review for review in about_providers if review.stars == 2]
+    assert critical and all(review.reply for review in critical)
+    hidden = [review for review in about_providers if review.hidden]
+    assert len(hidden) == 1 and count(session, ReviewReport, ReviewReport.review_id == hidden[0].id) == 1
+    rated = session.scalars(select(Reputation).where(Reputation.subject_type == "listing",
+                                                     Reputation.review_count > 0)).all()
+    assert len(rated) >= 10 and len({round(row.score, 2) for row in rated}) > 1
+    resident = session.scalars(select(User).where(User.phone == account("resident")["login"])).one()
+    assert any(review.author_id == resident.id for review in about_providers)

@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import and_, Boolean, ForeignKey, Index, Integer, String, false
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
+from marketplace.core.reputation import Reputation
 from marketplace.core.db import Base, created_at, intpk
 from marketplace.places.models import Place
 
@@ -32,6 +33,13 @@ class User(UserMixin, Base):
     created_at: Mapped[created_at]
 
     home_place: Mapped[Place | None] = relationship()
+    # The person's figures as a volunteer provider and as a booker (see core.reputation), or None.
+    provider_reputation: Mapped[Reputation | None] = relationship(
+        Reputation, uselist=False, viewonly=True,
+        primaryjoin=lambda: and_(Reputation.subject_type == "provider", foreign(Reputation.subject_id) == User.id))
+    booker_reputation: Mapped[Reputation | None] = relationship(
+        Reputation, uselist=False, viewonly=True,
+        primaryjoin=lambda: and_(Reputation.subject_type == "booker", foreign(Reputation.subject_id) == User.id))
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts

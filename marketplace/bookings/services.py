@@ -60,13 +60,33 @@ class BookingRequest:
     purpose: str = ""
 
 
+# Why a booker's bookings wait for approval even on instant listings, and how they recover; the standing is
+# kept by the reputation area with its thresholds (see reputation.services).
+STANDING_NOTES = {
+    "low_score": lambda reputation: _l(
+        "你收到的评价偏低（%(score)s分），即时预约的资源也需要提供方审批。按约使用、获得好评，评分回升后即可恢复即时预约。",
+        score=f"{reputation.score:.1f}"),
+    "no_shows": lambda reputation: _l(
+        "你已爽约%(n)s次，即时预约的资源也需要提供方审批。按时出席已确认的预约，出席率回升后即可恢复即时预约。",
+        n=reputation.no_shows),
+}
+
+
+def approval_note(booker: User):
+    """Why the booker's bookings need approval even on instant listings, and how to recover; None when they do not."""
+    reputation = booker.booker_reputation
+    if reputation is None or reputation.standing not in STANDING_NOTES:
+        return None
+    return STANDING_NOTES[reputation.standing](reputation)
+
+
 def needs_approval(listing: Listing, booker: User) -> bool:
     """Whether a new booking waits for the provider's decision instead of confirming at once.
 
-    The single place for this policy: approval listings always do; later, a booker whose
-    reputation is below the platform's threshold will too, even on instant listings (DESIGN 3.6).
+    The single place for this policy: approval listings always do; so do instant ones for a booker whose
+    reputation standing asks for it (a low score or repeated no-shows, see ``approval_note``).
     """
-    return not listing.instant_booking
+    return not listing.instant_booking or approval_note(booker) is not None
 
 
 def approval_deadline(start: datetime, now: datetime) -> datetime:
@@ -564,7 +584,8 @@ def pending_requests(session: Session, actor: User, *, zone: str, organisation: 
     requests = session.scalars(
         select(Booking).join(Listing, Booking.listing_id == Listing.id)
         .where(owned, Booking.status == BookingStatus.pending)
-        .options(selectinload(Booking.listing), selectinload(Booking.booker), selectinload(Booking.group))
+        .options(selectinload(Booking.listing), selectinload(Booking.booker).selectinload(User.booker_reputation),
+                 selectinload(Booking.group))
         .order_by(Booking.approval_deadline, Booking.id)
     ).all()
     return [(booking, approval_conflicts(session, booking, zone=zone, now=now)) for booking in requests]

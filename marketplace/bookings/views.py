@@ -55,7 +55,7 @@ def booking_helpers():
         return g.shows_booking_inbox
 
     return {"booking_widget": build_widget, "shows_booking_inbox": shows_booking_inbox,
-            "booking_weekdays": WEEKDAY_LABELS}
+            "booking_weekdays": WEEKDAY_LABELS, "approval_note": services.approval_note}
 
 
 @bp.app_template_filter("booking_duration")

@@ -46,13 +46,22 @@ def reset() -> None:
     _offset = timedelta(0)
 
 
+def state() -> tuple[datetime | None, timedelta]:
+    """The clock's setting, for code that travels in time and then puts it back (:func:`restore`)."""
+    return _frozen, _offset
+
+
+def restore(saved: tuple[datetime | None, timedelta]) -> None:
+    global _frozen, _offset
+    _frozen, _offset = saved
+
+
 @contextmanager
 def frozen_at(instant: datetime) -> Iterator[None]:
     """Stop the clock at ``instant`` for the block, then put it back as it was (the demo's history uses it)."""
-    global _frozen, _offset
-    saved = _frozen, _offset
+    saved = state()
     travel_to(instant)
     try:
         yield
     finally:
-        _frozen, _offset = saved
+        restore(saved)

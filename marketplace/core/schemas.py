@@ -195,3 +195,29 @@ class Derived(fields.Nested):
 
     def get_value(self, obj, attr, accessor=None, default=None):
         return self.compute(obj)
+
+
+_EMPTY_FIGURES = {"review_count": 0, "no_shows": 0, "distribution": {n: 0 for n in range(1, 6)}}
+
+
+def figure(field_cls: type[fields.Field], relation: str, name: str, **kwargs) -> fields.Field:
+    """A dump-only field read from the object's reputation row (``obj.<relation>.<name>``, see core.reputation);
+    none yet reads as no rating and no reviews."""
+
+    class Figure(field_cls):
+        def get_value(self, obj, attr, accessor=None, default=None):
+            row = getattr(obj, relation)
+            return getattr(row, name) if row is not None else _EMPTY_FIGURES.get(name)
+
+    return Figure(dump_only=True, **kwargs)
+
+
+def rating_fields(relation: str) -> dict[str, fields.Field]:
+    """The score, review count and star distribution of the object's reputation row."""
+    return {
+        "reputation": figure(fields.Float, relation, "rating", allow_none=True, metadata={
+            "description": "评分（1–5，贝叶斯平均并随时间衰减，见 reputation/services.py）；还没有评价时为 null"}),
+        "review_count": figure(fields.Integer, relation, "review_count", metadata={"description": "计入评分的评价数"}),
+        "rating_distribution": figure(fields.Dict, relation, "distribution", keys=fields.String(),
+                                      values=fields.Integer(), metadata={"description": "各星级的评价数，键为 1–5"}),
+    }

@@ -18,6 +18,7 @@ from marketplace.demo.organisations import ORGANISATIONS
 from marketplace.demo.people import (DEMO_LOGINS, DEMO_RESIDENT_PHONE, RESIDENT_NAMES, RESIDENT_PASSWORD,
                                      RESIDENT_PHONES, VOLUNTEER_PHONES)
 from marketplace.demo.places import COMMUNITIES, GRID_NAMES, STREET
+from marketplace.demo.reviews import review_past_bookings
 from marketplace.listings import services as listings
 from marketplace.listings.models import Listing, ListingStatus
 from marketplace.organisations import services as organisations
@@ -48,6 +49,9 @@ def seed(session: Session, *, timezone: str = "Asia/Shanghai") -> bool:
                         rng=rng, seeding_began=began)
     history.wait_and_talk(session, published, made, residents, people[DEMO_RESIDENT_PHONE], zone=timezone,
                           seeding_began=began)
+    review_past_bookings(session, [people[phone] for phone in (DEMO_RESIDENT_PHONE, *RESIDENT_PHONES[20:])
+                                   if phone not in VOLUNTEER_PHONES],
+                         people[DEMO_LOGINS[0].person.phone], rng, zone=timezone)
     return True
 
 

@@ -4,11 +4,12 @@ import enum
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, Numeric, SmallInteger,
+from sqlalchemy import (JSON, and_, Boolean, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, Numeric, SmallInteger,
                         String, Text, Time, false, true)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from marketplace.accounts.models import User
+from marketplace.core.reputation import Reputation
 from marketplace.core.db import Base, created_at, intpk, updated_at
 from marketplace.core.i18n import _l
 from marketplace.organisations.models import Organisation
@@ -141,6 +142,10 @@ class Listing(Base):
     organisation: Mapped[Organisation | None] = relationship()
     provider_user: Mapped[User | None] = relationship()
     place: Mapped[Place] = relationship()
+    # The figures the reputation area keeps (see core.reputation), or None before it has any.
+    reputation: Mapped[Reputation | None] = relationship(
+        Reputation, uselist=False, viewonly=True,
+        primaryjoin=lambda: and_(Reputation.subject_type == "listing", foreign(Reputation.subject_id) == Listing.id))
     opening_hours: Mapped[list[OpeningHours]] = relationship(
         back_populates="listing", cascade="all, delete-orphan", order_by="(OpeningHours.weekday, OpeningHours.opens)"
     )

@@ -4,8 +4,8 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from marketplace.core.api import PageArgs, collection_schema
-from marketplace.core.schemas import (Count, DecimalString, Derived, InputSchema, JsonBoolean, OneOf, Range, id_field,
-                                      text_field)
+from marketplace.core.schemas import (Count, DecimalString, Derived, InputSchema, JsonBoolean, OneOf, Range, figure,
+                                      id_field, rating_fields, text_field)
 from marketplace.listings.contact import provider_contact
 from marketplace.listings.models import FACILITIES, FeeType, ListingKind, ListingStatus
 
@@ -128,6 +128,9 @@ class ListingSchema(Schema):
     published_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    locals().update(rating_fields("reputation"))
+    reliability = figure(fields.Float, "reputation", "reliability", allow_none=True, metadata={
+        "description": "提供方守约率：已确认的预约中按约提供的比例（提供方取消计为失约）；null 为还没有"})
 
 
 ListingPageSchema = collection_schema(ListingSchema)

@@ -30,10 +30,10 @@ MINUTES_PER_DAY = 24 * 60
 # Check-in opens at most this long before the start, and a booking is released at most this long after it.
 MAX_CHECK_IN_MINUTES = 240
 
-# What a listing's card shows (provider, place as "community · building", first photo), in the listing's own
+# What a listing's card shows (provider, place as "community · building", first photo, reputation), in the listing's own
 # query: a card then costs no further statement.
 CARD_LOADING = (joinedload(Listing.organisation), joinedload(Listing.provider_user),
-                with_ancestors(joinedload(Listing.place)), joinedload(Listing.photos))
+                with_ancestors(joinedload(Listing.place)), joinedload(Listing.photos), joinedload(Listing.reputation))
 
 
 @dataclass

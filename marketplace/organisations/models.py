@@ -3,10 +3,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import and_, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from marketplace.accounts.models import User
+from marketplace.core.reputation import Reputation
 from marketplace.core.db import Base, created_at, intpk
 from marketplace.core.i18n import _l
 from marketplace.places.models import Place
@@ -83,6 +84,10 @@ class Organisation(Base):
 
     place: Mapped[Place] = relationship()
     applicant: Mapped[User | None] = relationship()
+    # The figures the reputation area keeps (see core.reputation), or None before it has any.
+    reputation: Mapped[Reputation | None] = relationship(
+        Reputation, uselist=False, viewonly=True,
+        primaryjoin=lambda: and_(Reputation.subject_type == "organisation", foreign(Reputation.subject_id) == Organisation.id))
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
 
     @property

@@ -4,7 +4,7 @@ from marshmallow.validate import Equal
 
 from marketplace.accounts.masking import visible_phone
 from marketplace.core.api import PageArgs, collection_schema, optional_user
-from marketplace.core.schemas import InputSchema, JsonBoolean, N_, id_field, text_field
+from marketplace.core.schemas import InputSchema, JsonBoolean, N_, figure, id_field, rating_fields, text_field
 from marketplace.listings.schemas import PlaceRefSchema
 from marketplace.organisations.models import OrganisationStatus, OrganisationType, StaffRole
 
@@ -31,6 +31,9 @@ class OrganisationSchema(Schema):
     max_hours_per_week_per_booker = fields.Integer(allow_none=True, metadata={"description": HOURS_CAP_HELP})
     verified_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
+    locals().update(rating_fields("reputation"))
+    reliability = figure(fields.Float, "reputation", "reliability", allow_none=True, metadata={
+        "description": "守约率：已确认的预约中按约提供的比例（组织取消计为失约）；null 为还没有"})
 
 
 OrganisationPageSchema = collection_schema(OrganisationSchema)

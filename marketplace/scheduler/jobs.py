@@ -19,6 +19,8 @@ from marketplace.bookings import lifecycle, reminders
 from marketplace.core import events
 from marketplace.notifications import services as notifications
 from marketplace.waitlist import services as waitlist
+from marketplace.reputation import services as reputation
+from marketplace.reviews import services as reviews
 
 Step = Callable[[Session, datetime, int, Mapping], tuple[int, int]]
 
@@ -72,6 +74,19 @@ def send_digests(session: Session, now: datetime, limit: int, settings: Mapping)
                            for user_id in batch)
 
 
+def reveal_reviews(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
+    """Reviews whose window closed without the other side writing: revealed, each once (a conditional update)."""
+    batch = reviews.due_for_reveal(session, now, limit=limit)
+    return len(batch), sum(reviews.reveal_if_due(session, review, now) for review in batch)
+
+
+def recompute_reputation(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
+    """The nightly full recompute of every reputation (what the incremental updates must agree with)."""
+    ran = reputation.recompute_if_due(session, reputation.Policy.from_config(settings), now,
+                                      hour_utc=settings["REPUTATION_RECOMPUTE_HOUR_UTC"])
+    return 0, int(ran)
+
+
 JOBS: dict[str, Job] = {
     "process_outbox": Job(every=timedelta(seconds=5), step=process_outbox),
     "expire_requests": Job(every=timedelta(seconds=20), step=expire_requests),
@@ -81,4 +96,6 @@ JOBS: dict[str, Job] = {
     "complete_bookings": Job(every=timedelta(seconds=60), step=complete_bookings),
     "send_digests": Job(every=timedelta(minutes=10), step=send_digests),
     "lapse_waitlist_holds": Job(every=timedelta(seconds=20), step=lapse_waitlist_holds),
+    "reveal_reviews": Job(every=timedelta(minutes=5), step=reveal_reviews),
+    "recompute_reputation": Job(every=timedelta(hours=1), step=recompute_reputation),
 }

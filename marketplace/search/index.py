@@ -116,7 +116,7 @@ def listing_document(listing: Listing, place_names: dict[int, str]) -> dict:
 
 def _listing_query():
     return select(Listing).options(selectinload(Listing.organisation), selectinload(Listing.provider_user),
-                                   selectinload(Listing.place))
+                                   selectinload(Listing.place), selectinload(Listing.reputation))
 
 
 def all_place_names(session: Session) -> dict[int, str]:

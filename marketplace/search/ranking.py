@@ -23,8 +23,11 @@ class Reputation:
 
 
 def listing_reputation(listing) -> Reputation:
-    """The listing's reputation; the neutral prior until reviews and reputation exist (issue: reviews)."""
-    return Reputation(stars=NEUTRAL_STARS, reviews=0)
+    """The listing's reputation (its figures kept by the reputation area); neutral until someone has reviewed it."""
+    figures = listing.reputation
+    if figures is None or figures.rating is None:
+        return Reputation(stars=NEUTRAL_STARS, reviews=0)
+    return Reputation(stars=figures.score, reviews=figures.review_count)
 
 
 def reputation_factor(stars: float, weight: float) -> float:

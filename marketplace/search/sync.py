@@ -1,7 +1,8 @@
 """Keep the index in step with the database: the search area's reactions to listing changes.
 
 Listing, organisation and profile services record ``listing.changed``, ``organisation.changed`` and
-``user.profile_changed`` events (see ``core.events``); ``search.subscribers`` applies them right after
+``user.profile_changed`` events (a change of many listings at once, such as the nightly reputation recompute,
+one ``listing.changed`` whose subject is ``("listings", 0)`` and whose payload names them) (see ``core.events``); ``search.subscribers`` applies them right after
 the commit and again from the outbox, so an update lost to a crash between commit and indexing is
 applied when the scheduler next processes the outbox. Applying re-reads the rows from the database
 (see ``SearchIndex.apply``), so running it twice, late or concurrently with another worker leaves
@@ -38,14 +39,16 @@ def apply_event(session: Session, event) -> None:
     # Read as a reader: the outbox sweep calling this holds SQLite's write lock on another connection.
     with transactions.read_only():
         with Session(bind=bind) as reader:
-            listing_ids = _listing_ids(reader, event.subject_type, event.subject_id)
+            listing_ids = _listing_ids(reader, event.subject_type, event.subject_id, event.payload)
         search_index().apply(lambda: Session(bind=bind), listing_ids)
 
 
-def _listing_ids(session: Session, subject_type: str, subject_id: int) -> set[int]:
-    """The listings whose entries show the subject."""
+def _listing_ids(session: Session, subject_type: str, subject_id: int, payload: dict) -> set[int]:
+    """The listings whose entries show the subject (``listings``: a batch named in the payload)."""
     if subject_type == "listing":
         return {subject_id}
+    if subject_type == "listings":
+        return set(payload["listing_ids"])
     if subject_type == "organisation":
         return set(session.scalars(select(Listing.id).where(Listing.organisation_id == subject_id)))
     if subject_type == "user":

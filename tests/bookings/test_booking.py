@@ -40,8 +40,9 @@ def test_an_approval_listing_creates_a_pending_request_with_a_deadline(factory, 
 
 
 def test_the_approval_policy_lives_in_one_place(factory):
-    assert needs_approval(factory.listing(instant_booking=False), None)
-    assert not needs_approval(factory.listing(instant_booking=True), None)
+    booker = factory.user()
+    assert needs_approval(factory.listing(instant_booking=False), booker)
+    assert not needs_approval(factory.listing(instant_booking=True), booker)
 
 
 def test_the_buffer_is_stored_as_the_span_the_booking_blocks(factory, session, now, writing):

@@ -41,7 +41,7 @@ from sqlalchemy import func, select
 from marketplace.accounts import services as accounts, sessions, tokens
 from marketplace.accounts.models import ApiToken, PasswordResetCode, User, UserSession
 from marketplace.core.audit import AuditEntry
-from marketplace.bookings import conversation
+from marketplace.bookings import conversation, lifecycle
 from marketplace.bookings import series as series_services
 from marketplace.bookings.doorcode import todays_door_token
 from marketplace.bookings.models import (Booking, BookingEvent, BookingMessage, BookingSeries, BookingStatus,
@@ -59,6 +59,8 @@ from marketplace.notifications.models import Kind, Notification, NotificationPre
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
 from marketplace.places.models import Place
+from marketplace.reviews import services as reviews
+from marketplace.reviews.models import Review, ReviewReport
 from marketplace.search.models import ListingView
 from marketplace.bookings import services as bookings
 from marketplace.waitlist import services as waitlist
@@ -324,6 +326,30 @@ class World:
                 waitlist.offer_freed(self.session, listing.id, booking.start_at, booking.blocked_until, zone=ZONE)
         self.session.commit()
         return entries
+
+    def completed_bookings(self, listing, bookers: list[User], n: int) -> list[list[Booking]]:
+        """``n`` bookings per booker of ``listing`` yesterday-ish, completed, with the clock after them (running)."""
+        made = [[self.factory.booking(listing=listing, booker=booker, start=local_start(1, 9 + k * len(bookers) + b))
+                 for k in range(n)] for b, booker in enumerate(bookers)]
+        clock.travel_to(local_start(2, 9), freeze=False)
+        for row in made:
+            for booking in row:
+                lifecycle.complete_booking(self.session, booking)
+        self.session.commit()
+        return made
+
+    def revealed_reviews(self, n: int) -> tuple[list[Review], list[User]]:
+        """``n`` reviews by bookers of one organisation's listing, revealed (its staff reviewed them back)."""
+        org, staff = self.staffed_organisation()
+        listing = self.factory.listing(organisation=org, actor=staff[0], capacity=20)
+        bookers = self.users(n)
+        made = []
+        for [booking], booker in zip(self.completed_bookings(listing, bookers, 1), bookers):
+            made.append(reviews.write_review(self.session, booker, booking, reviews.ReviewInput(stars=2, text="一般"),
+                                             window_days=14))
+            reviews.write_review(self.session, staff[0], booking, reviews.ReviewInput(stars=5), window_days=14)
+        self.session.commit()
+        return made, staff
 
     def photos(self, listing, actor: User, n: int) -> list[Photo]:
         made = [photos.add_photo(self.session, actor, listing, png(k), upload_dir=self.app.config["UPLOAD_DIR"],
@@ -1477,6 +1503,104 @@ scenario("PUT", "favourites_api.MyFavourite")(lambda world: _save_favourites(wor
 scenario("POST", "favourites.save")(lambda world: _save_favourites(world, "html"))
 scenario("DELETE", "favourites_api.MyFavourite")(lambda world: _remove_favourites(world, "api"))
 scenario("POST", "favourites.remove")(lambda world: _remove_favourites(world, "html"))
+
+# Reviews --------------------------------------------------------------------------------------------------------------
+
+def _write_reviews(world: World, face: str) -> Plan:
+    """Bookers review their completed bookings from two devices at the same moment (a double tap): one review
+    per booking is written and acknowledged, the other device hears a clear 409."""
+    bookers = world.users(CLIENTS // 2)
+    devices = [device for booker in bookers for device in world.devices(booker, face, 2)]
+    booked = world.completed_bookings(world.factory.listing(capacity=20), bookers, ROUNDS)
+
+    def call(c, i):
+        booking = booked[c // 2][i]
+        if face == "api":
+            return Call(devices[c], "POST", f"/api/v1/bookings/{booking.id}/reviews",
+                        json={"stars": 4, "tags": ["punctual"], "text": f"第{c}台设备"}, tag=booking.id)
+        return Call(devices[c], "POST", f"/bookings/{booking.id}/review",
+                    data={"stars": "4", "tags": "punctual", "text": f"第{c}台设备"}, tag=booking.id)
+
+    def check(outcomes):
+        for row in booked:
+            for booking in row:
+                written = world.session.scalars(select(Review).where(Review.booking_id == booking.id)).all()
+                won = [o for o in acks(outcomes) if o.call.tag == booking.id]
+                expect(len(written) == 1 and len(won) == 1,
+                       f"booking {booking.id}: {len(written)} reviews, {len(won)} acknowledged (one of each expected)")
+                expect(written[0].text == won[0].call.json["text"] if face == "api" else True,
+                       f"booking {booking.id}: the review kept is not the acknowledged one")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+def _reply_to_reviews(world: World, face: str) -> Plan:
+    """Every staff member of the organisation replies to the same reviews at once: one reply each, acknowledged."""
+    made, staff = world.revealed_reviews(ROUNDS)
+
+    def call(c, i):
+        path = f"/api/v1/reviews/{made[i].id}/reply" if face == "api" else f"/reviews/{made[i].id}/reply"
+        text = f"感谢反馈（{c}）"
+        return Call(world.client(face, staff[c]), "POST", path, json={"text": text} if face == "api" else None,
+                    data={"text": text} if face == "html" else None, tag=(made[i].id, text))
+
+    def check(outcomes):
+        for review in made:
+            won = [o.call.tag[1] for o in acks(outcomes) if o.call.tag[0] == review.id]
+            stored = _get(world.session, Review, review.id).reply
+            expect(won == [stored], f"review {review.id}: reply {stored!r}, acknowledged {won}")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+def _report_reviews(world: World, face: str) -> Plan:
+    """Neighbours report the same reviews from two devices at once: one report per person and review."""
+    made, _staff = world.revealed_reviews(ROUNDS)
+    neighbours = world.users(CLIENTS // 2)
+    devices = [device for neighbour in neighbours for device in world.devices(neighbour, face, 2)]
+
+    def call(c, i):
+        path = f"/api/v1/reviews/{made[i].id}/reports" if face == "api" else f"/reviews/{made[i].id}/report"
+        body = {"reason": "言辞不当"}
+        return Call(devices[c], "POST", path, json=body if face == "api" else None,
+                    data=body if face == "html" else None, tag=(made[i].id, neighbours[c // 2].id))
+
+    def check(outcomes):
+        for review in made:
+            for neighbour in neighbours:
+                rows = world.session.scalar(select(func.count()).select_from(ReviewReport).where(
+                    ReviewReport.review_id == review.id, ReviewReport.reporter_id == neighbour.id))
+                won = [o for o in acks(outcomes) if o.call.tag == (review.id, neighbour.id)]
+                expect(rows == 1 and len(won) == 1, f"review {review.id} by {neighbour.id}: {rows} reports, "
+                                                   f"{len(won)} acknowledged (one of each expected)")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+def _moderate_reviews(world: World, face: str) -> Plan:
+    """Platform admins hide the same reviews at once: each hidden, and every acknowledged decision audited."""
+    made, _staff = world.revealed_reviews(ROUNDS)
+    admins = world.admins()
+
+    def call(c, i):
+        path = f"/api/v1/admin/reviews/{made[i].id}/moderation" if face == "api" else f"/admin/reviews/{made[i].id}/moderate"
+        body = {"decision": "hide", "reason": "经核实不实"}
+        return Call(world.client(face, admins[c]), "POST", path, json=body if face == "api" else None,
+                    data=body if face == "html" else None, tag=made[i].id)
+
+    def check(outcomes):
+        each_acked(outcomes, lambda review_id: _get(world.session, Review, review_id).hidden, "hidden")
+        audited = world.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "review.hide"))
+        expect(audited == len(acks(outcomes)), f"{audited} audit entries for {len(acks(outcomes))} decisions")
+    return Plan(grid(call), check)
+
+
+scenario("POST", "reviews_api.BookingReviews")(lambda world: _write_reviews(world, "api"))
+scenario("POST", "reviews.write")(lambda world: _write_reviews(world, "html"))
+scenario("POST", "reviews_api.ReviewReply")(lambda world: _reply_to_reviews(world, "api"))
+scenario("POST", "reviews.reply")(lambda world: _reply_to_reviews(world, "html"))
+scenario("POST", "reviews_api.ReviewReports")(lambda world: _report_reviews(world, "api"))
+scenario("POST", "reviews.report")(lambda world: _report_reviews(world, "html"))
+scenario("POST", "reviews_api.ReviewModeration")(lambda world: _moderate_reviews(world, "api"))
+scenario("POST", "reviews.moderate")(lambda world: _moderate_reviews(world, "html"))
 
 # What made 50–67 % of writes fail on SQLite (issue 7): these at once, beside bookings.
 MIXED = [

@@ -1,0 +1,1 @@
+"""Reputation: computed from revealed reviews and kept bookings, never typed in."""

@@ -1,0 +1,175 @@
+"""HTML pages of reviews: writing one (from 我的预约 and the booking page), a listing's reviews, replying,
+reporting, and the platform admin's queue of reports. Every handler parses, calls a service, commits once, renders.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from marketplace.bookings import services as bookings
+from marketplace.bookings.models import Booking
+from marketplace.core import clock
+from marketplace.core.db import get_by_id
+from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.forms import done_notice, refuse_on_form
+from marketplace.core.i18n import _l
+from marketplace.core.pagination import Page, clamp_page
+from marketplace.core.urls import ID
+from marketplace.extensions import db
+from marketplace.listings.services import get_listing
+from marketplace.reviews import services
+from marketplace.reviews.forms import ModerationForm, ReplyForm, ReportForm, ReviewForm
+from marketplace.reviews.models import TAGS_ABOUT, Review, ReviewSide
+
+bp = Blueprint("reviews", __name__)
+
+NOTICES = {"reviewed", "replied", "reported", "moderated"}
+LISTING_PAGE_REVIEWS = 5
+
+
+def provider_flag_below() -> float:
+    return current_app.config["REPUTATION_PROVIDER_FLAG_BELOW"]
+
+
+@bp.app_context_processor
+def review_helpers():
+    def booking_review_panel(booking: Booking) -> dict:
+        """What the booking page shows of its reviews to the viewer: theirs, the other side's once revealed,
+        and whether (and until when) they may still write."""
+        side = services.side_of(current_user, booking)
+        shown = services.booking_reviews(db.session, booking, current_user)
+        mine = next((review for review in shown if review.side is side), None)
+        closes = services.window_closes_at(db.session, booking, current_app.config["REVIEW_WINDOW_DAYS"])
+        may_write = (side is not None and mine is None and closes is not None and services.may_write(booking, side)
+                     and clock.now() < closes)
+        return {"side": side, "mine": mine, "others": [r for r in shown if r is not mine], "closes": closes,
+                "may_write": may_write}
+
+    def latest_reviews(listing) -> list[Review]:
+        """A few of the listing's newest revealed reviews; no query when its figures say it has none."""
+        if listing.reputation is None or not listing.reputation.review_count:
+            return []
+        return services.latest_listing_reviews(db.session, listing.id, LISTING_PAGE_REVIEWS)
+
+    return {"booking_review_panel": booking_review_panel, "latest_reviews": latest_reviews,
+            "provider_flag_below": provider_flag_below, "may_reply": services.may_reply}
+
+
+def _booking_for_review(booking_id: int) -> Booking:
+    return bookings.get_booking(db.session, booking_id, viewer=current_user)
+
+
+def _tag_choices(booking: Booking) -> list:
+    side = services.side_of(current_user, booking) or ReviewSide.booker
+    return list(TAGS_ABOUT[side].items())
+
+
+@bp.route(f"/bookings/<{ID}:booking_id>/review", methods=["GET", "POST"])
+@login_required
+def write(booking_id: int):
+    """The review form of a booking (GET), and writing it (POST)."""
+    booking = _booking_for_review(booking_id)
+    form = ReviewForm() if request.method == "POST" else ReviewForm(formdata=None)
+    form.tags.choices = _tag_choices(booking)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                services.write_review(db.session, current_user, booking, services.ReviewInput(
+                    stars=form.stars.data, tags=form.tags.data or [], text=form.text.data or ""),
+                    window_days=current_app.config["REVIEW_WINDOW_DAYS"])
+                db.session.commit()
+            except DomainError as error:
+                status = refuse_on_form(form, error)
+                booking = _booking_for_review(booking_id)
+            else:
+                return redirect(url_for("bookings.detail", booking_id=booking.id, notice="reviewed") + "#reviews")
+    return render_template("reviews/write.html", booking=booking, form=form), status
+
+
+def _review_for_action(review_id: int) -> Review:
+    return services.get_review(db.session, review_id, viewer=current_user)
+
+
+@bp.route(f"/reviews/<{ID}:review_id>/reply", methods=["POST"])
+@login_required
+def reply(review_id: int):
+    review = _review_for_action(review_id)
+    form = ReplyForm()
+    status = 422
+    if form.validate_on_submit():
+        try:
+            services.reply_to_review(db.session, current_user, review, form.text.data)
+            db.session.commit()
+        except DomainError as error:
+            status = refuse_on_form(form, error)
+            review = _review_for_action(review_id)
+        else:
+            return redirect(url_for("reviews.review", review_id=review.id, notice="replied"))
+    return render_template("reviews/review.html", review=review, reply_form=form, report_form=ReportForm(formdata=None)), status
+
+
+@bp.route(f"/reviews/<{ID}:review_id>/report", methods=["POST"])
+@login_required
+def report(review_id: int):
+    review = _review_for_action(review_id)
+    form = ReportForm()
+    status = 422
+    if form.validate_on_submit():
+        try:
+            services.report_review(db.session, current_user, review, form.reason.data)
+            db.session.commit()
+        except DomainError as error:
+            status = refuse_on_form(form, error)
+            review = _review_for_action(review_id)
+        else:
+            return redirect(url_for("reviews.review", review_id=review.id, notice="reported"))
+    return render_template("reviews/review.html", review=review, reply_form=ReplyForm(formdata=None), report_form=form), status
+
+
+@bp.route(f"/reviews/<{ID}:review_id>")
+def review(review_id: int):
+    """One review with its reply, and the forms to reply (the reviewed side) or report it (signed-in people)."""
+    return render_template("reviews/review.html", review=_review_for_action(review_id),
+                           reply_form=ReplyForm(formdata=None), report_form=ReportForm(formdata=None),
+                           notice=done_notice(NOTICES))
+
+
+@bp.route(f"/listings/<{ID}:listing_id>/reviews")
+def listing_reviews(listing_id: int):
+    listing = get_listing(db.session, listing_id, viewer=current_user)
+    page, per_page = clamp_page(request.args.get("page"), request.args.get("per_page"))
+    items, total = services.listing_reviews(db.session, listing.id, page=page, per_page=per_page)
+    return render_template("reviews/listing.html", listing=listing, page=Page(items, total, page, per_page))
+
+
+@bp.route("/admin/review-reports")
+@login_required
+def moderation():
+    """The platform admin's queue of undecided reports, oldest first."""
+    page, per_page = clamp_page(request.args.get("page"), request.args.get("per_page"))
+    items, total = services.pending_reports(db.session, current_user, page=page, per_page=per_page)
+    return render_template("reviews/moderation.html", page=Page(items, total, page, per_page),
+                           form=ModerationForm(formdata=None), notice=done_notice(NOTICES))
+
+
+@bp.route(f"/admin/reviews/<{ID}:review_id>/moderate", methods=["POST"])
+@login_required
+def moderate(review_id: int):
+    review = get_by_id(db.session, Review, review_id)
+    if review is None:
+        raise NotFound(_l("找不到这条评价"))
+    form = ModerationForm()
+    status = 422
+    if form.validate_on_submit():
+        try:
+            services.moderate_review(db.session, current_user, review, form.decision.data, form.reason.data)
+            db.session.commit()
+        except DomainError as error:
+            status = refuse_on_form(form, error)
+        else:
+            return redirect(url_for("reviews.moderation", notice="moderated"))
+    items, total = services.pending_reports(db.session, current_user)
+    return render_template("reviews/moderation.html", page=Page(items, total, 1, 20), form=form,
+                           failed_review_id=review_id), status
