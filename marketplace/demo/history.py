@@ -30,6 +30,7 @@ from marketplace.waitlist import services as waitlist
 PAST_DAYS = 28
 DAYS_AHEAD = 7
 ATTEMPTS_PER_DAY = 4
+DEMO_RESIDENT_TRIES = 10
 PURPOSES = ("楼栋议事会", "广场舞排练", "老年大学书法课", "亲子阅读会", "志愿者例会", "居民生日会",
             "健康讲座", "象棋比赛", "合唱团排练", "党小组学习")
 REJECTION_REASONS = ("当天场地已安排社区活动，请改约其他时间", "活动人数超过场地容量，建议预约多功能厅")
@@ -63,8 +64,12 @@ def play(session: Session, offers: list[Offer], residents: list[User], demo_resi
         for attempt in range(ATTEMPTS_PER_DAY):
             # The demo resident books now and then, so their 我的预约 has a past and a future.
             booker = demo_resident if attempt == 0 and offset % 5 == 0 else rng.choice(residents)
-            offer = rng.choice(offers)
-            booking = _book(session, offer, booker, day, tz, zone, rng, now)
+            # The demo resident tries a few places until one has room; the others take their chance once.
+            for _try in range(DEMO_RESIDENT_TRIES if booker is demo_resident else 1):
+                offer = rng.choice(offers)
+                booking = _book(session, offer, booker, day, tz, zone, rng, now)
+                if booking is not None:
+                    break
             if booking is not None:
                 _decide_and_close(session, offer, booking, zone, rng, now)
                 made.append(booking)

@@ -175,6 +175,8 @@ def _rescore(session: Session, subjects, policy: Policy, now: datetime) -> list[
         if subject[0] == PLATFORM:
             continue
         row = session.get(Reputation, subject, populate_existing=True)
+        if row is None:
+            continue  # nothing counted about it yet (a booking whose outcome counts for nobody): no score to store
         side = ABOUT_BOOKERS if subject[0] == BOOKER else ABOUT_PROVIDERS
         if side not in means:
             means[side] = platform_mean(session.get(Reputation, (PLATFORM, side), populate_existing=True))

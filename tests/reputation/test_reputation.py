@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from marketplace.bookings import lifecycle
 from marketplace.bookings import services as bookings
 from marketplace.bookings.models import BookingStatus
 from marketplace.core import clock
+from marketplace.core.events import EventDelivery
 from marketplace.core.reputation import Reputation
 from marketplace.reputation import services as reputation
 from marketplace.reputation.services import Policy
@@ -106,11 +108,11 @@ def test_the_nightly_recompute_runs_once_a_night(session, finished, deliver):
     finished()
     step = JOBS["recompute_reputation"].step
     first_night = clock.now().replace(hour=19, minute=0)  # 03:00 in Shanghai
-    assert step(session, first_night - timedelta(hours=2), 100, timedelta(0)) == (0, 0)  # the first sweep notes
-    assert step(session, first_night - timedelta(minutes=1), 100, timedelta(0)) == (0, 0)
-    assert step(session, first_night, 100, timedelta(0)) == (0, 1)
-    assert step(session, first_night + timedelta(hours=23), 100, timedelta(0)) == (0, 0)
-    assert step(session, first_night + timedelta(days=1), 100, timedelta(0)) == (0, 1)
+    assert step(session, first_night - timedelta(hours=2), 100, current_app.config) == (0, 0)  # the first sweep notes
+    assert step(session, first_night - timedelta(minutes=1), 100, current_app.config) == (0, 0)
+    assert step(session, first_night, 100, current_app.config) == (0, 1)
+    assert step(session, first_night + timedelta(hours=23), 100, current_app.config) == (0, 0)
+    assert step(session, first_night + timedelta(days=1), 100, current_app.config) == (0, 1)
 
 
 def test_good_reviews_lift_a_listing_above_an_equally_relevant_one(factory, session, finished, deliver):
@@ -189,7 +191,7 @@ def test_incremental_updates_agree_with_the_full_recompute(factory, session, del
         else:
             clock.travel_to(clock.now() + timedelta(days=days))
         session.commit()
-        JOBS["reveal_reviews"].step(session, clock.now(), 100, timedelta(0))
+        JOBS["reveal_reviews"].step(session, clock.now(), 100, current_app.config)
         deliver()
 
     def snapshot() -> dict:
@@ -253,3 +255,15 @@ def test_a_provider_below_the_threshold_is_flagged_on_the_admin_organisation_pag
     login(factory.user(platform_admin=True))
     page = client.get(f"/admin/organisations/{booking.listing.organisation_id}").data.decode()
     assert 'data-testid="reputation-flag"' in page
+
+
+def test_a_provider_cancelling_counts_against_the_provider_even_for_a_booker_nobody_has_rated(factory, session, now,
+                                                                                             deliver):
+    booking = factory.booking(listing=factory.listing(), start=local(3, 10))
+    bookings.cancel_booking(session, staff_of(booking.listing), booking, "设备检修")  # against the provider only
+    session.commit()
+    deliver()
+
+    assert session.scalar(select(EventDelivery.last_error).where(EventDelivery.last_error != "")) is None
+    assert figures(session, "booker", booking.booker_id) is None
+    assert figures(session, "listing", booking.listing_id) is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -62,11 +63,11 @@ def test_one_review_stays_hidden_until_the_window_closes_then_the_scheduler_reve
     assert client.get(f"/api/v1/listings/{booking.listing_id}/reviews").json["total"] == 0
 
     clock.travel_to(clock.now() + WINDOW - timedelta(minutes=1))
-    assert JOBS["reveal_reviews"].step(session, clock.now(), 100, timedelta(0)) == (0, 0)
+    assert JOBS["reveal_reviews"].step(session, clock.now(), 100, current_app.config) == (0, 0)
     clock.travel_to(clock.now() + timedelta(minutes=1))
-    assert JOBS["reveal_reviews"].step(session, clock.now(), 100, timedelta(0)) == (1, 1)
+    assert JOBS["reveal_reviews"].step(session, clock.now(), 100, current_app.config) == (1, 1)
     session.commit()
-    assert JOBS["reveal_reviews"].step(session, clock.now(), 100, timedelta(0)) == (0, 0)
+    assert JOBS["reveal_reviews"].step(session, clock.now(), 100, current_app.config) == (0, 0)
     assert [r["stars"] for r in client.get(f"/api/v1/bookings/{booking.id}/reviews", headers=staff).json] == [3]
     assert session.scalar(select(func.count()).where(DomainEvent.type == "review.revealed")) == 1
 
