@@ -105,9 +105,9 @@ def naive_sweep(now: datetime, grace: timedelta, *, move: bool) -> set[int]:
     moved = set()
     for booking in naive_due(session, now, grace):
         if move and booking.status is BookingStatus.pending:
-            lifecycle.expire_if_due(session, booking, now)
+            lifecycle.expire_booking(session, booking, now=now)
         elif move:
-            lifecycle.complete_if_due(session, booking, now, grace=grace)
+            lifecycle.complete_booking(session, booking, now=now)
         moved.add(booking.id)
     session.rollback()
     return moved

@@ -44,6 +44,8 @@ class DefaultConfig:
     COMPLETION_GRACE_MINUTES = 60
     # Bookings one scheduler unit of work moves at most (a crash rolls back at most this many, to be redone).
     SCHEDULER_BATCH_SIZE = 100
+    # Staff are warned (booking.deadline_near) once a pending request's approval deadline is this close.
+    APPROVAL_REMINDER_HOURS = 2
     API_TITLE = "社区资源超市 API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

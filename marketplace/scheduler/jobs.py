@@ -2,9 +2,9 @@
 
 A job is a step run in bounded batches, each batch its own unit of work (committed by the runner): a
 crash loses at most the batch in progress, whose changes roll back and are found due again by the next
-sweep, so nothing is lost and nothing is applied twice. Each booking is re-read under its lock before it
-moves (``lifecycle.*_if_due``), so two sweepers that found the same booking move it once; the second
-skips it. A step returns (how many it found due, how many it moved); the runner repeats it while a
+sweep, so nothing is lost and nothing is applied twice. A batch moves its bookings by one conditional
+update that re-checks each is still due (``states.transition_many``), so two sweepers that found the same
+booking move it once; the second skips it. A step returns (how many it found due, how many it moved); the runner repeats it while a
 batch comes back full.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from marketplace.bookings import lifecycle
@@ -28,13 +29,16 @@ class Job:
 
 
 def expire_requests(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
-    batch = lifecycle.due_for_expiry(session, now, limit=limit)
-    return len(batch), sum(lifecycle.expire_if_due(session, booking, now) for booking in batch)
+    return lifecycle.expire_due(session, now, limit=limit)
+
+
+def warn_deadlines(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+    within = timedelta(hours=current_app.config["APPROVAL_REMINDER_HOURS"])
+    return lifecycle.warn_deadlines_near(session, now, within=within, limit=limit)
 
 
 def complete_bookings(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
-    batch = lifecycle.due_for_completion(session, now, limit=limit, grace=grace)
-    return len(batch), sum(lifecycle.complete_if_due(session, booking, now, grace=grace) for booking in batch)
+    return lifecycle.complete_due(session, now, limit=limit, grace=grace)
 
 
 def process_outbox(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
@@ -46,5 +50,6 @@ def process_outbox(session: Session, now: datetime, limit: int, grace: timedelta
 JOBS: dict[str, Job] = {
     "process_outbox": Job(every=timedelta(seconds=5), step=process_outbox),
     "expire_requests": Job(every=timedelta(seconds=20), step=expire_requests),
+    "warn_deadlines": Job(every=timedelta(minutes=1), step=warn_deadlines),
     "complete_bookings": Job(every=timedelta(seconds=60), step=complete_bookings),
 }
