@@ -10,7 +10,9 @@ from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
 from marketplace.scheduler.models import SchedulerLease
 from marketplace.search.models import ListingView
+from marketplace.usage.models import UsageDay, UsageSnapshot
 
 __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingSeries", "DomainEvent", "EventDelivery", "Favourite", "Group", "GroupMember",
            "Listing", "ListingException", "ListingView", "LoginAttempt", "Membership", "OpeningHours", "Organisation",
-           "PasswordResetCode", "Photo", "Place", "SchedulerLease", "User", "UserSession"]
+           "PasswordResetCode", "Photo", "Place", "SchedulerLease", "UsageDay", "UsageSnapshot", "User",
+           "UserSession"]

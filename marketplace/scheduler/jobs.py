@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.bookings import lifecycle
 from marketplace.core import events
+from marketplace.usage import services as usage
 
 Step = Callable[[Session, datetime, int, timedelta], tuple[int, int]]
 
@@ -41,6 +42,12 @@ def complete_bookings(session: Session, now: datetime, limit: int, grace: timede
     return lifecycle.complete_due(session, now, limit=limit, grace=grace)
 
 
+def snapshot_usage(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
+    """Each listing's usage per settled local day (last: the same sweep's expiries and completions count)."""
+    written = usage.snapshot_due_days(session, now, current_app.config["TIMEZONE"], settle=grace, limit=limit)
+    return written, written
+
+
 def process_outbox(session: Session, now: datetime, limit: int, grace: timedelta) -> tuple[int, int]:
     """The durable subscribers of domain events (see ``core.events``), due deliveries oldest first."""
     ran = events.process_outbox(session, now, limit=limit)
@@ -52,4 +59,5 @@ JOBS: dict[str, Job] = {
     "expire_requests": Job(every=timedelta(seconds=20), step=expire_requests),
     "warn_deadlines": Job(every=timedelta(minutes=1), step=warn_deadlines),
     "complete_bookings": Job(every=timedelta(seconds=60), step=complete_bookings),
+    "snapshot_usage": Job(every=timedelta(minutes=10), step=snapshot_usage),
 }

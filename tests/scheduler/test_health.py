@@ -44,7 +44,7 @@ def test_the_page_and_json_show_the_holder_heartbeat_lag_and_the_oldest_due_step
     assert response.json["lag_seconds"] == 30.0 and response.json["stale"] is False
     assert response.json["oldest_due_at"].startswith(deadline.strftime("%Y-%m-%dT%H:%M:%S"))
     assert response.json["jobs"] == ["heartbeat", "process_outbox", "expire_requests", "warn_deadlines",
-                                     "complete_bookings"]
+                                     "complete_bookings", "snapshot_usage"]
     # Creating the listing wrote a domain event whose durable deliveries nothing has processed yet.
     assert response.json["outbox_backlog"] > 0
     assert response.json["outbox_backlog"] == session.scalar(
