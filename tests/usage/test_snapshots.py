@@ -2,6 +2,7 @@
 after downtime; time from the controllable clock, the scheduler's steps as they run."""
 from __future__ import annotations
 
+import threading
 from datetime import time, timedelta
 
 import pytest
@@ -11,11 +12,12 @@ from marketplace.bookings import lifecycle
 from marketplace.bookings import services as bookings
 from marketplace.core import clock, zones
 from marketplace.listings import services as listings
+from marketplace.scheduler.runner import Runner
 from marketplace.usage import services as usage
 from marketplace.usage.models import UsageDay, UsageSnapshot
-from marketplace.scheduler.runner import Runner
 from tests.bookings.conftest import NOW, SHANGHAI, TODAY, local
 from tests.conftest import Factory
+from tests.scheduler.test_scheduler import THREAD_TIMEOUT_SECONDS
 from tests.scheduler.test_scheduler import writing as as_writer
 
 GRACE = timedelta(minutes=60)
@@ -142,3 +144,33 @@ def test_the_scheduler_catches_up_every_missed_day_oldest_first_in_bounded_batch
     assert [row.bookings for row in committed_db.scalars(select(UsageSnapshot).where(
         UsageSnapshot.listing_id == made[1].id).order_by(UsageSnapshot.day))] == [0, 0, 1, 0, 0, 0, 0]
     assert as_writer(runner.sweep)["snapshot_usage"] == 0
+
+
+def test_two_sweepers_racing_leave_one_row_per_listing_and_day(app, committed_db, committed_factory, monkeypatch):
+    monkeypatch.setitem(app.config, "SCHEDULER_BATCH_SIZE", 2)
+    made = [committed_factory.listing() for _ in range(3)]
+    settled(TODAY + timedelta(days=2))
+    runners = [Runner(app, holder="twin"), Runner(app, holder="twin")]
+    for runner in runners:
+        assert as_writer(runner.heartbeat)
+    errors = []
+    start_together = threading.Barrier(2)
+
+    def sweep(runner) -> None:
+        start_together.wait()
+        try:
+            runner.run_job("snapshot_usage")
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=sweep, args=(runner,)) for runner in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(THREAD_TIMEOUT_SECONDS)
+    assert errors == [] and not any(thread.is_alive() for thread in threads)
+    committed_db.commit()
+    assert sorted(committed_db.execute(select(UsageSnapshot.day, UsageSnapshot.listing_id)).all()) == [
+        (TODAY + timedelta(days=day), listing.id) for day in range(3) for listing in made]
+    assert committed_db.execute(select(UsageDay.day, UsageDay.listings).order_by(UsageDay.day)).all() == [
+        (TODAY + timedelta(days=day), 3) for day in range(3)]
