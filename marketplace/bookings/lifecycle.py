@@ -20,7 +20,8 @@ from marketplace.core.i18n import _l
 
 
 def expire_booking(session: Session, booking: Booking, *, now: datetime | None = None) -> Booking:
-    """Let an undecided request lapse at its deadline, freeing its slot (the scheduler's job)."""
+    """Let one undecided request lapse at its deadline, freeing its slot (the scheduler moves them in batches:
+    ``expire_due``)."""
     now = now or clock.now()
     lock_booking(session, booking)
     if booking.status is BookingStatus.pending and now < booking.approval_deadline:
