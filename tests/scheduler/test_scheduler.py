@@ -24,7 +24,7 @@ from marketplace.core import clock, transactions
 from marketplace.scheduler import lease
 from marketplace.scheduler.cli import build_scheduler
 from marketplace.scheduler.jobs import JOBS
-from marketplace.scheduler.runner import Runner
+from marketplace.scheduler.runner import RENEWED_RECENTLY, Runner
 from tests.bookings.conftest import NOW, local
 from tests.conftest import Factory
 
@@ -282,3 +282,19 @@ def test_a_runner_that_lost_its_lease_moves_nothing_even_before_its_next_heartbe
     assert writing(stale.run_job, "expire_requests") == 0 and not stale.holding
     assert fresh(committed_db, [request])[0].status is BookingStatus.pending
     assert writing(successor.run_job, "expire_requests") == 1
+
+
+def test_a_sweep_renews_the_lease_once_unless_its_batches_outlast_a_few_seconds(app, committed_db):
+    clock.travel_to(NOW)
+    runner = Runner(app)
+    assert writing(runner.sweep) is not None  # the heartbeat, then every job: one renewal
+    committed_db.commit()
+    assert lease.current(committed_db).heartbeat_at == NOW
+    clock.travel_to(NOW + RENEWED_RECENTLY - timedelta(microseconds=1))
+    writing(runner.run_job, "expire_requests")
+    committed_db.commit()
+    assert lease.current(committed_db).heartbeat_at == NOW
+    clock.travel_to(NOW + RENEWED_RECENTLY)
+    writing(runner.run_job, "expire_requests")
+    committed_db.commit()
+    assert lease.current(committed_db).heartbeat_at == NOW + RENEWED_RECENTLY
