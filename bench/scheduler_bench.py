@@ -15,7 +15,10 @@ that ended yesterday, the others a request whose deadline passed yesterday). It 
   median of several, against a naive sweep that reads every booking and picks the due ones in Python;
 - the sweep that moves all the due bookings (batches of ``SCHEDULER_BATCH_SIZE``, a commit each),
   against the naive sweep doing the same moves after its full scan (rolled back, so both see the same
-  data); the bench fails if the two disagree on which bookings were due;
+  data); the bench fails if the two disagree on which bookings were due. The same sweep warns staff of
+  today's requests whose deadline is two hours ahead (``warn_deadlines``: one a listing), counted apart;
+- the nightly usage snapshot (``snapshot_usage``) of one local day for every listing, against a naive
+  one computing listing after listing (rolled back);
 - the number of scheduler jobs with no bookings and with all of them;
 
 and prints the ratios last. Targets: idle sweep <= 20 ms at 1,000,000 bookings; 10,000 due <= 10 s.
@@ -42,7 +45,11 @@ from marketplace.bookings import lifecycle  # noqa: E402
 from marketplace.bookings.models import Booking, BookingEvent, BookingReminder, BookingStatus  # noqa: E402
 from marketplace.core import clock, zones  # noqa: E402
 from marketplace.core.db import UTCDateTime  # noqa: E402
+from marketplace.core.events import DomainEvent  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
+from marketplace.listings.models import Listing  # noqa: E402
+from marketplace.usage import services as usage  # noqa: E402
+from marketplace.usage.models import UsageSnapshot  # noqa: E402
 from marketplace.scheduler.cli import build_scheduler  # noqa: E402
 from marketplace.scheduler.runner import Runner  # noqa: E402
 
@@ -108,9 +115,9 @@ def naive_sweep(now: datetime, grace: timedelta, *, move: bool) -> set[int]:
     moved = set()
     for booking in naive_due(session, now, grace):
         if move and booking.status is BookingStatus.pending:
-            lifecycle.expire_if_due(session, booking, now)
+            lifecycle.expire_booking(session, booking, now=now)
         elif move:
-            lifecycle.complete_if_due(session, booking, now, grace=grace)
+            lifecycle.complete_booking(session, booking, now=now)
         moved.add(booking.id)
     session.rollback()
     return moved
@@ -124,6 +131,16 @@ def mark_reminded(offsets: list[int], until: datetime) -> None:
             select(Booking.id, literal(hours), literal("sent"), literal(IDLE_AT, UTCDateTime())).where(
                 Booking.status == BookingStatus.confirmed, Booking.start_at <= until + timedelta(hours=hours))))
     db.session.commit()
+
+
+def naive_snapshot(day, zone: str) -> int:
+    """The reference snapshot: listing after listing, a few queries each, rolled back; how many it wrote."""
+    session = db.session
+    listings = list(session.scalars(select(Listing).order_by(Listing.id)))
+    for listing in listings:
+        usage.snapshot_listings(session, [listing], day, zone)
+    session.rollback()
+    return len(listings)
 
 
 def timed(function, *args, **kwargs):
@@ -177,20 +194,42 @@ def main() -> None:
             if swept != naive_moved or len(swept) != total // 100:
                 sys.exit(f"the sweep moved {len(swept)} bookings, the naive reference {len(naive_moved)}; "
                          f"{total // 100} were due")
+            warned = db.session.scalar(select(db.func.count(DomainEvent.id)).where(
+                DomainEvent.type == "booking.deadline_near"))
+            if warned != listing_count or moved["warn_deadlines"] != warned:
+                sys.exit(f"{warned} deadline warnings recorded ({moved['warn_deadlines']} counted), "
+                         f"{listing_count} were due")
+            db.session.rollback()
+
+            # The nightly snapshot of today (the listings' first day), once it has settled.
+            day = zones.local_date(NOW, ZONE)
+            clock.travel_to(zones.day_bounds(day, ZONE)[1] + grace)
+            naive_snapshotting, naive_snapshots = timed(naive_snapshot, day, ZONE)
+            runner.heartbeat()
+            snapshotting, snapshots = timed(runner.run_job, "snapshot_usage")
+            written = db.session.scalar(select(db.func.count(UsageSnapshot.id)).where(UsageSnapshot.day == day))
+            db.session.rollback()
+            if not snapshots == written == naive_snapshots == listing_count:
+                sys.exit(f"the usage job wrote {snapshots} snapshots ({written} stored), the naive one "
+                         f"{naive_snapshots}; {listing_count} listings")
             idle_ms = statistics.median(idle) * 1000
             print(f"idle sweep (nothing due): median {idle_ms:.2f} ms over {IDLE_ROUNDS}; "
                   f"naive full scan {naive_idle * 1000:.1f} ms")
-            print(f"processing {len(swept):,} due ({moved}): {process:.2f} s; naive {naive_process:.2f} s")
+            print(f"processing {len(swept):,} due bookings and {warned:,} deadline warnings ({moved}): "
+                  f"{process:.2f} s; naive {naive_process:.2f} s (moves only)")
+            print(f"usage snapshot of one day for {snapshots:,} listings: {snapshotting:.2f} s; "
+                  f"naive listing by listing {naive_snapshotting:.2f} s")
             print(f"scheduler jobs: {jobs_without_bookings} with no bookings, {jobs_with_bookings} with {seeded:,}")
             print("ratios (naive reference / ours, higher is better):")
             print(f"  idle sweep: {naive_idle * 1000 / idle_ms:.1f}x")
             print(f"  processing the due bookings: {naive_process / process:.2f}x")
+            print(f"  usage snapshot of a day: {naive_snapshotting / snapshotting:.2f}x")
             print(f"  job count, all bookings / none: {jobs_with_bookings / jobs_without_bookings:.1f}x (constant: 1.0)")
             scale = f" (at {seeded:,} bookings, not 1,000,000)" if seeded != 1_000_000 else ""
             print(f"  target idle sweep <= 20 ms: {'met' if idle_ms <= 20 else 'NOT met'} ({idle_ms:.2f} ms){scale}")
-            per_10k = process / max(1, len(swept)) * 10_000
+            per_10k = process / max(1, len(swept) + warned) * 10_000
             print(f"  target 10,000 due <= 10 s: {'met' if per_10k <= 10 else 'NOT met'} "
-                  f"({per_10k:.1f} s per 10,000)")
+                  f"({per_10k:.1f} s per 10,000 due events, moves and warnings)")
         finally:
             drop_schema(dialect, BENCH_SCHEMA)
 

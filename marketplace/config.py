@@ -70,6 +70,8 @@ class DefaultConfig:
     SCHEDULER_BATCH_SIZE = 100
     # The `flask db` commands (Flask-Migrate and Alembic, about 11 MB); the web server's app (serve.py) goes without.
     MIGRATION_COMMANDS = True
+    # Staff are warned (booking.deadline_near) once a pending request's approval deadline is this close.
+    APPROVAL_REMINDER_HOURS = 2
     API_TITLE = "社区资源超市 API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -14,11 +14,12 @@ from marketplace.reputation.models import ReputationOutcome
 from marketplace.reviews.models import Review, ReviewReport
 from marketplace.scheduler.models import SchedulerLease
 from marketplace.search.models import ListingView
+from marketplace.usage.models import UsageDay, UsageSnapshot
 from marketplace.waitlist.models import WaitlistEntry
 
 __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage", "BookingSeries", "DigestRun",
            "DomainEvent", "EventDelivery", "Favourite", "Group", "GroupMember", "Listing", "ListingException",
            "ListingView", "LoginAttempt", "Membership", "Notification", "NotificationPreference",
            "OpeningHours", "Organisation", "PasswordResetCode", "Photo", "Place", "Reputation",
-           "ReputationOutcome", "Review", "ReviewReport", "SchedulerLease", "SlotHold", "User", "UserSession",
-           "WaitlistEntry"]
+           "ReputationOutcome", "Review", "ReviewReport", "SchedulerLease", "SlotHold", "UsageDay",
+           "UsageSnapshot", "User", "UserSession", "WaitlistEntry"]

@@ -7,7 +7,8 @@ from flask.views import MethodView
 from marketplace.accounts import services as accounts
 from marketplace.admin import services
 from marketplace.admin.schemas import (AccountPageSchema, AccountQuerySchema, AccountSchema, AuditEntryPageSchema,
-                                      AuditQuerySchema, SchedulerHealthSchema)
+                                      AuditQuerySchema, SchedulerHealthSchema, UsageQuerySchema,
+                                      UsageSnapshotPageSchema)
 from marketplace.core import clock
 from marketplace.core.api import API_PREFIX, Blueprint, page_of, require_user
 from marketplace.core.errors import Forbidden
@@ -16,8 +17,10 @@ from marketplace.core.permissions import is_platform_admin
 from marketplace.core.urls import ID
 from marketplace.extensions import db
 from marketplace.scheduler import health as scheduler_health
+from marketplace.usage import services as usage
 
-blp = Blueprint("admin_api", __name__, url_prefix=API_PREFIX + "/admin", description="平台管理：审计日志、账号、定时任务")
+blp = Blueprint("admin_api", __name__, url_prefix=API_PREFIX + "/admin",
+                description="平台管理：审计日志、账号、定时任务、使用统计")
 
 
 def require_platform_admin():
@@ -53,6 +56,21 @@ class SchedulerHealth(MethodView):
         require_platform_admin()
         grace = timedelta(minutes=current_app.config["COMPLETION_GRACE_MINUTES"])
         return scheduler_health.scheduler_health(db.session, clock.now(), grace=grace)
+
+
+@blp.route("/usage")
+class Usage(MethodView):
+    @blp.login_required
+    @blp.errors(403, 422)
+    @blp.arguments(UsageQuerySchema, location="query")
+    @blp.response(200, UsageSnapshotPageSchema)
+    def get(self, args):
+        """每个资源每天的使用统计：开放与被预约的小时数、各状态预约数、服务人数、爽约、谁取消（平台管理员），新的日期在前"""
+        require_platform_admin()
+        snapshots, total = usage.list_snapshots(db.session, listing_id=args.get("listing_id"),
+                                                first_day=args.get("from_"), last_day=args.get("to"),
+                                                page=args["page"], per_page=args["per_page"])
+        return page_of(snapshots, total, args)
 
 
 @blp.route("/users")

@@ -59,3 +59,33 @@ class SchedulerHealthSchema(Schema):
     jobs = fields.List(fields.String(), metadata={"description": "定时任务（数量固定，与预约数量无关）"})
     outbox_backlog = fields.Integer(metadata={"description": "领域事件尚未完成的投递数"})
     outbox_failed = fields.Integer(metadata={"description": "多次重试仍失败、已放弃的投递数"})
+
+
+class UsageSnapshotSchema(Schema):
+    """A listing's local day in figures; bookings count on the day they start (in the deployment's zone)."""
+
+    listing_id = fields.Integer()
+    listing_title = fields.String(attribute="listing.title")
+    day = fields.Date(metadata={"description": "当地日期"})
+    open_hours = fields.Float(metadata={"description": "按开放时间与特殊日期计的开放小时数"})
+    booked_hours = fields.Float(metadata={"description": "被预约占用的小时数（已确认、已完成、爽约）"})
+    bookings = fields.Integer(metadata={"description": "这一天开始的预约数"})
+    pending = fields.Integer()
+    confirmed = fields.Integer()
+    completed = fields.Integer()
+    cancelled = fields.Integer()
+    rejected = fields.Integer()
+    expired = fields.Integer()
+    no_show = fields.Integer(metadata={"description": "爽约（含未签到被释放）"})
+    cancelled_by_booker = fields.Integer()
+    cancelled_by_provider = fields.Integer()
+    people_served = fields.Integer(metadata={"description": "完成预约的不同预约人数"})
+
+
+UsageSnapshotPageSchema = collection_schema(UsageSnapshotSchema)
+
+
+class UsageQuerySchema(PageArgs):
+    listing_id = id_field(strict=False, metadata={"description": "只看某个资源"})
+    from_ = fields.Date(data_key="from", metadata={"description": "从这一天起（含，当地日期）", "example": "2026-06-01"})
+    to = fields.Date(metadata={"description": "到这一天为止（含）", "example": "2026-06-30"})

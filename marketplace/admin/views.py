@@ -1,4 +1,5 @@
-"""Platform admin pages: dashboard, organisation review, users, listings, the audit log and the scheduler's health."""
+"""Platform admin pages: dashboard, organisation review, users, listings, the audit log, the scheduler's health
+and the usage snapshots."""
 import json
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from marketplace.core.errors import DomainError, Forbidden
 from marketplace.core.forms import refuse_on_form
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import Page, clamp_page
+from marketplace.core.db import is_id
 from marketplace.core.permissions import is_platform_admin
 from marketplace.core.urls import ID
 from marketplace.core.validation import filter_text
@@ -27,6 +29,7 @@ from marketplace.organisations import services as organisations
 from marketplace.organisations.models import (ORGANISATION_STATUS_LABELS, ORGANISATION_TYPE_LABELS,
                                               OrganisationStatus, StaffRole)
 from marketplace.scheduler import health as scheduler_health
+from marketplace.usage import services as usage
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -254,6 +257,16 @@ def scheduler():
     return render_template("admin/scheduler.html",
                            health=scheduler_health.scheduler_health(db.session, clock.now(), grace=grace),
                            stale_after=scheduler_health.STALE_AFTER)
+
+
+@bp.route("/usage")
+def usage_snapshots():
+    page, per_page = _page_args(50)
+    listing_id = request.args.get("listing_id", type=int)
+    listing_id = listing_id if is_id(listing_id) else None
+    items, total = usage.list_snapshots(db.session, listing_id=listing_id, page=page, per_page=per_page)
+    return render_template("admin/usage.html", page=Page(items, total, page, per_page), listing_id=listing_id,
+                           last_day=usage.last_day_done(db.session))
 
 
 @bp.route("/organisations")

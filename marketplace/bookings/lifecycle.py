@@ -1,13 +1,13 @@
 """What happens to bookings as time passes, without anyone clicking: undecided requests expire at their
-deadline, confirmed bookings of check-in listings nobody checked in to are released, confirmed bookings
-complete after their end. The ``due_for_*`` queries are what a scheduler sweeps:
-they read the status+time indexes, so their cost follows the number of due bookings, not of all bookings.
+deadline (staff are warned shortly before), confirmed bookings of check-in listings nobody checked in to are
+released, confirmed bookings complete after their end. The scheduler's sweeps read the status+time indexes, so
+their cost follows the number of due bookings, not of all bookings.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, contains_eager
 
 from marketplace.accounts.models import User
@@ -15,14 +15,15 @@ from marketplace.bookings import states
 from marketplace.bookings.locking import lock_booking
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.bookings.services import require_provider
-from marketplace.core import clock
+from marketplace.core import clock, events
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.listings.models import Listing
 
 
 def expire_booking(session: Session, booking: Booking, *, now: datetime | None = None) -> Booking:
-    """Let an undecided request lapse at its deadline, freeing its slot (the scheduler's job)."""
+    """Let one undecided request lapse at its deadline, freeing its slot (the scheduler moves them in batches:
+    ``expire_due``)."""
     now = now or clock.now()
     lock_booking(session, booking)
     if booking.status is BookingStatus.pending and now < booking.approval_deadline:
@@ -65,37 +66,30 @@ def release_booking(session: Session, booking: Booking, *, now: datetime | None 
     return booking
 
 
-def expire_if_due(session: Session, booking: Booking, now: datetime) -> bool:
-    """The scheduler's expiry of one due request; False, without error, when it is no longer due.
+def expire_due(session: Session, now: datetime, *, limit: int) -> tuple[int, int]:
+    """The scheduler's expiry of up to ``limit`` due requests, oldest deadline first: (found due, expired).
 
-    ``expire_booking`` re-reads the booking under its lock and refuses, before changing anything, when
-    another sweeper (or the provider's decision) moved it since it was found due: nothing is left to do.
+    A handful of statements per batch, not per booking: the due ids, one conditional UPDATE (still pending,
+    deadline still passed: a decision or another sweeper since is left alone), their history and events.
     """
-    try:
-        with session.no_autoflush:  # the status and the deadline in one UPDATE
-            expire_booking(session, booking, now=now)
-    except (Conflict, ValidationFailed):
-        return False
-    return True
+    due = due_for_expiry(session, now, limit=limit)
+    moved = states.transition_many(session, due, BookingStatus.pending, BookingStatus.expired, action="expire",
+                                   at=now, still_due=Booking.approval_deadline <= now,
+                                   values={"approval_deadline": None})
+    return len(due), len(moved)
 
 
-def complete_if_due(session: Session, booking: Booking, now: datetime, *, grace: timedelta) -> bool:
-    """The scheduler's completion of one booking ``grace`` after its end; False when it is no longer due.
+def complete_due(session: Session, now: datetime, *, limit: int, grace: timedelta) -> tuple[int, int]:
+    """The scheduler's completion of up to ``limit`` bookings ``grace`` after their end: (found due, completed).
 
     During the grace the provider can still mark a no-show (``services.mark_no_show``: confirmed → no_show);
-    completed is final, so the scheduler waits for it. An ended booking's times no longer change (edits
-    stop at its start), so only its status can have moved since it was found due: ``complete_booking``
-    re-reads it under its lock and refuses, before changing anything, when another sweeper or the
-    provider moved it.
+    completed is final, so the scheduler waits for it. The conditional UPDATE leaves alone a booking the
+    provider or another sweeper moved since it was found due.
     """
-    if booking.end_at + grace > now:
-        return False
-    try:
-        with session.no_autoflush:
-            complete_booking(session, booking, now=now)
-    except Conflict:
-        return False
-    return True
+    due = due_for_completion(session, now, limit=limit, grace=grace)
+    moved = states.transition_many(session, due, BookingStatus.confirmed, BookingStatus.completed,
+                                   action="complete", at=now, still_due=Booking.end_at <= now - grace)
+    return len(due), len(moved)
 
 
 def release_if_due(session: Session, booking: Booking, now: datetime) -> bool:
@@ -132,19 +126,51 @@ def due_for_release(session: Session, now: datetime, *, limit: int = 500) -> lis
         :limit]
 
 
-def due_for_expiry(session: Session, now: datetime, *, limit: int = 500) -> list[Booking]:
-    """Pending requests whose deadline has passed, oldest deadline first (uses the status+deadline index)."""
-    return list(session.scalars(select(Booking).where(
+def warn_deadlines_near(session: Session, now: datetime, *, within: timedelta, limit: int) -> tuple[int, int]:
+    """Record ``booking.deadline_near`` for up to ``limit`` pending requests whose approval deadline falls in
+    (now, now + within], once each (``deadline_warned_at`` set by a conditional UPDATE): (found, warned).
+
+    Only a deadline still ahead is worth a warning: one that passed is the expiry's.
+    """
+    due = _due_ids(session, select(Booking.id).where(
+        Booking.status == BookingStatus.pending, Booking.approval_deadline > now,
+        Booking.approval_deadline <= now + within, Booking.deadline_warned_at.is_(None),
+    ).order_by(Booking.approval_deadline, Booking.id).limit(limit))
+    if not due:
+        return 0, 0
+    warned = {row.id: row for row in session.execute(
+        update(Booking).where(Booking.id.in_(due), Booking.status == BookingStatus.pending,
+                              Booking.deadline_warned_at.is_(None))
+        .values(deadline_warned_at=now)
+        .returning(Booking.id, Booking.listing_id, Booking.booker_id, Booking.approval_deadline)
+        .execution_options(synchronize_session=False))}
+    for booking_id in (booking_id for booking_id in due if booking_id in warned):
+        row = warned[booking_id]
+        events.record(session, "booking.deadline_near", subject=("booking", booking_id),
+                      payload={"listing_id": row.listing_id, "booker_id": row.booker_id,
+                               "deadline": row.approval_deadline.isoformat()})
+    return len(due), len(warned)
+
+
+def _due_ids(session: Session, stmt) -> list[int]:
+    """The ids a due query finds, locked for this sweep; on PostgreSQL rows another sweep holds are skipped
+    (it moves them), so two sweepers take different batches instead of queueing on the same rows."""
+    return list(session.scalars(stmt.with_for_update(skip_locked=True)))
+
+
+def due_for_expiry(session: Session, now: datetime, *, limit: int = 500) -> list[int]:
+    """Pending requests whose deadline has passed, oldest deadline first (the status+deadline index): their ids."""
+    return _due_ids(session, select(Booking.id).where(
         Booking.status == BookingStatus.pending, Booking.approval_deadline <= now,
-    ).order_by(Booking.approval_deadline).limit(limit)))
+    ).order_by(Booking.approval_deadline, Booking.id).limit(limit))
 
 
 def due_for_completion(session: Session, now: datetime, *, limit: int = 500,
-                       grace: timedelta = timedelta(0)) -> list[Booking]:
-    """Confirmed bookings that ended ``grace`` or longer ago, earliest end first (uses the status+end index)."""
-    return list(session.scalars(select(Booking).where(
+                       grace: timedelta = timedelta(0)) -> list[int]:
+    """Confirmed bookings that ended ``grace`` or longer ago, earliest end first (the status+end index): their ids."""
+    return _due_ids(session, select(Booking.id).where(
         Booking.status == BookingStatus.confirmed, Booking.end_at <= now - grace,
-    ).order_by(Booking.end_at).limit(limit)))
+    ).order_by(Booking.end_at, Booking.id).limit(limit))
 
 
 def oldest_due(session: Session, now: datetime, *, grace: timedelta) -> datetime | None:

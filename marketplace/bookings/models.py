@@ -88,6 +88,8 @@ class Booking(Base):
     purpose: Mapped[str] = mapped_column(String(200), default="")
     decision_reason: Mapped[str | None] = mapped_column(String(500))
     approval_deadline: Mapped[datetime | None]
+    # When staff were warned that the deadline is near (booking.deadline_near): set once, by a conditional update.
+    deadline_warned_at: Mapped[datetime | None]
     checked_in_at: Mapped[datetime | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]

@@ -3,7 +3,8 @@
     pending   → confirmed | rejected | expired | cancelled
     confirmed → completed | cancelled | no_show
 
-Every other status is final. Services call :func:`transition` and nothing else changes ``status``.
+Every other status is final. Services call :func:`transition` (the scheduler's batches :func:`transition_many`)
+and nothing else changes ``status``.
 
 Each move (and a booking's first status) is written twice, in the same transaction: a ``BookingEvent``,
 the booking's history that its pages show, and a ``booking.<status>`` domain event (``core.events``),
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import object_session
+from sqlalchemy import ColumnElement, insert, update
+from sqlalchemy.orm import Session, object_session
 
 from marketplace.bookings.models import Booking, BookingEvent, BookingStatus
 from marketplace.core import events
@@ -65,6 +67,37 @@ def transition(booking: Booking, target: BookingStatus, *, action: str, actor, a
     return event
 
 
+def transition_many(session: Session, booking_ids: list[int], source: BookingStatus, target: BookingStatus, *,
+                    action: str, at: datetime, still_due: ColumnElement[bool], values: dict | None = None) -> list[int]:
+    """The system's move of many bookings at once (the scheduler): those of ``booking_ids`` still in ``source``
+    and ``still_due`` go to ``target`` in one conditional UPDATE, each logged as ``transition`` logs one.
+
+    The condition is re-checked by the UPDATE itself, so a booking that another sweeper or a person moved
+    since it was found due is left alone (on PostgreSQL the UPDATE waits for a row another transaction
+    holds, then re-reads it). Returns the ids moved, in the order given (their history is written in it).
+    """
+    if not can_transition(source, target):
+        raise ValueError(f"{source.value} → {target.value} is not a transition")
+    if not booking_ids:
+        return []
+    moved_rows = session.execute(
+        update(Booking).where(Booking.id.in_(booking_ids), Booking.status == source, still_due)
+        .values(status=target, updated_at=at, **(values or {}))
+        .returning(Booking.id, Booking.listing_id, Booking.booker_id)
+        .execution_options(synchronize_session=False)).all()
+    by_id = {row.id: row for row in moved_rows}
+    moved = [booking_id for booking_id in booking_ids if booking_id in by_id]
+    if not moved:
+        return []
+    session.execute(insert(BookingEvent), [
+        {"booking_id": booking_id, "action": action, "from_status": source, "to_status": target, "actor_id": None,
+         "reason": "", "at": at} for booking_id in moved])
+    for booking_id in moved:
+        row = by_id[booking_id]
+        _announce_move(session, booking_id, row.listing_id, row.booker_id, source, target, action, "", None)
+    return moved
+
+
 def record(booking: Booking, *, action: str, actor, at: datetime, reason: str = "") -> BookingEvent:
     """Log something that happened to the booking without changing its status (creation, check-in, edits)."""
     event = BookingEvent(action=action, from_status=None if action == "create" else booking.status,
@@ -76,9 +109,15 @@ def record(booking: Booking, *, action: str, actor, at: datetime, reason: str = 
 
 
 def _announce(booking: Booking, history: BookingEvent) -> None:
-    events.record(object_session(booking), f"booking.{history.to_status.value}", subject=("booking", booking.id),
-                  payload={"listing_id": booking.listing_id, "booker_id": booking.booker_id,
-                           "from_status": history.from_status.value if history.from_status else None,
-                           "to_status": history.to_status.value, "action": history.action,
-                           "reason": history.reason},
-                  actor_id=history.actor_id)
+    _announce_move(object_session(booking), booking.id, booking.listing_id, booking.booker_id, history.from_status,
+                   history.to_status, history.action, history.reason, history.actor_id)
+
+
+def _announce_move(session: Session, booking_id: int, listing_id: int, booker_id: int,
+                   from_status: BookingStatus | None, to_status: BookingStatus, action: str, reason: str,
+                   actor_id: int | None) -> None:
+    events.record(session, f"booking.{to_status.value}", subject=("booking", booking_id),
+                  payload={"listing_id": listing_id, "booker_id": booker_id,
+                           "from_status": from_status.value if from_status else None,
+                           "to_status": to_status.value, "action": action, "reason": reason},
+                  actor_id=actor_id)

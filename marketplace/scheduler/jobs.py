@@ -2,9 +2,9 @@
 
 A job is a step run in bounded batches, each batch its own unit of work (committed by the runner): a
 crash loses at most the batch in progress, whose changes roll back and are found due again by the next
-sweep, so nothing is lost and nothing is applied twice. Each booking is re-read under its lock before it
-moves (``lifecycle.*_if_due``), so two sweepers that found the same booking move it once; the second
-skips it. A step returns (how many it found due, how many it moved); the runner repeats it while a
+sweep, so nothing is lost and nothing is applied twice. A batch moves its bookings by one conditional
+update that re-checks each is still due (``states.transition_many``), so two sweepers that found the same
+booking move it once; the second skips it. A step returns (how many it found due, how many it moved); the runner repeats it while a
 batch comes back full.
 """
 from __future__ import annotations
@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from marketplace.bookings import lifecycle, reminders
 from marketplace.core import events
 from marketplace.notifications import services as notifications
-from marketplace.waitlist import services as waitlist
 from marketplace.reputation import services as reputation
 from marketplace.reviews import services as reviews
+from marketplace.usage import services as usage
+from marketplace.waitlist import services as waitlist
 
 Step = Callable[[Session, datetime, int, Mapping], tuple[int, int]]
 
@@ -32,8 +33,12 @@ class Job:
 
 
 def expire_requests(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
-    batch = lifecycle.due_for_expiry(session, now, limit=limit)
-    return len(batch), sum(lifecycle.expire_if_due(session, booking, now) for booking in batch)
+    return lifecycle.expire_due(session, now, limit=limit)
+
+
+def warn_deadlines(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
+    within = timedelta(hours=settings["APPROVAL_REMINDER_HOURS"])
+    return lifecycle.warn_deadlines_near(session, now, within=within, limit=limit)
 
 
 def send_reminders(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
@@ -48,9 +53,18 @@ def release_bookings(session: Session, now: datetime, limit: int, settings: Mapp
 
 
 def complete_bookings(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
-    grace = timedelta(minutes=settings["COMPLETION_GRACE_MINUTES"])
-    batch = lifecycle.due_for_completion(session, now, limit=limit, grace=grace)
-    return len(batch), sum(lifecycle.complete_if_due(session, booking, now, grace=grace) for booking in batch)
+    return lifecycle.complete_due(session, now, limit=limit, grace=_completion_grace(settings))
+
+
+def snapshot_usage(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
+    """Each listing's usage per settled local day (last: the same sweep's expiries and completions count)."""
+    written = usage.snapshot_due_days(session, now, settings["TIMEZONE"], settle=_completion_grace(settings),
+                                      limit=limit)
+    return written, written
+
+
+def _completion_grace(settings: Mapping) -> timedelta:
+    return timedelta(minutes=settings["COMPLETION_GRACE_MINUTES"])
 
 
 def lapse_waitlist_holds(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
@@ -90,6 +104,7 @@ def recompute_reputation(session: Session, now: datetime, limit: int, settings: 
 JOBS: dict[str, Job] = {
     "process_outbox": Job(every=timedelta(seconds=5), step=process_outbox),
     "expire_requests": Job(every=timedelta(seconds=20), step=expire_requests),
+    "warn_deadlines": Job(every=timedelta(minutes=1), step=warn_deadlines),
     "send_reminders": Job(every=timedelta(seconds=60), step=send_reminders),
     # Before completion: a sweep late enough for both releases a missed booking (a no-show), never completes it.
     "release_bookings": Job(every=timedelta(seconds=60), step=release_bookings),
@@ -98,4 +113,5 @@ JOBS: dict[str, Job] = {
     "lapse_waitlist_holds": Job(every=timedelta(seconds=20), step=lapse_waitlist_holds),
     "reveal_reviews": Job(every=timedelta(minutes=5), step=reveal_reviews),
     "recompute_reputation": Job(every=timedelta(hours=1), step=recompute_reputation),
+    "snapshot_usage": Job(every=timedelta(minutes=10), step=snapshot_usage),
 }

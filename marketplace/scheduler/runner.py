@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime, timedelta
 
 from flask import Flask
 
@@ -17,20 +18,27 @@ from marketplace.scheduler import jobs, lease
 
 log = logging.getLogger(__name__)
 
+# A lease this runner renewed so recently cannot have passed to another (it runs LEASE_TTL, far longer), so a
+# batch starting within this skips renewing it again: an idle sweep writes the lease once, not once per job.
+RENEWED_RECENTLY = timedelta(seconds=5)
+
 
 class Runner:
     def __init__(self, app: Flask, *, holder: str | None = None):
         self.app = app
         self.holder = holder or lease.new_holder()
         self.holding = False
+        self.renewed_at: datetime | None = None
         # Held while a job runs, so that a stop waits for the batch in progress before releasing the lease.
         self.busy = threading.Lock()
 
     def heartbeat(self) -> bool:
         """Take or renew the lease (the heartbeat); whether this runner may act."""
         with self.app.app_context():
-            self.holding = lease.acquire(db.session, self.holder, clock.now())
+            now = clock.now()
+            self.holding = lease.acquire(db.session, self.holder, now)
             db.session.commit()
+        self.renewed_at = now if self.holding else None
         return self.holding
 
     def run_job(self, name: str) -> int:
@@ -43,18 +51,25 @@ class Runner:
         with self.busy, self.app.app_context():
             while True:
                 now = clock.now()
-                # Each batch renews the lease first: a long catch-up keeps it (and beats), and a runner
-                # that lost it to another stops here.
-                if not lease.acquire(db.session, self.holder, now):
+                # Each batch renews the lease first (unless it just did): a long catch-up keeps it (and
+                # beats), and a runner that lost it to another stops here.
+                renewing = not self._renewed_recently(now)
+                if renewing and not lease.acquire(db.session, self.holder, now):
                     db.session.rollback()
                     self.holding = False
+                    self.renewed_at = None
                     log.warning("scheduler %s lost its lease; %s stops", self.holder, name)
                     return moved
                 found, changed = job.step(db.session, now, batch_size, self.app.config)
                 db.session.commit()
+                if renewing:
+                    self.renewed_at = now  # only once committed: a batch rolled back renewed nothing
                 moved += changed
                 if found < batch_size:
                     return moved
+
+    def _renewed_recently(self, now: datetime) -> bool:
+        return self.renewed_at is not None and self.renewed_at <= now < self.renewed_at + RENEWED_RECENTLY
 
     def sweep(self) -> dict[str, int] | None:
         """Take the lease and run every job once; None when another scheduler holds the lease."""
@@ -67,3 +82,4 @@ class Runner:
             lease.release(db.session, self.holder, clock.now())
             db.session.commit()
         self.holding = False
+        self.renewed_at = None

@@ -133,9 +133,9 @@ def test_a_request_past_its_deadline_cannot_be_approved_and_expires(factory, ses
 def test_the_scheduler_finds_due_requests_and_ended_bookings(factory, session, now, writing, approval_listing):
     pending = factory.booking(listing=approval_listing, start=local(5, 10))
     confirmed = factory.booking(listing=factory.listing(), start=local(1, 10))
-    assert lifecycle.due_for_expiry(session, pending.approval_deadline) == [pending]
+    assert lifecycle.due_for_expiry(session, pending.approval_deadline) == [pending.id]
     assert lifecycle.due_for_completion(session, confirmed.end_at - timedelta(seconds=1)) == []
-    assert lifecycle.due_for_completion(session, confirmed.end_at) == [confirmed]
+    assert lifecycle.due_for_completion(session, confirmed.end_at) == [confirmed.id]
     lifecycle.complete_booking(session, confirmed, now=confirmed.end_at)
     assert confirmed.status is BookingStatus.completed
 

@@ -25,7 +25,7 @@ from marketplace.core import clock, transactions
 from marketplace.scheduler import lease
 from marketplace.scheduler.cli import build_scheduler
 from marketplace.scheduler.jobs import JOBS
-from marketplace.scheduler.runner import Runner
+from marketplace.scheduler.runner import RENEWED_RECENTLY, Runner
 from tests.bookings.conftest import NOW, local
 from tests.conftest import Factory
 
@@ -302,3 +302,19 @@ def test_skipped_runs_are_not_logged_while_other_scheduler_warnings_still_are(ap
         scheduler_log.warning('Run time of job "%s" was missed by %s', "complete_bookings", "0:00:02")
     assert [record.getMessage() for record in caplog.records] == [
         'Run time of job "complete_bookings" was missed by 0:00:02']
+
+
+def test_a_sweep_renews_the_lease_once_unless_its_batches_outlast_a_few_seconds(app, committed_db):
+    clock.travel_to(NOW)
+    runner = Runner(app)
+    assert writing(runner.sweep) is not None  # the heartbeat, then every job: one renewal
+    committed_db.commit()
+    assert lease.current(committed_db).heartbeat_at == NOW
+    clock.travel_to(NOW + RENEWED_RECENTLY - timedelta(microseconds=1))
+    writing(runner.run_job, "expire_requests")
+    committed_db.commit()
+    assert lease.current(committed_db).heartbeat_at == NOW
+    clock.travel_to(NOW + RENEWED_RECENTLY)
+    writing(runner.run_job, "expire_requests")
+    committed_db.commit()
+    assert lease.current(committed_db).heartbeat_at == NOW + RENEWED_RECENTLY
