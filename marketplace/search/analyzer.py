@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -36,6 +37,9 @@ PLACE_NUMBER = re.compile(r"(?<![0-9a-z])(?:[0-9]+|[a-z])(?:号楼|号院|单元
 
 # The dictionaries are loaded on first use, not at import: a worker that only serves listing pages would
 # otherwise hold jieba's (about 33 MB), zhconv's (10 MB) and pypinyin's (54 MB, needed only to index).
+_ZHCONV_IMPORT = threading.Lock()
+
+
 @lru_cache(maxsize=None)
 def _jieba():
     import rjieba
@@ -45,16 +49,18 @@ def _jieba():
 @lru_cache(maxsize=None)
 def _to_simplified():
     # zhconv imports pkg_resources (setuptools: 12 MB and 130 ms) only to find its own data file, and opens it
-    # directly when that import fails: make it fail for that one import.
-    pkg_resources = sys.modules.get("pkg_resources")
-    sys.modules["pkg_resources"] = None
-    try:
-        import zhconv
-    finally:
-        if pkg_resources is None:
-            del sys.modules["pkg_resources"]
-        else:
-            sys.modules["pkg_resources"] = pkg_resources
+    # directly when that import fails: make it fail for that one import. The lock: a worker's threads may all
+    # ask at once (lru_cache does not make them wait), and each must put sys.modules back as it found it.
+    with _ZHCONV_IMPORT:
+        pkg_resources = sys.modules.pop("pkg_resources", None)
+        sys.modules["pkg_resources"] = None
+        try:
+            import zhconv
+        finally:
+            if pkg_resources is None:
+                sys.modules.pop("pkg_resources", None)
+            else:
+                sys.modules["pkg_resources"] = pkg_resources
     # zhconv's own loader leaves its dictionary file open (a ResourceWarning); given a path it closes it.
     zhconv.loaddict(os.path.join(os.path.dirname(zhconv.__file__), "zhcdict.json"))
     return lambda text: zhconv.convert(text, "zh-cn")
