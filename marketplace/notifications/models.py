@@ -19,6 +19,7 @@ class Kind(str, enum.Enum):
     waitlist = "waitlist"
     messages = "messages"
     requests = "requests"  # staff: requests to decide, their deadlines, cancellations by bookers
+    reviews = "reviews"  # a review of me revealed, a reply to mine, the decision on a review I reported
 
     @property
     def label(self):
@@ -31,6 +32,7 @@ KIND_LABELS = {
     Kind.waitlist: _l("候补通知"),
     Kind.messages: _l("预约留言"),
     Kind.requests: _l("待审批的申请"),
+    Kind.reviews: _l("评价"),
 }
 
 
@@ -67,7 +69,8 @@ class Notification(Base):
 
 # Without a row of their own, a user has these: email on for every kind, reminders on, no digest.
 PREFERENCE_DEFAULTS = {"reminders": True, "reminders_email": True, "decisions_email": True, "waitlist_email": True,
-                       "messages_email": True, "requests_email": True, "requests_digest": False}
+                       "messages_email": True, "requests_email": True, "requests_digest": False,
+                       "reviews_email": True}
 
 
 def _preference(name: str, **kwargs):
@@ -88,6 +91,7 @@ class NotificationPreference(Base):
     messages_email: Mapped[bool] = _preference("messages_email")
     requests_email: Mapped[bool] = _preference("requests_email")
     requests_digest: Mapped[bool] = _preference("requests_digest", index=True)
+    reviews_email: Mapped[bool] = _preference("reviews_email")
 
     def email_for(self, kind: Kind) -> bool:
         return getattr(self, f"{kind.value}_email")

@@ -66,6 +66,7 @@ class PreferencesSchema(InputSchema):
     waitlist = fields.Nested(KindEmailSchema)
     messages = fields.Nested(KindEmailSchema)
     requests = fields.Nested(RequestPreferenceSchema)
+    reviews = fields.Nested(KindEmailSchema)
 
     @validates_schema
     def something_to_change(self, data, **kwargs):

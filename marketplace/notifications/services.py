@@ -36,6 +36,10 @@ def booking_link(booking_id: int) -> str:
     return f"/bookings/{booking_id}"
 
 
+def review_link(review_id: int) -> str:
+    return f"/reviews/{review_id}"
+
+
 def waitlist_link(entry_id: int) -> str:
     """The person's waitlist, at the entry: where an offer is accepted."""
     return f"/waitlist#entry-{entry_id}"

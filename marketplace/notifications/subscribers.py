@@ -18,6 +18,7 @@ from marketplace.listings.models import Listing
 from marketplace.notifications import services, texts
 from marketplace.notifications.models import Kind, Notification
 from marketplace.notifications.services import Message
+from marketplace.reviews.models import Review
 
 
 def _zone() -> str:
@@ -147,6 +148,53 @@ def offer_from_waitlist(session: Session, event) -> None:
 def tell_of_lapsed_hold(session: Session, event) -> None:
     _waitlist_message(session, event, lambda **n: _l(
         "为你保留的「%(title)s」%(start)s 已在 %(hold_until)s 过期，名额已让给下一位。", **n))
+
+
+def _review_message(review: Review, text) -> Message:
+    return Message(Kind.reviews, ("review", review.id), text, services.review_link(review.id))
+
+
+def _review_of(session: Session, event) -> tuple[Review, Listing] | None:
+    review = session.get(Review, event.subject_id)
+    return (review, session.get(Listing, review.listing_id)) if review is not None else None
+
+
+@events.subscriber("review.revealed")
+def tell_of_revealed_review(session: Session, event) -> None:
+    found = _review_of(session, event)
+    if found is None or found[0].hidden:
+        return
+    review, listing = found
+    reviewed = [session.get(User, review.reviewee_id)] if review.reviewee_id else services.provider_staff(
+        session, listing)
+    text = _l("你在「%(title)s」的预约收到了一条%(stars)s星评价。", title=listing.title, stars=review.stars)
+    _tell(session, reviewed, _review_message(review, text), event, skip=review.author_id)
+
+
+@events.subscriber("review.replied")
+def tell_of_reply(session: Session, event) -> None:
+    if (found := _review_of(session, event)) is None:
+        return
+    review, listing = found
+    _tell(session, [review.author], _review_message(review, _l("你对「%(title)s」的评价收到了回复。",
+                                                               title=listing.title)), event)
+
+
+@events.subscriber("review.report_decided")
+def tell_of_report_decision(session: Session, event) -> None:
+    if (found := _review_of(session, event)) is None:
+        return
+    review, listing = found
+    reason = event.payload.get("reason") or ""
+    hidden = event.payload.get("decision") == "hide"
+    to_reporters = (_l("你举报的「%(title)s」的一条评价经核实已隐藏，谢谢你的提醒。", title=listing.title) if hidden
+                    else _l("你举报的「%(title)s」的一条评价经核实予以保留：%(reason)s", title=listing.title,
+                            reason=reason))
+    reporters = [session.get(User, user_id) for user_id in event.payload.get("reporter_ids", [])]
+    _tell(session, reporters, _review_message(review, to_reporters), event)
+    if hidden:
+        text = _l("你对「%(title)s」的评价违反社区规范，已被隐藏：%(reason)s", title=listing.title, reason=reason)
+        _tell(session, [review.author], _review_message(review, text), event)
 
 
 @events.subscriber("notification.created")
