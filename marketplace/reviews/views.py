@@ -151,7 +151,21 @@ def moderation():
     page, per_page = clamp_page(request.args.get("page"), request.args.get("per_page"))
     items, total = services.pending_reports(db.session, current_user, page=page, per_page=per_page)
     return render_template("reviews/moderation.html", page=Page(items, total, page, per_page),
-                           form=ModerationForm(formdata=None), notice=done_notice(NOTICES))
+                           forms=_moderation_forms(items), notice=done_notice(NOTICES))
+
+
+def _moderation_form(review_id: int, **kwargs) -> ModerationForm:
+    # One form per review on the page: its fields' ids and names carry the review, so one card's radios
+    # never drive another's.
+    return ModerationForm(prefix=f"review-{review_id}", **kwargs)
+
+
+def _moderation_forms(reports, refused: tuple[int, ModerationForm] | None = None) -> dict[int, ModerationForm]:
+    """A blank form per report's review, but the one just refused (review id, form) as it was sent."""
+    forms = {report.review_id: _moderation_form(report.review_id, formdata=None) for report in reports}
+    if refused is not None:
+        forms[refused[0]] = refused[1]
+    return forms
 
 
 @bp.route(f"/admin/reviews/<{ID}:review_id>/moderate", methods=["POST"])
@@ -160,7 +174,7 @@ def moderate(review_id: int):
     review = get_by_id(db.session, Review, review_id)
     if review is None:
         raise NotFound(_l("找不到这条评价"))
-    form = ModerationForm()
+    form = _moderation_form(review.id)
     status = 422
     if form.validate_on_submit():
         try:
@@ -171,5 +185,6 @@ def moderate(review_id: int):
         else:
             return redirect(url_for("reviews.moderation", notice="moderated"))
     items, total = services.pending_reports(db.session, current_user)
-    return render_template("reviews/moderation.html", page=Page(items, total, 1, 20), form=form,
+    return render_template("reviews/moderation.html", page=Page(items, total, 1, 20),
+                           forms=_moderation_forms(items, (review_id, form)),
                            failed_review_id=review_id), status

@@ -1582,8 +1582,9 @@ def _moderate_reviews(world: World, face: str) -> Plan:
     def call(c, i):
         path = f"/api/v1/admin/reviews/{made[i].id}/moderation" if face == "api" else f"/admin/reviews/{made[i].id}/moderate"
         body = {"decision": "hide", "reason": "经核实不实"}
+        form = {f"review-{made[i].id}-{name}": value for name, value in body.items()}
         return Call(world.client(face, admins[c]), "POST", path, json=body if face == "api" else None,
-                    data=body if face == "html" else None, tag=made[i].id)
+                    data=form if face == "html" else None, tag=made[i].id)
 
     def check(outcomes):
         each_acked(outcomes, lambda review_id: _get(world.session, Review, review_id).hidden, "hidden")
