@@ -53,6 +53,12 @@ STAFF_MESSAGES = {
 }
 
 
+# A confirmation ("see you then") or a request to decide is news only until the booking ends: delivered later
+# (the scheduler was down, or the move was recorded after the fact) it is not sent. Refusals, cancellations,
+# expiry and release are sent however late: they explain what happened.
+NEWS_UNTIL_THE_END = frozenset({"confirmed", "pending"})
+
+
 def _pick(table: dict, status: str, action: str | None):
     return table.get((status, action)) or table.get((status, None))
 
@@ -67,7 +73,7 @@ def tell_of_booking_status(session: Session, event) -> None:
     if booker_text is None and staff_text is None:
         return
     booking = session.get(Booking, event.subject_id)
-    if booking is None:
+    if booking is None or (status in NEWS_UNTIL_THE_END and booking.end_at <= clock.now()):
         return
     names = {"title": booking.listing.title, "start": texts.local_time(booking.start_at, _zone()),
              "booker": booking.booker.display_name}

@@ -260,3 +260,19 @@ def test_every_notification_records_its_own_event_for_email(factory, session, no
     assert [(e.subject_id, e.payload) for e in recorded] == [
         (notification.id, {"recipient_id": booker.id, "kind": "decisions"})]
     assert session.scalar(select(func.count()).select_from(Notification)) == 1
+
+
+def test_a_confirmation_delivered_after_the_booking_ended_is_not_sent_but_a_cancellation_is(factory, session, now):
+    listing = factory.listing(title="幸福里活动室")
+    booker = factory.user()
+    kept = factory.booking(listing=listing, booker=booker, start=local(1, 10))
+    cancelled = factory.booking(listing=listing, booker=booker, start=local(1, 14))
+    bookings.cancel_booking(session, staff_of(listing)[0], cancelled, "设备检修")
+    session.commit()
+    clock.travel_to(kept.end_at + timedelta(days=1))  # the scheduler was down until the day after
+
+    deliver(session)
+
+    texts = [n.text for n in inbox_of(session, booker)]
+    assert not any("到时见" in text for text in texts)
+    assert any("提供方取消了你的预约" in text for text in texts)
