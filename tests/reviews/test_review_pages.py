@@ -36,3 +36,16 @@ def test_every_report_on_the_moderation_page_has_its_own_form_fields(client, log
 
     ids = re.findall(r'id="([^"]*decision[^"]*)"', page)
     assert len(ids) >= 4 and len(ids) == len(set(ids))
+
+
+def test_a_refused_second_reply_says_why_on_the_page(client, login, session, finished):
+    about_provider, _ = both_reviewed(session, finished())
+    staff = staff_of(about_provider.booking.listing)
+    reviews.reply_to_review(session, staff, about_provider, "谢谢！")
+    session.commit()
+    login(staff)
+
+    again = client.post(f"/reviews/{about_provider.id}/reply", data={"text": "再说一句"})
+
+    assert again.status_code == 409
+    assert 'role="alert"' in again.get_data(as_text=True)
