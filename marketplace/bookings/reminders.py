@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from marketplace.bookings.models import Booking, BookingReminder, BookingStatus, ReminderOutcome
 from marketplace.core import events
 
-# Lateness: a reminder whose moment (start - offset) has passed, because the scheduler was down or the booking
-# was confirmed after it, is still sent while at least a twelfth of its offset, and never less than ten
-# minutes, remain before the start (a 24 h reminder until 2 h before, a 1 h reminder until 10 minutes before);
-# after that it is skipped, and the skip is recorded so that it is never considered again.
+# Lateness: a reminder whose moment (start - offset) has passed because the scheduler was down is still sent
+# while at least a twelfth of its offset, and never less than ten minutes, remain before the start (a 24 h
+# reminder until 2 h before, a 1 h reminder until 10 minutes before); after that it is skipped, and the skip is
+# recorded so that it is never considered again. A booking made after an offset's moment is not reminded at that
+# offset (its confirmation has just told the booker): that one is recorded as skipped too.
 USEFUL_SHARE = 12
 USEFUL_AT_LEAST = timedelta(minutes=10)
 # A reminder sent more than this after its moment is flagged late (the sweep runs every minute).
@@ -53,7 +54,9 @@ def due_for_reminder(session: Session, now: datetime, hours_before: int, *, look
 def remind(session: Session, booking: Booking, hours_before: int, now: datetime) -> bool:
     """Deal with one due reminder: record ``booking.reminder`` when still useful, else the skip; True when this
     call wrote the reminder's row (False: another sweeper already had)."""
-    outcome = ReminderOutcome.sent if still_useful(booking.start_at, hours_before, now) else ReminderOutcome.skipped
+    made_after_its_moment = booking.created_at > booking.start_at - timedelta(hours=hours_before)
+    useful = still_useful(booking.start_at, hours_before, now) and not made_after_its_moment
+    outcome = ReminderOutcome.sent if useful else ReminderOutcome.skipped
     dialect_insert = sqlite_insert if session.connection().dialect.name == "sqlite" else postgresql_insert
     written = session.execute(
         dialect_insert(BookingReminder)
