@@ -1,10 +1,11 @@
-"""Declarative base with a constraint naming convention, a UTC-only datetime type, and lookups by id."""
+"""Declarative base with a constraint naming convention, a UTC-only datetime type, lookups by id, and upserts."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Annotated, TypeVar
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, registry
 
 from marketplace.core import clock
@@ -62,6 +63,12 @@ def is_id(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
+def dialect_insert(session: Session, model):
+    """An INSERT of ``model`` in the session's dialect, for ``on_conflict_do_nothing`` / ``on_conflict_do_update``
+    (PostgreSQL and SQLite spell them alike)."""
+    return (postgresql.insert if session.connection().dialect.name == "postgresql" else sqlite.insert)(model)
+
+
 def get_by_id(session: Session, model: type[T], row_id) -> T | None:
     """The ``model`` row with id ``row_id``, or None, also when ``row_id`` cannot be an id (text, huge numbers)."""
     return session.get(model, row_id) if is_id(row_id) else None
@@ -73,5 +80,5 @@ updated_at = Annotated[
     datetime, mapped_column(UTCDateTime(), default=_utcnow, onupdate=_utcnow, nullable=False)
 ]
 
-__all__ = ["Base", "UTCDateTime", "NAMING_CONVENTION", "MAX_ID", "is_id", "get_by_id", "intpk", "created_at", "updated_at",
+__all__ = ["Base", "UTCDateTime", "NAMING_CONVENTION", "MAX_ID", "is_id", "dialect_insert", "get_by_id", "intpk", "created_at", "updated_at",
            "func"]

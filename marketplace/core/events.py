@@ -25,7 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, func, select, update
+from sqlalchemy import (JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, func, select, tuple_,
+                        update)
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column, relationship, scoped_session
 
 from marketplace.core import clock
@@ -140,48 +141,50 @@ def record(session: Session, event_type: str, *, subject: tuple[str, int], paylo
 def process_outbox(session: Session, now: datetime, *, limit: int = 500) -> int:
     """Run up to ``limit`` due deliveries, oldest first, each exactly once; returns how many ran.
 
-    A delivery is claimed by a conditional update (status still pending, attempts unchanged), so a second
-    sweep at the same moment claims nothing the first one ran: on PostgreSQL it skips the rows the first
-    one locked, on SQLite it waits for the write lock and then finds them done. The subscriber runs in a
-    savepoint, so a failure undoes its writes and leaves the delivery to retry; its success commits with
-    the caller's transaction (a crash before that commit undoes the claim too: the delivery runs again,
-    so effects outside the database, such as an email, are at least once).
+    The batch is claimed at once by a conditional update (status still pending, attempts unchanged), so a
+    second sweep at the same moment claims nothing the first one ran: on PostgreSQL it skips the rows the
+    first one locked, on SQLite it waits for the write lock and then finds them done. Each subscriber runs in
+    a savepoint of its own, so a failure undoes its writes alone and puts its delivery back to retry; the
+    successes commit with the caller's transaction (a crash before that commit undoes the claims too: the
+    deliveries run again, so effects outside the database, such as an email, are at least once).
     """
     due = session.execute(
         select(EventDelivery.id, EventDelivery.attempts)
         .where(EventDelivery.status == PENDING, EventDelivery.next_attempt_at <= now)
         .order_by(EventDelivery.event_id, EventDelivery.id).limit(limit)
         .with_for_update(skip_locked=True)).all()  # PostgreSQL: leave rows another sweep holds to it
-    ran = 0
-    for delivery_id, attempts in due:
-        claimed = session.execute(
-            update(EventDelivery)
-            .where(EventDelivery.id == delivery_id, EventDelivery.status == PENDING,
-                   EventDelivery.attempts == attempts)
-            .values(attempts=attempts + 1, status=DONE, finished_at=now, last_error="")
-            .execution_options(synchronize_session=False))
-        if claimed.rowcount != 1:
-            continue
-        delivery = session.get(EventDelivery, delivery_id, populate_existing=True)
-        ran += 1
+    if not due:
+        return 0
+    claimed = session.execute(
+        update(EventDelivery)
+        .where(tuple_(EventDelivery.id, EventDelivery.attempts).in_([tuple(row) for row in due]),
+               EventDelivery.status == PENDING)
+        .values(attempts=EventDelivery.attempts + 1, status=DONE, finished_at=now, last_error="")
+        .returning(EventDelivery.id, EventDelivery.event_id, EventDelivery.subscriber, EventDelivery.attempts)
+        .execution_options(synchronize_session=False)).all()
+    if not claimed:
+        return 0
+    loaded = {row.id: row for row in session.scalars(
+        select(DomainEvent).where(DomainEvent.id.in_({delivery.event_id for delivery in claimed})))}
+    for delivery in sorted(claimed, key=lambda row: (row.event_id, row.id)):
         sub = _subscribers.get(delivery.subscriber)
         try:
             if sub is None:
                 raise LookupError(f"no subscriber named {delivery.subscriber}")
             with session.begin_nested():
-                sub.fn(session, delivery.event)
+                sub.fn(session, loaded[delivery.event_id])
         except Exception as error:  # noqa: BLE001 - any subscriber failure is retried, never lost
             log.warning("event %s: subscriber %s failed (attempt %d)", delivery.event_id, delivery.subscriber,
                         delivery.attempts, exc_info=True)
-            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
-            delivery.finished_at = None
             if delivery.attempts >= MAX_ATTEMPTS:
-                delivery.status = FAILED
+                outcome = {"status": FAILED}
             else:
-                delivery.status = PENDING
-                delivery.next_attempt_at = now + FIRST_RETRY_AFTER * 2 ** (delivery.attempts - 1)
-        session.flush()
-    return ran
+                outcome = {"status": PENDING,
+                           "next_attempt_at": now + FIRST_RETRY_AFTER * 2 ** (delivery.attempts - 1)}
+            session.execute(update(EventDelivery).where(EventDelivery.id == delivery.id)
+                            .values(finished_at=None, last_error=f"{type(error).__name__}: {error}"[:2000], **outcome)
+                            .execution_options(synchronize_session=False))
+    return len(claimed)
 
 
 def outbox_health(session: Session, now: datetime) -> dict:

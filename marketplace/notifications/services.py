@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from marketplace.accounts.models import User
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.core import events
-from marketplace.core.db import is_id
+from marketplace.core.db import dialect_insert, is_id
 from marketplace.core.errors import NotFound
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import fetch_page
@@ -97,18 +97,15 @@ def notify(session: Session, recipient: User, message: Message, *, event_id: int
         return None
     if message.kind is Kind.reminders and not preferences_of(session, recipient.id).reminders:
         return None
-    if event_id is not None and session.scalar(select(Notification.id).where(
-            Notification.event_id == event_id, Notification.recipient_id == recipient.id,
-            Notification.kind == message.kind)):
-        return None
     subject_type, subject_id = message.subject
-    notification = Notification(recipient_id=recipient.id, kind=message.kind, subject_type=subject_type,
-                                subject_id=subject_id, text=texts.render_in(recipient.locale, message.message),
-                                link=message.link, event_id=event_id)
-    try:
-        with session.begin_nested():
-            session.add(notification)
-    except IntegrityError:  # the unique (event, recipient, kind) row: someone else made it a moment ago
+    # The unique (event, recipient, kind) row: a delivery run twice, or a racing one, inserts nothing.
+    notification = session.scalars(
+        dialect_insert(session, Notification)
+        .values(recipient_id=recipient.id, kind=message.kind, subject_type=subject_type, subject_id=subject_id,
+                text=texts.render_in(recipient.locale, message.message), link=message.link, event_id=event_id)
+        .on_conflict_do_nothing(index_elements=["event_id", "recipient_id", "kind"])
+        .returning(Notification)).first()
+    if notification is None:
         return None
     events.record(session, "notification.created", subject=("notification", notification.id),
                   payload={"recipient_id": recipient.id, "kind": message.kind.value})
@@ -125,8 +122,12 @@ def provider_staff(session: Session, listing: Listing) -> list[User]:
     return [provider] if provider is not None else []
 
 
-def wants_digest(session: Session, user_id: int) -> bool:
-    return preferences_of(session, user_id).requests_digest
+def digest_takers(session: Session, user_ids: list[int]) -> set[int]:
+    """Those of these users who chose the day's digest instead of one message per request (one query)."""
+    if not user_ids:
+        return set()
+    return set(session.scalars(select(NotificationPreference.user_id).where(
+        NotificationPreference.user_id.in_(user_ids), NotificationPreference.requests_digest.is_(True))))
 
 
 # Reading and marking ---------------------------------------------------------------------------------------------------

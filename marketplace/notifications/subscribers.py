@@ -7,7 +7,7 @@ Python, and enough for plain-text messages to one recipient, so no mail dependen
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from marketplace.accounts.models import User
 from marketplace.bookings.models import Booking
@@ -29,6 +29,11 @@ def _tell(session: Session, users, message: Message, event, *, skip: int | None 
     for user in users:
         if user is not None and user.id != skip:
             services.notify(session, user, message, event_id=event.id)
+
+
+def _booking(session: Session, booking_id: int) -> Booking | None:
+    """The booking with its listing and booker, whom every message names: one query, not three."""
+    return session.get(Booking, booking_id, options=[joinedload(Booking.listing), joinedload(Booking.booker)])
 
 
 def _booking_message(kind: Kind, booking_id: int, message) -> Message:
@@ -72,7 +77,7 @@ def tell_of_booking_status(session: Session, event) -> None:
     booker_text, staff_text = _pick(BOOKER_MESSAGES, status, action), _pick(STAFF_MESSAGES, status, action)
     if booker_text is None and staff_text is None:
         return
-    booking = session.get(Booking, event.subject_id)
+    booking = _booking(session, event.subject_id)
     if booking is None or (status in NEWS_UNTIL_THE_END and booking.end_at <= clock.now()):
         return
     names = {"title": booking.listing.title, "start": texts.local_time(booking.start_at, _zone()),
@@ -84,7 +89,8 @@ def tell_of_booking_status(session: Session, event) -> None:
     if staff_text is not None:
         staff = services.provider_staff(session, booking.listing)
         if status == "pending":  # who chose the digest hears of new requests once a day, in it
-            staff = [user for user in staff if not services.wants_digest(session, user.id)]
+            takers = services.digest_takers(session, [user.id for user in staff])
+            staff = [user for user in staff if user.id not in takers]
         _tell(session, staff, _booking_message(Kind.requests, booking.id, staff_text(names)), event,
               skip=event.actor_id)
 
@@ -92,7 +98,7 @@ def tell_of_booking_status(session: Session, event) -> None:
 @events.subscriber("booking.reminder")
 def remind_booker(session: Session, event) -> None:
     """One reminder per booking per offset; none for whoever turned reminders off (``services.notify``)."""
-    booking = session.get(Booking, event.subject_id)
+    booking = _booking(session, event.subject_id)
     if booking is None:
         return
     names = {"title": booking.listing.title, "start": texts.local_time(booking.start_at, _zone())}
@@ -106,7 +112,7 @@ def remind_booker(session: Session, event) -> None:
 
 @events.subscriber("booking.deadline_near")
 def warn_of_deadline(session: Session, event) -> None:
-    booking = session.get(Booking, event.subject_id)
+    booking = _booking(session, event.subject_id)
     if booking is None:
         return
     zone = _zone()
@@ -121,7 +127,7 @@ def warn_of_deadline(session: Session, event) -> None:
 @events.subscriber("booking.message")
 def tell_of_message(session: Session, event) -> None:
     """The side that did not write it: the booker when staff wrote, the provider's staff when the booker did."""
-    booking = session.get(Booking, event.subject_id)
+    booking = _booking(session, event.subject_id)
     author = session.get(User, event.payload.get("author_id") or 0)
     if booking is None or author is None:
         return

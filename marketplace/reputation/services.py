@@ -33,12 +33,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, insert, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from marketplace.bookings.models import Booking, BookingEvent, BookingStatus
 from marketplace.core import events
+from marketplace.core.db import dialect_insert
 from marketplace.listings.models import Listing
 from marketplace.reputation.models import (ABOUT_BOOKERS, ABOUT_PROVIDERS, BOOKER, LAST_RECOMPUTE, LISTING,
                                            ORGANISATION, PLATFORM, PROVIDER, Reputation, ReputationOutcome)
@@ -138,27 +138,23 @@ def classify(status: BookingStatus, start_at: datetime, last: BookingEvent | Non
     return None
 
 
-def _row(session: Session, subject: tuple[str, int]) -> Reputation:
-    """The subject's row, created (all zeros) when missing; a racing creator's row is used instead."""
-    row = session.get(Reputation, subject)
-    if row is None:
-        try:
-            with session.begin_nested():
-                session.add(Reputation(subject_type=subject[0], subject_id=subject[1],
-                                       **{name: 0 for name in COUNTERS}))
-        except IntegrityError:
-            pass
-        row = session.get(Reputation, subject)
-    return row
-
-
-def _add(session: Session, subject: tuple[str, int], values: dict) -> None:
-    """Add to the subject's counters in one UPDATE, so concurrent additions both count."""
-    _row(session, subject)
-    session.execute(update(Reputation).where(Reputation.subject_type == subject[0],
-                                             Reputation.subject_id == subject[1])
-                    .values({name: getattr(Reputation, name) + value for name, value in values.items()})
-                    .execution_options(synchronize_session=False))
+def _add(session: Session, deltas) -> None:
+    """Add each (subject, values) to the subject's counters, creating missing rows, in one INSERT … ON CONFLICT
+    DO UPDATE: concurrent additions (and creations) of the same row both count."""
+    merged: dict[tuple[str, int], dict] = {}
+    for subject, values in deltas:
+        totals = merged.setdefault(subject, {})
+        for name, value in values.items():
+            totals[name] = totals.get(name, 0) + value
+    if not merged:
+        return
+    names = sorted({name for values in merged.values() for name in values})
+    stmt = dialect_insert(session, Reputation).values([
+        {"subject_type": subject[0], "subject_id": subject[1], **dict.fromkeys(COUNTERS, 0), **values}
+        for subject, values in merged.items()])
+    columns = Reputation.__table__.c
+    session.execute(stmt.on_conflict_do_update(index_elements=["subject_type", "subject_id"],
+                                               set_={name: columns[name] + stmt.excluded[name] for name in names}))
 
 
 def _review_values(review: Review, sign: int, policy: Policy) -> dict:
@@ -169,19 +165,18 @@ def _review_values(review: Review, sign: int, policy: Policy) -> dict:
 
 def _rescore(session: Session, subjects, policy: Policy, now: datetime) -> list[tuple[str, int]]:
     """Store the touched subjects' scores at ``now``; the listings whose score changed."""
-    means = {}
+    scored = [subject for subject in subjects if subject[0] != PLATFORM]
+    wanted = scored + [(PLATFORM, ABOUT_BOOKERS), (PLATFORM, ABOUT_PROVIDERS)]
+    rows = {(row.subject_type, row.subject_id): row for row in session.scalars(
+        select(Reputation).where(tuple_(Reputation.subject_type, Reputation.subject_id).in_(wanted))
+        .execution_options(populate_existing=True))}
+    means = {side: platform_mean(rows.get((PLATFORM, side))) for side in (ABOUT_BOOKERS, ABOUT_PROVIDERS)}
     changed = []
-    for subject in subjects:
-        if subject[0] == PLATFORM:
-            continue
-        row = session.get(Reputation, subject, populate_existing=True)
+    for subject in scored:
+        row = rows.get(subject)
         if row is None:
             continue  # nothing counted about it yet (a booking whose outcome counts for nobody): no score to store
-        side = ABOUT_BOOKERS if subject[0] == BOOKER else ABOUT_PROVIDERS
-        if side not in means:
-            means[side] = platform_mean(session.get(Reputation, (PLATFORM, side), populate_existing=True))
-        mean = means[side]
-        score = score_at(row, mean, policy, now)
+        score = score_at(row, means[ABOUT_BOOKERS if subject[0] == BOOKER else ABOUT_PROVIDERS], policy, now)
         if row.score != score:
             changed.append(subject)
         row.score, row.scored_at = score, now
@@ -213,8 +208,8 @@ def count_review(session: Session, review_id: int, policy: Policy, now: datetime
     if review.counted == wanted:
         return False
     subjects = review_subjects(review)
-    for subject in subjects:
-        _add(session, subject, _review_values(review, 1 if wanted else -1, policy))
+    values = _review_values(review, 1 if wanted else -1, policy)
+    _add(session, [(subject, values) for subject in subjects])
     review.counted = wanted
     session.flush()
     _announce_listings(session, _rescore(session, subjects, policy, now))
@@ -223,9 +218,13 @@ def count_review(session: Session, review_id: int, policy: Policy, now: datetime
 
 def count_booking(session: Session, booking_id: int, policy: Policy, now: datetime) -> bool:
     """Bring the booking's part in attendance and reliability in line with its status; whether anything changed."""
-    booking = session.get(Booking, booking_id, with_for_update=True, populate_existing=True)
-    if booking is None:
+    found = session.execute(
+        select(Booking, Listing.organisation_id, Listing.provider_user_id)
+        .join(Listing, Listing.id == Booking.listing_id).where(Booking.id == booking_id)
+        .with_for_update(of=Booking).execution_options(populate_existing=True)).first()
+    if found is None:
         return False
+    booking, organisation_id, provider_user_id = found
     last = session.scalars(select(BookingEvent).where(BookingEvent.booking_id == booking.id)
                            .order_by(BookingEvent.id.desc()).limit(1)).first()
     outcome = classify(booking.status, booking.start_at, last, policy)
@@ -234,13 +233,11 @@ def count_booking(session: Session, booking_id: int, policy: Policy, now: dateti
     counted = (mark.outcome, mark.at) if mark is not None else (None, None)
     if counted == (outcome, at):
         return False
-    listing = booking.listing
-    providers = _provider_subjects(listing.id, listing.organisation_id, listing.provider_user_id)
-    if mark is not None:
-        for subject, values in _outcome_deltas(mark.outcome, mark.at, booking.booker_id, providers, policy):
-            _add(session, subject, _negated(values))
-    for subject, values in _outcome_deltas(outcome, at, booking.booker_id, providers, policy):
-        _add(session, subject, values)
+    providers = _provider_subjects(booking.listing_id, organisation_id, provider_user_id)
+    undone = [] if mark is None else [
+        (subject, _negated(values))
+        for subject, values in _outcome_deltas(mark.outcome, mark.at, booking.booker_id, providers, policy)]
+    _add(session, undone + _outcome_deltas(outcome, at, booking.booker_id, providers, policy))
     if mark is None:
         session.add(ReputationOutcome(booking_id=booking.id, outcome=outcome, at=at))
     elif outcome is None:
