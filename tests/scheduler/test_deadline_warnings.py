@@ -5,7 +5,6 @@ Against the committed database, runners as in a scheduler process, time from the
 """
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -18,7 +17,7 @@ from marketplace.core.events import DomainEvent
 from marketplace.scheduler.runner import Runner
 from tests.bookings.conftest import NOW, SHANGHAI, local
 from tests.conftest import Factory
-from tests.scheduler.test_scheduler import THREAD_TIMEOUT_SECONDS, writing
+from tests.scheduler.test_scheduler import race, writing
 
 WITHIN = timedelta(hours=2)
 
@@ -80,24 +79,7 @@ def test_two_sweepers_racing_record_one_warning_per_request(app, committed_db, f
     requests = requests_for_tomorrow(factory, [(13, 0), (12, 30), (14, 0), (13, 30)])
     runners = [Runner(app, holder="twin"), Runner(app, holder="twin")]
     clock.travel_to(max(booking.approval_deadline for booking in requests) - WITHIN)
-    for runner in runners:
-        assert writing(runner.heartbeat)
-    warned, errors = [0, 0], []
-    start_together = threading.Barrier(2)
-
-    def sweep(index: int) -> None:
-        start_together.wait()
-        try:
-            warned[index] = runners[index].run_job("warn_deadlines")
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-
-    threads = [threading.Thread(target=sweep, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(THREAD_TIMEOUT_SECONDS)
-    assert errors == [] and not any(thread.is_alive() for thread in threads)
+    warned = race(runners, "warn_deadlines")
     assert sum(warned) == len(requests)
     assert sorted(warning.subject_id for warning in warnings_of(committed_db)) == sorted(b.id for b in requests)
 

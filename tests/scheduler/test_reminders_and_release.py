@@ -29,7 +29,7 @@ from marketplace.scheduler import lease
 from marketplace.scheduler.runner import Runner
 from tests.bookings.conftest import NOW, local
 from tests.conftest import Factory
-from tests.scheduler.test_scheduler import THREAD_TIMEOUT_SECONDS, fresh, writing
+from tests.scheduler.test_scheduler import THREAD_TIMEOUT_SECONDS, fresh, race, writing
 
 EARLY_TO_LATE = [HoursInterval(weekday=d, opens=time(6), closes=time(23)) for d in range(7)]
 
@@ -68,24 +68,7 @@ def test_a_reminder_is_recorded_exactly_once_with_two_sweepers_racing(app, commi
     booked = tomorrows_bookings(factory, 6)
     runners = [Runner(app, holder="twin"), Runner(app, holder="twin")]  # both believe they hold the lease
     clock.travel_to(local(0, 14))
-    for runner in runners:
-        assert writing(runner.heartbeat)
-    moved, errors = [0, 0], []
-    start_together = threading.Barrier(2)
-
-    def sweep(index: int) -> None:
-        start_together.wait()
-        try:
-            moved[index] = runners[index].run_job("send_reminders")
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-
-    threads = [threading.Thread(target=sweep, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(THREAD_TIMEOUT_SECONDS)
-    assert errors == [] and not any(thread.is_alive() for thread in threads)
+    moved = race(runners, "send_reminders")
     assert sum(moved) == len(booked)
     for booking in booked:
         assert [event["hours_before"] for event in reminder_events(committed_db, booking)] == [24]
@@ -247,24 +230,8 @@ def test_a_booking_is_released_once_with_two_sweepers_racing(app, committed_db, 
     missed = [factory.booking(listing=listing, start=local(1, hour)) for hour in (9, 10, 11)]
     runners = [Runner(app, holder="twin"), Runner(app, holder="twin")]
     clock.travel_to(local(1, 11, 15))
-    for runner in runners:
-        assert writing(runner.heartbeat)
-    moved, errors = [0, 0], []
-    start_together = threading.Barrier(2)
-
-    def sweep(index: int) -> None:
-        start_together.wait()
-        try:
-            moved[index] = runners[index].run_job("release_bookings")
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-
-    threads = [threading.Thread(target=sweep, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(THREAD_TIMEOUT_SECONDS)
-    assert errors == [] and sum(moved) == 3
+    moved = race(runners, "release_bookings")
+    assert sum(moved) == 3
     assert all(booking.status is BookingStatus.no_show for booking in fresh(committed_db, missed))
     releases = committed_db.scalars(select(BookingEvent.booking_id).where(BookingEvent.action == "release")).all()
     assert sorted(releases) == sorted(booking.id for booking in missed)

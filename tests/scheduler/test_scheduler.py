@@ -67,6 +67,30 @@ def writing(callable_, *args):
         return callable_(*args)
 
 
+def race(runners: list[Runner], job: str) -> list[int]:
+    """The runners (one holder: each believes it holds the lease) run ``job`` at the same moment, each from a
+    thread of its own; what each moved. An error in a thread, or a thread that does not finish, fails the test."""
+    for runner in runners:
+        assert writing(runner.heartbeat)
+    moved, errors = [0] * len(runners), []
+    start_together = threading.Barrier(len(runners))
+
+    def sweep(index: int) -> None:
+        start_together.wait()
+        try:
+            moved[index] = runners[index].run_job(job)
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=sweep, args=(i,)) for i in range(len(runners))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(THREAD_TIMEOUT_SECONDS)
+    assert errors == [] and not any(thread.is_alive() for thread in threads)
+    return moved
+
+
 def booking_steps(moved: dict[str, int]) -> dict[str, int]:
     """What a sweep moved of bookings (the outbox job delivers the events those moves wrote, counted apart, and
     other areas' jobs move other things)."""
@@ -86,24 +110,7 @@ def test_a_due_request_expires_at_its_deadline_exactly_once_with_two_sweepers_ra
     assert booking_steps(writing(runners[0].sweep)) == {"expire_requests": 0, "send_reminders": 0,
                                                          "release_bookings": 0, "complete_bookings": 0}
     clock.travel_to(last_deadline)
-    for runner in runners:
-        assert writing(runner.heartbeat)
-    moved, errors = [0, 0], []
-    start_together = threading.Barrier(2)
-
-    def sweep(index: int) -> None:
-        start_together.wait()
-        try:
-            moved[index] = runners[index].run_job("expire_requests")
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-
-    threads = [threading.Thread(target=sweep, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(THREAD_TIMEOUT_SECONDS)
-    assert errors == [] and not any(thread.is_alive() for thread in threads)
+    moved = race(runners, "expire_requests")
     assert sum(moved) == len(requests)
     assert all(booking.status is BookingStatus.expired for booking in fresh(committed_db, requests))
     assert [actions_of(committed_db, booking, "expire") for booking in requests] == [1] * len(requests)
