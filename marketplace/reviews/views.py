@@ -95,37 +95,35 @@ def _review_for_action(review_id: int) -> Review:
 @bp.route(f"/reviews/<{ID}:review_id>/reply", methods=["POST"])
 @login_required
 def reply(review_id: int):
-    review = _review_for_action(review_id)
-    form = ReplyForm()
-    status = 422
-    if form.validate_on_submit():
-        try:
-            services.reply_to_review(db.session, current_user, review, form.text.data)
-            db.session.commit()
-        except DomainError as error:
-            status = refuse_on_form(form, error)
-            review = _review_for_action(review_id)
-        else:
-            return redirect(url_for("reviews.review", review_id=review.id, notice="replied"))
-    return render_template("reviews/review.html", review=review, reply_form=form, report_form=ReportForm(formdata=None)), status
+    return _act_on_review(review_id, "reply_form", ReplyForm(), notice="replied",
+                          act=lambda review, form: services.reply_to_review(db.session, current_user, review,
+                                                                            form.text.data))
 
 
 @bp.route(f"/reviews/<{ID}:review_id>/report", methods=["POST"])
 @login_required
 def report(review_id: int):
+    return _act_on_review(review_id, "report_form", ReportForm(), notice="reported",
+                          act=lambda review, form: services.report_review(db.session, current_user, review,
+                                                                          form.reason.data))
+
+
+def _act_on_review(review_id: int, form_name: str, form, *, notice: str, act):
+    """Reply to or report a review from its page: done → back to the page with the notice; refused → the page
+    again with the refusal on the sent form (the other form blank)."""
     review = _review_for_action(review_id)
-    form = ReportForm()
     status = 422
     if form.validate_on_submit():
         try:
-            services.report_review(db.session, current_user, review, form.reason.data)
+            act(review, form)
             db.session.commit()
         except DomainError as error:
             status = refuse_on_form(form, error)
             review = _review_for_action(review_id)
         else:
-            return redirect(url_for("reviews.review", review_id=review.id, notice="reported"))
-    return render_template("reviews/review.html", review=review, reply_form=ReplyForm(formdata=None), report_form=form), status
+            return redirect(url_for("reviews.review", review_id=review.id, notice=notice))
+    forms = {"reply_form": ReplyForm(formdata=None), "report_form": ReportForm(formdata=None), form_name: form}
+    return render_template("reviews/review.html", review=review, **forms), status
 
 
 @bp.route(f"/reviews/<{ID}:review_id>")
