@@ -29,6 +29,8 @@ from marketplace.organisations import services as organisations
 from marketplace.organisations.models import (ORGANISATION_STATUS_LABELS, ORGANISATION_TYPE_LABELS,
                                               OrganisationStatus, StaffRole)
 from marketplace.scheduler import health as scheduler_health
+from marketplace.scheduler import jobs as scheduler_jobs
+from marketplace.scheduler import lease as scheduler_lease
 from marketplace.usage import services as usage
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -251,12 +253,31 @@ def dashboard():
     return render_template("admin/dashboard.html", counts=services.platform_counts(db.session))
 
 
+# What each of the scheduler's jobs does, in the admin's words (tests/admin check every job has one).
+JOB_LABELS = {
+    "heartbeat": _l("心跳：续租，表明定时任务在运行"),
+    "process_outbox": _l("处理事件：通知、邮件、搜索索引、信誉"),
+    "expire_requests": _l("过期未审批的申请"),
+    "warn_deadlines": _l("提醒工作人员申请即将到期"),
+    "send_reminders": _l("预约开始前提醒预约人"),
+    "release_bookings": _l("未签到的预约释放时段"),
+    "complete_bookings": _l("已结束的预约标记为完成"),
+    "send_digests": _l("每日待审批汇总"),
+    "lapse_waitlist_holds": _l("候补保留时段到期，轮到下一位"),
+    "reveal_reviews": _l("评价期结束后公开评价"),
+    "recompute_reputation": _l("每晚重新计算全部信誉"),
+    "snapshot_usage": _l("每日使用情况统计"),
+}
+
+
 @bp.route("/scheduler")
 def scheduler():
     grace = timedelta(minutes=current_app.config["COMPLETION_GRACE_MINUTES"])
     return render_template("admin/scheduler.html",
                            health=scheduler_health.scheduler_health(db.session, clock.now(), grace=grace),
-                           stale_after=scheduler_health.STALE_AFTER)
+                           stale_after=scheduler_health.STALE_AFTER, job_labels=JOB_LABELS,
+                           intervals={name: job.every for name, job in scheduler_jobs.JOBS.items()}
+                           | {"heartbeat": scheduler_lease.RENEW_EVERY})
 
 
 @bp.route("/usage")

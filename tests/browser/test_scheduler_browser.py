@@ -62,4 +62,4 @@ def test_a_platform_admin_sees_the_scheduler_health_page(page, app, live_db, liv
 
     expect(page.get_by_test_id("scheduler-health-ok")).to_be_visible()
     expect(page.get_by_test_id("scheduler-holder")).to_have_text("scheduler-on-this-machine")
-    expect(page.get_by_test_id("scheduler-jobs")).to_contain_text("send_reminders")
+    expect(page.get_by_test_id("scheduler-jobs")).to_contain_text("预约开始前提醒预约人")

@@ -1,6 +1,7 @@
 """The scheduler's health for platform admins: the page, its JSON, and the banner when it has stopped beating."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -77,3 +78,17 @@ def test_the_banner_warns_admins_once_the_heartbeat_is_older_than_five_minutes(f
     clock.advance(timedelta(seconds=1))
     assert BANNER in login(admin).get("/help").get_data(as_text=True)
     assert BANNER not in login(resident).get("/").get_data(as_text=True)
+
+
+def test_the_page_says_what_every_job_does_in_the_admins_language(session, login, admin, client):
+    from marketplace.scheduler import jobs
+
+    body = login(admin).get("/admin/scheduler").get_data(as_text=True)
+    assert "预约开始前提醒预约人" in body and "（每1分钟，send_reminders）" in body
+    said = dict((name, words.strip()) for words, name in
+                re.findall(r"<li>([^<]*)<span class=\"muted\">（每[^，]+，(\w+)）</span></li>", body))
+    assert sorted(said) == sorted(["heartbeat", *jobs.JOBS])
+    assert all(said.values()), f"jobs without words: {[name for name, words in said.items() if not words]}"
+    client.post("/language/en", data={"next": "/"})
+    english = client.get("/admin/scheduler").get_data(as_text=True)
+    assert "Remind bookers before their booking starts" in english and "send_reminders)" in english
