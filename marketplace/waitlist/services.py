@@ -114,6 +114,15 @@ def list_my_entries(session: Session, user: User, *, now: datetime | None = None
     ).options(selectinload(WaitlistEntry.listing)).order_by(WaitlistEntry.start_at, WaitlistEntry.id)))
 
 
+def my_places_in_line(session: Session, user: User, listing_id: int, start: datetime,
+                      end: datetime) -> dict[tuple[datetime, datetime], WaitlistEntry]:
+    """The user's entries still in line (waiting or offered) for slots of the listing starting in [start, end),
+    by the slot's (start, end)."""
+    return {(entry.start_at, entry.end_at): entry for entry in session.scalars(select(WaitlistEntry).where(
+        WaitlistEntry.user_id == user.id, WaitlistEntry.listing_id == listing_id,
+        WaitlistEntry.status.in_(IN_LINE), WaitlistEntry.start_at >= start, WaitlistEntry.start_at < end))}
+
+
 def leave_waitlist(session: Session, user: User, entry: WaitlistEntry, *, zone: str, hold: timedelta = DEFAULT_HOLD,
                    now: datetime | None = None) -> None:
     """Take the user's entry off the line; a slot held for them is offered to the next in line."""
