@@ -100,9 +100,10 @@ def tell_of_booking_status(session: Session, batch) -> None:
     to_staff = [booking.listing for _event, _status, _booker, staff_text, booking in told if staff_text is not None]
     staff_by_listing = services.staff_of(session, to_staff) if to_staff else {}
     # Who chose the digest hears of new requests once a day, in it.
-    requested_staff = {user.id for _event, status, _booker, staff_text, booking in told
-                       if staff_text is not None and status == "pending" for user in staff_by_listing[booking.listing_id]}
-    takers = services.digest_takers(session, list(requested_staff))
+    requested = [booking.listing_id for _event, status, _booker, staff_text, booking in told
+                 if staff_text is not None and status == "pending"]
+    takers = services.digest_takers(session, list({user.id for listing_id in requested
+                                                   for user in staff_by_listing[listing_id]}))
     wanted = []
     for event, status, booker_text, staff_text, booking in told:
         names = {"title": booking.listing.title, "start": texts.local_time(booking.start_at, zone),
