@@ -44,11 +44,13 @@ class SlotTaken(Conflict):
 
 @dataclass(frozen=True)
 class Slot:
-    """A bookable start: a booking of the asked duration from ``start`` to ``end`` fits, ``seats_left`` seats free."""
+    """A bookable start: a booking of the asked duration from ``start`` to ``end`` fits, ``seats_left`` seats free;
+    a ``taken`` one lies in open time but others' bookings (or holds) leave too few seats for it."""
 
     start: datetime
     end: datetime
     seats_left: int
+    taken: bool = False
 
 
 @dataclass(frozen=True)
@@ -340,20 +342,21 @@ def check_window_size(start: datetime, end: datetime) -> None:
 
 def availability(session: Session, listing: Listing, start: datetime, end: datetime, zone: str,
                  now: datetime | None = None, *, duration_minutes: int | None = None, seats: int = 1,
-                 exclude_booking_id: int | None = None) -> list[Slot]:
+                 exclude_booking_id: int | None = None, with_taken: bool = False) -> list[Slot]:
     """Bookable slot starts in [start, end), each with its end and the seats left.
 
     A slot is a booking of ``duration_minutes`` (default: the listing's minimum) for ``seats`` that
-    create_booking would accept at ``now``: every slot returned can be booked as it is. Raises
-    ValidationFailed for a window over MAX_WINDOW_DAYS, a duration or seat count the listing refuses.
+    create_booking would accept at ``now``: every slot returned can be booked as it is, except, when
+    ``with_taken``, the ``taken`` ones that only the seats already taken refuse (those one may wait for).
+    Raises ValidationFailed for a window over MAX_WINDOW_DAYS, a duration or seat count the listing refuses.
     """
     return availability_of(session, [listing], start, end, zone, now, duration_minutes=duration_minutes,
-                           seats=seats, exclude_booking_id=exclude_booking_id)[listing.id]
+                           seats=seats, exclude_booking_id=exclude_booking_id, with_taken=with_taken)[listing.id]
 
 
 def availability_of(session: Session, listings: list[Listing], start: datetime, end: datetime, zone: str,
                     now: datetime | None = None, *, duration_minutes: int | None = None, seats: int = 1,
-                    exclude_booking_id: int | None = None) -> dict[int, list[Slot]]:
+                    exclude_booking_id: int | None = None, with_taken: bool = False) -> dict[int, list[Slot]]:
     """``availability`` of several listings at once, by listing id, in at most one query each for their opening
     hours, exceptions and bookings (none for hours or exceptions a listing already has loaded).
 
@@ -384,12 +387,12 @@ def availability_of(session: Session, listings: list[Listing], start: datetime, 
         plan = _plan(listing, listing.opening_hours, exceptions[listing_id], local_date(earliest, zone),
                      local_date(latest, zone), zone)
         slots[listing_id] = _free_slots(listing, plan, Occupancy(holds[listing_id]), duration, earliest, latest,
-                                        seats)
+                                        seats, with_taken)
     return slots
 
 
 def _free_slots(listing: Listing, plan: OpeningPlan, occupancy: Occupancy, duration: timedelta,
-                earliest: datetime, latest: datetime, seats: int) -> list[Slot]:
+                earliest: datetime, latest: datetime, seats: int, with_taken: bool) -> list[Slot]:
     buffer = timedelta(minutes=listing.buffer_minutes)
     capacity = listing.capacity  # read once: a mapped attribute costs more than a local in this loop
     slots = []
@@ -400,6 +403,8 @@ def _free_slots(listing: Listing, plan: OpeningPlan, occupancy: Occupancy, durat
         seats_left = capacity - occupancy.peak(slot_start, slot_end + buffer)
         if seats_left >= seats:
             slots.append(Slot(slot_start, slot_end, seats_left))
+        elif with_taken:
+            slots.append(Slot(slot_start, slot_end, max(seats_left, 0), taken=True))
     return slots
 
 

@@ -144,11 +144,11 @@ def warn_deadlines_near(session: Session, now: datetime, *, within: timedelta, l
         .values(deadline_warned_at=now)
         .returning(Booking.id, Booking.listing_id, Booking.booker_id, Booking.approval_deadline)
         .execution_options(synchronize_session=False))}
-    for booking_id in (booking_id for booking_id in due if booking_id in warned):
-        row = warned[booking_id]
-        events.record(session, "booking.deadline_near", subject=("booking", booking_id),
-                      payload={"listing_id": row.listing_id, "booker_id": row.booker_id,
-                               "deadline": row.approval_deadline.isoformat()})
+    events.record_many(session, "booking.deadline_near", [
+        (("booking", booking_id), {"listing_id": warned[booking_id].listing_id,
+                                   "booker_id": warned[booking_id].booker_id,
+                                   "deadline": warned[booking_id].approval_deadline.isoformat()})
+        for booking_id in dict.fromkeys(due) if booking_id in warned])
     return len(due), len(warned)
 
 

@@ -25,12 +25,25 @@ from marketplace.organisations.models import Organisation
 
 def lock_listing(session: Session, listing_id: int) -> None:
     """Hold the lock under which the listing's bookings are checked and written, until the unit of work ends."""
+    if _row_locks(session):
+        session.execute(select(Listing.id).where(Listing.id == listing_id).with_for_update())
+
+
+def lock_listings(session: Session, listing_ids) -> None:
+    """``lock_listing`` for several listings in one statement, in id order, so that two such units of work
+    cannot deadlock on each other."""
+    if listing_ids and _row_locks(session):
+        session.execute(select(Listing.id).where(Listing.id.in_(listing_ids)).order_by(Listing.id).with_for_update())
+
+
+def _row_locks(session: Session) -> bool:
+    """Whether the database needs row locks (PostgreSQL); on SQLite, checks the unit of work holds the write lock."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         if not holds_write_lock(connection):
             raise RuntimeError("bookings are written in a read-only unit of work (a GET request or read_only())")
-        return
-    session.execute(select(Listing.id).where(Listing.id == listing_id).with_for_update())
+        return False
+    return True
 
 
 def lock_organisation(session: Session, organisation_id: int) -> None:

@@ -115,6 +115,14 @@ def get_bookable_listing(session: Session, listing_id) -> Listing:
     return listing
 
 
+def booked_spans(session: Session, booker: User, listing_id: int, start: datetime,
+                 end: datetime) -> list[tuple[datetime, datetime]]:
+    """[start, end) of the booker's active bookings of the listing that overlap [start, end), soonest first."""
+    return [tuple(row) for row in session.execute(select(Booking.start_at, Booking.end_at).where(
+        Booking.listing_id == listing_id, Booking.booker_id == booker.id, Booking.status.in_(ACTIVE_STATUSES),
+        Booking.start_at < end, Booking.end_at > start).order_by(Booking.start_at))]
+
+
 def group_to_book_for(session: Session, booker: User, group_id) -> Group | None:
     """The group the booker books for (None for themselves); NotFound, or Forbidden for non-members."""
     if group_id is None:

@@ -86,15 +86,15 @@ def transition_many(session: Session, booking_ids: list[int], source: BookingSta
         .returning(Booking.id, Booking.listing_id, Booking.booker_id)
         .execution_options(synchronize_session=False)).all()
     by_id = {row.id: row for row in moved_rows}
-    moved = [booking_id for booking_id in booking_ids if booking_id in by_id]
+    moved = [booking_id for booking_id in dict.fromkeys(booking_ids) if booking_id in by_id]
     if not moved:
         return []
     session.execute(insert(BookingEvent), [
         {"booking_id": booking_id, "action": action, "from_status": source, "to_status": target, "actor_id": None,
          "reason": "", "at": at} for booking_id in moved])
-    for booking_id in moved:
-        row = by_id[booking_id]
-        _announce_move(session, booking_id, row.listing_id, row.booker_id, source, target, action, "", None)
+    events.record_many(session, f"booking.{target.value}", [
+        (("booking", booking_id), _move_payload(by_id[booking_id].listing_id, by_id[booking_id].booker_id, source,
+                                                target, action, "")) for booking_id in moved])
     return moved
 
 
@@ -117,7 +117,11 @@ def _announce_move(session: Session, booking_id: int, listing_id: int, booker_id
                    from_status: BookingStatus | None, to_status: BookingStatus, action: str, reason: str,
                    actor_id: int | None) -> None:
     events.record(session, f"booking.{to_status.value}", subject=("booking", booking_id),
-                  payload={"listing_id": listing_id, "booker_id": booker_id,
-                           "from_status": from_status.value if from_status else None,
-                           "to_status": to_status.value, "action": action, "reason": reason},
+                  payload=_move_payload(listing_id, booker_id, from_status, to_status, action, reason),
                   actor_id=actor_id)
+
+
+def _move_payload(listing_id: int, booker_id: int, from_status: BookingStatus | None, to_status: BookingStatus,
+                  action: str, reason: str) -> dict:
+    return {"listing_id": listing_id, "booker_id": booker_id, "from_status": from_status.value if from_status else None,
+            "to_status": to_status.value, "action": action, "reason": reason}

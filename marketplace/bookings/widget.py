@@ -1,5 +1,5 @@
-"""What the booking pages show by the week: a listing's free slots with the booking form (the widget on the
-listing's page and the booking page), and the provider's week of bookings. Reads ``?week=`` and ``?duration=``.
+"""What the booking pages show by the week: a listing's free and taken slots with the booking form (the widget on
+the listing's page and the booking page), and the provider's week of bookings. Reads ``?week=`` and ``?duration=``.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from flask_login import current_user
 from marketplace.bookings.availability import availability, open_days
 from marketplace.bookings.forms import MAX_DURATION_CHOICES, BookingForm
 from marketplace.bookings.permissions import can_provide
+from marketplace.bookings.services import booked_spans
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.http import deployment_zone, local_today
 from marketplace.core.i18n import _l
@@ -69,6 +70,7 @@ class Day:
     label: str
     items: list
     closed: bool = False
+    free: int = 0
 
 
 @dataclass
@@ -103,7 +105,9 @@ def group_by_day(first: date, items, start_of) -> list[Day]:
 
 @dataclass
 class Widget:
-    """Everything the booking widget shows: the week of free slots and the form to book one."""
+    """Everything the booking widget shows: the week of free and taken slots (``window`` its UTC bounds), the
+    form to book a free one, and ``own``, the viewer's bookings that week (a taken slot they overlap needs no
+    waitlist)."""
 
     listing: object
     week: Week
@@ -112,6 +116,19 @@ class Widget:
     duration: int
     bookable: bool
     is_provider: bool
+    own: list[tuple[datetime, datetime]]
+    window: tuple[datetime, datetime]
+
+    @property
+    def has_free(self) -> bool:
+        return any(day.free for day in self.week.days)
+
+    @property
+    def has_taken(self) -> bool:
+        return any(slot.taken for day in self.week.days for slot in day.items)
+
+    def booked_by_viewer(self, slot) -> bool:
+        return any(start < slot.end and slot.start < end for start, end in self.own)
 
     @property
     def duration_text(self) -> str:
@@ -119,8 +136,8 @@ class Widget:
 
 
 def build_widget(listing, form: BookingForm | None = None) -> Widget:
-    """The week of free slots from ``?week=`` (default today) for ``?duration=`` (default the listing's minimum),
-    and a booking form; a re-shown ``form`` keeps the duration it was sent with."""
+    """The week of slots, free and taken, from ``?week=`` (default today) for ``?duration=`` (default the
+    listing's minimum), and a booking form; a re-shown ``form`` keeps the duration it was sent with."""
     today = local_today()
     first = max(parse_day(request.args.get("week")) or today, today)
     durations = duration_choices(listing)
@@ -128,13 +145,14 @@ def build_widget(listing, form: BookingForm | None = None) -> Widget:
     if form is not None and form.duration.data in dict(durations):
         duration = form.duration.data
     start, end = week_bounds(first)
-    slots = availability(db.session, listing, start, end, deployment_zone(), duration_minutes=duration) \
-        if listing.is_published else []
+    slots = availability(db.session, listing, start, end, deployment_zone(), duration_minutes=duration,
+                         with_taken=True) if listing.is_published else []
     following = first + timedelta(days=DAYS_PER_WEEK)
     days = group_by_day(first, slots, lambda slot: slot.start)
     opening = open_days(db.session, listing, first, following - timedelta(days=1), deployment_zone())
     for day in days:
         day.closed = day.day not in opening
+        day.free = sum(1 for slot in day.items if not slot.taken)
     week = Week(first, days,
                 previous=max(first - timedelta(days=DAYS_PER_WEEK), today) if first > today else None,
                 next=following if following <= today + timedelta(days=listing.max_advance_days) else None)
@@ -142,5 +160,7 @@ def build_widget(listing, form: BookingForm | None = None) -> Widget:
         form = BookingForm(formdata=None, data={"duration": duration, "seats": 1})
     if current_user.is_authenticated:
         form.group_id.choices = group_choices()
+    own = booked_spans(db.session, current_user, listing.id, start, end) \
+        if current_user.is_authenticated and any(slot.taken for slot in slots) else []
     return Widget(listing, week, form, durations, duration, bookable=listing.is_published,
-                  is_provider=can_provide(current_user, listing))
+                  is_provider=can_provide(current_user, listing), own=own, window=(start, end))

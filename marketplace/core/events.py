@@ -12,6 +12,11 @@ A durable subscriber (the default) gets one ``event_deliveries`` row per event, 
 the scheduler runs due deliveries through :func:`process_outbox`, each exactly once, in the same
 transaction as the subscriber's own writes, retrying failures with exponential backoff until
 ``MAX_ATTEMPTS`` and then leaving them ``failed`` for a platform admin to see (:func:`outbox_health`).
+A ``batch=True`` subscriber receives a list instead: the due events of one outbox run at once, so that it
+can read and write for all of them in a few statements::
+
+    @events.subscriber("booking.confirmed", batch=True)
+    def tell_booker(session, batch): ...
 A ``durable=False`` subscriber runs in the process right after the outermost commit that holds the
 event (never after a rollback, nor after a rolled-back savepoint that held it), on a session of its own,
 once per subject and type in that commit (with the latest event); it must be idempotent, and whatever must survive a crash between commit and its run needs a durable
@@ -25,8 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import (JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, func, select, tuple_,
-                        update)
+from sqlalchemy import (JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, func, insert, select,
+                        tuple_, update)
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column, relationship, scoped_session
 
 from marketplace.core import clock
@@ -99,23 +104,40 @@ class _Subscriber:
     patterns: tuple[str, ...]
     fn: Callable
     durable: bool
+    batch: bool = False
 
     def wants(self, event_type: str) -> bool:
         return any(fnmatch.fnmatchcase(event_type, pattern) for pattern in self.patterns)
 
 
 _subscribers: dict[str, _Subscriber] = {}
+_durable_names: dict[str, tuple[str, ...]] = {}  # event type -> its durable subscribers, as record() needs them
 
 
-def subscriber(*event_types: str, durable: bool = True):
-    """Register ``fn(session, event)`` for these event types (``"booking.*"`` matches every booking event)."""
+def subscriber(*event_types: str, durable: bool = True, batch: bool = False):
+    """Register ``fn(session, event)`` for these event types (``"booking.*"`` matches every booking event).
+
+    With ``batch`` (durable only), ``fn(session, events)`` gets a list of events, oldest first. Its effects must
+    stay in the database: when it raises, the outbox undoes them and runs it again on each event alone.
+    """
+    if batch and not durable:
+        raise ValueError("only durable subscribers take batches")
 
     def register(fn):
         name = f"{fn.__module__}.{fn.__qualname__}"
-        _subscribers[name] = _Subscriber(name, event_types, fn, durable)
+        _subscribers[name] = _Subscriber(name, event_types, fn, durable, batch)
+        _durable_names.clear()
         return fn
 
     return register
+
+
+def _durable_subscribers(event_type: str) -> tuple[str, ...]:
+    names = _durable_names.get(event_type)
+    if names is None:
+        names = _durable_names[event_type] = tuple(sub.name for sub in _subscribers.values()
+                                                   if sub.durable and sub.wants(event_type))
+    return names
 
 
 def record(session: Session, event_type: str, *, subject: tuple[str, int], payload: dict | None = None,
@@ -125,10 +147,9 @@ def record(session: Session, event_type: str, *, subject: tuple[str, int], paylo
     subject_type, subject_id = subject
     domain_event = DomainEvent(type=event_type, subject_type=subject_type, subject_id=subject_id,
                                payload=payload or {}, actor_id=actor_id, occurred_at=now)
-    for sub in _subscribers.values():
-        if sub.durable and sub.wants(event_type):
-            domain_event.deliveries.append(EventDelivery(subscriber=sub.name, status=PENDING, attempts=0,
-                                                         next_attempt_at=now, last_error=""))
+    for name in _durable_subscribers(event_type):
+        domain_event.deliveries.append(EventDelivery(subscriber=name, status=PENDING, attempts=0,
+                                                     next_attempt_at=now, last_error=""))
     if isinstance(session, scoped_session):
         session = session()
     session.add(domain_event)
@@ -138,15 +159,52 @@ def record(session: Session, event_type: str, *, subject: tuple[str, int], paylo
     return domain_event
 
 
+def record_many(session: Session, event_type: str, subjects: list[tuple[tuple[str, int], dict]], *,
+                actor_id: int | None = None) -> list[int]:
+    """``record`` of many events of one type, each (subject, payload), one statement for the events and one for
+    their deliveries (the ORM would insert them one by one on SQLite); their ids, in the order given.
+
+    The subjects must differ: the new ids are matched to them by subject.
+    """
+    if not subjects:
+        return []
+    if isinstance(session, scoped_session):
+        session = session()
+    now = clock.now()
+    if len({subject for subject, _payload in subjects}) != len(subjects):
+        raise ValueError("record_many needs distinct subjects")
+    ids = {(row.subject_type, row.subject_id): row.id for row in session.execute(
+        insert(DomainEvent).values([
+            {"type": event_type, "subject_type": subject_type, "subject_id": subject_id, "payload": payload,
+             "actor_id": actor_id, "occurred_at": now} for (subject_type, subject_id), payload in subjects])
+        .returning(DomainEvent.id, DomainEvent.subject_type, DomainEvent.subject_id))}
+    event_ids = [ids[subject] for subject, _payload in subjects]
+    names = _durable_subscribers(event_type)
+    if names:
+        session.execute(insert(EventDelivery).values([
+            {"event_id": event_id, "subscriber": name, "status": PENDING, "attempts": 0, "next_attempt_at": now,
+             "last_error": ""} for event_id in event_ids for name in names]))
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_RECORDED, []).extend(
+        (transaction, Event(event_id, event_type, subject_type, subject_id, payload, actor_id, now))
+        for event_id, ((subject_type, subject_id), payload) in zip(event_ids, subjects))
+    return event_ids
+
+
 def process_outbox(session: Session, now: datetime, *, limit: int = 500) -> int:
     """Run up to ``limit`` due deliveries, oldest first, each exactly once; returns how many ran.
 
     The batch is claimed at once by a conditional update (status still pending, attempts unchanged), so a
     second sweep at the same moment claims nothing the first one ran: on PostgreSQL it skips the rows the
-    first one locked, on SQLite it waits for the write lock and then finds them done. Each subscriber runs in
+    first one locked, on SQLite it waits for the write lock and then finds them done. Each delivery runs in
     a savepoint of its own, so a failure undoes its writes alone and puts its delivery back to retry; the
     successes commit with the caller's transaction (a crash before that commit undoes the claims too: the
     deliveries run again, so effects outside the database, such as an email, are at least once).
+
+    A batch subscriber's deliveries run together, in one savepoint: the rule for a failure is that the whole
+    batch's writes are undone and each of its deliveries runs again alone, in a savepoint of its own, as
+    above; so a failing event is retried with backoff by itself and its neighbours take effect once, in
+    this run. Deliveries run subscriber after subscriber, each subscriber's in the order of their events.
     """
     due = session.execute(
         select(EventDelivery.id, EventDelivery.attempts)
@@ -166,25 +224,41 @@ def process_outbox(session: Session, now: datetime, *, limit: int = 500) -> int:
         return 0
     loaded = {row.id: row for row in session.scalars(
         select(DomainEvent).where(DomainEvent.id.in_({delivery.event_id for delivery in claimed})))}
+    by_subscriber: dict[str, list] = {}
     for delivery in sorted(claimed, key=lambda row: (row.event_id, row.id)):
-        sub = _subscribers.get(delivery.subscriber)
-        try:
-            if sub is None:
-                raise LookupError(f"no subscriber named {delivery.subscriber}")
-            with session.begin_nested():
-                sub.fn(session, loaded[delivery.event_id])
-        except Exception as error:  # noqa: BLE001 - any subscriber failure is retried, never lost
-            log.warning("event %s: subscriber %s failed (attempt %d)", delivery.event_id, delivery.subscriber,
-                        delivery.attempts, exc_info=True)
-            if delivery.attempts >= MAX_ATTEMPTS:
-                outcome = {"status": FAILED}
-            else:
-                outcome = {"status": PENDING,
-                           "next_attempt_at": now + FIRST_RETRY_AFTER * 2 ** (delivery.attempts - 1)}
-            session.execute(update(EventDelivery).where(EventDelivery.id == delivery.id)
-                            .values(finished_at=None, last_error=f"{type(error).__name__}: {error}"[:2000], **outcome)
-                            .execution_options(synchronize_session=False))
+        by_subscriber.setdefault(delivery.subscriber, []).append(delivery)
+    for name, deliveries in by_subscriber.items():
+        sub = _subscribers.get(name)
+        if sub is not None and sub.batch and len(deliveries) > 1:
+            try:
+                with session.begin_nested():
+                    sub.fn(session, [loaded[delivery.event_id] for delivery in deliveries])
+                continue
+            except Exception:  # noqa: BLE001 - undone; each delivery runs again alone below
+                log.info("subscriber %s failed on a batch of %d; running them one by one", name, len(deliveries),
+                         exc_info=True)
+        for delivery in deliveries:
+            _deliver_one(session, sub, delivery, loaded[delivery.event_id], now)
     return len(claimed)
+
+
+def _deliver_one(session: Session, sub: _Subscriber | None, delivery, event: DomainEvent, now: datetime) -> None:
+    """Run one claimed delivery in a savepoint; on failure put it back to retry later, or mark it failed."""
+    try:
+        if sub is None:
+            raise LookupError(f"no subscriber named {delivery.subscriber}")
+        with session.begin_nested():
+            sub.fn(session, [event] if sub.batch else event)
+    except Exception as error:  # noqa: BLE001 - any subscriber failure is retried, never lost
+        log.warning("event %s: subscriber %s failed (attempt %d)", delivery.event_id, delivery.subscriber,
+                    delivery.attempts, exc_info=True)
+        if delivery.attempts >= MAX_ATTEMPTS:
+            outcome = {"status": FAILED}
+        else:
+            outcome = {"status": PENDING, "next_attempt_at": now + FIRST_RETRY_AFTER * 2 ** (delivery.attempts - 1)}
+        session.execute(update(EventDelivery).where(EventDelivery.id == delivery.id)
+                        .values(finished_at=None, last_error=f"{type(error).__name__}: {error}"[:2000], **outcome)
+                        .execution_options(synchronize_session=False))
 
 
 def outbox_health(session: Session, now: datetime) -> dict:

@@ -93,33 +93,62 @@ def notify(session: Session, recipient: User, message: Message, *, event_id: int
     None, adding nothing, when this event already gave them a notification of this kind (a delivery run
     twice), when the recipient's account is disabled, or for a reminder they turned reminders off for.
     """
-    if recipient.is_disabled:
-        return None
-    if message.kind is Kind.reminders and not preferences_of(session, recipient.id).reminders:
-        return None
-    subject_type, subject_id = message.subject
+    made = notify_all(session, [(recipient, message, event_id)])
+    return made[0] if made else None
+
+
+def notify_all(session: Session, wanted: list[tuple[User, Message, int | None]]) -> list[Notification]:
+    """``notify`` for many (recipient, message, event id) at once: one query for reminder preferences, one
+    insert for the notifications, their ``notification.created`` events flushed together; the ones made."""
+    wanted = [(user, message, event_id) for user, message, event_id in wanted if not user.is_disabled]
+    reminded = {user.id for user, message, _ in wanted if message.kind is Kind.reminders}
+    muted = set(session.scalars(select(NotificationPreference.user_id).where(
+        NotificationPreference.user_id.in_(reminded), NotificationPreference.reminders.is_(False)))) \
+        if reminded else set()
+    rows = {}
+    for user, message, event_id in wanted:
+        if message.kind is Kind.reminders and user.id in muted:
+            continue
+        subject_type, subject_id = message.subject
+        rows.setdefault((event_id, user.id, message.kind), {
+            "recipient_id": user.id, "kind": message.kind, "subject_type": subject_type, "subject_id": subject_id,
+            "text": texts.render_in(user.locale, message.message), "link": message.link, "event_id": event_id})
+    if not rows:
+        return []
     # The unique (event, recipient, kind) row: a delivery run twice, or a racing one, inserts nothing.
-    notification = session.scalars(
-        dialect_insert(session, Notification)
-        .values(recipient_id=recipient.id, kind=message.kind, subject_type=subject_type, subject_id=subject_id,
-                text=texts.render_in(recipient.locale, message.message), link=message.link, event_id=event_id)
+    made = list(session.scalars(
+        dialect_insert(session, Notification).values(list(rows.values()))
         .on_conflict_do_nothing(index_elements=["event_id", "recipient_id", "kind"])
-        .returning(Notification)).first()
-    if notification is None:
-        return None
-    events.record(session, "notification.created", subject=("notification", notification.id),
-                  payload={"recipient_id": recipient.id, "kind": message.kind.value})
-    return notification
+        .returning(Notification)))
+    made.sort(key=lambda notification: notification.id)
+    events.record_many(session, "notification.created", [
+        (("notification", notification.id), {"recipient_id": notification.recipient_id,
+                                              "kind": notification.kind.value}) for notification in made])
+    return made
 
 
 def provider_staff(session: Session, listing: Listing) -> list[User]:
     """Who answers for a listing's bookings: its organisation's staff, or the volunteer who offers it."""
-    if listing.organisation_id is not None:
-        return list(session.scalars(select(User).join(Membership, Membership.user_id == User.id)
-                                    .where(Membership.organisation_id == listing.organisation_id)
-                                    .order_by(User.id)))
-    provider = session.get(User, listing.provider_user_id) if listing.provider_user_id else None
-    return [provider] if provider is not None else []
+    return staff_of(session, [listing])[listing.id]
+
+
+def staff_of(session: Session, listings: list[Listing]) -> dict[int, list[User]]:
+    """``provider_staff`` of each listing, by listing id, in a query for the organisations' staff and one for
+    the volunteers (none when no listing needs it)."""
+    organisation_ids = {listing.organisation_id for listing in listings if listing.organisation_id is not None}
+    volunteer_ids = {listing.provider_user_id for listing in listings
+                     if listing.organisation_id is None and listing.provider_user_id}
+    members: dict[int, list[User]] = {}
+    if organisation_ids:
+        for organisation_id, user in session.execute(
+                select(Membership.organisation_id, User).join(Membership, Membership.user_id == User.id)
+                .where(Membership.organisation_id.in_(organisation_ids)).order_by(User.id)):
+            members.setdefault(organisation_id, []).append(user)
+    volunteers = {user.id: user for user in session.scalars(select(User).where(User.id.in_(volunteer_ids)))} \
+        if volunteer_ids else {}
+    return {listing.id: list(members.get(listing.organisation_id, [])) if listing.organisation_id is not None
+            else [volunteers[listing.provider_user_id]] if listing.provider_user_id in volunteers else []
+            for listing in listings}
 
 
 def digest_takers(session: Session, user_ids: list[int]) -> set[int]:

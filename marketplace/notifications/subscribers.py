@@ -7,6 +7,7 @@ Python, and enough for plain-text messages to one recipient, so no mail dependen
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from marketplace.accounts.models import User
@@ -31,9 +32,21 @@ def _tell(session: Session, users, message: Message, event, *, skip: int | None 
             services.notify(session, user, message, event_id=event.id)
 
 
+def _tell_each(wanted: list, users, message: Message, event, *, skip: int | None = None) -> None:
+    """Add (recipient, message, event id) to ``wanted`` for each user, as ``_tell`` would notify them."""
+    wanted.extend((user, message, event.id) for user in users if user is not None and user.id != skip)
+
+
 def _booking(session: Session, booking_id: int) -> Booking | None:
     """The booking with its listing and booker, whom every message names: one query, not three."""
     return session.get(Booking, booking_id, options=[joinedload(Booking.listing), joinedload(Booking.booker)])
+
+
+def _bookings(session: Session, batch) -> dict[int, Booking]:
+    """The batch's bookings by id, each with its listing and booker, in one query."""
+    ids = {event.subject_id for event in batch}
+    return {booking.id: booking for booking in session.scalars(
+        select(Booking).where(Booking.id.in_(ids)).options(joinedload(Booking.listing), joinedload(Booking.booker)))}
 
 
 def _booking_message(kind: Kind, booking_id: int, message) -> Message:
@@ -69,59 +82,76 @@ def _pick(table: dict, status: str, action: str | None):
 
 
 @events.subscriber("booking.confirmed", "booking.pending", "booking.rejected", "booking.cancelled",
-                   "booking.expired", "booking.no_show")
-def tell_of_booking_status(session: Session, event) -> None:
+                   "booking.expired", "booking.no_show", batch=True)
+def tell_of_booking_status(session: Session, batch) -> None:
     """A booking's move: the booker and, for requests and cancellations by the booker, the provider's staff."""
-    status = event.type.removeprefix("booking.")
-    action = event.payload.get("action")
-    booker_text, staff_text = _pick(BOOKER_MESSAGES, status, action), _pick(STAFF_MESSAGES, status, action)
-    if booker_text is None and staff_text is None:
-        return
-    booking = _booking(session, event.subject_id)
-    if booking is None or (status in NEWS_UNTIL_THE_END and booking.end_at <= clock.now()):
-        return
-    names = {"title": booking.listing.title, "start": texts.local_time(booking.start_at, _zone()),
-             "booker": booking.booker.display_name}
-    reason = event.payload.get("reason")
-    if booker_text is not None:
-        _tell(session, [booking.booker], _booking_message(
-            Kind.decisions, booking.id, texts.with_reason(booker_text(names), reason)), event)
-    if staff_text is not None:
-        staff = services.provider_staff(session, booking.listing)
-        if status == "pending":  # who chose the digest hears of new requests once a day, in it
-            takers = services.digest_takers(session, [user.id for user in staff])
-            staff = [user for user in staff if user.id not in takers]
-        _tell(session, staff, _booking_message(Kind.requests, booking.id, staff_text(names)), event,
-              skip=event.actor_id)
+    told = []
+    for event in batch:
+        status = event.type.removeprefix("booking.")
+        action = event.payload.get("action")
+        booker_text, staff_text = _pick(BOOKER_MESSAGES, status, action), _pick(STAFF_MESSAGES, status, action)
+        if booker_text is not None or staff_text is not None:
+            told.append((event, status, booker_text, staff_text))
+    bookings = _bookings(session, [event for event, *_ in told]) if told else {}
+    now, zone = clock.now(), _zone()
+    told = [(event, status, booker_text, staff_text, bookings[event.subject_id])
+            for event, status, booker_text, staff_text in told if event.subject_id in bookings
+            and not (status in NEWS_UNTIL_THE_END and bookings[event.subject_id].end_at <= now)]
+    to_staff = [booking.listing for _event, _status, _booker, staff_text, booking in told if staff_text is not None]
+    staff_by_listing = services.staff_of(session, to_staff) if to_staff else {}
+    # Who chose the digest hears of new requests once a day, in it.
+    requested = [booking.listing_id for _event, status, _booker, staff_text, booking in told
+                 if staff_text is not None and status == "pending"]
+    takers = services.digest_takers(session, list({user.id for listing_id in requested
+                                                   for user in staff_by_listing[listing_id]}))
+    wanted = []
+    for event, status, booker_text, staff_text, booking in told:
+        names = {"title": booking.listing.title, "start": texts.local_time(booking.start_at, zone),
+                 "booker": booking.booker.display_name}
+        if booker_text is not None:
+            _tell_each(wanted, [booking.booker], _booking_message(
+                Kind.decisions, booking.id, texts.with_reason(booker_text(names), event.payload.get("reason"))), event)
+        if staff_text is not None:
+            staff = [user for user in staff_by_listing[booking.listing_id]
+                     if not (status == "pending" and user.id in takers)]
+            _tell_each(wanted, staff, _booking_message(Kind.requests, booking.id, staff_text(names)), event,
+                       skip=event.actor_id)
+    services.notify_all(session, wanted)
 
 
-@events.subscriber("booking.reminder")
-def remind_booker(session: Session, event) -> None:
-    """One reminder per booking per offset; none for whoever turned reminders off (``services.notify``)."""
-    booking = _booking(session, event.subject_id)
-    if booking is None:
-        return
-    names = {"title": booking.listing.title, "start": texts.local_time(booking.start_at, _zone())}
-    if event.payload.get("late"):
-        text = _l("提醒：你预约的「%(title)s」将于 %(start)s 开始。", **names)
-    else:
-        text = _l("提醒：你预约的「%(title)s」将于 %(start)s 开始（还有 %(hours)d 小时）。",
-                  hours=int(event.payload.get("hours_before") or 0), **names)
-    _tell(session, [booking.booker], _booking_message(Kind.reminders, booking.id, text), event)
+@events.subscriber("booking.reminder", batch=True)
+def remind_booker(session: Session, batch) -> None:
+    """One reminder per booking per offset; none for whoever turned reminders off (``services.notify_all``)."""
+    bookings, zone, wanted = _bookings(session, batch), _zone(), []
+    for event in batch:
+        booking = bookings.get(event.subject_id)
+        if booking is None:
+            continue
+        names = {"title": booking.listing.title, "start": texts.local_time(booking.start_at, zone)}
+        if event.payload.get("late"):
+            text = _l("提醒：你预约的「%(title)s」将于 %(start)s 开始。", **names)
+        else:
+            text = _l("提醒：你预约的「%(title)s」将于 %(start)s 开始（还有 %(hours)d 小时）。",
+                      hours=int(event.payload.get("hours_before") or 0), **names)
+        _tell_each(wanted, [booking.booker], _booking_message(Kind.reminders, booking.id, text), event)
+    services.notify_all(session, wanted)
 
 
-@events.subscriber("booking.deadline_near")
-def warn_of_deadline(session: Session, event) -> None:
-    booking = _booking(session, event.subject_id)
-    if booking is None:
-        return
-    zone = _zone()
-    deadline = event.payload.get("deadline") or booking.approval_deadline
-    text = _l("预约申请快到期了：%(booker)s 申请的「%(title)s」%(start)s，请在 %(deadline)s 前审批。",
-              booker=booking.booker.display_name, title=booking.listing.title,
-              start=texts.local_time(booking.start_at, zone), deadline=texts.local_time(deadline, zone))
-    _tell(session, services.provider_staff(session, booking.listing),
-          _booking_message(Kind.requests, booking.id, text), event)
+@events.subscriber("booking.deadline_near", batch=True)
+def warn_of_deadline(session: Session, batch) -> None:
+    bookings, zone, wanted = _bookings(session, batch), _zone(), []
+    staff_by_listing = services.staff_of(session, [booking.listing for booking in bookings.values()])
+    for event in batch:
+        booking = bookings.get(event.subject_id)
+        if booking is None:
+            continue
+        deadline = event.payload.get("deadline") or booking.approval_deadline
+        text = _l("预约申请快到期了：%(booker)s 申请的「%(title)s」%(start)s，请在 %(deadline)s 前审批。",
+                  booker=booking.booker.display_name, title=booking.listing.title,
+                  start=texts.local_time(booking.start_at, zone), deadline=texts.local_time(deadline, zone))
+        _tell_each(wanted, staff_by_listing[booking.listing_id], _booking_message(Kind.requests, booking.id, text),
+                   event)
+    services.notify_all(session, wanted)
 
 
 @events.subscriber("booking.message")

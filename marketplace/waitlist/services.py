@@ -19,7 +19,7 @@ from marketplace.accounts.models import User
 from marketplace.bookings.availability import SlotTaken, check_bookable
 from marketplace.bookings.holds import place_hold, release_hold
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking
-from marketplace.bookings.locking import lock_listing
+from marketplace.bookings.locking import lock_listing, lock_listings
 from marketplace.bookings.services import BookingRequest, aware_utc, create_booking, get_bookable_listing
 from marketplace.core import clock, events
 from marketplace.core.db import get_by_id
@@ -114,6 +114,15 @@ def list_my_entries(session: Session, user: User, *, now: datetime | None = None
     ).options(selectinload(WaitlistEntry.listing)).order_by(WaitlistEntry.start_at, WaitlistEntry.id)))
 
 
+def my_places_in_line(session: Session, user: User, listing_id: int, start: datetime,
+                      end: datetime) -> dict[tuple[datetime, datetime], WaitlistEntry]:
+    """The user's entries still in line (waiting or offered) for slots of the listing starting in [start, end),
+    by the slot's (start, end)."""
+    return {(entry.start_at, entry.end_at): entry for entry in session.scalars(select(WaitlistEntry).where(
+        WaitlistEntry.user_id == user.id, WaitlistEntry.listing_id == listing_id,
+        WaitlistEntry.status.in_(IN_LINE), WaitlistEntry.start_at >= start, WaitlistEntry.start_at < end))}
+
+
 def leave_waitlist(session: Session, user: User, entry: WaitlistEntry, *, zone: str, hold: timedelta = DEFAULT_HOLD,
                    now: datetime | None = None) -> None:
     """Take the user's entry off the line; a slot held for them is offered to the next in line."""
@@ -184,6 +193,27 @@ def offer_freed(session: Session, listing_id: int, start: datetime, until: datet
         session.flush()
         events.record(session, "waitlist.offered", subject=("waitlist_entry", entry.id), payload=_payload(entry))
         offered.append(entry)
+    return offered
+
+
+def offer_freed_by(session: Session, booking_ids, *, zone: str, hold: timedelta = DEFAULT_HOLD,
+                   now: datetime | None = None) -> list[WaitlistEntry]:
+    """``offer_freed`` for what each of these bookings (cancelled, rejected, expired or released) freed, in order;
+    the listings are locked at once and those with nobody waiting are skipped after one query."""
+    now = now or clock.now()
+    rows = {row.id: row for row in session.execute(select(Booking.id, Booking.listing_id, Booking.start_at,
+                                                             Booking.blocked_until).where(Booking.id.in_(booking_ids)))}
+    freed = [rows[booking_id] for booking_id in dict.fromkeys(booking_ids) if booking_id in rows]
+    listing_ids = sorted({row.listing_id for row in freed})
+    lock_listings(session, listing_ids)  # before reading the line, as offer_freed does: a join in flight is seen
+    waited = set(session.scalars(select(WaitlistEntry.listing_id).distinct().where(
+        WaitlistEntry.listing_id.in_(listing_ids), WaitlistEntry.status == EntryStatus.waiting,
+        WaitlistEntry.start_at > now))) if listing_ids else set()
+    offered = []
+    for row in freed:
+        if row.listing_id in waited:
+            offered += offer_freed(session, row.listing_id, row.start_at, row.blocked_until, zone=zone, hold=hold,
+                                   now=now)
     return offered
 
 

@@ -1,7 +1,8 @@
-"""HTML pages of the waitlist: joining from a taken slot, my waitlist, leaving, and accepting a held slot."""
+"""HTML pages of the waitlist: joining from a taken slot (the booking widget or the lost-race page), my waitlist,
+leaving, and accepting a held slot."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
@@ -21,6 +22,15 @@ from marketplace.waitlist.settings import hold_time
 bp = Blueprint("waitlist", __name__)
 
 NOTICES = {"joined", "left"}
+
+
+@bp.app_context_processor
+def waitlist_helpers():
+    def my_places_in_line(listing_id: int, window: tuple[datetime, datetime]) -> dict:
+        """For the booking widget: the viewer's entries in line for the listing's slots in the window."""
+        return services.my_places_in_line(db.session, current_user, listing_id, *window)
+
+    return {"my_places_in_line": my_places_in_line}
 
 
 def _mine(*, error: str | None = None, status: int = 200):

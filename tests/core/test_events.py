@@ -44,6 +44,19 @@ def fail_while_told(session, event) -> None:
         raise RuntimeError("the mail server is down")
 
 
+batches: list[list[int]] = []
+refused: set[int] = set()
+
+
+@events.subscriber("test.batched", batch=True)
+def count_in_batches(session, batch) -> None:
+    batches.append([event.subject_id for event in batch])
+    for event in batch:
+        audit.record(session, None, "test.batched", object_type="tests", object_id=event.subject_id)
+        if event.subject_id in refused:
+            raise RuntimeError(f"refused {event.subject_id}")
+
+
 seen_after_commit: list[tuple[str, int]] = []
 
 
@@ -132,6 +145,48 @@ def test_a_subscriber_that_recovers_runs_its_effect_once(session):
     session.commit()
     assert session.scalar(select(EventDelivery.status)) == events.DONE
     assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "test.flaky")) == 1
+
+
+def batched_effects(session) -> list[int]:
+    return sorted(session.scalars(select(AuditEntry.object_id).where(AuditEntry.action == "test.batched")))
+
+
+def test_a_batch_subscriber_gets_the_due_events_at_once_in_their_order(session):
+    clock.travel_to(T0)
+    batches.clear()
+    refused.clear()
+    for subject_id in (5, 3, 8):
+        events.record(session, "test.batched", subject=("tests", subject_id))
+    session.commit()
+    assert events.process_outbox(session, T0) == 3
+    session.commit()
+    assert batches == [[5, 3, 8]]
+    assert batched_effects(session) == [3, 5, 8]
+    assert events.process_outbox(session, T0 + timedelta(days=1)) == 0
+
+
+def test_a_failing_event_of_a_batch_is_retried_alone_and_its_neighbours_take_effect_once(session):
+    clock.travel_to(T0)
+    batches.clear()
+    refused.clear()
+    refused.add(2)
+    for subject_id in (1, 2, 3):
+        events.record(session, "test.batched", subject=("tests", subject_id))
+    session.commit()
+    assert events.process_outbox(session, T0) == 3
+    session.commit()
+    # The batch failed as a whole and was undone; then each event ran alone: only the refused one failed.
+    assert batches == [[1, 2, 3], [1], [2], [3]]
+    assert batched_effects(session) == [1, 3]
+    deliveries = {event_id: delivery for event_id, delivery in session.execute(
+        select(DomainEvent.subject_id, EventDelivery).join(EventDelivery.event))}
+    assert [deliveries[n].status for n in (1, 2, 3)] == [events.DONE, events.PENDING, events.DONE]
+    assert deliveries[2].attempts == 1 and deliveries[2].next_attempt_at == T0 + events.FIRST_RETRY_AFTER
+    assert events.process_outbox(session, T0 + events.FIRST_RETRY_AFTER - timedelta(seconds=1)) == 0
+    refused.clear()
+    assert events.process_outbox(session, T0 + events.FIRST_RETRY_AFTER) == 1
+    session.commit()
+    assert batched_effects(session) == [1, 2, 3]
 
 
 def test_two_sweeps_at_once_run_each_subscriber_exactly_once(app, committed_db):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select, update
 
 from marketplace.bookings import services as bookings
@@ -276,3 +277,33 @@ def test_a_confirmation_delivered_after_the_booking_ended_is_not_sent_but_a_canc
     texts = [n.text for n in inbox_of(session, booker)]
     assert not any("到时见" in text for text in texts)
     assert any("提供方取消了你的预约" in text for text in texts)
+
+
+def statements_delivering(session) -> int:
+    """The SQL statements of one outbox sweep (then the emails it set off are drained, uncounted)."""
+    sent = []
+
+    def count(*_args):
+        sent.append(1)
+
+    engine = session.get_bind()
+    sqlalchemy_event.listen(engine, "before_cursor_execute", count)
+    try:
+        deliver(session)
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", count)
+    deliver(session)
+    return len(sent)
+
+
+def test_telling_of_eight_requests_costs_as_many_statements_as_telling_of_two(factory, session, approval_listing):
+    deliver(session)  # what making the listing set off
+    for hour in (9, 10):
+        factory.booking(listing=approval_listing, start=local(1, hour))
+    few = statements_delivering(session)
+    for hour in range(11, 19):
+        factory.booking(listing=approval_listing, start=local(1, hour))
+    many = statements_delivering(session)
+    assert many == few
+    for staff in staff_of(approval_listing):
+        assert sum("新的预约申请" in text for text in texts_of(session, staff)) == 10
