@@ -94,6 +94,8 @@ class BookingSchema(Schema):
     decision_reason = fields.String(allow_none=True, metadata={"description": "拒绝或取消的原因"})
     approval_deadline = LocalDateTime(allow_none=True, metadata={"description": "待审批的申请在此时间前未处理即过期"})
     checked_in_at = LocalDateTime(allow_none=True)
+    served_by = fields.Nested(BookingPersonSchema, allow_none=True, metadata={
+        "description": "组织的哪位成员提供了这次服务（工作人员记录；组织与其互评）"})
     created_at = LocalDateTime()
 
 
