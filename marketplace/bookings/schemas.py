@@ -107,7 +107,8 @@ BookingPageSchema = collection_schema(BookingSchema)
 
 
 class BookingListQuerySchema(PageArgs):
-    when = fields.String(validate=OneOf(["upcoming", "past"]), metadata={"description": "upcoming 或 past"})
+    when = fields.String(validate=OneOf(["upcoming", "past", "served"]), metadata={
+        "description": "upcoming 或 past；served：我代表组织服务的他人预约"})
     status = fields.Enum(BookingStatus)
 
 

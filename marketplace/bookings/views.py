@@ -42,7 +42,7 @@ bp = Blueprint("bookings", __name__)
 
 NOTICES = {"booked", "requested", "cancelled", "approved", "rejected", "checked_in", "no_show", "series_booked",
            "feed_reset", "feed_on", "message_sent", "served_by"}
-WHEN_TABS = ("upcoming", "past")
+WHEN_TABS = ("upcoming", "past", "served")
 
 
 @bp.app_context_processor

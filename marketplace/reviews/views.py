@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace.accounts.models import User
 from marketplace.bookings import services as bookings
 from marketplace.bookings.models import Booking
 from marketplace.bookings.permissions import can_provide
@@ -181,6 +182,19 @@ def listing_reviews(listing_id: int):
     page, per_page = clamp_page(request.args.get("page"), request.args.get("per_page"))
     items, total = services.listing_reviews(db.session, listing.id, page=page, per_page=per_page)
     return render_template("reviews/listing.html", listing=listing, page=Page(items, total, page, per_page))
+
+
+@bp.route(f"/users/<{ID}:user_id>/reviews")
+def person(user_id: int):
+    """A person's figures and the reviews about them: as a volunteer provider (their listings, and the bookings they
+    served for an organisation) to anyone; as a booker to those ``may_see_booker_figures`` names."""
+    user = get_by_id(db.session, User, user_id)
+    if user is None:
+        raise NotFound(_l("找不到这个用户"))
+    page, per_page = clamp_page(request.args.get("page"), request.args.get("per_page"))
+    items, total = services.user_reviews(db.session, user.id, viewer=current_user, page=page, per_page=per_page)
+    return render_template("reviews/person.html", person=user, page=Page(items, total, page, per_page),
+                           sees_booker=services.may_see_booker_figures(db.session, current_user, user.id))
 
 
 @bp.route("/admin/review-reports")
