@@ -333,8 +333,11 @@ def test_the_volunteers_reviews_and_reputation_show_on_the_api_and_their_page(cl
     assert 'data-testid="booker-figures"' not in page
 
 
-def test_served_bookings_are_listed_for_the_volunteer_under_my_bookings(client, login, session, served, team):
+def test_served_bookings_are_listed_for_the_volunteer_under_my_bookings(client, login, api_token, session, served,
+                                                                        team):
     booking = served()
+    listed = client.get("/api/v1/bookings?when=served", headers=api_token(team.volunteer)).json
+    assert [item["id"] for item in listed["items"]] == [booking.id]
     login(team.volunteer)
     page = client.get("/bookings?when=served").data.decode()
     assert f'href="/bookings/{booking.id}"' in page and 'data-testid="review-link"' in page
