@@ -335,3 +335,17 @@ def test_past_bookings_carry_believable_reviews_that_show_in_reputation(session)
     assert len(rated) >= 10 and len({round(row.score, 2) for row in rated}) > 1
     resident = session.scalars(select(User).where(User.phone == account("resident")["login"])).one()
     assert any(review.author_id == resident.id for review in about_providers)
+
+
+def test_some_past_bookings_were_served_by_a_volunteer_and_reviewed_three_ways(session):
+    from marketplace.core.reputation import Reputation
+    from marketplace.reviews.models import Review, ReviewSide
+
+    served = session.scalars(select(Booking).where(Booking.served_by_id.is_not(None))).all()
+    assert len(served) >= 2
+    for booking in served:
+        sides = {review.side: review for review in session.scalars(select(Review).where(Review.booking_id == booking.id))}
+        assert set(sides) == set(ReviewSide) and all(review.revealed_at for review in sides.values())
+        assert sides[ReviewSide.organisation].reviewee_id == booking.served_by_id
+    volunteer = session.get(Reputation, ("provider", served[0].served_by_id))
+    assert volunteer is not None and volunteer.review_count >= 2

@@ -91,11 +91,14 @@ class Booking(Base):
     # When staff were warned that the deadline is near (booking.deadline_near): set once, by a conditional update.
     deadline_warned_at: Mapped[datetime | None]
     checked_in_at: Mapped[datetime | None]
+    # Who of the organisation's members delivered it (staff record it): the three-way reviews' volunteer.
+    served_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
     listing: Mapped[Listing] = relationship()
-    booker: Mapped[User] = relationship()
+    booker: Mapped[User] = relationship(foreign_keys=[booker_id])
+    served_by: Mapped[User | None] = relationship(foreign_keys=[served_by_id])
     group: Mapped[Group | None] = relationship()
     series: Mapped[BookingSeries | None] = relationship(back_populates="bookings")
     events: Mapped[list[BookingEvent]] = relationship(

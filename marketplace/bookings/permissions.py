@@ -20,10 +20,12 @@ def is_booker(user, booking) -> bool:
 
 
 def can_view_booking(user, booking) -> bool:
-    """The booker, members of the group booked for, the provider and platform admins."""
+    """The booker, members of the group booked for, the provider, who served it and platform admins."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     if is_booker(user, booking) or is_platform_admin(user) or can_provide(user, booking.listing):
+        return True
+    if booking.served_by_id is not None and user.id == booking.served_by_id:
         return True
     return booking.group is not None and booking.group.has_member(user)
 

@@ -94,6 +94,8 @@ class BookingSchema(Schema):
     decision_reason = fields.String(allow_none=True, metadata={"description": "拒绝或取消的原因"})
     approval_deadline = LocalDateTime(allow_none=True, metadata={"description": "待审批的申请在此时间前未处理即过期"})
     checked_in_at = LocalDateTime(allow_none=True)
+    served_by = fields.Nested(BookingPersonSchema, allow_none=True, metadata={
+        "description": "组织的哪位成员提供了这次服务（工作人员记录；组织与其互评）"})
     created_at = LocalDateTime()
 
 
@@ -105,7 +107,8 @@ BookingPageSchema = collection_schema(BookingSchema)
 
 
 class BookingListQuerySchema(PageArgs):
-    when = fields.String(validate=OneOf(["upcoming", "past"]), metadata={"description": "upcoming 或 past"})
+    when = fields.String(validate=OneOf(["upcoming", "past", "served"]), metadata={
+        "description": "upcoming 或 past；served：我代表组织服务的他人预约"})
     status = fields.Enum(BookingStatus)
 
 

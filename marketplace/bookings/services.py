@@ -538,17 +538,18 @@ def list_my_bookings(session: Session, user: User, *, when: str | None = None,
                      status: BookingStatus | str | None = None, page: int = 1, per_page: int = 20,
                      now: datetime | None = None) -> tuple[list[Booking], int]:
     """A page of the user's own bookings and the total: ``when`` "upcoming" (not yet ended, soonest first)
-    or "past" (ended, latest first), optionally one status."""
+    or "past" (ended, latest first), or "served" (others' bookings the user served for an organisation, latest
+    first), optionally one status."""
     now = now or clock.now()
-    stmt = select(Booking).where(Booking.booker_id == user.id)
+    stmt = select(Booking).where(Booking.served_by_id == user.id if when == "served" else Booking.booker_id == user.id)
     order = (Booking.start_at.desc(), Booking.id.desc())
     if when == "upcoming":
         stmt = stmt.where(Booking.end_at > now)
         order = (Booking.start_at, Booking.id)
     elif when == "past":
         stmt = stmt.where(Booking.end_at <= now)
-    elif when is not None:
-        raise ValidationFailed("when", _l("只能是 upcoming 或 past"))
+    elif when not in (None, "served"):
+        raise ValidationFailed("when", _l("只能是 upcoming、past 或 served"))
     if status is not None:
         try:
             stmt = stmt.where(Booking.status == BookingStatus(status))

@@ -41,8 +41,8 @@ from marketplace.listings.services import get_listing
 bp = Blueprint("bookings", __name__)
 
 NOTICES = {"booked", "requested", "cancelled", "approved", "rejected", "checked_in", "no_show", "series_booked",
-           "feed_reset", "feed_on", "message_sent"}
-WHEN_TABS = ("upcoming", "past")
+           "feed_reset", "feed_on", "message_sent", "served_by"}
+WHEN_TABS = ("upcoming", "past", "served")
 
 
 @bp.app_context_processor

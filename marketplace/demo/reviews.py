@@ -1,5 +1,7 @@
 """Past bookings of the demo street, reviewed: mostly good, a few critical ones with the provider's reply, and
-one reported and hidden by the platform admin, so stars, counts and distributions show everywhere.
+one reported and hidden by the platform admin, so stars, counts and distributions show everywhere. Where an
+organisation has a second member, that member served some of its bookings (three-way: the organisation and the
+volunteer review each other too, and the booker's review counts for the volunteer).
 
 Built through the real services, with the clock travelling back to each booking and returning afterwards.
 """
@@ -21,11 +23,12 @@ from marketplace.core.errors import DomainError
 from marketplace.listings.models import Listing, ListingStatus
 from marketplace.reputation import services as reputation
 from marketplace.reviews import services as reviews
-from marketplace.reviews.models import BOOKER_TAGS, PROVIDER_TAGS
+from marketplace.reviews.models import BOOKER_TAGS, ORGANISATION_TAGS, PROVIDER_TAGS, VOLUNTEER_TAGS, ReviewSide
 
 # Every fourth published listing (by id) has past bookings: spread over the street's kinds and communities.
 REVIEWED_EVERY = 4
 BOOKINGS_PER_LISTING = 3
+SERVED_PER_LISTING = 2  # of an organisation's listing's past bookings, served by a second member of it
 GOOD_WORDS = ("环境很好，工作人员热情，下次还来。", "准时开门，设施齐全，很满意。", "老师讲得很细心，受益匪浅。",
               "预约方便，场地干净整洁。", "服务周到，孩子们都很喜欢。", "")
 CRITICAL_WORDS = ("到了之后等了二十分钟才开门。", "空调坏了，夏天有点热。", "投影仪接口不匹配，耽误了开场。")
@@ -39,6 +42,13 @@ def _provider(listing: Listing) -> User:
     if listing.organisation is not None:
         return next(m.user for m in listing.organisation.memberships)
     return listing.provider_user
+
+
+def _server(listing: Listing, provider: User, booker: User) -> User | None:
+    """A member of the listing's organisation other than the one who answers for it, to have served the booking."""
+    if listing.organisation is None:
+        return None
+    return next((m.user for m in listing.organisation.memberships if m.user_id not in (provider.id, booker.id)), None)
 
 
 def _past_start(listing: Listing, days_ago: int, zone: str, today) -> datetime | None:
@@ -76,6 +86,9 @@ def review_past_bookings(session: Session, residents: list[User], admin: User, r
                     continue
                 if booking.status is BookingStatus.pending:
                     bookings.approve_booking(session, provider, booking, zone=zone)
+                server = _server(listing, provider, booker) if j < SERVED_PER_LISTING else None
+                if server is not None:
+                    reviews.record_served_by(session, provider, booking, server.id)
                 clock.travel_to(booking.end_at + timedelta(hours=2))
                 lifecycle.complete_booking(session, booking)
                 is_reported = not reported and k == 1 and j == 0
@@ -91,8 +104,15 @@ def review_past_bookings(session: Session, residents: list[User], admin: User, r
                     stars=stars, tags=tags, text=text), window_days=WINDOW_DAYS)
                 clock.advance(timedelta(hours=5))
                 reviews.write_review(session, provider, booking, reviews.ReviewInput(
-                    stars=5, tags=rng.sample(sorted(BOOKER_TAGS), 1)), window_days=WINDOW_DAYS)
+                    stars=5, tags=rng.sample(sorted(BOOKER_TAGS), 1)), window_days=WINDOW_DAYS, side=ReviewSide.provider)
                 clock.advance(timedelta(hours=3))
+                if server is not None:
+                    reviews.write_review(session, provider, booking, reviews.ReviewInput(
+                        stars=5, tags=rng.sample(sorted(VOLUNTEER_TAGS), 2), text="服务认真，居民反映很好。"),
+                        window_days=WINDOW_DAYS, side=ReviewSide.organisation)
+                    reviews.write_review(session, server, booking, reviews.ReviewInput(
+                        stars=rng.choice((5, 4)), tags=rng.sample(sorted(ORGANISATION_TAGS), 1)),
+                        window_days=WINDOW_DAYS, side=ReviewSide.volunteer)
                 if is_critical:
                     reviews.reply_to_review(session, provider, about_provider, REPLIES[critical])
                     critical += 1

@@ -207,8 +207,10 @@ def tell_of_revealed_review(session: Session, event) -> None:
     if found is None or found[0].hidden:
         return
     review, listing = found
-    reviewed = [session.get(User, review.reviewee_id)] if review.reviewee_id else services.provider_staff(
-        session, listing)
+    # Whom it is about: a person, an organisation (its staff), or both (a booker's review of a served booking).
+    reviewed = [session.get(User, review.reviewee_id)] if review.reviewee_id else []
+    if review.organisation_id or not review.reviewee_id:
+        reviewed += [user for user in services.provider_staff(session, listing) if user.id != review.reviewee_id]
     text = _l("你在「%(title)s」的预约收到了一条%(stars)s星评价。", title=listing.title, stars=review.stars)
     _tell(session, reviewed, _review_message(review, text), event, skip=review.author_id)
 

@@ -2,6 +2,12 @@
 
 The formula and its defaults, in one place (settings in ``config.DefaultConfig``):
 
+    subjects:     a booker's review counts for the listing, its organisation or volunteer provider, and the
+                  member who served the booking (three-way: a volunteer's provider figures hold the booker reviews
+                  of bookings they served and the organisation's reviews of them); a provider's review counts for
+                  the booker. A volunteer's review of the organisation counts for nobody: the volunteer is one of
+                  its members, so it would be the organisation rating itself. Reliability stays the listing's,
+                  the organisation's and a volunteer's own listings' (serving is not providing).
     stars:        s_i ∈ 1..5 of each revealed, not hidden review of the subject, written at t_i; besides, each
                   no-show and late cancellation of a booker, and each cancellation of a confirmed booking by a
                   provider, weighs against them as a 1-star review at its time (not in the count or distribution)
@@ -91,11 +97,17 @@ def platform_mean(row: Reputation | None) -> float:
     return row.star_total / row.review_count if row is not None and row.review_count else NEUTRAL_STARS
 
 
-def review_subjects(review: Review) -> list[tuple[str, int]]:
-    """The rows a review counts in: the listing and its provider, or the booker; and the platform's mean."""
+def review_subjects(review) -> list[tuple[str, int]]:
+    """The rows a review counts in (see "subjects" in the formula), and the platform's mean of its kind; from the
+    review's own columns (whom it is about), so a row of them reads as well as a Review."""
     if review.side is ReviewSide.booker:
-        provider = (ORGANISATION, review.organisation_id) if review.organisation_id else (PROVIDER, review.reviewee_id)
-        return [(LISTING, review.listing_id), provider, (PLATFORM, ABOUT_PROVIDERS)]
+        about = [(ORGANISATION, review.organisation_id)] if review.organisation_id else []
+        about += [(PROVIDER, review.reviewee_id)] if review.reviewee_id else []
+        return [(LISTING, review.listing_id), *about, (PLATFORM, ABOUT_PROVIDERS)]
+    if review.side is ReviewSide.organisation:
+        return [(PROVIDER, review.reviewee_id), (PLATFORM, ABOUT_PROVIDERS)]
+    if review.side is ReviewSide.volunteer:
+        return []
     return [(BOOKER, review.reviewee_id), (PLATFORM, ABOUT_BOOKERS)]
 
 

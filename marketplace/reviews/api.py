@@ -5,6 +5,7 @@ from flask.views import MethodView
 
 from marketplace.accounts.models import User
 from marketplace.bookings import services as bookings
+from marketplace.bookings.schemas import BookingSchema
 from marketplace.core.api import API_PREFIX, Blueprint, optional_user, page_of, require_user
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import NotFound
@@ -15,7 +16,7 @@ from marketplace.listings.services import get_listing
 from marketplace.reviews import services
 from marketplace.reviews.schemas import (ModerationSchema, PersonReputationSchema, ReplySchema, ReportCreateSchema,
                                          ReportPageSchema, ReportSchema, ReviewCreateSchema, ReviewPageSchema,
-                                         ReviewQuerySchema, ReviewSchema)
+                                         ReviewQuerySchema, ReviewSchema, ServedBySchema)
 
 blp = Blueprint("reviews_api", __name__, url_prefix=API_PREFIX,
                 description="评价：预约完成后双方互评（双盲）、公开回复、举报与平台处理、信誉")
@@ -37,13 +38,30 @@ class BookingReviews(MethodView):
     @blp.arguments(ReviewCreateSchema)
     @blp.response(201, ReviewSchema)
     def post(self, data, booking_id):
-        """评价已完成预约的另一方（1–5星、标签、最多500字）。对方也评价后双方同时公开，否则在评价期结束时公开"""
+        """评价已完成预约的另一方（1–5星、标签、最多500字）。对方也评价后双方同时公开，否则在评价期结束时公开。
+        有服务者的预约三向互评：组织与服务者互评（同样双盲，两人都评价后公开），预约人的评价也计入服务者"""
         user = require_user()
         booking = bookings.get_booking(db.session, booking_id, viewer=user)
+        side = data.pop("side")
         review = services.write_review(db.session, user, booking, services.ReviewInput(**data),
-                                       window_days=current_app.config["REVIEW_WINDOW_DAYS"])
+                                       window_days=current_app.config["REVIEW_WINDOW_DAYS"], side=side)
         db.session.commit()
         return review
+
+
+@blp.route(f"/bookings/<{ID}:booking_id>/served-by")
+class BookingServedBy(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404, 409, 422)
+    @blp.arguments(ServedBySchema)
+    @blp.response(200, BookingSchema)
+    def put(self, data, booking_id):
+        """记录哪位本组织成员提供了这次服务（组织的工作人员；已确认或已完成的预约；评价公开前可更改）"""
+        user = require_user()
+        booking = bookings.get_booking(db.session, booking_id, viewer=user)
+        services.record_served_by(db.session, user, booking, data["user_id"])
+        db.session.commit()
+        return booking
 
 
 @blp.route(f"/listings/<{ID}:listing_id>/reviews")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectMultipleField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -19,7 +19,15 @@ def _stars(value):
         return None
 
 
+def _user_id(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
 class ReviewForm(FlaskForm):
+    side = HiddenField()
     stars = RadioField(_l("评分"), choices=STAR_CHOICES, coerce=_stars, validate_choice=False,
                        validators=[InputRequired(_l("请选择1到5颗星"))])
     tags = SelectMultipleField(_l("标签（可选）"), validate_choice=False, option_widget=CheckboxInput(),
@@ -46,3 +54,8 @@ class ModerationForm(FlaskForm):
     reason = TextAreaField(_l("处理理由"), validators=[
         InputRequired(_l("请填写处理理由")),
         Length(max=MAX_REASON_LENGTH, message=_l("不能超过%(n)s个字", n=MAX_REASON_LENGTH))])
+
+
+class ServedByForm(FlaskForm):
+    # The choices (the organisation's members) are the view's; the service judges whoever is sent.
+    user_id = SelectField(_l("服务者"), coerce=_user_id, validate_choice=False)

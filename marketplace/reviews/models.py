@@ -22,10 +22,19 @@ from marketplace.core.i18n import _l
 
 
 class ReviewSide(str, enum.Enum):
-    """Who wrote it: the booker (about the listing and its provider) or the provider (about the booker)."""
+    """Who wrote it: the booker (about the listing, its provider and who served), the provider (about the booker),
+    and on a booking an organisation's member served (three-way) the organisation's staff (about that volunteer)
+    and the volunteer (about the organisation)."""
 
     booker = "booker"
     provider = "provider"
+    organisation = "organisation"
+    volunteer = "volunteer"
+
+
+# The pairs that reveal together: the booker and the provider; the organisation and its volunteer.
+COUNTERPART = {ReviewSide.booker: ReviewSide.provider, ReviewSide.provider: ReviewSide.booker,
+               ReviewSide.organisation: ReviewSide.volunteer, ReviewSide.volunteer: ReviewSide.organisation}
 
 
 # Tags fitting the side reviewed: a booker tags the provider, a provider tags the booker.
@@ -37,7 +46,14 @@ BOOKER_TAGS = {
     "punctual": _l("守时"), "kept_word": _l("守约"), "tidy": _l("整洁"), "polite": _l("礼貌"),
     "careful": _l("爱护设施"),
 }
-TAGS_ABOUT = {ReviewSide.booker: PROVIDER_TAGS, ReviewSide.provider: BOOKER_TAGS}
+VOLUNTEER_TAGS = {
+    "punctual": _l("守时"), "professional": _l("专业"), "warm": _l("热情"), "responsible": _l("认真负责"),
+}
+ORGANISATION_TAGS = {
+    "well_organised": _l("组织有序"), "supportive": _l("保障到位"), "respectful": _l("尊重志愿者"),
+}
+TAGS_ABOUT = {ReviewSide.booker: PROVIDER_TAGS, ReviewSide.provider: BOOKER_TAGS,
+              ReviewSide.organisation: VOLUNTEER_TAGS, ReviewSide.volunteer: ORGANISATION_TAGS}
 
 
 class Review(Base):
@@ -55,9 +71,10 @@ class Review(Base):
 
     id: Mapped[intpk]
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
-    side: Mapped[ReviewSide] = mapped_column(Enum(ReviewSide, native_enum=False, length=10))
+    side: Mapped[ReviewSide] = mapped_column(Enum(ReviewSide, native_enum=False, length=16))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    # Whom it is about: the booking's listing and its provider (a booker's review), or the booker.
+    # Whom it is about: a booker's review the listing, its organisation or volunteer provider and the member who
+    # served; a provider's the booker; the organisation's the volunteer; the volunteer's the organisation.
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     reviewee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

@@ -4,18 +4,30 @@ from marshmallow import Schema, fields
 from marketplace.bookings.schemas import LocalDateTime
 from marketplace.core.api import PageArgs, collection_schema
 from marketplace.core.schemas import Count, InputSchema, OneOf, Range, figure, rating_fields, text_field
-from marketplace.reviews.models import BOOKER_TAGS, PROVIDER_TAGS, ReportDecision, ReviewSide
+from marketplace.reviews.models import (BOOKER_TAGS, ORGANISATION_TAGS, PROVIDER_TAGS, VOLUNTEER_TAGS,
+                                        ReportDecision, ReviewSide)
 from marketplace.reviews.services import MAX_REASON_LENGTH, MAX_TAGS, MAX_TEXT_LENGTH
 
 TAGS_HELP = (f"标签代码，最多{MAX_TAGS}个。预约人评价提供方：{'、'.join(PROVIDER_TAGS)}；"
-             f"提供方评价预约人：{'、'.join(BOOKER_TAGS)}")
+             f"提供方评价预约人：{'、'.join(BOOKER_TAGS)}；组织评价服务者：{'、'.join(VOLUNTEER_TAGS)}；"
+             f"服务者评价组织：{'、'.join(ORGANISATION_TAGS)}")
+SIDES_HELP = ("booker 预约人评价资源和提供方（及服务者）/ provider 提供方评价预约人 / organisation 组织评价服务这次预约的"
+              "成员 / volunteer 服务者评价组织")
 
 
 class ReviewCreateSchema(InputSchema):
+    side = fields.String(load_default=None, validate=OneOf([side.value for side in ReviewSide]), metadata={
+        "description": f"以哪一方评价：{SIDES_HELP}。不填时按评价人推断：只有一方（或只剩一方未评价）时用它；"
+                       "工作人员在有服务者的预约里可从两方评价，须填写"})
     stars = fields.Integer(strict=True, required=True, validate=Range(min=1, max=5), metadata={"description": "1–5星"})
     tags = fields.List(fields.String(), load_default=list, validate=Count(max=MAX_TAGS),
                        metadata={"description": TAGS_HELP})
     text = text_field(MAX_TEXT_LENGTH, load_default="", metadata={"description": f"评价内容，最多{MAX_TEXT_LENGTH}字"})
+
+
+class ServedBySchema(InputSchema):
+    user_id = fields.Integer(strict=True, required=True, allow_none=True, metadata={
+        "description": "提供这次服务的本组织成员（工作人员或管理员）的用户 id；null 表示清除"})
 
 
 class ReplySchema(InputSchema):
@@ -40,7 +52,7 @@ class ReviewAuthorSchema(Schema):
 class ReviewSchema(Schema):
     id = fields.Integer()
     booking_id = fields.Integer()
-    side = fields.Enum(ReviewSide, metadata={"description": "booker 预约人评价提供方 / provider 提供方评价预约人"})
+    side = fields.Enum(ReviewSide, metadata={"description": SIDES_HELP})
     author = fields.Nested(ReviewAuthorSchema)
     listing_id = fields.Integer()
     organisation_id = fields.Integer(allow_none=True)

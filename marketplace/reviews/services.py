@@ -5,6 +5,11 @@ completed). A no-show is the booker's failure to come: the provider may review t
 nothing. A review stays visible to its author alone until the other side has written too (both are revealed in
 that transaction) or its window closes (``reveal_if_due``, the scheduler's sweep); once written it is never
 edited. Revealing, hiding and decisions record ``review.*`` events naming who is to be told.
+
+Three-way: when staff record which member of the organisation served a booking (``record_served_by``), the
+organisation (any other of its staff) and that volunteer review each other too, a pair revealed like the first
+one, and the booker's review is about the volunteer as well. Who served may change until a review of the booking
+is revealed or that pair has written (afterwards the reviews would name someone their authors did not mean).
 """
 from __future__ import annotations
 
@@ -27,12 +32,15 @@ from marketplace.core.i18n import _l
 from marketplace.core.pagination import fetch_page
 from marketplace.core.permissions import is_platform_admin
 from marketplace.core.validation import clean_text
-from marketplace.reviews.models import TAGS_ABOUT, ReportDecision, Review, ReviewReport, ReviewSide
+from marketplace.organisations.models import Membership
+from marketplace.reviews.models import COUNTERPART, TAGS_ABOUT, ReportDecision, Review, ReviewReport, ReviewSide
 
 MAX_TEXT_LENGTH = 500
 MAX_REASON_LENGTH = 500
 MAX_TAGS = 5
 REVIEWABLE = (BookingStatus.completed, BookingStatus.no_show)
+SERVABLE = (BookingStatus.confirmed, BookingStatus.completed)
+THREE_WAY = (ReviewSide.organisation, ReviewSide.volunteer)
 
 
 @dataclass
@@ -44,13 +52,18 @@ class ReviewInput:
     text: str = ""
 
 
-def side_of(user, booking: Booking) -> ReviewSide | None:
-    """Which side of the booking the user reviews from: its booker, its provider, or neither (None)."""
+def sides_of(user, booking: Booking) -> list[ReviewSide]:
+    """The sides of the booking the user reviews from: its booker; or its provider, and on a served booking the
+    organisation (staff other than the volunteer) or the volunteer who served (a member, so a provider too)."""
     if is_booker(user, booking):
-        return ReviewSide.booker
-    if can_provide(user, booking.listing):
-        return ReviewSide.provider
-    return None
+        return [ReviewSide.booker]
+    sides = [ReviewSide.provider] if can_provide(user, booking.listing) else []
+    if booking.served_by_id is not None:
+        if getattr(user, "id", None) == booking.served_by_id:
+            sides.append(ReviewSide.volunteer)
+        elif sides:
+            sides.append(ReviewSide.organisation)
+    return sides
 
 
 def finished_at(session: Session, booking: Booking) -> datetime | None:
@@ -68,9 +81,41 @@ def window_closes_at(session: Session, booking: Booking, window_days: int) -> da
 
 
 def may_write(booking: Booking, side: ReviewSide) -> bool:
-    """A completed booking is reviewed by both sides; a no-show only by the provider."""
+    """A completed booking is reviewed by every side; a no-show only by the provider (nothing was delivered)."""
     return booking.status is BookingStatus.completed or (
         booking.status is BookingStatus.no_show and side is ReviewSide.provider)
+
+
+def _choose_side(session: Session, booking: Booking, sides: list[ReviewSide], side) -> ReviewSide:
+    """The side asked for (one of the writer's), or the writer's only side, or the only one they have not yet
+    written; ValidationFailed when two are open and none was named."""
+    if side is not None:
+        try:
+            side = ReviewSide(side)
+        except ValueError:
+            raise ValidationFailed("side", _l("评价的一方只能是 booker、provider、organisation 或 volunteer")) from None
+        if side not in sides:
+            raise Forbidden(_l("你不能以这一方的身份评价这个预约"))
+        return side
+    if len(sides) == 1:
+        return sides[0]
+    written = set(session.scalars(select(Review.side).where(Review.booking_id == booking.id)))
+    still_open = [side for side in sides if side not in written and may_write(booking, side)]
+    if len(still_open) > 1:
+        raise ValidationFailed("side", _l("你在这个预约里可以从两方评价，请选择以哪一方评价"))
+    return (still_open or sides)[0]  # none open: the checks under the lock say why
+
+
+def _about(booking: Booking, side: ReviewSide) -> tuple[int | None, int | None]:
+    """(organisation_id, reviewee_id) of whom a review from ``side`` is about."""
+    listing = booking.listing
+    if side is ReviewSide.booker:
+        return listing.organisation_id, booking.served_by_id if listing.organisation_id else listing.provider_user_id
+    if side is ReviewSide.provider:
+        return None, booking.booker_id
+    if side is ReviewSide.organisation:
+        return None, booking.served_by_id
+    return listing.organisation_id, None
 
 
 def _clean_input(side: ReviewSide, data: ReviewInput) -> tuple[int, list[str], str]:
@@ -90,16 +135,19 @@ def _clean_input(side: ReviewSide, data: ReviewInput) -> tuple[int, list[str], s
 
 
 def write_review(session: Session, author: User, booking: Booking, data: ReviewInput, *, window_days: int,
-                 now: datetime | None = None) -> Review:
-    """The author's review of the other side of the booking; reveals both when the other side has written.
+                 side: ReviewSide | str | None = None, now: datetime | None = None) -> Review:
+    """The author's review from ``side`` (None: inferred, see ``_choose_side``) of its counterpart; reveals both
+    when the counterpart has written.
 
-    Raises Forbidden (not a participant), Conflict (not reviewable in its status, or this side already
-    reviewed it, also when two submissions race), ValidationFailed (stars, tags, text, the window closed).
+    Raises Forbidden (not a participant, or not of that side), Conflict (not reviewable in its status, or this
+    side already reviewed it, also when two submissions race), ValidationFailed (side, stars, tags, text, the
+    window closed).
     """
     now = now or clock.now()
-    side = side_of(author, booking)
-    if side is None:
+    sides = sides_of(author, booking)
+    if not sides:
         raise Forbidden(_l("只有参与这个预约的人可以评价"))
+    side = _choose_side(session, booking, sides, side)
     stars, tags, text = _clean_input(side, data)
     lock_booking(session, booking)  # the other side's review is read under it, so both cannot miss each other
     if not may_write(booking, side):
@@ -113,13 +161,10 @@ def write_review(session: Session, author: User, booking: Booking, data: ReviewI
     reviews = {review.side: review for review in session.scalars(select(Review).where(Review.booking_id == booking.id))}
     if side in reviews:
         raise Conflict(_l("你已经评价过这个预约了"))
-    listing = booking.listing
-    if side is ReviewSide.booker:
-        organisation_id = listing.organisation_id
-        reviewee_id = None if organisation_id else listing.provider_user_id
-    else:
-        organisation_id, reviewee_id = None, booking.booker_id
-    review = Review(booking_id=booking.id, side=side, author_id=author.id, listing_id=listing.id,
+    if side not in sides_of(author, booking):  # who served changed before the lock
+        raise Conflict(_l("服务者刚刚被更改，请刷新后重试"))
+    organisation_id, reviewee_id = _about(booking, side)
+    review = Review(booking_id=booking.id, side=side, author_id=author.id, listing_id=booking.listing_id,
                     organisation_id=organisation_id, reviewee_id=reviewee_id, stars=stars, tags=tags, text=text,
                     created_at=now, window_closes_at=closes, hidden=False, counted=False)
     try:
@@ -128,7 +173,7 @@ def write_review(session: Session, author: User, booking: Booking, data: ReviewI
             session.flush()
     except IntegrityError:
         raise Conflict(_l("你已经评价过这个预约了")) from None
-    other = reviews.get(ReviewSide.provider if side is ReviewSide.booker else ReviewSide.booker)
+    other = reviews.get(COUNTERPART[side])
     if other is not None:
         for written in (other, review):
             reveal(session, written, now)
@@ -190,9 +235,9 @@ def _provides(session: Session, viewer) -> bool:
 
 
 def booking_reviews(session: Session, booking: Booking, viewer) -> list[Review]:
-    """The booking's reviews the viewer may see (their own at once, the other side's once revealed)."""
+    """The booking's reviews the viewer may see (their own at once, the other sides' once revealed)."""
     reviews = session.scalars(select(Review).where(Review.booking_id == booking.id).order_by(Review.id))
-    provides = side_of(viewer, booking) is not None
+    provides = bool(sides_of(viewer, booking))
     return [review for review in reviews if may_see(viewer, review, viewer_provides=provides)]
 
 
@@ -222,8 +267,9 @@ def may_see_booker_figures(session: Session, viewer, user_id: int) -> bool:
 
 def user_reviews(session: Session, user_id: int, *, viewer, page: int = 1, per_page: int = 20) -> tuple[list, int]:
     """A page of the revealed, not hidden reviews about a person, as the viewer may see them: as a volunteer
-    provider to anyone; as a booker as ``may_see_booker_figures`` says."""
-    about_provider = (Review.side == ReviewSide.booker) & (Review.reviewee_id == user_id)
+    provider (of their listings, or serving an organisation's bookings) to anyone; as a booker as
+    ``may_see_booker_figures`` says."""
+    about_provider = Review.side.in_((ReviewSide.booker, ReviewSide.organisation)) & (Review.reviewee_id == user_id)
     about_booker = (Review.side == ReviewSide.provider) & (Review.reviewee_id == user_id)
     sees_booker = may_see_booker_figures(session, viewer, user_id)
     stmt = (select(Review).where(or_(about_provider, about_booker) if sees_booker else about_provider,
@@ -233,12 +279,15 @@ def user_reviews(session: Session, user_id: int, *, viewer, page: int = 1, per_p
 
 
 def may_reply(user, review: Review) -> bool:
-    """The person reviewed: the booker, or the provider of the listing reviewed."""
+    """The person reviewed: the booker or volunteer; for a booker's review the listing's provider or the volunteer
+    who served; for a volunteer's, the organisation's (other) staff."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    if review.side is ReviewSide.provider:
+    if review.side in (ReviewSide.provider, ReviewSide.organisation):
         return user.id == review.reviewee_id
-    return can_provide(user, review.booking.listing)
+    if review.side is ReviewSide.volunteer:
+        return user.id != review.author_id and can_provide(user, review.booking.listing)
+    return user.id == review.reviewee_id or can_provide(user, review.booking.listing)
 
 
 def reply_to_review(session: Session, actor: User, review: Review, text: str, *, now: datetime | None = None) -> Review:
@@ -328,3 +377,57 @@ def moderate_review(session: Session, admin: User, review: Review, decision: str
                   payload={**_people(review), "reporter_ids": reporter_ids, "decision": decision.value,
                            "reason": reason}, actor_id=admin.id)
     return review
+
+
+def servers_of(session: Session, booking: Booking) -> list[User]:
+    """Who may be recorded as serving the booking: the members of its listing's organisation but the booker."""
+    if booking.listing.organisation_id is None:
+        return []
+    return list(session.scalars(select(User).join(Membership, Membership.user_id == User.id)
+                                .where(Membership.organisation_id == booking.listing.organisation_id,
+                                       User.id != booking.booker_id).order_by(User.display_name, User.id)))
+
+
+def record_served_by(session: Session, actor: User, booking: Booking, user_id: int | None) -> Booking:
+    """Record which member of the organisation served the booking (None: nobody recorded); audited, and a
+    ``booking.served_by`` event. Setting what is already recorded changes nothing.
+
+    Raises Forbidden (not the organisation's staff), Conflict (a volunteer's own listing, a booking neither
+    confirmed nor completed, a review of it already revealed or the organisation and volunteer already
+    reviewing), ValidationFailed (not a member of the organisation, or the booker).
+    """
+    listing = booking.listing
+    if listing.organisation_id is None:
+        raise Conflict(_l("只有组织的预约可以记录服务者"))
+    if not can_provide(actor, listing):
+        raise Forbidden(_l("只有组织的工作人员可以记录服务者"))
+    if user_id is not None:
+        if user_id == booking.booker_id:
+            raise ValidationFailed("user_id", _l("预约人不能是这个预约的服务者"))
+        if session.scalar(select(Membership.id).where(Membership.organisation_id == listing.organisation_id,
+                                                      Membership.user_id == user_id)) is None:
+            raise ValidationFailed("user_id", _l("服务者须是本组织的成员（工作人员或管理员）"))
+    lock_booking(session, booking)
+    if booking.status not in SERVABLE:
+        raise Conflict(_l("只能为已确认或已完成的预约记录服务者，这个预约当前是“%(status)s”",
+                          status=booking.status.label), field="status")
+    if booking.served_by_id == user_id:
+        return booking
+    # Locked, so that the scheduler cannot reveal one of them between this check and the change.
+    written = list(session.scalars(select(Review).where(Review.booking_id == booking.id).with_for_update()
+                                   .execution_options(populate_existing=True)))
+    if any(review.revealed_at is not None or review.side in THREE_WAY for review in written):
+        raise Conflict(_l("这个预约的评价已经公开，或组织与服务者已开始互评，不能再更改服务者"))
+    before = booking.served_by_id
+    booking.served_by_id = user_id
+    for review in written:
+        if review.side is ReviewSide.booker:
+            review.reviewee_id = user_id
+    session.flush()
+    audit.record(session, actor, "booking.served_by", booking, before={"served_by_id": before},
+                 after={"served_by_id": user_id})
+    events.record(session, "booking.served_by", subject=("booking", booking.id),
+                  payload={"listing_id": listing.id, "booker_id": booking.booker_id,
+                           "organisation_id": listing.organisation_id, "served_by_id": user_id,
+                           "previous_served_by_id": before}, actor_id=actor.id)
+    return booking

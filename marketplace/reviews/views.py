@@ -6,11 +6,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace.accounts.models import User
 from marketplace.bookings import services as bookings
 from marketplace.bookings.models import Booking
+from marketplace.bookings.permissions import can_provide
 from marketplace.core import clock
 from marketplace.core.db import get_by_id
-from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.errors import DomainError, Forbidden, NotFound
 from marketplace.core.forms import done_notice, refuse_on_form
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import Page, clamp_page
@@ -18,13 +20,18 @@ from marketplace.core.urls import ID
 from marketplace.extensions import db
 from marketplace.listings.services import get_listing
 from marketplace.reviews import services
-from marketplace.reviews.forms import ModerationForm, ReplyForm, ReportForm, ReviewForm
+from marketplace.reviews.forms import ModerationForm, ReplyForm, ReportForm, ReviewForm, ServedByForm
 from marketplace.reviews.models import TAGS_ABOUT, Review, ReviewSide
 
 bp = Blueprint("reviews", __name__)
 
 NOTICES = {"reviewed", "replied", "reported", "moderated"}
 LISTING_PAGE_REVIEWS = 5
+# Whose review it is, where a booking page shows several sides'.
+SIDE_LABELS = {
+    ReviewSide.booker: _l("预约人的评价"), ReviewSide.provider: _l("提供方对预约人的评价"),
+    ReviewSide.organisation: _l("组织对服务者的评价"), ReviewSide.volunteer: _l("服务者对组织的评价"),
+}
 
 
 def provider_flag_below() -> float:
@@ -34,16 +41,21 @@ def provider_flag_below() -> float:
 @bp.app_context_processor
 def review_helpers():
     def booking_review_panel(booking: Booking) -> dict:
-        """What the booking page shows of its reviews to the viewer: theirs, the other side's once revealed,
-        and whether (and until when) they may still write."""
-        side = services.side_of(current_user, booking)
+        """What the booking page shows of its reviews to the viewer: for each side they review from, that side's
+        review or whether (and until when) they may still write it; the other sides' once revealed."""
+        sides = services.sides_of(current_user, booking)
         shown = services.booking_reviews(db.session, booking, current_user)
-        mine = next((review for review in shown if review.side is side), None)
+        written = {review.side: review for review in shown if review.side in sides}
         closes = services.window_closes_at(db.session, booking, current_app.config["REVIEW_WINDOW_DAYS"])
-        may_write = (side is not None and mine is None and closes is not None and services.may_write(booking, side)
-                     and clock.now() < closes)
-        return {"side": side, "mine": mine, "others": [r for r in shown if r is not mine], "closes": closes,
-                "may_write": may_write}
+        still_open = closes is not None and clock.now() < closes
+        entries = [{"side": side, "mine": written.get(side),
+                    "may_write": side not in written and still_open and services.may_write(booking, side)}
+                   for side in sides]
+        return {"sides": entries, "others": [r for r in shown if r.side not in sides], "closes": closes}
+
+    def may_record_served_by(booking: Booking) -> bool:
+        return (booking.listing.organisation_id is not None and booking.status in services.SERVABLE
+                and can_provide(current_user, booking.listing))
 
     def latest_reviews(listing) -> list[Review]:
         """A few of the listing's newest revealed reviews; no query when its figures say it has none."""
@@ -52,25 +64,29 @@ def review_helpers():
         return services.latest_listing_reviews(db.session, listing.id, LISTING_PAGE_REVIEWS)
 
     return {"booking_review_panel": booking_review_panel, "latest_reviews": latest_reviews,
-            "provider_flag_below": provider_flag_below, "may_reply": services.may_reply}
+            "provider_flag_below": provider_flag_below, "may_reply": services.may_reply,
+            "may_record_served_by": may_record_served_by, "review_side_labels": SIDE_LABELS}
 
 
 def _booking_for_review(booking_id: int) -> Booking:
     return bookings.get_booking(db.session, booking_id, viewer=current_user)
 
 
-def _tag_choices(booking: Booking) -> list:
-    side = services.side_of(current_user, booking) or ReviewSide.booker
-    return list(TAGS_ABOUT[side].items())
+def _side_asked(booking: Booking, asked: str | None) -> ReviewSide:
+    """The side the form writes from: the one asked for when it is the viewer's, else their first."""
+    sides = services.sides_of(current_user, booking) or [ReviewSide.booker]
+    return next((side for side in sides if side.value == asked), sides[0])
 
 
 @bp.route(f"/bookings/<{ID}:booking_id>/review", methods=["GET", "POST"])
 @login_required
 def write(booking_id: int):
-    """The review form of a booking (GET), and writing it (POST)."""
+    """The review form of a booking from one of the viewer's sides (``?side=``), and writing it (POST)."""
     booking = _booking_for_review(booking_id)
     form = ReviewForm() if request.method == "POST" else ReviewForm(formdata=None)
-    form.tags.choices = _tag_choices(booking)
+    side = _side_asked(booking, form.side.data if request.method == "POST" else request.args.get("side"))
+    form.side.data = side.value
+    form.tags.choices = list(TAGS_ABOUT[side].items())
     status = 200
     if request.method == "POST":
         status = 422
@@ -78,14 +94,40 @@ def write(booking_id: int):
             try:
                 services.write_review(db.session, current_user, booking, services.ReviewInput(
                     stars=form.stars.data, tags=form.tags.data or [], text=form.text.data or ""),
-                    window_days=current_app.config["REVIEW_WINDOW_DAYS"])
+                    window_days=current_app.config["REVIEW_WINDOW_DAYS"], side=side)
                 db.session.commit()
             except DomainError as error:
                 status = refuse_on_form(form, error)
                 booking = _booking_for_review(booking_id)
             else:
                 return redirect(url_for("bookings.detail", booking_id=booking.id, notice="reviewed") + "#reviews")
-    return render_template("reviews/write.html", booking=booking, form=form), status
+    return render_template("reviews/write.html", booking=booking, form=form, side=side,
+                           side_count=len(services.sides_of(current_user, booking))), status
+
+
+@bp.route(f"/bookings/<{ID}:booking_id>/served-by", methods=["GET", "POST"])
+@login_required
+def served_by(booking_id: int):
+    """Staff record which of the organisation's members served the booking (GET: the form)."""
+    booking = _booking_for_review(booking_id)
+    form = ServedByForm() if request.method == "POST" else ServedByForm(formdata=None, user_id=booking.served_by_id)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                services.record_served_by(db.session, current_user, booking, form.user_id.data)
+                db.session.commit()
+            except DomainError as error:
+                status = refuse_on_form(form, error)
+                booking = _booking_for_review(booking_id)
+            else:
+                return redirect(url_for("bookings.detail", booking_id=booking.id, notice="served_by"))
+    elif not can_provide(current_user, booking.listing):
+        raise Forbidden(_l("只有组织的工作人员可以记录服务者"))
+    form.user_id.choices = [("", _l("（未记录）"))] + [
+        (user.id, user.display_name) for user in services.servers_of(db.session, booking)]
+    return render_template("reviews/served_by.html", booking=booking, form=form), status
 
 
 def _review_for_action(review_id: int) -> Review:
@@ -140,6 +182,19 @@ def listing_reviews(listing_id: int):
     page, per_page = clamp_page(request.args.get("page"), request.args.get("per_page"))
     items, total = services.listing_reviews(db.session, listing.id, page=page, per_page=per_page)
     return render_template("reviews/listing.html", listing=listing, page=Page(items, total, page, per_page))
+
+
+@bp.route(f"/users/<{ID}:user_id>/reviews")
+def person(user_id: int):
+    """A person's figures and the reviews about them: as a volunteer provider (their listings, and the bookings they
+    served for an organisation) to anyone; as a booker to those ``may_see_booker_figures`` names."""
+    user = get_by_id(db.session, User, user_id)
+    if user is None:
+        raise NotFound(_l("找不到这个用户"))
+    page, per_page = clamp_page(request.args.get("page"), request.args.get("per_page"))
+    items, total = services.user_reviews(db.session, user.id, viewer=current_user, page=page, per_page=per_page)
+    return render_template("reviews/person.html", person=user, page=Page(items, total, page, per_page),
+                           sees_booker=services.may_see_booker_figures(db.session, current_user, user.id))
 
 
 @bp.route("/admin/review-reports")

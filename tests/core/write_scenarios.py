@@ -1594,6 +1594,27 @@ def _moderate_reviews(world: World, face: str) -> Plan:
     return Plan(grid(call), check)
 
 
+def _record_served_by(world: World, face: str) -> Plan:
+    """Every staff member records someone else as having served the same bookings at once: each booking ends up
+    served by one of those a client was told were saved."""
+    org, staff = world.staffed_organisation()
+    listing = world.factory.listing(organisation=org, actor=staff[0], capacity=20)
+    booked = world.bookings(listing, ROUNDS, local_start(1, 10))
+
+    def call(c, i):
+        served_by = staff[(c + 1) % CLIENTS].id
+        if face == "api":
+            return Call(world.api(staff[c]), "PUT", f"/api/v1/bookings/{booked[i].id}/served-by",
+                        json={"user_id": served_by}, tag=(booked[i].id, served_by))
+        return Call(world.html(staff[c]), "POST", f"/bookings/{booked[i].id}/served-by",
+                    data={"user_id": str(served_by)}, tag=(booked[i].id, served_by))
+
+    return Plan(grid(call), lambda outcomes: final_value_is_acked(
+        outcomes, lambda booking_id: _get(world.session, Booking, booking_id).served_by_id))
+
+
+scenario("PUT", "reviews_api.BookingServedBy")(lambda world: _record_served_by(world, "api"))
+scenario("POST", "reviews.served_by")(lambda world: _record_served_by(world, "html"))
 scenario("POST", "reviews_api.BookingReviews")(lambda world: _write_reviews(world, "api"))
 scenario("POST", "reviews.write")(lambda world: _write_reviews(world, "html"))
 scenario("POST", "reviews_api.ReviewReply")(lambda world: _reply_to_reviews(world, "api"))
