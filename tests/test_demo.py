@@ -21,11 +21,13 @@ from marketplace.core.audit import AuditEntry
 from marketplace.core import clock
 from marketplace.demo import DEMO_ACCOUNTS, RESIDENT_PASSWORD, seed
 from marketplace.extensions import db
+from marketplace.feedback.models import Feedback, FeedbackKind
 from marketplace.listings import services as listings
 from marketplace.listings.models import FeeType, Listing, ListingException, ListingKind, ListingStatus, OpeningHours
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
 from marketplace.notifications.models import Notification
 from marketplace.places.models import Place, PlaceKind
+from marketplace.pledges import services as pledges
 from marketplace.waitlist.models import EntryStatus, WaitlistEntry
 
 TABLES = (Place, User, Organisation, Membership, Listing, OpeningHours, ListingException, AuditEntry, Booking)
@@ -335,3 +337,13 @@ def test_past_bookings_carry_believable_reviews_that_show_in_reputation(session)
     assert len(rated) >= 10 and len({round(row.score, 2) for row in rated}) > 1
     resident = session.scalars(select(User).where(User.phone == account("resident")["login"])).one()
     assert any(review.author_id == resident.id for review in about_providers)
+
+
+def test_an_answered_and_an_unanswered_complaint_and_a_pledge_half_delivered(session):
+    complaints = session.scalars(select(Feedback).where(Feedback.kind == FeedbackKind.complaint)
+                                 .order_by(Feedback.id)).all()
+    answered, waiting = complaints
+    assert answered.answers and 0 < answered.response_seconds < 86400 and answered.organisation_id
+    assert not waiting.answers and waiting.anonymous and waiting.escalated_at is None
+    [report] = pledges.pledge_reports(session, year=2026, zone="Asia/Shanghai")
+    assert report.delivered.room_hours > 0 and report.room_share == 0.5
