@@ -8,6 +8,7 @@ from datetime import time, timedelta
 from sqlalchemy import func, select
 
 from marketplace.core import clock
+from marketplace.core.events import DomainEvent
 from marketplace.feedback import services
 from marketplace.feedback.models import Feedback, FeedbackAnswer
 from marketplace.listings import services as listings
@@ -231,3 +232,21 @@ def test_the_responsible_staff_hear_of_new_feedback_and_the_author_of_answers(se
     assert told(street.unit_staff) == [f"有居民对「{street.listing.title}」提出了投诉，请及时公开答复。"]
     assert told(street.resident) == [f"你对「{street.listing.title}」的反馈收到了公开答复。"]
     assert told(street.street_staff) == [] and told(street.office_staff) == []
+
+
+def test_an_item_found_due_by_two_sweepers_or_answered_meanwhile_escalates_at_most_once(session, street):
+    after = timedelta(days=3)
+    waiting, answered_meanwhile = (send(session, street.resident, "listing", street.listing.id) for _ in range(2))
+    clock.travel_to(NOW + after)
+    found_by_one = services.due_for_escalation(session, clock.now(), after=after, limit=10)
+    found_by_other = list(found_by_one)  # read before the first sweeper committed
+    assert found_by_one == [waiting.id, answered_meanwhile.id]
+    answer(session, street.unit_staff, answered_meanwhile)
+
+    assert [services.escalate_if_due(session, i, clock.now(), after=after) for i in found_by_one] == [True, False]
+    assert [services.escalate_if_due(session, i, clock.now(), after=after) for i in found_by_other] == [False, False]
+    session.commit()
+    escalated = session.scalars(select(DomainEvent).where(DomainEvent.type == "feedback.escalated")).all()
+    assert [(event.subject_id, event.payload["recipient_ids"]) for event in escalated] == [
+        (waiting.id, [street.street_staff.id])]
+    assert services.due_for_escalation(session, clock.now(), after=after, limit=10) == []
