@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, OrganisationType
-from marketplace.places.models import Place
+from marketplace.places.models import Place, PlaceKind
 
 STREET_OFFICE_TYPES = (OrganisationType.community_office, OrganisationType.party_branch)
 
@@ -52,6 +52,17 @@ def is_street_staff(session: Session, user, street_id: int | None) -> bool:
         return False
     return session.scalar(select(Membership.id).where(
         Membership.user_id == user.id, Membership.organisation_id.in_(_street_offices(street_id))).limit(1)) is not None
+
+
+def is_staff_of_a_street(session: Session, user) -> bool:
+    """Whether the user is on the staff of any street's office."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    street_offices = (select(Organisation.id).join(Place, Organisation.place_id == Place.id)
+                      .where(Place.kind == PlaceKind.street, Organisation.type.in_(STREET_OFFICE_TYPES),
+                             Organisation.status == OrganisationStatus.verified))
+    return session.scalar(select(Membership.id).where(Membership.user_id == user.id,
+                                                      Membership.organisation_id.in_(street_offices)).limit(1)) is not None
 
 
 def organisation_staff(session: Session, organisation_id: int | None) -> list[User]:

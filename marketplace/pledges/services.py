@@ -78,6 +78,11 @@ def may_sign(session: Session, user, org: Organisation) -> bool:
     return is_platform_admin(user) or offices.is_street_staff(session, user, _street_of(org))
 
 
+def may_sign_some(session: Session, user) -> bool:
+    """Whether the user signs pledges anywhere (platform admins, the staff of a street's office)."""
+    return is_platform_admin(user) or offices.is_staff_of_a_street(session, user)
+
+
 def may_edit(session: Session, user, pledge: Pledge) -> bool:
     """Those who may sign it, and the unit's own staff."""
     return role_in(user, pledge.organisation) is not None or may_sign(session, user, pledge.organisation)
@@ -220,7 +225,9 @@ def pledges_of(session: Session, organisation_id: int, *, zone: str) -> list[Ple
 
 
 def signable_units(session: Session, actor) -> list[Organisation]:
-    """Verified organisations the actor may sign pledges with, by name."""
+    """Verified organisations the actor may sign pledges with, by name (none without asking when they sign none)."""
+    if not may_sign_some(session, actor):
+        return []
     orgs = session.scalars(select(Organisation).where(Organisation.status == OrganisationStatus.verified)
                            .options(selectinload(Organisation.place)).order_by(Organisation.name))
     return [org for org in orgs if may_sign(session, actor, org)]

@@ -46,8 +46,8 @@ def table():
     if year is None or not MIN_YEAR <= year <= MAX_YEAR:
         year = _this_year()
     reports = services.pledge_reports(db.session, year=year, zone=_zone())
-    may_sign = bool(services.signable_units(db.session, current_user)) if current_user.is_authenticated else False
-    return render_template("pledges/table.html", reports=reports, year=year, may_sign=may_sign,
+    return render_template("pledges/table.html", reports=reports, year=year,
+                           may_sign=services.may_sign_some(db.session, current_user),
                            notice=done_notice(NOTICES))
 
 

@@ -159,7 +159,9 @@ def test_bad_input_is_refused_in_the_users_language_and_nothing_is_written(sessi
 
 
 def test_the_pages_sign_and_change_a_pledge(session, client, login, street):
+    assert 'data-testid="new-pledge"' not in client.get("/pledges").get_data(as_text=True)
     login(street.street_staff)
+    assert 'data-testid="new-pledge"' in client.get("/pledges").get_data(as_text=True)
     assert street.unit.name in client.get("/pledges/new").get_data(as_text=True)
     signed = client.post("/pledges/new", data={"organisation_id": str(street.unit.id), "year": "2026",
                                                "room_hours": "200", "volunteer_hours": "50"})
