@@ -72,6 +72,8 @@ class DefaultConfig:
     MIGRATION_COMMANDS = True
     # Staff are warned (booking.deadline_near) once a pending request's approval deadline is this close.
     APPROVAL_REMINDER_HOURS = 2
+    # Feedback and complaints nobody answered this many days after they were sent escalate to the street.
+    FEEDBACK_ESCALATE_DAYS = 3
     API_TITLE = "社区资源超市 API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

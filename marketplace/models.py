@@ -5,11 +5,13 @@ from marketplace.core.audit import AuditEntry
 from marketplace.core.events import DomainEvent, EventDelivery
 from marketplace.core.reputation import Reputation
 from marketplace.favourites.models import Favourite
+from marketplace.feedback.models import Feedback, FeedbackAnswer
 from marketplace.groups.models import Group, GroupMember
 from marketplace.listings.models import Listing, ListingException, OpeningHours, Photo
 from marketplace.notifications.models import DigestRun, Notification, NotificationPreference
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
+from marketplace.pledges.models import Pledge
 from marketplace.reputation.models import ReputationOutcome
 from marketplace.reviews.models import Review, ReviewReport
 from marketplace.scheduler.models import SchedulerLease
@@ -18,8 +20,8 @@ from marketplace.usage.models import UsageDay, UsageSnapshot
 from marketplace.waitlist.models import WaitlistEntry
 
 __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage", "BookingSeries", "DigestRun",
-           "DomainEvent", "EventDelivery", "Favourite", "Group", "GroupMember", "Listing", "ListingException",
+           "DomainEvent", "EventDelivery", "Favourite", "Feedback", "FeedbackAnswer", "Group", "GroupMember", "Listing", "ListingException",
            "ListingView", "LoginAttempt", "Membership", "Notification", "NotificationPreference",
-           "OpeningHours", "Organisation", "PasswordResetCode", "Photo", "Place", "Reputation",
+           "OpeningHours", "Organisation", "PasswordResetCode", "Photo", "Place", "Pledge", "Reputation",
            "ReputationOutcome", "Review", "ReviewReport", "SchedulerLease", "SlotHold", "UsageDay",
            "UsageSnapshot", "User", "UserSession", "WaitlistEntry"]

@@ -11,6 +11,8 @@ from marketplace.bookings import views as bookings_views
 from marketplace.extensions import api
 from marketplace.favourites import api as favourites_api
 from marketplace.favourites import views as favourites_views
+from marketplace.feedback import api as feedback_api
+from marketplace.feedback import views as feedback_views
 from marketplace.groups import api as groups_api
 from marketplace.groups import views as groups_views
 from marketplace.help import views as help_views
@@ -22,6 +24,8 @@ from marketplace.organisations import api as organisations_api
 from marketplace.organisations import views as organisations_views
 from marketplace.places import api as places_api
 from marketplace.places import views as places_views
+from marketplace.pledges import api as pledges_api
+from marketplace.pledges import views as pledges_views
 from marketplace.reviews import api as reviews_api
 from marketplace.reviews import views as reviews_views
 from marketplace.search import api as search_api
@@ -32,12 +36,12 @@ from marketplace.waitlist import views as waitlist_views
 HTML_BLUEPRINTS = [
     accounts_views.bp, organisations_views.bp, places_views.bp, listings_views.bp, bookings_views.bp,
     search_views.bp, admin_views.bp, groups_views.bp, favourites_views.bp, help_views.bp,
-    notifications_views.bp, waitlist_views.bp, reviews_views.bp,
+    notifications_views.bp, waitlist_views.bp, reviews_views.bp, feedback_views.bp, pledges_views.bp,
 ]
 API_BLUEPRINTS = [
     accounts_api.blp, organisations_api.blp, places_api.blp, listings_api.blp, bookings_api.blp, search_api.blp,
     admin_api.blp, groups_api.blp, calendar_feed_api.blp, favourites_api.blp, notifications_api.blp,
-    waitlist_api.blp, reviews_api.blp,
+    waitlist_api.blp, reviews_api.blp, feedback_api.blp, pledges_api.blp,
 ]
 
 

@@ -21,11 +21,13 @@ from marketplace.core.audit import AuditEntry
 from marketplace.core import clock
 from marketplace.demo import DEMO_ACCOUNTS, RESIDENT_PASSWORD, seed
 from marketplace.extensions import db
+from marketplace.feedback.models import Feedback, FeedbackKind
 from marketplace.listings import services as listings
 from marketplace.listings.models import FeeType, Listing, ListingException, ListingKind, ListingStatus, OpeningHours
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
 from marketplace.notifications.models import Notification
 from marketplace.places.models import Place, PlaceKind
+from marketplace.pledges import services as pledges
 from marketplace.waitlist.models import EntryStatus, WaitlistEntry
 
 TABLES = (Place, User, Organisation, Membership, Listing, OpeningHours, ListingException, AuditEntry, Booking)
@@ -349,3 +351,13 @@ def test_some_past_bookings_were_served_by_a_volunteer_and_reviewed_three_ways(s
         assert sides[ReviewSide.organisation].reviewee_id == booking.served_by_id
     volunteer = session.get(Reputation, ("provider", served[0].served_by_id))
     assert volunteer is not None and volunteer.review_count >= 2
+
+
+def test_an_answered_and_an_unanswered_complaint_and_a_pledge_half_delivered(session):
+    complaints = session.scalars(select(Feedback).where(Feedback.kind == FeedbackKind.complaint)
+                                 .order_by(Feedback.id)).all()
+    answered, waiting = complaints
+    assert answered.answers and 0 < answered.response_seconds < 86400 and answered.organisation_id
+    assert not waiting.answers and waiting.anonymous and waiting.escalated_at is None
+    [report] = pledges.pledge_reports(session, year=2026, zone="Asia/Shanghai")
+    assert report.delivered.room_hours > 0 and report.room_share == 0.5

@@ -267,6 +267,7 @@ JOB_LABELS = {
     "reveal_reviews": _l("评价期结束后公开评价"),
     "recompute_reputation": _l("每晚重新计算全部信誉"),
     "snapshot_usage": _l("每日使用情况统计"),
+    "escalate_feedback": _l("无人答复的群众发声上报街道"),
 }
 
 

@@ -19,6 +19,7 @@ from marketplace.demo.people import (DEMO_LOGINS, DEMO_RESIDENT_PHONE, RESIDENT_
                                      RESIDENT_PHONES, VOLUNTEER_PHONES)
 from marketplace.demo.places import COMMUNITIES, GRID_NAMES, STREET
 from marketplace.demo.reviews import review_past_bookings
+from marketplace.demo.voices import raise_voices_and_pledges
 from marketplace.listings import services as listings
 from marketplace.listings.models import Listing, ListingStatus
 from marketplace.organisations import services as organisations
@@ -52,6 +53,8 @@ def seed(session: Session, *, timezone: str = "Asia/Shanghai") -> bool:
     review_past_bookings(session, [people[phone] for phone in (DEMO_RESIDENT_PHONE, *RESIDENT_PHONES[20:])
                                    if phone not in VOLUNTEER_PHONES],
                          people[DEMO_LOGINS[0].person.phone], rng, zone=timezone)
+    raise_voices_and_pledges(session, people[DEMO_RESIDENT_PHONE], residents[0], people[DEMO_LOGINS[0].person.phone],
+                             founded, zone=timezone)
     return True
 
 

@@ -241,6 +241,33 @@ def tell_of_report_decision(session: Session, event) -> None:
         _tell(session, [review.author], _review_message(review, text), event)
 
 
+def _feedback_message(session: Session, event, text) -> None:
+    """Tell the users the ``feedback.*`` event names (its payload's ``recipient_ids``)."""
+    recipients = [session.get(User, user_id) for user_id in event.payload.get("recipient_ids", [])]
+    message = Message(Kind.feedback, ("feedback", event.subject_id), text, f"/feedback/{event.subject_id}")
+    _tell(session, recipients, message, event, skip=event.actor_id)
+
+
+@events.subscriber("feedback.posted")
+def tell_of_feedback(session: Session, event) -> None:
+    about = event.payload.get("about", "")
+    text = (_l("有居民对「%(about)s」提出了投诉，请及时公开答复。", about=about)
+            if event.payload.get("kind") == "complaint"
+            else _l("有居民对「%(about)s」提出了意见建议，请及时公开答复。", about=about))
+    _feedback_message(session, event, text)
+
+
+@events.subscriber("feedback.answered")
+def tell_of_feedback_answer(session: Session, event) -> None:
+    _feedback_message(session, event, _l("你对「%(about)s」的反馈收到了公开答复。", about=event.payload.get("about", "")))
+
+
+@events.subscriber("feedback.escalated")
+def tell_of_escalated_feedback(session: Session, event) -> None:
+    _feedback_message(session, event, _l("对「%(about)s」的一条反馈%(days)s天无人答复，已上报街道，请跟进答复。",
+                                         about=event.payload.get("about", ""), days=event.payload.get("days", 0)))
+
+
 @events.subscriber("notification.created")
 def email_notification(session: Session, event) -> None:
     """Mail a new notification when SMTP is set up and its recipient wants email for its kind, once: the row is

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.bookings import lifecycle, reminders
 from marketplace.core import events
+from marketplace.feedback import services as feedback
 from marketplace.notifications import services as notifications
 from marketplace.reputation import services as reputation
 from marketplace.reviews import services as reviews
@@ -94,6 +95,13 @@ def reveal_reviews(session: Session, now: datetime, limit: int, settings: Mappin
     return len(batch), sum(reviews.reveal_if_due(session, review, now) for review in batch)
 
 
+def escalate_feedback(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
+    """Feedback nobody answered within ``FEEDBACK_ESCALATE_DAYS``: escalated to the street, each once."""
+    after = timedelta(days=settings["FEEDBACK_ESCALATE_DAYS"])
+    batch = feedback.due_for_escalation(session, now, after=after, limit=limit)
+    return len(batch), sum(feedback.escalate_if_due(session, feedback_id, now, after=after) for feedback_id in batch)
+
+
 def recompute_reputation(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
     """The nightly full recompute of every reputation (what the incremental updates must agree with)."""
     ran = reputation.recompute_if_due(session, reputation.Policy.from_config(settings), now,
@@ -113,5 +121,6 @@ JOBS: dict[str, Job] = {
     "lapse_waitlist_holds": Job(every=timedelta(seconds=20), step=lapse_waitlist_holds),
     "reveal_reviews": Job(every=timedelta(minutes=5), step=reveal_reviews),
     "recompute_reputation": Job(every=timedelta(hours=1), step=recompute_reputation),
+    "escalate_feedback": Job(every=timedelta(minutes=10), step=escalate_feedback),
     "snapshot_usage": Job(every=timedelta(minutes=10), step=snapshot_usage),
 }

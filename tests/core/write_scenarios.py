@@ -50,6 +50,8 @@ from marketplace.core import clock, zones
 from marketplace.core.events import DomainEvent
 from marketplace.favourites import services as favourites
 from marketplace.favourites.models import Favourite
+from marketplace.feedback import services as feedback
+from marketplace.feedback.models import Feedback, FeedbackAnswer
 from marketplace.groups import services as groups
 from marketplace.groups.models import Group, GroupMember
 from marketplace.listings import photos, services as listings
@@ -59,6 +61,8 @@ from marketplace.notifications.models import Kind, Notification, NotificationPre
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
 from marketplace.places.models import Place
+from marketplace.pledges import services as pledges
+from marketplace.pledges.models import Pledge
 from marketplace.reviews import services as reviews
 from marketplace.reviews.models import Review, ReviewReport
 from marketplace.search.models import ListingView
@@ -66,6 +70,7 @@ from marketplace.bookings import services as bookings
 from marketplace.waitlist import services as waitlist
 from marketplace.waitlist.models import EntryStatus, WaitlistEntry
 from tests.conftest import PASSWORD, Factory, writing_units
+from tests.feedback.conftest import Street, build_street
 from tests.mail import Inbox, smtp_inbox
 
 CLIENTS = 4
@@ -350,6 +355,33 @@ class World:
             reviews.write_review(self.session, staff[0], booking, reviews.ReviewInput(stars=5), window_days=14)
         self.session.commit()
         return made, staff
+
+    def street(self, n_unit_staff: int = 1) -> Street:
+        """A street with its office, a community office, and a resident unit with a listing and ``n_unit_staff``
+        staff (its admin first) (tests/feedback)."""
+        street = build_street(self.factory, self.session)
+        for user in self.users(n_unit_staff - 1):
+            organisations.add_staff(self.session, street.unit_staff, street.unit, user.login_name, StaffRole.staff)
+        self.session.commit()
+        return street
+
+    def feedback_items(self, street: Street, n: int) -> list[Feedback]:
+        made = [feedback.send_feedback(self.session, street.resident, feedback.FeedbackInput(
+            kind="complaint", subject="listing", subject_id=street.listing.id, text=f"第{k}条：空调不制冷"))
+            for k in range(n)]
+        self.session.commit()
+        return made
+
+    def units(self, street: Street, n: int) -> list[Organisation]:
+        """``n`` more verified units in the street's first community."""
+        return [self.factory.organisation(place=street.tree["c1_grid"], name=f"驻区单位{uuid.uuid4().hex[:8]}")
+                for _ in range(n)]
+
+    def signed_pledges(self, admin: User, units: list[Organisation]) -> list[Pledge]:
+        made = [pledges.sign_pledge(self.session, admin, pledges.PledgeInput(
+            organisation_id=unit.id, year=2026, room_hours=10, volunteer_hours=10)) for unit in units]
+        self.session.commit()
+        return made
 
     def photos(self, listing, actor: User, n: int) -> list[Photo]:
         made = [photos.add_photo(self.session, actor, listing, png(k), upload_dir=self.app.config["UPLOAD_DIR"],
@@ -1826,3 +1858,106 @@ scenario("DELETE", "waitlist_api.ListingWaitlist")(lambda world: _leave_waitlist
 scenario("POST", "waitlist.leave")(lambda world: _leave_waitlists(world, "html"))
 scenario("POST", "waitlist_api.WaitlistOfferAccept")(lambda world: _accept_offers(world, "api"))
 scenario("POST", "waitlist.accept")(lambda world: _accept_offers(world, "html"))
+
+
+# Feedback -------------------------------------------------------------------------------------------------------------
+
+def _send_feedback(world: World, face: str) -> Plan:
+    """Residents send feedback about one listing at the same moment: every acknowledged item is stored, once."""
+    street = world.street()
+    residents = world.users(CLIENTS)
+
+    def call(c, i):
+        text = f"居民{c}的第{i}条意见"
+        if face == "api":
+            return Call(world.api(residents[c]), "POST", "/api/v1/feedback", json={
+                "kind": "feedback", "subject": "listing", "subject_id": street.listing.id, "text": text,
+                "anonymous": i % 2 == 0}, tag=text)
+        return Call(world.html(residents[c]), "POST", f"/feedback/new?listing={street.listing.id}",
+                    data={"kind": "feedback", "text": text}, tag=text)
+
+    def check(outcomes):
+        stored = world.session.scalars(select(Feedback.text).where(Feedback.listing_id == street.listing.id)).all()
+        expect(sorted(stored) == sorted(tags(outcomes)), f"stored {len(stored)}, acknowledged {len(acks(outcomes))}")
+        expect(len(acks(outcomes)) == CLIENTS * ROUNDS, "sending feedback was refused")
+    return Plan(grid(call), check)
+
+
+def _answer_feedback(world: World, face: str) -> Plan:
+    """The unit's staff all answer the same items at once: every answer is public, and each item's time to first
+    answer is that of one of its answers."""
+    street = world.street(CLIENTS)
+    staff = [membership.user for membership in sorted(street.unit.memberships, key=lambda m: m.id)]
+    items = world.feedback_items(street, ROUNDS)
+
+    def call(c, i):
+        text = f"工作人员{c}：已安排维修"
+        path = f"/api/v1/feedback/{items[i].id}/answer" if face == "api" else f"/feedback/{items[i].id}/answer"
+        return Call(world.client(face, staff[c]), "POST", path, json={"text": text} if face == "api" else None,
+                    data={"text": text} if face == "html" else None, tag=(items[i].id, text))
+
+    def check(outcomes):
+        for item in items:
+            answers = world.session.scalars(select(FeedbackAnswer).where(FeedbackAnswer.feedback_id == item.id)).all()
+            acked = sorted(text for item_id, text in tags(outcomes) if item_id == item.id)
+            expect(sorted(answer.text for answer in answers) == acked, f"item {item.id}: answers are not the acked")
+            stored = _get(world.session, Feedback, item.id)
+            expect(stored.first_answered_at in {answer.created_at for answer in answers},
+                   f"item {item.id}: first answered at {stored.first_answered_at}, not one of its answers")
+    return Plan(grid(call), check)
+
+
+scenario("POST", "feedback_api.FeedbackCollection")(lambda world: _send_feedback(world, "api"))
+scenario("POST", "feedback.new")(lambda world: _send_feedback(world, "html"))
+scenario("POST", "feedback_api.FeedbackAnswer")(lambda world: _answer_feedback(world, "api"))
+scenario("POST", "feedback.answer")(lambda world: _answer_feedback(world, "html"))
+
+# Pledges --------------------------------------------------------------------------------------------------------------
+
+def _sign_pledges(world: World, face: str) -> Plan:
+    """Platform admins sign the same units' pledges for the year at once: one pledge per unit, acknowledged once,
+    the others told it is already signed (409)."""
+    street = world.street()
+    units = world.units(street, ROUNDS)
+    admins = world.admins()
+
+    def call(c, i):
+        body = {"organisation_id": units[i].id, "year": 2026, "room_hours": 100 + c, "volunteer_hours": 20}
+        if face == "api":
+            return Call(world.api(admins[c]), "POST", "/api/v1/pledges", json=body, tag=(units[i].id, 100 + c))
+        return Call(world.html(admins[c]), "POST", "/pledges/new",
+                    data={name: str(value) for name, value in body.items()}, tag=(units[i].id, 100 + c))
+
+    def check(outcomes):
+        for unit in units:
+            stored = world.session.scalars(select(Pledge).where(Pledge.organisation_id == unit.id)).all()
+            won = [hours for unit_id, hours in tags(outcomes) if unit_id == unit.id]
+            expect(len(stored) == 1 and [stored[0].room_hours] == won,
+                   f"unit {unit.id}: {len(stored)} pledges, acknowledged {won}")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+def _change_pledges(world: World, face: str) -> Plan:
+    """Admins change the same pledges' hours at once: the hours kept are ones a client was told were saved."""
+    street = world.street()
+    admins = world.admins()
+    made = world.signed_pledges(admins[0], world.units(street, ROUNDS))
+
+    def call(c, i):
+        hours = 200 + c * 10 + i
+        if face == "api":
+            return Call(world.api(admins[c]), "PATCH", f"/api/v1/pledges/{made[i].id}", json={"room_hours": hours},
+                        tag=(made[i].id, hours))
+        return Call(world.html(admins[c]), "POST", f"/pledges/{made[i].id}/edit",
+                    data={"room_hours": str(hours), "volunteer_hours": "10"}, tag=(made[i].id, hours))
+
+    def check(outcomes):
+        final_value_is_acked(outcomes, lambda pledge_id: _get(world.session, Pledge, pledge_id).room_hours)
+        expect(len(acks(outcomes)) == CLIENTS * ROUNDS, "changing a pledge was refused")
+    return Plan(grid(call), check)
+
+
+scenario("POST", "pledges_api.Pledges")(lambda world: _sign_pledges(world, "api"))
+scenario("POST", "pledges.new")(lambda world: _sign_pledges(world, "html"))
+scenario("PATCH", "pledges_api.PledgeDetail")(lambda world: _change_pledges(world, "api"))
+scenario("POST", "pledges.edit")(lambda world: _change_pledges(world, "html"))
