@@ -67,6 +67,7 @@ class PreferencesSchema(InputSchema):
     messages = fields.Nested(KindEmailSchema)
     requests = fields.Nested(RequestPreferenceSchema)
     reviews = fields.Nested(KindEmailSchema)
+    wishes = fields.Nested(KindEmailSchema)
 
     @validates_schema
     def something_to_change(self, data, **kwargs):
