@@ -258,3 +258,30 @@ def test_each_move_tells_the_people_its_event_names_in_their_inbox(session, worl
     assert (world.resident.id, "心愿「帮忙修理水龙头」已完成，请确认。") in texts
     assert (world.volunteers[0].id, "心愿「帮忙修理水龙头」的主人确认已实现，谢谢你！") in texts
     assert not any(recipient == world.other_staff.id for recipient, _ in texts)
+
+
+def test_a_sweeper_holding_a_batch_another_sweeper_released_moves_none_of_it(session, world, app):
+    wish = world.claimed()
+    clock.travel_to(wish.claim_due_at)
+    rules = world.rules
+    first, second = wishes.due_claims(session, clock.now(), limit=10), wishes.due_claims(session, clock.now(), limit=10)
+    assert [w.id for w in first] == [w.id for w in second] == [wish.id]
+    assert wishes.release_if_due(session, first[0], clock.now(), rules=rules) is True
+    assert wishes.release_if_due(session, second[0], clock.now(), rules=rules) is False
+    assert len(recorded(session, wish, "wish.released")) == 1
+
+
+def test_a_sweeper_holding_a_wish_another_sweeper_escalated_moves_it_no_further(session, world):
+    wish = world.approved()
+    clock.travel_to(wish.escalate_at)
+    [held] = wishes.due_escalations(session, clock.now(), limit=10)
+    assert wishes.escalate_if_due(session, held, clock.now(), rules=world.rules) is True
+    assert wishes.escalate_if_due(session, held, clock.now(), rules=world.rules) is False
+    assert wish.wall_place_id == world.tree["c1"].id
+    assert len(recorded(session, wish, "wish.escalated")) == 1
+
+
+def test_a_wish_does_not_climb_before_its_days_on_the_wall_are_up(session, world):
+    wish = world.approved()
+    clock.travel_to(wish.escalate_at - timedelta(seconds=1))
+    assert wishes.due_escalations(session, clock.now(), limit=10) == []
