@@ -31,8 +31,9 @@ class SendBackSchema(InputSchema):
 class FulfilSchema(InputSchema):
     note = text_field(MAX_NOTE_LENGTH, required=True, metadata={"description": "简短说明做了什么"})
     # The range is documented only: a Decimal field would write a Range validator's bounds as strings.
-    hours = fields.Decimal(required=True, metadata={"minimum": 0, "exclusiveMinimum": True, "maximum": 100, "description":
-                                                    "服务时长（小时，大于0、不超过100，最多一位小数），确认后计入志愿时长"})
+    hours = fields.Decimal(required=True, metadata={
+        "minimum": 0, "exclusiveMinimum": True, "maximum": 100,
+        "description": "服务时长（小时，大于0、不超过100，最多一位小数），确认后计入志愿时长"})
 
 
 class ConfirmSchema(InputSchema):

@@ -228,7 +228,8 @@ def post_wish(session: Session, actor: User, data: WishInput, *, rules: Rules, n
             raise Forbidden(_l("只有该社区居委会的工作人员可以代居民发布心愿"))
     confirmed = resident.id == actor.id or data.confirmed_in_person
     wish = Wish(title=title, need=need, needed_by=data.needed_by, resident_id=resident.id, posted_by_id=actor.id,
-                resident_confirmed_at=now if confirmed else None, resident_confirmed_by_id=actor.id if confirmed else None,
+                resident_confirmed_at=now if confirmed else None,
+                resident_confirmed_by_id=actor.id if confirmed else None,
                 place_id=place.id, grid_id=grid.id, community_id=community.id, wall_place_id=grid.id,
                 status=WishStatus.pending, created_at=now)
     session.add(wish)

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from flask import current_app
 
-from marketplace.core import clock
+from marketplace.core import clock, zones
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import StaffRole
 from marketplace.wishes import services as wishes
-from tests.bookings.conftest import NOW, TODAY
+from tests.bookings.conftest import NOW
 from tests.conftest import Factory, writing_units
 
 
@@ -46,7 +46,8 @@ class Wishes:
         """A pending wish in c1's building, by the resident (or by ``by`` for ``for_resident``)."""
         poster = by or self.resident
         wish = wishes.post_wish(self.session, poster, wishes.WishInput(
-            title=title, need="厨房水龙头漏水，需要有人帮忙换一个", needed_by=TODAY + timedelta(days=days),
+            title=title, need="厨房水龙头漏水，需要有人帮忙换一个",
+            needed_by=zones.local_date(clock.now(), self.rules.zone) + timedelta(days=days),
             place_id=self.tree["c1_building"].id,
             resident_login=for_resident.login_name if for_resident else None, confirmed_in_person=in_person),
             rules=self.rules)
