@@ -27,6 +27,7 @@ from marketplace.organisations.models import Membership, Organisation, Organisat
 from marketplace.notifications.models import Notification
 from marketplace.places.models import Place, PlaceKind
 from marketplace.waitlist.models import EntryStatus, WaitlistEntry
+from marketplace.wishes.models import Wish, WishStatus
 
 TABLES = (Place, User, Organisation, Membership, Listing, OpeningHours, ListingException, AuditEntry, Booking)
 SEEDED_AT = datetime(2026, 4, 20, 2, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai, before 劳动节
@@ -335,3 +336,12 @@ def test_past_bookings_carry_believable_reviews_that_show_in_reputation(session)
     assert len(rated) >= 10 and len({round(row.score, 2) for row in rated}) > 1
     resident = session.scalars(select(User).where(User.phone == account("resident")["login"])).one()
     assert any(review.author_id == resident.id for review in about_providers)
+
+
+def test_the_wish_wall_holds_wishes_in_every_state_and_one_posted_for_the_demo_resident(session):
+    assert {wish.status for wish in session.scalars(select(Wish))} == set(WishStatus)
+    resident = session.scalar(select(User).where(User.phone == account("resident")["login"]))
+    waiting = session.scalars(select(Wish).where(Wish.resident_id == resident.id,
+                                                 Wish.resident_confirmed_at.is_(None))).all()
+    assert [wish.on_behalf for wish in waiting] == [True]
+    assert any(wish.wall_place.kind is PlaceKind.community for wish in session.scalars(select(Wish)))

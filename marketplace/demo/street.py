@@ -19,6 +19,7 @@ from marketplace.demo.people import (DEMO_LOGINS, DEMO_RESIDENT_PHONE, RESIDENT_
                                      RESIDENT_PHONES, VOLUNTEER_PHONES)
 from marketplace.demo.places import COMMUNITIES, GRID_NAMES, STREET
 from marketplace.demo.reviews import review_past_bookings
+from marketplace.demo.wishes import seed_wishes
 from marketplace.listings import services as listings
 from marketplace.listings.models import Listing, ListingStatus
 from marketplace.organisations import services as organisations
@@ -30,6 +31,9 @@ RANDOM_SEED = 20260101
 VOLUNTEER_SHARE = 0.3
 PARTY_MEMBER_SHARE = 0.25
 PUBLIC_HOLIDAYS = ((1, 1, "元旦"), (5, 1, "劳动节"), (10, 1, "国庆节"))
+# 幸福里社区居委会's social worker reviews the wishes; the volunteer lawyer and a neighbour claim them.
+WISH_STAFF_PHONE = "13800000003"
+WISH_VOLUNTEER_PHONES = ("13800000004", "13800000026")
 
 
 def seed(session: Session, *, timezone: str = "Asia/Shanghai") -> bool:
@@ -52,6 +56,9 @@ def seed(session: Session, *, timezone: str = "Asia/Shanghai") -> bool:
     review_past_bookings(session, [people[phone] for phone in (DEMO_RESIDENT_PHONE, *RESIDENT_PHONES[20:])
                                    if phone not in VOLUNTEER_PHONES],
                          people[DEMO_LOGINS[0].person.phone], rng, zone=timezone)
+    seed_wishes(session, tree, people[DEMO_RESIDENT_PHONE], people[WISH_STAFF_PHONE],
+                [people[phone] for phone in RESIDENT_PHONES[30:]], [people[phone] for phone in WISH_VOLUNTEER_PHONES],
+                zone=timezone)
     return True
 
 
