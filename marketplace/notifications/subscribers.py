@@ -213,6 +213,7 @@ def tell_of_report_decision(session: Session, event) -> None:
 # What each wish event tells, and to whom (the ids its payload names: the services decide who is concerned).
 WISH_MESSAGES = {
     "wish.posted": ("staff_ids", lambda n: _l("新的微心愿待审核：「%(title)s」（%(grid)s）。", **n)),
+    "wish.resubmitted": ("staff_ids", lambda n: _l("退回的心愿「%(title)s」已修改，请再次审核。", **n)),
     "wish.approved": ("notify_ids", lambda n: _l("你的心愿「%(title)s」已通过审核，上了心愿墙。", **n)),
     "wish.sent_back": ("notify_ids", lambda n: _l("你的心愿「%(title)s」被退回修改：%(reason)s", **n)),
     "wish.claimed": ("notify_ids", lambda n: _l("你的心愿「%(title)s」有人认领了。", **n)),

@@ -10,8 +10,8 @@ from marketplace.core.urls import ID
 from marketplace.extensions import db
 from marketplace.wishes import services
 from marketplace.wishes.models import Wish, WishStatus
-from marketplace.wishes.schemas import (ConfirmSchema, FulfilSchema, SendBackSchema, WallPageSchema,
-                                        WallQuerySchema, WishCreateSchema, WishWithDetailsSchema)
+from marketplace.wishes.schemas import (ClaimSchema, ConfirmSchema, FulfilSchema, SendBackSchema, WallPageSchema,
+                                        WallQuerySchema, WishCreateSchema, WishUpdateSchema, WishWithDetailsSchema)
 
 blp = Blueprint("wishes_api", __name__, url_prefix=API_PREFIX,
                 description="微心愿：居民发布（社区可代办）、社区审核、志愿者和党员认领、完成与确认、无人认领时逐级上升")
@@ -92,6 +92,15 @@ class WishDetail(MethodView):
         viewer = optional_user()
         return Shown(services.get_wish(db.session, wish_id, viewer=viewer), viewer)
 
+    @blp.login_required
+    @blp.errors(403, 404, 409, 422)
+    @blp.arguments(WishUpdateSchema)
+    @blp.response(200, WishWithDetailsSchema)
+    def put(self, data, wish_id):
+        """修改还没上墙的心愿（发布人）；被退回的心愿改好后重新等待审核"""
+        return _act(wish_id, lambda user, wish: services.edit_wish(db.session, user, wish,
+                                                                   services.WishChanges(**data), rules=_rules()))
+
 
 def _act(wish_id: int, act) -> Shown:
     user = require_user()
@@ -135,11 +144,13 @@ class SendBack(MethodView):
 @blp.route(f"/wishes/<{ID}:wish_id>/claim")
 class Claim(MethodView):
     @blp.login_required
-    @blp.errors(403, 404, 409)
+    @blp.errors(403, 404, 409, 422)
+    @blp.arguments(ClaimSchema, required=False)
     @blp.response(200, WishWithDetailsSchema)
-    def post(self, wish_id):
-        """认领心愿（志愿者、党员）。同时认领只有一人成功，其他人得到 409，可以加入一起帮忙；逾期未完成自动放弃"""
-        return _act(wish_id, lambda user, wish: services.claim_wish(db.session, user, wish, rules=_rules()))
+    def post(self, data, wish_id):
+        """认领心愿（志愿者、党员，或组长代表小组）。同时认领只有一人成功，其他人得到 409，可以加入一起帮忙；逾期未完成自动放弃"""
+        return _act(wish_id, lambda user, wish: services.claim_wish(db.session, user, wish, rules=_rules(),
+                                                                    group_id=data.get("group_id")))
 
 
 @blp.route(f"/wishes/<{ID}:wish_id>/join")

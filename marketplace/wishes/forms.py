@@ -26,6 +26,10 @@ class WishForm(FlaskForm):
     confirmed_in_person = BooleanField(_l("居民已当面同意发布"))
 
 
+class ClaimForm(FlaskForm):
+    group_id = SelectField(_l("以谁的名义认领"), coerce=optional_id, validate_choice=False)
+
+
 class SendBackForm(FlaskForm):
     reason = TextAreaField(_l("退回原因"), validators=[InputRequired(_l("请填写退回的原因")), _too_long(MAX_NOTE_LENGTH)])
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.accounts.models import User
 from marketplace.core.db import Base, created_at, intpk
 from marketplace.core.i18n import _l
+from marketplace.groups.models import Group
 from marketplace.places.models import Place
 
 
@@ -78,6 +79,8 @@ class Wish(Base):
     approved_at: Mapped[datetime | None]
     escalate_at: Mapped[datetime | None]
     claimant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # A group's leader may claim for the group: the leader answers for the claim, the group is credited.
+    claimant_group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
     claimed_at: Mapped[datetime | None]
     claim_due_at: Mapped[datetime | None]
     fulfilment_note: Mapped[str | None] = mapped_column(String(500))
@@ -92,6 +95,7 @@ class Wish(Base):
     resident: Mapped[User] = relationship(foreign_keys=[resident_id])
     posted_by: Mapped[User] = relationship(foreign_keys=[posted_by_id])
     claimant: Mapped[User | None] = relationship(foreign_keys=[claimant_id])
+    claimant_group: Mapped[Group | None] = relationship()
     place: Mapped[Place] = relationship(foreign_keys=[place_id])
     grid: Mapped[Place] = relationship(foreign_keys=[grid_id])
     wall_place: Mapped[Place] = relationship(foreign_keys=[wall_place_id])

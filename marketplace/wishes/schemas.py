@@ -12,16 +12,24 @@ STATUS_HELP = ("pending 待审核 / sent_back 已退回 / open 待认领 / claim
                "confirmed 已圆梦")
 
 
-class WishCreateSchema(InputSchema):
+class WishUpdateSchema(InputSchema):
     title = text_field(MAX_TITLE_LENGTH, required=True, metadata={"description": "心愿标题"})
     need = text_field(MAX_NEED_LENGTH, required=True, metadata={"description": "需要什么帮助"})
     needed_by = fields.Date(required=True, metadata={"description": "希望在这一天之前实现（当地日期）",
                                                      "example": "2026-12-20"})
     place_id = id_field(required=True, metadata={"description": "所在的网格或楼栋（社区树上的编号）；墙上只显示网格"})
+
+
+class WishCreateSchema(WishUpdateSchema):
     resident_login = fields.String(load_default=None, validate=lambda value: len(value) <= 254, metadata={
         "description": "代办：社区居委会工作人员替居民发布时，填居民账号的手机号或邮箱"})
     confirmed_in_person = JsonBoolean(load_default=False, metadata={
         "description": "代办时居民已当面同意（记为工作人员代为确认）；否则等居民登录后确认"})
+
+
+class ClaimSchema(InputSchema):
+    group_id = id_field(load_default=None, allow_none=True, metadata={
+        "description": "代表自己带领的小组认领（组长）；不填以个人名义认领（志愿者、党员）"})
 
 
 class SendBackSchema(InputSchema):
@@ -64,6 +72,8 @@ class WishDetailsSchema(Schema):
                                          metadata={"description": "居民是否已确认（代办的心愿）"})
     place = fields.Function(lambda wish: wish.place.full_name, metadata={"description": "所在楼栋或网格"})
     claimant = fields.Nested(PersonSchema, allow_none=True)
+    claimant_group = fields.Function(lambda wish: {"id": wish.claimant_group.id, "name": wish.claimant_group.name}
+                                     if wish.claimant_group else None, metadata={"description": "代表认领的小组"})
     co_claimers = fields.Function(lambda wish: [{"id": row.user.id, "display_name": row.user.display_name}
                                                 for row in wish.co_claimers])
     claim_due_at = LocalDateTime(allow_none=True, metadata={"description": "认领后须在此前完成，否则自动放弃"})

@@ -27,6 +27,7 @@ from marketplace.core.pagination import fetch_page
 from marketplace.core.permissions import is_platform_admin
 from marketplace.core.validation import clean_text
 from marketplace.core.zones import in_supported_years, local_date
+from marketplace.groups.models import Group
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, OrganisationType
 from marketplace.places.models import Place, PlaceKind
 from marketplace.places.services import get_place
@@ -111,8 +112,15 @@ def is_office_staff(session: Session, user) -> bool:
 
 
 def may_claim(user) -> bool:
-    """Volunteers and party members claim wishes."""
+    """Volunteers and party members claim wishes (and group leaders, for their groups)."""
     return _signed_in(user) and (user.is_volunteer or user.is_party_member)
+
+
+def groups_led_by(session: Session, user) -> list[Group]:
+    """The groups the user leads, for whom they may claim wishes."""
+    if not _signed_in(user):
+        return []
+    return list(session.scalars(select(Group).where(Group.leader_id == user.id).order_by(Group.name, Group.id)))
 
 
 def co_claimer_ids(wish: Wish) -> list[int]:
@@ -186,13 +194,25 @@ def wishes_of(session: Session, user: User) -> list[Wish]:
 
 
 def awaiting_my_confirmation(session: Session, user: User) -> list[Wish]:
-    """Wishes staff posted for the user that they have not agreed to yet (shown when they sign in)."""
+    """Wishes staff posted for the user that they have not agreed to yet (on their page of wishes)."""
     return list(session.scalars(select(Wish).where(Wish.resident_id == user.id,
                                                    Wish.resident_confirmed_at.is_(None))
                                 .order_by(Wish.created_at, Wish.id)))
 
 
 # Posting and review --------------------------------------------------------------------------------------------------
+
+def _move(session: Session, wish: Wish, conditions: list, values: dict) -> bool:
+    """One conditional update of the wish; whether it moved (False: someone else moved it first)."""
+    moved = session.execute(update(Wish).where(Wish.id == wish.id, *conditions).values(**values)
+                            .execution_options(synchronize_session=False)).rowcount
+    session.refresh(wish)
+    return bool(moved)
+
+
+def _moved_already(wish: Wish) -> Conflict:
+    return Conflict(_l("这个心愿当前是“%(status)s”，不能这样操作", status=wish.status.label), field="status")
+
 
 def _grid_and_community(session: Session, place_id) -> tuple[Place, Place, Place]:
     place = get_by_id(session, Place, place_id) if place_id is not None else None
@@ -202,12 +222,17 @@ def _grid_and_community(session: Session, place_id) -> tuple[Place, Place, Place
     return place, grid, grid.parent
 
 
-def post_wish(session: Session, actor: User, data: WishInput, *, rules: Rules, now: datetime | None = None) -> Wish:
-    """A new wish waiting for review: the actor's own, or a resident's posted for them by community staff.
+@dataclass
+class WishChanges:
+    """What a poster may change of a pending or sent-back wish."""
 
-    Raises ValidationFailed (title, need, needed_by, place_id, resident_login), Forbidden (posting for someone
-    without being staff of their community's office)."""
-    now = now or clock.now()
+    title: str
+    need: str
+    needed_by: date | None
+    place_id: int | None
+
+
+def _clean_wish(session: Session, data: WishInput | WishChanges, rules: Rules, now: datetime) -> dict:
     title = clean_text(data.title, "title", MAX_TITLE_LENGTH, required=_l("请填写心愿标题"),
                        too_long=_l("标题最多%(n)s个字", n=MAX_TITLE_LENGTH))
     need = clean_text(data.need, "need", MAX_NEED_LENGTH, required=_l("请写下需要什么帮助"),
@@ -217,6 +242,17 @@ def post_wish(session: Session, actor: User, data: WishInput, *, rules: Rules, n
     if data.needed_by < local_date(now, rules.zone):
         raise ValidationFailed("needed_by", _l("日期不能早于今天"))
     place, grid, community = _grid_and_community(session, data.place_id)
+    return {"title": title, "need": need, "needed_by": data.needed_by, "place_id": place.id, "grid_id": grid.id,
+            "community_id": community.id, "wall_place_id": grid.id}
+
+
+def post_wish(session: Session, actor: User, data: WishInput, *, rules: Rules, now: datetime | None = None) -> Wish:
+    """A new wish waiting for review: the actor's own, or a resident's posted for them by community staff.
+
+    Raises ValidationFailed (title, need, needed_by, place_id, resident_login), Forbidden (posting for someone
+    without being staff of their community's office)."""
+    now = now or clock.now()
+    values = _clean_wish(session, data, rules, now)
     resident = actor
     if data.resident_login:
         resident = find_user_by_login(session, data.resident_login)
@@ -224,19 +260,37 @@ def post_wish(session: Session, actor: User, data: WishInput, *, rules: Rules, n
             raise ValidationFailed("resident_login", _l("找不到这个居民的账号（手机号或邮箱）"))
         if resident.id == actor.id:
             raise ValidationFailed("resident_login", _l("为自己发布心愿不用填写居民账号"))
+        community = session.get(Place, values["community_id"])
         if not (is_platform_admin(actor) or actor.id in _office_staff_ids(session, _ancestor_ids(community))):
             raise Forbidden(_l("只有该社区居委会的工作人员可以代居民发布心愿"))
     confirmed = resident.id == actor.id or data.confirmed_in_person
-    wish = Wish(title=title, need=need, needed_by=data.needed_by, resident_id=resident.id, posted_by_id=actor.id,
-                resident_confirmed_at=now if confirmed else None,
-                resident_confirmed_by_id=actor.id if confirmed else None,
-                place_id=place.id, grid_id=grid.id, community_id=community.id, wall_place_id=grid.id,
-                status=WishStatus.pending, created_at=now)
+    wish = Wish(resident_id=resident.id, posted_by_id=actor.id, resident_confirmed_at=now if confirmed else None,
+                resident_confirmed_by_id=actor.id if confirmed else None, status=WishStatus.pending, created_at=now,
+                **values)
     session.add(wish)
     session.flush()
     events.record(session, "wish.posted", subject=("wish", wish.id), actor_id=actor.id, payload={
         "resident_id": resident.id, "posted_by_id": actor.id, "on_behalf": wish.on_behalf,
         "awaiting_resident": not confirmed, "staff_ids": [i for i in reviewer_ids(session, wish) if i != actor.id]})
+    return wish
+
+
+def edit_wish(session: Session, actor: User, wish: Wish, data: WishChanges, *, rules: Rules,
+              now: datetime | None = None) -> Wish:
+    """The poster changes a wish not yet on the wall; a sent-back wish goes back for review, its staff told.
+
+    Raises Forbidden (not its poster), Conflict (already approved), ValidationFailed (as ``post_wish``)."""
+    now = now or clock.now()
+    if actor.id != wish.posted_by_id:
+        raise Forbidden(_l("只有发布人可以修改心愿"))
+    values = _clean_wish(session, data, rules, now)
+    was_sent_back = wish.status is WishStatus.sent_back
+    if not _move(session, wish, [Wish.status.in_((WishStatus.pending, WishStatus.sent_back))],
+                 {**values, "status": WishStatus.pending, "sent_back_reason": None}):
+        raise _moved_already(wish)
+    if was_sent_back:
+        events.record(session, "wish.resubmitted", subject=("wish", wish.id), actor_id=actor.id, payload={
+            "staff_ids": [i for i in reviewer_ids(session, wish) if i != actor.id]})
     return wish
 
 
@@ -253,18 +307,6 @@ def confirm_posting(session: Session, actor: User, wish: Wish, *, now: datetime 
     if not moved:
         raise Conflict(_l("这个心愿已经确认过了"))
     return wish
-
-
-def _move(session: Session, wish: Wish, conditions: list, values: dict) -> bool:
-    """One conditional update of the wish; whether it moved (False: someone else moved it first)."""
-    moved = session.execute(update(Wish).where(Wish.id == wish.id, *conditions).values(**values)
-                            .execution_options(synchronize_session=False)).rowcount
-    session.refresh(wish)
-    return bool(moved)
-
-
-def _moved_already(wish: Wish) -> Conflict:
-    return Conflict(_l("这个心愿当前是“%(status)s”，不能这样操作", status=wish.status.label), field="status")
 
 
 def _require_reviewer(session: Session, actor: User, wish: Wish) -> None:
@@ -303,23 +345,32 @@ def send_back_wish(session: Session, actor: User, wish: Wish, reason: str) -> Wi
 
 # Claims --------------------------------------------------------------------------------------------------------------
 
-def claim_wish(session: Session, actor: User, wish: Wish, *, rules: Rules, now: datetime | None = None) -> Wish:
-    """The actor owns the wish's claim until they fulfil it or ``rules.claim_days`` pass. Of two claims at the same
-    instant one wins; the other gets Conflict. Raises Forbidden (not a volunteer or party member, or the wish is
-    their own), Conflict (claimed already, or not on the wall)."""
+def claim_wish(session: Session, actor: User, wish: Wish, *, rules: Rules, group_id: int | None = None,
+               now: datetime | None = None) -> Wish:
+    """The actor (for their group when ``group_id`` names one they lead) owns the wish's claim until they fulfil it
+    or ``rules.claim_days`` pass. Of two claims at the same instant one wins; the other gets Conflict. Raises
+    Forbidden (not a volunteer, party member or the group's leader, or the wish is their own), ValidationFailed
+    (no such group), Conflict (claimed already, or not on the wall)."""
     now = now or clock.now()
-    if not may_claim(actor):
-        raise Forbidden(_l("志愿者和党员可以认领心愿"))
+    group = None
+    if group_id is not None:
+        group = get_by_id(session, Group, group_id)
+        if group is None:
+            raise ValidationFailed("group_id", _l("找不到这个小组"))
+        if group.leader_id != actor.id:
+            raise Forbidden(_l("只有小组的组长可以代表小组认领"))
+    elif not may_claim(actor):
+        raise Forbidden(_l("志愿者、党员和小组组长可以认领心愿"))
     if actor.id == wish.resident_id:
         raise Forbidden(_l("不能认领自己的心愿"))
     if not _move(session, wish, [Wish.status == WishStatus.open], {
-            "status": WishStatus.claimed, "claimant_id": actor.id, "claimed_at": now,
-            "claim_due_at": now + timedelta(days=rules.claim_days), "escalate_at": None}):
+            "status": WishStatus.claimed, "claimant_id": actor.id, "claimant_group_id": group.id if group else None,
+            "claimed_at": now, "claim_due_at": now + timedelta(days=rules.claim_days), "escalate_at": None}):
         if wish.status is WishStatus.claimed:
             raise Conflict(_l("这个心愿刚被别人认领了，你可以加入一起帮忙"), field="status")
         raise _moved_already(wish)
     events.record(session, "wish.claimed", subject=("wish", wish.id), actor_id=actor.id, payload={
-        "claimant_id": actor.id, "notify_ids": sorted({wish.resident_id, wish.posted_by_id})})
+        "claimant_id": actor.id, "group_id": wish.claimant_group_id, "notify_ids": sorted({wish.resident_id, wish.posted_by_id})})
     return wish
 
 
@@ -327,7 +378,7 @@ def join_wish(session: Session, actor: User, wish: Wish) -> WishCoClaimer:
     """Join a claimed wish as a co-claimer. Raises Forbidden (not a volunteer or party member, or their own
     wish), Conflict (not claimed, the claimant, or joined already)."""
     if not may_claim(actor):
-        raise Forbidden(_l("志愿者和党员可以认领心愿"))
+        raise Forbidden(_l("志愿者和党员可以加入认领"))
     if actor.id == wish.resident_id:
         raise Forbidden(_l("不能认领自己的心愿"))
     session.refresh(wish, with_for_update=True)  # a release clears co-claimers: none may join while it runs
@@ -345,7 +396,8 @@ def join_wish(session: Session, actor: User, wish: Wish) -> WishCoClaimer:
 
 
 def _release_values(now: datetime, rules: Rules) -> dict:
-    return {"status": WishStatus.open, "claimant_id": None, "claimed_at": None, "claim_due_at": None,
+    return {"status": WishStatus.open, "claimant_id": None, "claimant_group_id": None, "claimed_at": None,
+            "claim_due_at": None,
             "escalate_at": now + timedelta(days=rules.escalate_days)}
 
 
@@ -439,7 +491,8 @@ def confirm_wish(session: Session, actor: User, wish: Wish, *, thanks: str = "",
         raise _moved_already(wish)
     events.record(session, "wish.confirmed", subject=("wish", wish.id), actor_id=actor.id, payload={
         "wish_id": wish.id, "claimant_id": wish.claimant_id, "co_claimer_ids": helpers, "hours": float(wish.hours),
-        "confirmed_by_id": actor.id, "on_behalf": actor.id != wish.resident_id, "rating": rating})
+        "confirmed_by_id": actor.id, "on_behalf": actor.id != wish.resident_id, "rating": rating,
+        "group_id": wish.claimant_group_id})
     return wish
 
 

@@ -9,18 +9,19 @@ from flask_login import current_user, login_required
 
 from marketplace.core.errors import DomainError
 from marketplace.core.forms import ButtonForm, done_notice, refuse_on_form
+from marketplace.core.i18n import _l
 from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.urls import ID, id_arg
 from marketplace.extensions import db
 from marketplace.places.models import PlaceKind
 from marketplace.places.services import list_places, place_choices
 from marketplace.wishes import services
-from marketplace.wishes.forms import ConfirmForm, FulfilForm, SendBackForm, WishForm
+from marketplace.wishes.forms import ClaimForm, ConfirmForm, FulfilForm, SendBackForm, WishForm
 from marketplace.wishes.models import Wish
 
 bp = Blueprint("wishes", __name__)
 
-NOTICES = frozenset({"posted", "confirm-posting", "approve", "send-back", "claim", "join", "release", "fulfil",
+NOTICES = frozenset({"posted", "edited", "confirm-posting", "approve", "send-back", "claim", "join", "release", "fulfil",
                      "confirm"})
 
 
@@ -63,23 +64,55 @@ def new():
                 status = refuse_on_form(form, error)
             else:
                 return redirect(url_for("wishes.detail", wish_id=wish.id, notice="posted"))
-    return render_template("wishes/new.html", form=form,
+    return render_template("wishes/form.html", form=form,
                            for_residents=services.is_office_staff(db.session, current_user)), status
+
+
+@bp.route(f"/wishes/<{ID}:wish_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(wish_id: int):
+    """Change a wish not yet on the wall (its poster); a sent-back one goes back for review."""
+    wish = services.get_wish(db.session, wish_id, viewer=current_user)
+    form = _wish_form(WishForm() if request.method == "POST" else WishForm(formdata=None, obj=wish))
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                services.edit_wish(db.session, current_user, wish, services.WishChanges(
+                    title=form.title.data, need=form.need.data, needed_by=form.needed_by.data,
+                    place_id=form.place_id.data), rules=_rules())
+                db.session.commit()
+            except DomainError as error:
+                status = refuse_on_form(form, error)
+                wish = services.get_wish(db.session, wish_id, viewer=current_user)
+            else:
+                return redirect(url_for("wishes.detail", wish_id=wish.id, notice="edited"))
+    return render_template("wishes/form.html", form=form, wish=wish, for_residents=False), status
+
+
+def _claim_form(form: ClaimForm) -> ClaimForm:
+    form.group_id.choices = [(0, _l("我自己"))] + [
+        (group.id, _l("小组：%(name)s", name=group.name)) for group in services.groups_led_by(db.session, current_user)]
+    return form
 
 
 def _forms(**refused) -> dict:
     forms = {"send_back_form": SendBackForm(formdata=None), "fulfil_form": FulfilForm(formdata=None),
-             "confirm_form": ConfirmForm(formdata=None)}
+             "confirm_form": ConfirmForm(formdata=None), "claim_form": ClaimForm(formdata=None)}
     forms.update(refused)
+    _claim_form(forms["claim_form"])
     return forms
 
 
 def _render_detail(wish: Wish, status: int = 200, **refused):
+    forms = _forms(**refused)
+    may_join = services.may_claim(current_user)
     return render_template("wishes/detail.html", wish=wish, notice=done_notice(NOTICES),
                            details=services.may_see_details(db.session, current_user, wish),
                            reviewer=services.can_review(db.session, current_user, wish),
-                           may_claim=services.may_claim(current_user),
-                           co_claimer_ids=services.co_claimer_ids(wish), **_forms(**refused)), status
+                           may_claim=may_join or len(forms["claim_form"].group_id.choices) > 1, may_join=may_join,
+                           co_claimer_ids=services.co_claimer_ids(wish), **forms), status
 
 
 @bp.route(f"/wishes/<{ID}:wish_id>")
@@ -101,7 +134,8 @@ ACTIONS = {
                                                                      rules=_rules())),
     "send-back": (SendBackForm, "send_back_form",
                   lambda wish, form: services.send_back_wish(db.session, current_user, wish, form.reason.data)),
-    "claim": (None, None, lambda wish, form: services.claim_wish(db.session, current_user, wish, rules=_rules())),
+    "claim": (ClaimForm, "claim_form", lambda wish, form: services.claim_wish(
+        db.session, current_user, wish, rules=_rules(), group_id=form.group_id.data)),
     "join": (None, None, lambda wish, form: services.join_wish(db.session, current_user, wish)),
     "release": (None, None, lambda wish, form: services.release_wish(db.session, current_user, wish,
                                                                      rules=_rules())),

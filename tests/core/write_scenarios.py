@@ -2010,6 +2010,42 @@ def _confirm_wishes(world: World, face: str) -> Plan:
     return Plan(grid(call), check, refused=frozenset({409}))
 
 
+def _edit_wishes(world: World, face: str) -> Plan:
+    """Posters change their sent-back wishes from two devices at once: the title kept is an acknowledged one, and
+    each wish is back for review."""
+    w = _wishes(world)
+    posters = world.users(CLIENTS // 2)
+    posted = []
+    for poster in posters:
+        row = []
+        for i in range(ROUNDS):
+            wish = wishes.post_wish(world.session, poster, wishes.WishInput(
+                title=f"{poster.id}的心愿{i}", need="需要有人帮忙", needed_by=zones.local_date(clock.now(), ZONE)
+                + timedelta(days=5), place_id=w.tree["c1_grid"].id), rules=w.rules)
+            wishes.send_back_wish(world.session, w.staff, wish, "请写清楚需要什么")
+            row.append(wish.id)
+        posted.append(row)
+    world.session.commit()
+    devices = [device for poster in posters for device in world.devices(poster, face, 2)]
+    needed_by = (zones.local_date(clock.now(), ZONE) + timedelta(days=6)).isoformat()
+
+    def call(c, i):
+        wish_id, title = posted[c // 2][i], f"第{c}台设备改的心愿{i}"
+        body = {"title": title, "need": "需要有人周六上午帮忙", "needed_by": needed_by,
+                "place_id": w.tree["c1_building"].id}
+        if face == "api":
+            return Call(devices[c], "PUT", f"/api/v1/wishes/{wish_id}", json=body, tag=(wish_id, title))
+        return Call(devices[c], "POST", f"/wishes/{wish_id}/edit", data={**body, "place_id": str(body["place_id"])},
+                    tag=(wish_id, title))
+
+    def check(outcomes):
+        final_value_is_acked(outcomes, lambda wish_id: _wish(world, wish_id).title)
+        each_acked(outcomes, lambda tag: _wish(world, tag[0]).status is WishStatus.pending, "back for review")
+    return Plan(grid(call), check)
+
+
+scenario("PUT", "wishes_api.WishDetail")(lambda world: _edit_wishes(world, "api"))
+scenario("POST", "wishes.edit")(lambda world: _edit_wishes(world, "html"))
 scenario("POST", "wishes_api.Wishes")(lambda world: _post_wishes(world, "api"))
 scenario("POST", "wishes.new")(lambda world: _post_wishes(world, "html"))
 scenario("POST", "wishes_api.ConfirmPosting")(lambda world: _confirm_postings(world, "api"))

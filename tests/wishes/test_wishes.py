@@ -11,6 +11,7 @@ from sqlalchemy import select
 from marketplace.accounts import services as accounts
 from marketplace.core import clock, events
 from marketplace.core.events import DomainEvent
+from marketplace.groups import services as groups
 from marketplace.notifications.models import Kind, Notification
 from marketplace.wishes import services as wishes
 from marketplace.wishes.models import Wish, WishCoClaimer, WishStatus
@@ -52,7 +53,8 @@ def test_the_life_cycle_through_the_api_ends_in_wish_confirmed_for_the_points(cl
     wish = session.get(Wish, wish_id)
     [event] = recorded(session, wish, "wish.confirmed")
     assert event.payload == {"wish_id": wish_id, "claimant_id": volunteer.id, "co_claimer_ids": [helper.id],
-                             "hours": 3.5, "confirmed_by_id": resident.id, "on_behalf": False, "rating": 5}
+                             "hours": 3.5, "confirmed_by_id": resident.id, "on_behalf": False, "rating": 5,
+                             "group_id": None}
     assert [e.type for e in session.scalars(select(DomainEvent).where(DomainEvent.subject_type == "wish")
                                             .order_by(DomainEvent.id))] == [
         "wish.posted", "wish.approved", "wish.claimed", "wish.fulfilled", "wish.confirmed"]
@@ -285,3 +287,59 @@ def test_a_wish_does_not_climb_before_its_days_on_the_wall_are_up(session, world
     wish = world.approved()
     clock.travel_to(wish.escalate_at - timedelta(seconds=1))
     assert wishes.due_escalations(session, clock.now(), limit=10) == []
+
+
+def test_a_sent_back_wish_its_poster_changes_goes_back_for_review_and_the_staff_hear_of_it(client, session, world,
+                                                                                          api_token):
+    wish = world.posted()
+    wishes.send_back_wish(session, world.staff, wish, "请写清楚哪天需要")
+    session.commit()
+    body = post_body(world, title="周六上午帮忙修水龙头")
+    assert client.put(f"/api/v1/wishes/{wish.id}", json=body, headers=api_token(world.volunteers[0])).status_code \
+        == 404
+    changed = client.put(f"/api/v1/wishes/{wish.id}", json=body, headers=api_token(world.resident))
+    assert changed.status_code == 200, changed.json
+    assert changed.json["status"] == "pending" and changed.json["title"] == "周六上午帮忙修水龙头"
+    assert changed.json["details"]["sent_back_reason"] is None
+    [event] = recorded(session, wish, "wish.resubmitted")
+    assert event.payload["staff_ids"] == [world.staff.id]
+    wishes.approve_wish(session, world.staff, wish, rules=world.rules)
+    session.commit()
+    late = client.put(f"/api/v1/wishes/{wish.id}", json=body, headers=api_token(world.resident))
+    assert late.status_code == 409
+
+
+def test_the_edit_page_shows_the_reason_and_sends_the_wish_back_for_review(client, session, world, login):
+    wish = world.posted()
+    wishes.send_back_wish(session, world.staff, wish, "请写清楚哪天需要")
+    session.commit()
+    login(world.resident)
+    page = client.get(f"/wishes/{wish.id}/edit").get_data(as_text=True)
+    assert "请写清楚哪天需要" in page and wish.title in page
+    response = client.post(f"/wishes/{wish.id}/edit", data={
+        "title": "周六帮忙修水龙头", "need": wish.need, "needed_by": (TODAY + timedelta(days=4)).isoformat(),
+        "place_id": str(world.tree["c1_grid"].id)})
+    assert response.status_code == 302
+    session.refresh(wish)
+    assert (wish.status, wish.title, wish.place_id) == (WishStatus.pending, "周六帮忙修水龙头", world.tree["c1_grid"].id)
+
+
+def test_a_group_leader_claims_for_the_group_they_lead_and_only_that_group(client, session, world, api_token):
+    leader = world.factory.user(name="合唱团团长")
+    choir = groups.create_group(session, leader, "幸福里合唱团")
+    other = groups.create_group(session, world.volunteers[1], "象棋队")
+    session.commit()
+    wish = world.approved()
+    headers = api_token(leader)
+    assert client.post(f"/api/v1/wishes/{wish.id}/claim", headers=headers).status_code == 403
+    assert client.post(f"/api/v1/wishes/{wish.id}/claim", json={"group_id": other.id},
+                       headers=headers).status_code == 403
+    unknown = client.post(f"/api/v1/wishes/{wish.id}/claim", json={"group_id": 999999}, headers=headers)
+    assert unknown.status_code == 422 and unknown.json["field"] == "group_id"
+    claimed = client.post(f"/api/v1/wishes/{wish.id}/claim", json={"group_id": choir.id}, headers=headers)
+    assert claimed.status_code == 200
+    assert claimed.json["details"]["claimant_group"] == {"id": choir.id, "name": "幸福里合唱团"}
+    wishes.fulfil_wish(session, leader, wish, "合唱团的阿姨们一起去帮忙了", 4)
+    wishes.confirm_wish(session, world.resident, wish)
+    [event] = recorded(session, wish, "wish.confirmed")
+    assert (event.payload["claimant_id"], event.payload["group_id"]) == (leader.id, choir.id)
