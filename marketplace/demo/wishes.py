@@ -7,13 +7,12 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
+from marketplace.config import DefaultConfig
 from marketplace.core import clock, zones
 from marketplace.places.models import Place
 from marketplace.wishes import services as wishes
 from marketplace.wishes.models import WishStatus
 
-ESCALATE_DAYS = 3
-RULES = dict(claim_days=7, escalate_days=ESCALATE_DAYS)
 
 # (title, what is needed, days until needed, the resident's building, the state to leave it in)
 WISHES = (
@@ -39,11 +38,12 @@ def seed_wishes(session: Session, tree: dict[str, Place], resident: User, staff:
     word, and neighbours' wishes from pending to confirmed; ``volunteers`` (two at least) claim and help."""
     saved = clock.state()
     began = clock.now()
-    rules = wishes.Rules(zone=zone, **RULES)
+    rules = wishes.Rules(claim_days=DefaultConfig.WISH_CLAIM_PROGRESS_DAYS,
+                         escalate_days=DefaultConfig.WISH_ESCALATE_AFTER_DAYS, zone=zone)
     today = zones.local_date(began, zone)
     try:
         # Posted days ago, so that the first open wish has had its days on the grid's wall: it climbed.
-        clock.travel_to(began - timedelta(days=ESCALATE_DAYS + 1))
+        clock.travel_to(began - timedelta(days=rules.escalate_days + 1))
         made = []
         for n, (title, need, days, building, state) in enumerate(WISHES):
             owner = resident if building.endswith("/2号楼") else residents[n % len(residents)]

@@ -300,11 +300,8 @@ def confirm_posting(session: Session, actor: User, wish: Wish, *, now: datetime 
     Raises Forbidden (neither), Conflict (already agreed)."""
     if actor.id != wish.resident_id and not can_review(session, actor, wish):
         raise Forbidden(_l("只有心愿的主人或社区工作人员可以确认"))
-    moved = session.execute(update(Wish).where(Wish.id == wish.id, Wish.resident_confirmed_at.is_(None))
-                            .values(resident_confirmed_at=now or clock.now(), resident_confirmed_by_id=actor.id)
-                            .execution_options(synchronize_session=False)).rowcount
-    session.refresh(wish)
-    if not moved:
+    if not _move(session, wish, [Wish.resident_confirmed_at.is_(None)],
+                 {"resident_confirmed_at": now or clock.now(), "resident_confirmed_by_id": actor.id}):
         raise Conflict(_l("这个心愿已经确认过了"))
     return wish
 
