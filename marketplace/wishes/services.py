@@ -367,7 +367,8 @@ def claim_wish(session: Session, actor: User, wish: Wish, *, rules: Rules, group
             raise Conflict(_l("这个心愿刚被别人认领了，你可以加入一起帮忙"), field="status")
         raise _moved_already(wish)
     events.record(session, "wish.claimed", subject=("wish", wish.id), actor_id=actor.id, payload={
-        "claimant_id": actor.id, "group_id": wish.claimant_group_id, "notify_ids": sorted({wish.resident_id, wish.posted_by_id})})
+        "claimant_id": actor.id, "group_id": wish.claimant_group_id,
+        "notify_ids": sorted({wish.resident_id, wish.posted_by_id})})
     return wish
 
 

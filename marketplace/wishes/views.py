@@ -21,8 +21,8 @@ from marketplace.wishes.models import Wish
 
 bp = Blueprint("wishes", __name__)
 
-NOTICES = frozenset({"posted", "edited", "confirm-posting", "approve", "send-back", "claim", "join", "release", "fulfil",
-                     "confirm"})
+NOTICES = frozenset({"posted", "edited", "confirm-posting", "approve", "send-back", "claim", "join", "release",
+                     "fulfil", "confirm"})
 
 
 def _rules() -> services.Rules:
