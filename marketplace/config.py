@@ -64,6 +64,10 @@ class DefaultConfig:
     COMPLETION_GRACE_MINUTES = 60
     # How long a slot freed for the first in its waitlist stays held for them (never past the slot's start).
     WAITLIST_HOLD_MINUTES = 30
+    # A claimed wish not marked fulfilled this many days after its claim is released back to the wall; an unclaimed
+    # wish moves up one wall (grid → community → street) after this many days on one.
+    WISH_CLAIM_PROGRESS_DAYS = 7
+    WISH_ESCALATE_AFTER_DAYS = 3
     # How many hours before a confirmed booking's start its booker is reminded, one reminder per entry.
     REMINDER_OFFSETS_HOURS = [24, 1]
     # Bookings one scheduler unit of work moves at most (a crash rolls back at most this many, to be redone).

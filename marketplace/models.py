@@ -18,10 +18,11 @@ from marketplace.scheduler.models import SchedulerLease
 from marketplace.search.models import ListingView
 from marketplace.usage.models import UsageDay, UsageSnapshot
 from marketplace.waitlist.models import WaitlistEntry
+from marketplace.wishes.models import Wish, WishCoClaimer
 
 __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage", "BookingSeries", "DigestRun",
            "DomainEvent", "EventDelivery", "Favourite", "Feedback", "FeedbackAnswer", "Group", "GroupMember", "Listing", "ListingException",
            "ListingView", "LoginAttempt", "Membership", "Notification", "NotificationPreference",
            "OpeningHours", "Organisation", "PasswordResetCode", "Photo", "Place", "Pledge", "Reputation",
            "ReputationOutcome", "Review", "ReviewReport", "SchedulerLease", "SlotHold", "UsageDay",
-           "UsageSnapshot", "User", "UserSession", "WaitlistEntry"]
+           "UsageSnapshot", "User", "UserSession", "WaitlistEntry", "Wish", "WishCoClaimer"]

@@ -29,6 +29,7 @@ from marketplace.notifications.models import Notification
 from marketplace.places.models import Place, PlaceKind
 from marketplace.pledges import services as pledges
 from marketplace.waitlist.models import EntryStatus, WaitlistEntry
+from marketplace.wishes.models import Wish, WishStatus
 
 TABLES = (Place, User, Organisation, Membership, Listing, OpeningHours, ListingException, AuditEntry, Booking)
 SEEDED_AT = datetime(2026, 4, 20, 2, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai, before 劳动节
@@ -361,3 +362,12 @@ def test_an_answered_and_an_unanswered_complaint_and_a_pledge_half_delivered(ses
     assert not waiting.answers and waiting.anonymous and waiting.escalated_at is None
     [report] = pledges.pledge_reports(session, year=2026, zone="Asia/Shanghai")
     assert report.delivered.room_hours > 0 and report.room_share == 0.5
+
+
+def test_the_wish_wall_holds_wishes_in_every_state_and_one_posted_for_the_demo_resident(session):
+    assert {wish.status for wish in session.scalars(select(Wish))} == set(WishStatus)
+    resident = session.scalar(select(User).where(User.phone == account("resident")["login"]))
+    waiting = session.scalars(select(Wish).where(Wish.resident_id == resident.id,
+                                                 Wish.resident_confirmed_at.is_(None))).all()
+    assert [wish.on_behalf for wish in waiting] == [True]
+    assert any(wish.wall_place.kind is PlaceKind.community for wish in session.scalars(select(Wish)))

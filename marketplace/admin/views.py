@@ -268,6 +268,8 @@ JOB_LABELS = {
     "recompute_reputation": _l("每晚重新计算全部信誉"),
     "snapshot_usage": _l("每日使用情况统计"),
     "escalate_feedback": _l("无人答复的群众发声上报街道"),
+    "release_wish_claims": _l("认领后逾期未完成的心愿回到心愿墙"),
+    "escalate_wishes": _l("无人认领的心愿上升到上一级心愿墙"),
 }
 
 

@@ -20,6 +20,9 @@ from marketplace.demo.people import (DEMO_LOGINS, DEMO_RESIDENT_PHONE, RESIDENT_
 from marketplace.demo.places import COMMUNITIES, GRID_NAMES, STREET
 from marketplace.demo.reviews import review_past_bookings
 from marketplace.demo.voices import raise_voices_and_pledges
+
+
+from marketplace.demo.wishes import seed_wishes
 from marketplace.listings import services as listings
 from marketplace.listings.models import Listing, ListingStatus
 from marketplace.organisations import services as organisations
@@ -31,6 +34,9 @@ RANDOM_SEED = 20260101
 VOLUNTEER_SHARE = 0.3
 PARTY_MEMBER_SHARE = 0.25
 PUBLIC_HOLIDAYS = ((1, 1, "元旦"), (5, 1, "劳动节"), (10, 1, "国庆节"))
+# 幸福里社区居委会's social worker reviews the wishes; the volunteer lawyer and a neighbour claim them.
+WISH_STAFF_PHONE = "13800000003"
+WISH_VOLUNTEER_PHONES = ("13800000004", "13800000026")
 
 
 def seed(session: Session, *, timezone: str = "Asia/Shanghai") -> bool:
@@ -55,6 +61,11 @@ def seed(session: Session, *, timezone: str = "Asia/Shanghai") -> bool:
                          people[DEMO_LOGINS[0].person.phone], rng, zone=timezone)
     raise_voices_and_pledges(session, people[DEMO_RESIDENT_PHONE], residents[0], people[DEMO_LOGINS[0].person.phone],
                              founded, zone=timezone)
+
+
+    seed_wishes(session, tree, people[DEMO_RESIDENT_PHONE], people[WISH_STAFF_PHONE],
+                [people[phone] for phone in RESIDENT_PHONES[30:]], [people[phone] for phone in WISH_VOLUNTEER_PHONES],
+                zone=timezone)
     return True
 
 

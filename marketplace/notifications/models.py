@@ -21,6 +21,7 @@ class Kind(str, enum.Enum):
     requests = "requests"  # staff: requests to decide, their deadlines, cancellations by bookers
     reviews = "reviews"  # a review of me revealed, a reply to mine, the decision on a review I reported
     feedback = "feedback"  # feedback to answer, an answer to mine, feedback escalated to my street
+    wishes = "wishes"  # micro-wishes: mine reviewed, claimed, fulfilled; ones I claimed; ones to review (staff)
 
     @property
     def label(self):
@@ -35,6 +36,7 @@ KIND_LABELS = {
     Kind.requests: _l("待审批的申请"),
     Kind.reviews: _l("评价"),
     Kind.feedback: _l("群众发声"),
+    Kind.wishes: _l("微心愿"),
 }
 
 
@@ -72,7 +74,7 @@ class Notification(Base):
 # Without a row of their own, a user has these: email on for every kind, reminders on, no digest.
 PREFERENCE_DEFAULTS = {"reminders": True, "reminders_email": True, "decisions_email": True, "waitlist_email": True,
                        "messages_email": True, "requests_email": True, "requests_digest": False,
-                       "reviews_email": True, "feedback_email": True}
+                       "reviews_email": True, "feedback_email": True, "wishes_email": True}
 
 
 def _preference(name: str, **kwargs):
@@ -95,6 +97,7 @@ class NotificationPreference(Base):
     requests_digest: Mapped[bool] = _preference("requests_digest", index=True)
     reviews_email: Mapped[bool] = _preference("reviews_email")
     feedback_email: Mapped[bool] = _preference("feedback_email")
+    wishes_email: Mapped[bool] = _preference("wishes_email")
 
     def email_for(self, kind: Kind) -> bool:
         return getattr(self, f"{kind.value}_email")

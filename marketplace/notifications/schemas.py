@@ -69,6 +69,9 @@ class PreferencesSchema(InputSchema):
     reviews = fields.Nested(KindEmailSchema)
     feedback = fields.Nested(KindEmailSchema)
 
+
+    wishes = fields.Nested(KindEmailSchema)
+
     @validates_schema
     def something_to_change(self, data, **kwargs):
         if not any(data.values()):

@@ -20,6 +20,7 @@ from marketplace.notifications import services, texts
 from marketplace.notifications.models import Kind, Notification
 from marketplace.notifications.services import Message
 from marketplace.reviews.models import Review
+from marketplace.wishes.models import Wish
 
 
 def _zone() -> str:
@@ -266,6 +267,48 @@ def tell_of_feedback_answer(session: Session, event) -> None:
 def tell_of_escalated_feedback(session: Session, event) -> None:
     _feedback_message(session, event, _l("对「%(about)s」的一条反馈%(days)s天无人答复，已上报街道，请跟进答复。",
                                          about=event.payload.get("about", ""), days=event.payload.get("days", 0)))
+
+
+# What each wish event tells, and to whom (the ids its payload names: the services decide who is concerned).
+WISH_MESSAGES = {
+    "wish.posted": ("staff_ids", lambda n: _l("新的微心愿待审核：「%(title)s」（%(grid)s）。", **n)),
+    "wish.resubmitted": ("staff_ids", lambda n: _l("退回的心愿「%(title)s」已修改，请再次审核。", **n)),
+    "wish.approved": ("notify_ids", lambda n: _l("你的心愿「%(title)s」已通过审核，上了心愿墙。", **n)),
+    "wish.sent_back": ("notify_ids", lambda n: _l("你的心愿「%(title)s」被退回修改：%(reason)s", **n)),
+    "wish.claimed": ("notify_ids", lambda n: _l("你的心愿「%(title)s」有人认领了。", **n)),
+    "wish.released": ("notify_ids", lambda n: _l(
+        "心愿「%(title)s」的认领逾期未完成，已自动放弃，心愿回到了心愿墙。", **n) if n["automatic"] else _l(
+        "心愿「%(title)s」的认领已放弃，心愿回到了心愿墙。", **n)),
+    "wish.fulfilled": ("notify_ids", lambda n: _l("心愿「%(title)s」已完成，请确认。", **n)),
+    "wish.escalated": ("staff_ids", lambda n: _l(
+        "心愿「%(title)s」（%(grid)s）一直无人认领，已上升到%(wall)s心愿墙。", **n)),
+}
+
+
+@events.subscriber(*WISH_MESSAGES, "wish.confirmed")
+def tell_of_wish(session: Session, event) -> None:
+    """A wish's move, to the people its event names; a resident also hears of a wish staff posted for them."""
+    wish = session.get(Wish, event.subject_id, options=[joinedload(Wish.grid), joinedload(Wish.wall_place)])
+    if wish is None:
+        return
+    payload = event.payload
+    names = {"title": wish.title, "grid": wish.grid.name, "wall": wish.wall_place.name,
+             "reason": payload.get("reason") or "", "automatic": bool(payload.get("automatic"))}
+
+    def message(text) -> Message:
+        return Message(Kind.wishes, ("wish", wish.id), text, services.wish_link(wish.id))
+
+    if event.type == "wish.confirmed":
+        helpers = [payload["claimant_id"], *payload.get("co_claimer_ids", [])]
+        _tell(session, [session.get(User, user_id) for user_id in helpers],
+              message(_l("心愿「%(title)s」的主人确认已实现，谢谢你！", **names)), event)
+        return
+    key, text = WISH_MESSAGES[event.type]
+    _tell(session, [session.get(User, user_id) for user_id in payload.get(key, [])], message(text(names)), event,
+          skip=event.actor_id)
+    if event.type == "wish.posted" and payload.get("awaiting_resident"):
+        _tell(session, [wish.resident], message(_l(
+            "社区工作人员为你代办发布了心愿「%(title)s」，请确认后再审核上墙。", **names)), event)
 
 
 @events.subscriber("notification.created")

@@ -23,6 +23,7 @@ from marketplace.reputation import services as reputation
 from marketplace.reviews import services as reviews
 from marketplace.usage import services as usage
 from marketplace.waitlist import services as waitlist
+from marketplace.wishes import services as wishes
 
 Step = Callable[[Session, datetime, int, Mapping], tuple[int, int]]
 
@@ -109,6 +110,20 @@ def recompute_reputation(session: Session, now: datetime, limit: int, settings: 
     return 0, int(ran)
 
 
+def release_wish_claims(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
+    """Claims of wishes not fulfilled by their deadline: released, each once; the wishes go back to the wall."""
+    rules = wishes.Rules.from_config(settings)
+    batch = wishes.due_claims(session, now, limit=limit)
+    return len(batch), sum(wishes.release_if_due(session, wish, now, rules=rules) for wish in batch)
+
+
+def escalate_wishes(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
+    """Wishes nobody claimed in time: up one wall (grid → community → street), each once, that level's staff told."""
+    rules = wishes.Rules.from_config(settings)
+    batch = wishes.due_escalations(session, now, limit=limit)
+    return len(batch), sum(wishes.escalate_if_due(session, wish, now, rules=rules) for wish in batch)
+
+
 JOBS: dict[str, Job] = {
     "process_outbox": Job(every=timedelta(seconds=5), step=process_outbox),
     "expire_requests": Job(every=timedelta(seconds=20), step=expire_requests),
@@ -123,4 +138,7 @@ JOBS: dict[str, Job] = {
     "recompute_reputation": Job(every=timedelta(hours=1), step=recompute_reputation),
     "escalate_feedback": Job(every=timedelta(minutes=10), step=escalate_feedback),
     "snapshot_usage": Job(every=timedelta(minutes=10), step=snapshot_usage),
+    # Release before escalation: a released wish starts its time on the wall afresh.
+    "release_wish_claims": Job(every=timedelta(minutes=5), step=release_wish_claims),
+    "escalate_wishes": Job(every=timedelta(minutes=5), step=escalate_wishes),
 }

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -69,9 +70,12 @@ from marketplace.search.models import ListingView
 from marketplace.bookings import services as bookings
 from marketplace.waitlist import services as waitlist
 from marketplace.waitlist.models import EntryStatus, WaitlistEntry
+from marketplace.wishes import services as wishes
+from marketplace.wishes.models import Wish, WishCoClaimer, WishStatus
 from tests.conftest import PASSWORD, Factory, writing_units
 from tests.feedback.conftest import Street, build_street
 from tests.mail import Inbox, smtp_inbox
+from tests.wishes.conftest import Wishes
 
 CLIENTS = 4
 ROUNDS = 3
@@ -1961,3 +1965,258 @@ scenario("POST", "pledges_api.Pledges")(lambda world: _sign_pledges(world, "api"
 scenario("POST", "pledges.new")(lambda world: _sign_pledges(world, "html"))
 scenario("PATCH", "pledges_api.PledgeDetail")(lambda world: _change_pledges(world, "api"))
 scenario("POST", "pledges.edit")(lambda world: _change_pledges(world, "html"))
+
+
+# Wishes ---------------------------------------------------------------------------------------------------------------
+
+def _wishes(world: World) -> Wishes:
+    """A street with two community offices, a resident and volunteers (tests/wishes/conftest.py)."""
+    return Wishes(world.session, world.factory)
+
+
+def _wish_path(face: str, wish_id: int, action: str) -> str:
+    return f"/api/v1/wishes/{wish_id}/{action}" if face == "api" else f"/wishes/{wish_id}/{action}"
+
+
+def _wish(world: World, wish_id: int) -> Wish:
+    return _get(world.session, Wish, wish_id)
+
+
+def _post_wishes(world: World, face: str) -> Plan:
+    """Residents of one building post wishes from their phones at once: every acknowledged one stored once."""
+    w = _wishes(world)
+    residents = world.users(CLIENTS)
+    needed_by = (zones.local_date(clock.now(), ZONE) + timedelta(days=5)).isoformat()
+    place_id = w.tree["c1_building"].id
+
+    def call(c, i):
+        title = f"心愿{residents[c].id}-{i}"
+        body = {"title": title, "need": "需要有人帮忙搬一下旧家具", "needed_by": needed_by, "place_id": place_id}
+        if face == "api":
+            return Call(world.api(residents[c]), "POST", "/api/v1/wishes", json=body, tag=title)
+        return Call(world.html(residents[c]), "POST", "/wishes/new", data={**body, "place_id": str(place_id)},
+                    tag=title)
+
+    def check(outcomes):
+        stored = Counter(world.session.scalars(select(Wish.title)))
+        expect(stored == Counter(tags(outcomes)), f"stored {dict(stored)}, acknowledged {tags(outcomes)}")
+    return Plan(grid(call), check)
+
+
+def _confirm_postings(world: World, face: str) -> Plan:
+    """Residents confirm the wishes the office posted for them while its staff record the same in person: each
+    confirmed once, by one of those acknowledged."""
+    w = _wishes(world)
+    residents = world.users(CLIENTS)
+    posted = [[w.posted(title=f"代办{r.id}-{i}", by=w.staff, for_resident=r).id for i in range(ROUNDS)]
+              for r in residents]
+
+    def call(c, i):
+        actor = residents[c] if c % 2 else w.staff
+        wish_id = posted[c][i]
+        return Call(world.client(face, actor), "POST", _wish_path(face, wish_id, "confirm-posting"),
+                    tag=(wish_id, actor.id))
+
+    def check(outcomes):
+        for tag in tags(outcomes):
+            wish = _wish(world, tag[0])
+            expect(wish.resident_confirmed_by_id == tag[1], f"wish {tag[0]} confirmed by "
+                                                            f"{wish.resident_confirmed_by_id}, acknowledged {tag[1]}")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+def _review_wishes(world: World, face: str, action: str) -> Plan:
+    """The office's staff all approve (or send back) the same wishes at once: one of them does, the others 409."""
+    w = _wishes(world)
+    staff = [w.staff] + world.users(CLIENTS - 1)
+    for user in staff[1:]:
+        w.add_staff(user)
+    pending = [w.posted(title=f"待审{i}").id for i in range(ROUNDS)]
+
+    def call(c, i):
+        body = {"reason": "请写清楚时间"} if action == "send-back" else None
+        return Call(world.client(face, staff[c]), "POST", _wish_path(face, pending[i], action),
+                    json=body if face == "api" else None, data=body if face == "html" else None,
+                    tag=(pending[i], staff[c].id))
+
+    def check(outcomes):
+        wanted = WishStatus.open if action == "approve" else WishStatus.sent_back
+        for wish_id in pending:
+            won = [tag[1] for tag in tags(outcomes) if tag[0] == wish_id]
+            wish = _wish(world, wish_id)
+            expect(won == [wish.reviewed_by_id] and wish.status is wanted,
+                   f"wish {wish_id}: {wish.status}, reviewed by {wish.reviewed_by_id}, acknowledged {won}")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+def _claim_wishes(world: World, face: str) -> Plan:
+    """Volunteers claim the same wishes at once: each has exactly one owner, the acknowledged one."""
+    w = _wishes(world)
+    volunteers = world.users(CLIENTS, volunteer=True)
+    open_ = [w.approved(title=f"待认领{i}").id for i in range(ROUNDS)]
+    calls = grid(lambda c, i: Call(world.client(face, volunteers[c]), "POST", _wish_path(face, open_[i], "claim"),
+                                   tag=(open_[i], volunteers[c].id)))
+
+    def check(outcomes):
+        for wish_id in open_:
+            won = [tag[1] for tag in tags(outcomes) if tag[0] == wish_id]
+            wish = _wish(world, wish_id)
+            expect(won == [wish.claimant_id], f"wish {wish_id}: claimant {wish.claimant_id}, acknowledged {won}")
+    return Plan(calls, check, refused=frozenset({409}))
+
+
+def _join_wishes(world: World, face: str) -> Plan:
+    """Volunteers join the same claimed wishes at once: each joins each once."""
+    w = _wishes(world)
+    volunteers = world.users(CLIENTS, volunteer=True)
+    claimed = [w.claimed(title=f"已认领{i}").id for i in range(ROUNDS)]
+    calls = grid(lambda c, i: Call(world.client(face, volunteers[c]), "POST", _wish_path(face, claimed[i], "join"),
+                                   tag=(claimed[i], volunteers[c].id)))
+
+    def check(outcomes):
+        rows = Counter(tuple(row) for row in world.session.execute(
+            select(WishCoClaimer.wish_id, WishCoClaimer.user_id)))
+        expect(rows == Counter(tags(outcomes)), f"co-claimers {dict(rows)}, acknowledged {tags(outcomes)}")
+    return Plan(calls, check)
+
+
+def _claimed_by_each(world: World, w: Wishes, volunteers: list[User], *, fulfilled: bool = False) -> list[list[int]]:
+    made = []
+    for volunteer in volunteers:
+        row = []
+        for i in range(ROUNDS):
+            wish = w.claimed(by=volunteer, title=f"{volunteer.id}的心愿{i}")
+            if fulfilled:
+                wishes.fulfil_wish(world.session, volunteer, wish, "做好了", 1)
+                world.session.commit()
+            row.append(wish.id)
+        made.append(row)
+    return made
+
+
+def _release_wishes(world: World, face: str) -> Plan:
+    """Each claimant gives up their claims, as the office's staff release the same ones: each released once."""
+    w = _wishes(world)
+    volunteers = world.users(CLIENTS, volunteer=True)
+    claimed = _claimed_by_each(world, w, volunteers)
+
+    def call(c, i):
+        actor = volunteers[c] if c % 2 else w.staff
+        return Call(world.client(face, actor), "POST", _wish_path(face, claimed[c][i], "release"), tag=claimed[c][i])
+
+    def check(outcomes):
+        each_acked(outcomes, lambda wish_id: _wish(world, wish_id).status is WishStatus.open, "back on the wall")
+        for wish_id in tags(outcomes):
+            released = world.session.scalar(select(func.count()).select_from(DomainEvent).where(
+                DomainEvent.type == "wish.released", DomainEvent.subject_id == wish_id))
+            expect(released == 1, f"wish {wish_id}: {released} wish.released events")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+def _fulfil_wishes(world: World, face: str) -> Plan:
+    """Claimants mark their wishes fulfilled from two devices at once: each fulfilled once, with the hours given."""
+    w = _wishes(world)
+    volunteers = world.users(CLIENTS // 2, volunteer=True)
+    claimed = _claimed_by_each(world, w, volunteers)
+    devices = [device for volunteer in volunteers for device in world.devices(volunteer, face, 2)]
+
+    def call(c, i):
+        wish_id, hours = claimed[c // 2][i], f"{c + 1}.5"
+        if face == "api":
+            return Call(devices[c], "POST", _wish_path(face, wish_id, "fulfil"),
+                        json={"note": "搬好了", "hours": float(hours)}, tag=(wish_id, Decimal(hours)))
+        return Call(devices[c], "POST", _wish_path(face, wish_id, "fulfil"), data={"note": "搬好了", "hours": hours},
+                    tag=(wish_id, Decimal(hours)))
+
+    def check(outcomes):
+        for wish_id in {tag[0] for tag in tags(outcomes)}:
+            won = [tag[1] for tag in tags(outcomes) if tag[0] == wish_id]
+            wish = _wish(world, wish_id)
+            expect(wish.status is WishStatus.fulfilled and won == [wish.hours],
+                   f"wish {wish_id}: {wish.status}, {wish.hours} hours, acknowledged {won}")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+def _confirm_wishes(world: World, face: str) -> Plan:
+    """The resident and the office's staff confirm the same fulfilled wishes at once: one wish.confirmed each."""
+    w = _wishes(world)
+    staff = world.users(CLIENTS - 1)
+    for user in staff:
+        w.add_staff(user)
+    confirmers = [w.resident] + staff
+    fulfilled = [wish_id for row in _claimed_by_each(world, w, w.volunteers[:1], fulfilled=True) for wish_id in row]
+
+    def call(c, i):
+        body = {"thanks": "谢谢", "rating": 5}
+        return Call(world.client(face, confirmers[c]), "POST", _wish_path(face, fulfilled[i], "confirm"),
+                    json=body if face == "api" else None,
+                    data={"thanks": "谢谢", "rating": "5"} if face == "html" else None,
+                    tag=(fulfilled[i], confirmers[c].id))
+
+    def check(outcomes):
+        for wish_id in fulfilled:
+            won = [tag[1] for tag in tags(outcomes) if tag[0] == wish_id]
+            wish = _wish(world, wish_id)
+            confirmed = world.session.scalars(select(DomainEvent).where(
+                DomainEvent.type == "wish.confirmed", DomainEvent.subject_id == wish_id)).all()
+            expect(won == [wish.confirmed_by_id] and len(confirmed) == 1
+                   and confirmed[0].payload["on_behalf"] is (wish.confirmed_by_id != w.resident.id),
+                   f"wish {wish_id}: confirmed by {wish.confirmed_by_id}, acknowledged {won}, "
+                   f"{len(confirmed)} wish.confirmed events")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+def _edit_wishes(world: World, face: str) -> Plan:
+    """Posters change their sent-back wishes from two devices at once: the title kept is an acknowledged one, and
+    each wish is back for review."""
+    w = _wishes(world)
+    posters = world.users(CLIENTS // 2)
+    posted = []
+    for poster in posters:
+        row = []
+        for i in range(ROUNDS):
+            wish = wishes.post_wish(world.session, poster, wishes.WishInput(
+                title=f"{poster.id}的心愿{i}", need="需要有人帮忙", needed_by=zones.local_date(clock.now(), ZONE)
+                + timedelta(days=5), place_id=w.tree["c1_grid"].id), rules=w.rules)
+            wishes.send_back_wish(world.session, w.staff, wish, "请写清楚需要什么")
+            row.append(wish.id)
+        posted.append(row)
+    world.session.commit()
+    devices = [device for poster in posters for device in world.devices(poster, face, 2)]
+    needed_by = (zones.local_date(clock.now(), ZONE) + timedelta(days=6)).isoformat()
+
+    def call(c, i):
+        wish_id, title = posted[c // 2][i], f"第{c}台设备改的心愿{i}"
+        body = {"title": title, "need": "需要有人周六上午帮忙", "needed_by": needed_by,
+                "place_id": w.tree["c1_building"].id}
+        if face == "api":
+            return Call(devices[c], "PUT", f"/api/v1/wishes/{wish_id}", json=body, tag=(wish_id, title))
+        return Call(devices[c], "POST", f"/wishes/{wish_id}/edit", data={**body, "place_id": str(body["place_id"])},
+                    tag=(wish_id, title))
+
+    def check(outcomes):
+        final_value_is_acked(outcomes, lambda wish_id: _wish(world, wish_id).title)
+        each_acked(outcomes, lambda tag: _wish(world, tag[0]).status is WishStatus.pending, "back for review")
+    return Plan(grid(call), check)
+
+
+scenario("PUT", "wishes_api.WishDetail")(lambda world: _edit_wishes(world, "api"))
+scenario("POST", "wishes.edit")(lambda world: _edit_wishes(world, "html"))
+scenario("POST", "wishes_api.Wishes")(lambda world: _post_wishes(world, "api"))
+scenario("POST", "wishes.new")(lambda world: _post_wishes(world, "html"))
+scenario("POST", "wishes_api.ConfirmPosting")(lambda world: _confirm_postings(world, "api"))
+scenario("POST", "wishes.confirm_posting")(lambda world: _confirm_postings(world, "html"))
+scenario("POST", "wishes_api.Approve")(lambda world: _review_wishes(world, "api", "approve"))
+scenario("POST", "wishes.approve")(lambda world: _review_wishes(world, "html", "approve"))
+scenario("POST", "wishes_api.SendBack")(lambda world: _review_wishes(world, "api", "send-back"))
+scenario("POST", "wishes.send_back")(lambda world: _review_wishes(world, "html", "send-back"))
+scenario("POST", "wishes_api.Claim")(lambda world: _claim_wishes(world, "api"))
+scenario("POST", "wishes.claim")(lambda world: _claim_wishes(world, "html"))
+scenario("POST", "wishes_api.Join")(lambda world: _join_wishes(world, "api"))
+scenario("POST", "wishes.join")(lambda world: _join_wishes(world, "html"))
+scenario("POST", "wishes_api.Release")(lambda world: _release_wishes(world, "api"))
+scenario("POST", "wishes.release")(lambda world: _release_wishes(world, "html"))
+scenario("POST", "wishes_api.Fulfil")(lambda world: _fulfil_wishes(world, "api"))
+scenario("POST", "wishes.fulfil")(lambda world: _fulfil_wishes(world, "html"))
+scenario("POST", "wishes_api.Confirm")(lambda world: _confirm_wishes(world, "api"))
+scenario("POST", "wishes.confirm")(lambda world: _confirm_wishes(world, "html"))
