@@ -3,19 +3,14 @@ from marshmallow import Schema, fields
 
 from marketplace.accounts.schemas import UserSchema
 from marketplace.core.api import PageArgs, collection_schema
-from marketplace.core.schemas import id_field, text_field
-
-
-class ActorSchema(Schema):
-    id = fields.Integer()
-    display_name = fields.String()
+from marketplace.core.schemas import PersonSchema, id_field, text_field
 
 
 class AuditEntrySchema(Schema):
     """Who did what to which object, when, with the object's recorded fields before and after."""
 
     id = fields.Integer()
-    actor = fields.Nested(ActorSchema, allow_none=True, metadata={"description": "操作人；账号已删除时为 null"})
+    actor = fields.Nested(PersonSchema, allow_none=True, metadata={"description": "操作人；账号已删除时为 null"})
     action = fields.String(metadata={"description": "例如 organisation.verify、listing.update"})
     object_type = fields.String(metadata={"description": "对象所在的表，例如 organisations、listings"})
     object_id = fields.Integer(allow_none=True)

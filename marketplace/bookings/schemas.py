@@ -6,7 +6,7 @@ from marketplace.bookings.models import BookingStatus, MessageSide, SeriesFreque
 from marketplace.bookings.series import MAX_OCCURRENCES, MODES, SCOPES, series_status_counts
 from marketplace.core.api import PageArgs, collection_schema
 from marketplace.core.http import deployment_zone
-from marketplace.core.schemas import InputSchema, OneOf, Range, id_field, text_field
+from marketplace.core.schemas import InputSchema, OneOf, PersonSchema, Range, id_field, text_field
 from marketplace.core.zones import to_local
 
 MAX_MINUTES = 7 * 24 * 60
@@ -58,11 +58,6 @@ class BookingCreateSchema(InputSchema):
     purpose = text_field(200, load_default="", metadata={"description": "用途，例如“合唱团排练”"})
 
 
-class BookingPersonSchema(Schema):
-    id = fields.Integer()
-    display_name = fields.String()
-
-
 class BookingListingSchema(Schema):
     id = fields.Integer()
     title = fields.String()
@@ -73,7 +68,7 @@ class BookingEventSchema(Schema):
                                                     "expire、complete、no_show、release（未签到自动释放）、check_in、edit"})
     from_status = fields.Enum(BookingStatus, allow_none=True)
     to_status = fields.Enum(BookingStatus)
-    actor = fields.Nested(BookingPersonSchema, allow_none=True, metadata={"description": "操作人；系统自动处理时为 null"})
+    actor = fields.Nested(PersonSchema, allow_none=True, metadata={"description": "操作人；系统自动处理时为 null"})
     reason = fields.String()
     at = LocalDateTime()
 
@@ -84,7 +79,7 @@ class BookingSchema(Schema):
     status_label = fields.Function(lambda booking: str(booking.status.label))
     listing_id = fields.Integer()
     listing = fields.Nested(BookingListingSchema)
-    booker = fields.Nested(BookingPersonSchema)
+    booker = fields.Nested(PersonSchema)
     group_id = fields.Integer(allow_none=True)
     series_id = fields.Integer(allow_none=True)
     seats = fields.Integer()
@@ -94,7 +89,7 @@ class BookingSchema(Schema):
     decision_reason = fields.String(allow_none=True, metadata={"description": "拒绝或取消的原因"})
     approval_deadline = LocalDateTime(allow_none=True, metadata={"description": "待审批的申请在此时间前未处理即过期"})
     checked_in_at = LocalDateTime(allow_none=True)
-    served_by = fields.Nested(BookingPersonSchema, allow_none=True, metadata={
+    served_by = fields.Nested(PersonSchema, allow_none=True, metadata={
         "description": "组织的哪位成员提供了这次服务（工作人员记录；组织与其互评）"})
     created_at = LocalDateTime()
 
@@ -135,7 +130,7 @@ class BookingMessageCreateSchema(InputSchema):
 class BookingMessageSchema(Schema):
     id = fields.Integer()
     booking_id = fields.Integer()
-    author = fields.Nested(BookingPersonSchema)
+    author = fields.Nested(PersonSchema)
     side = fields.Enum(MessageSide, metadata={"description": "booker 预约人，provider 提供方（工作人员或志愿者）"})
     role_label = fields.Function(lambda message: str(message.role_label),
                                  metadata={"description": "身份：居民、工作人员或志愿者"})

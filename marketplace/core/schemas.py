@@ -221,3 +221,10 @@ def rating_fields(relation: str) -> dict[str, fields.Field]:
         "rating_distribution": figure(fields.Dict, relation, "distribution", keys=fields.String(),
                                       values=fields.Integer(), metadata={"description": "各星级的评价数，键为 1–5"}),
     }
+
+
+class PersonSchema(Schema):
+    """Someone named on a record (an actor, author, booker): the name people see, never contact details."""
+
+    id = fields.Integer()
+    display_name = fields.String()

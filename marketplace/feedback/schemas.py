@@ -4,7 +4,7 @@ from marshmallow import Schema, fields
 
 from marketplace.bookings.schemas import LocalDateTime
 from marketplace.core.api import PageArgs, collection_schema, optional_user
-from marketplace.core.schemas import InputSchema, JsonBoolean, OneOf, id_field, text_field
+from marketplace.core.schemas import InputSchema, JsonBoolean, OneOf, PersonSchema, id_field, text_field
 from marketplace.feedback.models import FeedbackKind, FeedbackSubject
 from marketplace.feedback.services import MAX_ANSWER_LENGTH, MAX_TEXT_LENGTH, shown_author
 
@@ -30,11 +30,6 @@ class FeedbackQuerySchema(PageArgs):
     community_id = id_field(strict=False, metadata={"description": "所在社区（地点编号）"})
     kind = fields.String(validate=OneOf([kind.value for kind in FeedbackKind]))
     answered = fields.Boolean(metadata={"description": "true 只看已答复的，false 只看待答复的"})
-
-
-class PersonSchema(Schema):
-    id = fields.Integer()
-    display_name = fields.String()
 
 
 class AnswerSchema(Schema):

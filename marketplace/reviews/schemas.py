@@ -3,7 +3,7 @@ from marshmallow import Schema, fields
 
 from marketplace.bookings.schemas import LocalDateTime
 from marketplace.core.api import PageArgs, collection_schema
-from marketplace.core.schemas import Count, InputSchema, OneOf, Range, figure, rating_fields, text_field
+from marketplace.core.schemas import Count, InputSchema, OneOf, PersonSchema, Range, figure, rating_fields, text_field
 from marketplace.reviews.models import (BOOKER_TAGS, ORGANISATION_TAGS, PROVIDER_TAGS, VOLUNTEER_TAGS,
                                         ReportDecision, ReviewSide)
 from marketplace.reviews.services import MAX_REASON_LENGTH, MAX_TAGS, MAX_TEXT_LENGTH
@@ -44,16 +44,11 @@ class ModerationSchema(InputSchema):
     reason = text_field(MAX_REASON_LENGTH, required=True, metadata={"description": "处理理由（写入审计日志，告知举报人和作者）"})
 
 
-class ReviewAuthorSchema(Schema):
-    id = fields.Integer()
-    display_name = fields.String()
-
-
 class ReviewSchema(Schema):
     id = fields.Integer()
     booking_id = fields.Integer()
     side = fields.Enum(ReviewSide, metadata={"description": SIDES_HELP})
-    author = fields.Nested(ReviewAuthorSchema)
+    author = fields.Nested(PersonSchema)
     listing_id = fields.Integer()
     organisation_id = fields.Integer(allow_none=True)
     reviewee_id = fields.Integer(allow_none=True, metadata={"description": "被评价的人（志愿者或预约人）；组织为 null"})
@@ -82,7 +77,7 @@ class ReviewQuerySchema(PageArgs):
 class ReportSchema(Schema):
     id = fields.Integer()
     review = fields.Nested(ReviewSchema)
-    reporter = fields.Nested(ReviewAuthorSchema)
+    reporter = fields.Nested(PersonSchema)
     reason = fields.String()
     created_at = LocalDateTime()
     decision = fields.Enum(ReportDecision, allow_none=True)

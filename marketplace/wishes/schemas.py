@@ -4,7 +4,8 @@ from marshmallow import Schema, fields
 
 from marketplace.bookings.schemas import LocalDateTime
 from marketplace.core.api import PageArgs, collection_schema
-from marketplace.core.schemas import DecimalString, InputSchema, JsonBoolean, OneOf, Range, id_field, text_field
+from marketplace.core.schemas import (DecimalString, InputSchema, JsonBoolean, OneOf, PersonSchema,
+                                      Range, id_field, text_field)
 from marketplace.wishes.models import ON_THE_WALL, WishStatus
 from marketplace.wishes.services import MAX_NEED_LENGTH, MAX_NOTE_LENGTH, MAX_TITLE_LENGTH
 
@@ -55,11 +56,6 @@ class WallQuerySchema(PageArgs):
         "description": "某个网格、社区或街道的心愿墙：这一级的心愿，以及上升到它上面各级的心愿"})
     status = fields.String(validate=OneOf([status.value for status in ON_THE_WALL]),
                            metadata={"description": "open 待认领 / claimed 已认领 / fulfilled 已完成待确认"})
-
-
-class PersonSchema(Schema):
-    id = fields.Integer()
-    display_name = fields.String()
 
 
 class WishDetailsSchema(Schema):
