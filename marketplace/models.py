@@ -7,6 +7,7 @@ from marketplace.core.reputation import Reputation
 from marketplace.favourites.models import Favourite
 from marketplace.groups.models import Group, GroupMember
 from marketplace.listings.models import Listing, ListingException, OpeningHours, Photo
+from marketplace.lotteries.models import Lottery, LotteryApplication
 from marketplace.notifications.models import DigestRun, Notification, NotificationPreference
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
@@ -22,4 +23,5 @@ __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage"
            "ListingView", "LoginAttempt", "Membership", "Notification", "NotificationPreference",
            "OpeningHours", "Organisation", "PasswordResetCode", "Photo", "Place", "Reputation",
            "ReputationOutcome", "Review", "ReviewReport", "SchedulerLease", "SlotHold", "UsageDay",
-           "UsageSnapshot", "User", "UserSession", "WaitlistEntry"]
+           "UsageSnapshot", "User", "UserSession", "WaitlistEntry",
+           "Lottery", "LotteryApplication"]

@@ -20,6 +20,8 @@ class Kind(str, enum.Enum):
     messages = "messages"
     requests = "requests"  # staff: requests to decide, their deadlines, cancellations by bookers
     reviews = "reviews"  # a review of me revealed, a reply to mine, the decision on a review I reported
+    lotteries = "lotteries"  # the outcome of a lottery I applied for
+    invitations = "invitations"  # a need's staff invite my listing to it
 
     @property
     def label(self):
@@ -33,6 +35,8 @@ KIND_LABELS = {
     Kind.messages: _l("预约留言"),
     Kind.requests: _l("待审批的申请"),
     Kind.reviews: _l("评价"),
+    Kind.lotteries: _l("抽签结果"),
+    Kind.invitations: _l("需求邀请"),
 }
 
 
@@ -70,7 +74,7 @@ class Notification(Base):
 # Without a row of their own, a user has these: email on for every kind, reminders on, no digest.
 PREFERENCE_DEFAULTS = {"reminders": True, "reminders_email": True, "decisions_email": True, "waitlist_email": True,
                        "messages_email": True, "requests_email": True, "requests_digest": False,
-                       "reviews_email": True}
+                       "reviews_email": True, "lotteries_email": True, "invitations_email": True}
 
 
 def _preference(name: str, **kwargs):
@@ -92,6 +96,8 @@ class NotificationPreference(Base):
     requests_email: Mapped[bool] = _preference("requests_email")
     requests_digest: Mapped[bool] = _preference("requests_digest", index=True)
     reviews_email: Mapped[bool] = _preference("reviews_email")
+    lotteries_email: Mapped[bool] = _preference("lotteries_email")
+    invitations_email: Mapped[bool] = _preference("invitations_email")
 
     def email_for(self, kind: Kind) -> bool:
         return getattr(self, f"{kind.value}_email")

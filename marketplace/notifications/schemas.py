@@ -67,6 +67,8 @@ class PreferencesSchema(InputSchema):
     messages = fields.Nested(KindEmailSchema)
     requests = fields.Nested(RequestPreferenceSchema)
     reviews = fields.Nested(KindEmailSchema)
+    lotteries = fields.Nested(KindEmailSchema)
+    invitations = fields.Nested(KindEmailSchema)
 
     @validates_schema
     def something_to_change(self, data, **kwargs):

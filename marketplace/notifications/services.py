@@ -40,6 +40,10 @@ def review_link(review_id: int) -> str:
     return f"/reviews/{review_id}"
 
 
+def lottery_link(listing_id: int, lottery_id: int) -> str:
+    return f"/listings/{listing_id}/lotteries/{lottery_id}"
+
+
 def waitlist_link(entry_id: int) -> str:
     """The person's waitlist, at the entry: where an offer is accepted."""
     return f"/waitlist#entry-{entry_id}"

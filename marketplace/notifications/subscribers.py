@@ -209,6 +209,38 @@ def tell_of_report_decision(session: Session, event) -> None:
         _tell(session, [review.author], _review_message(review, text), event)
 
 
+def _lottery_message(session: Session, event, text) -> None:
+    user = session.get(User, event.payload.get("user_id") or 0)
+    listing = session.get(Listing, event.payload.get("listing_id") or 0)
+    if user is None or listing is None:
+        return
+    message = text({"title": listing.title, "start": texts.local_time(event.payload["start_at"], _zone())})
+    _tell(session, [user], Message(Kind.lotteries, ("lottery", event.subject_id), message,
+                                   services.lottery_link(listing.id, event.subject_id)), event)
+
+
+LOTTERY_LOSS_MESSAGES = {
+    "waitlisted": lambda n: _l("很遗憾，你在「%(title)s」%(start)s 的抽签未中签。你已按抽签顺序进入候补名单，有人退出时会为你保留。",
+                               **n),
+    "refused": lambda n: _l("你在「%(title)s」%(start)s 的抽签中签，但不符合这个资源的预约规则（如超出使用上限），名额已顺延。",
+                            **n),
+    "lost": lambda n: _l("很遗憾，你在「%(title)s」%(start)s 的抽签未中签。", **n),
+}
+
+
+@events.subscriber("lottery.won")
+def tell_of_lottery_win(session: Session, event) -> None:
+    _lottery_message(session, event, lambda n: _l("恭喜！你在「%(title)s」%(start)s 的抽签中签，预约已为你生成。", **n))
+
+
+@events.subscriber("lottery.lost")
+def tell_of_lottery_loss(session: Session, event) -> None:
+    """Whoever was not drawn a seat: put on the waitlist, refused by the booking rules, or just not drawn."""
+    why = ("waitlisted" if event.payload.get("waitlist_entry_id") else
+           "refused" if event.payload.get("refused") else "lost")
+    _lottery_message(session, event, LOTTERY_LOSS_MESSAGES[why])
+
+
 @events.subscriber("notification.created")
 def email_notification(session: Session, event) -> None:
     """Mail a new notification when SMTP is set up and its recipient wants email for its kind, once: the row is
