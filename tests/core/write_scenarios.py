@@ -46,7 +46,7 @@ from marketplace.bookings import series as series_services
 from marketplace.bookings.doorcode import todays_door_token
 from marketplace.bookings.models import (Booking, BookingEvent, BookingMessage, BookingSeries, BookingStatus,
                                          CalendarFeedToken)
-from marketplace.core import clock, zones
+from marketplace.core import clock, transactions, zones
 from marketplace.core.events import DomainEvent
 from marketplace.favourites import services as favourites
 from marketplace.favourites.models import Favourite
@@ -54,6 +54,8 @@ from marketplace.groups import services as groups
 from marketplace.groups.models import Group, GroupMember
 from marketplace.listings import photos, services as listings
 from marketplace.listings.models import ListingException, ListingStatus, OpeningHours, Photo
+from marketplace.lotteries import services as lotteries
+from marketplace.lotteries.models import Lottery, LotteryApplication
 from marketplace.notifications import services as notifications
 from marketplace.notifications.models import Kind, Notification, NotificationPreference
 from marketplace.organisations import services as organisations
@@ -1805,3 +1807,104 @@ scenario("DELETE", "waitlist_api.ListingWaitlist")(lambda world: _leave_waitlist
 scenario("POST", "waitlist.leave")(lambda world: _leave_waitlists(world, "html"))
 scenario("POST", "waitlist_api.WaitlistOfferAccept")(lambda world: _accept_offers(world, "api"))
 scenario("POST", "waitlist.accept")(lambda world: _accept_offers(world, "html"))
+
+# Lotteries ------------------------------------------------------------------------------------------------------------
+
+def _hall_lotteries(world: World, n: int) -> tuple:
+    """A hall whose staff opened ``n`` evening slots of day 3 by lottery (applications close day 2 at noon)."""
+    org, staff = world.staffed_organisation(2)
+    hall = world.factory.listing(organisation=org, actor=staff[0])
+    with transactions.read_only(False):
+        made = [lotteries.create_lottery(world.session, staff[0], hall.id, lotteries.LotteryRequest(
+            start=local_start(3, 9 + 2 * k), end=local_start(3, 10 + 2 * k), applications_close_at=local_start(2, 12),
+            draw_at=local_start(2, 13)), zone=ZONE) for k in range(n)]
+        world.session.commit()
+    return hall, staff, [lottery.id for lottery in made]
+
+
+def _open_lotteries(world: World, face: str) -> Plan:
+    """Two staff members open the same slots by lottery at once: one lottery per slot, the other told it is taken."""
+    org, staff = world.staffed_organisation(CLIENTS)
+    hall = world.factory.listing(organisation=org, actor=staff[0])
+    starts = [local_start(3, 9 + 2 * i) for i in range(ROUNDS)]
+    fmt = "%Y-%m-%dT%H:%M"
+
+    def call(c, i):
+        client = world.client(face, staff[c])
+        if face == "api":
+            return Call(client, "POST", f"/api/v1/listings/{hall.id}/lotteries", json={
+                "start": iso_local(starts[i]), "end": iso_local(starts[i] + timedelta(hours=1)),
+                "applications_close_at": iso_local(local_start(2, 12)), "draw_at": iso_local(local_start(2, 13))},
+                tag=starts[i])
+        return Call(client, "POST", f"/listings/{hall.id}/lotteries", data={
+            "start": zones.to_local(starts[i], ZONE).strftime(fmt), "duration": "60",
+            "applications_close_at": zones.to_local(local_start(2, 12), ZONE).strftime(fmt),
+            "draw_at": zones.to_local(local_start(2, 13), ZONE).strftime(fmt), "priority": "none"}, tag=starts[i])
+
+    def check(outcomes):
+        for start in starts:
+            rows = world.session.scalar(select(func.count()).select_from(Lottery).where(
+                Lottery.listing_id == hall.id, Lottery.start_at == start))
+            won = sum(1 for tag in tags(outcomes) if tag == start)
+            expect(rows == 1 and won == 1, f"{iso_local(start)}: {rows} lotteries, {won} acknowledged")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+def _application_rows(world: World, lottery_id: int, user_id: int) -> int:
+    return world.session.scalar(select(func.count()).select_from(LotteryApplication).where(
+        LotteryApplication.lottery_id == lottery_id, LotteryApplication.user_id == user_id))
+
+
+def _apply_for_lotteries(world: World, face: str) -> Plan:
+    """Residents apply from two devices at once (a double tap): one application each, the second tap a clear 409."""
+    residents = world.users(CLIENTS // 2)
+    devices = [device for resident in residents for device in world.devices(resident, face, 2)]
+    hall, _staff, ids = _hall_lotteries(world, ROUNDS)
+
+    def call(c, i):
+        path = f"/listings/{hall.id}/lotteries/{ids[i]}"
+        tag = (ids[i], residents[c // 2].id)
+        if face == "api":
+            return Call(devices[c], "POST", f"/api/v1{path}/application", tag=tag)
+        return Call(devices[c], "POST", f"{path}/apply", tag=tag)
+
+    def check(outcomes):
+        for lottery_id in ids:
+            for resident in residents:
+                rows = _application_rows(world, lottery_id, resident.id)
+                won = sum(1 for tag in tags(outcomes) if tag == (lottery_id, resident.id))
+                expect(rows == 1 and won == 1,
+                       f"lottery {lottery_id}, resident {resident.id}: {rows} applications, {won} acknowledged")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+def _withdraw_from_lotteries(world: World, face: str) -> Plan:
+    """Residents withdraw from two devices at once: the applications are gone and both taps are told so."""
+    residents = world.users(CLIENTS // 2)
+    devices = [device for resident in residents for device in world.devices(resident, face, 2)]
+    hall, _staff, ids = _hall_lotteries(world, ROUNDS)
+    with transactions.read_only(False):
+        for lottery_id in ids:
+            for resident in residents:
+                lotteries.apply(world.session, resident, world.session.get(Lottery, lottery_id))
+        world.session.commit()
+
+    def call(c, i):
+        path = f"/listings/{hall.id}/lotteries/{ids[i]}"
+        tag = (ids[i], residents[c // 2].id)
+        if face == "api":
+            return Call(devices[c], "DELETE", f"/api/v1{path}/application", tag=tag)
+        return Call(devices[c], "POST", f"{path}/withdraw", tag=tag)
+
+    def check(outcomes):
+        each_acked(outcomes, lambda tag: _application_rows(world, *tag) == 0, "withdrawn")
+        expect(len(acks(outcomes)) == CLIENTS * ROUNDS, "a withdrawal was refused")
+    return Plan(grid(call), check)
+
+
+scenario("POST", "lotteries_api.ListingLotteries")(lambda world: _open_lotteries(world, "api"))
+scenario("POST", "lotteries.listing_lotteries")(lambda world: _open_lotteries(world, "html"))
+scenario("POST", "lotteries_api.LotteryApplication")(lambda world: _apply_for_lotteries(world, "api"))
+scenario("POST", "lotteries.apply")(lambda world: _apply_for_lotteries(world, "html"))
+scenario("DELETE", "lotteries_api.LotteryApplication")(lambda world: _withdraw_from_lotteries(world, "api"))
+scenario("POST", "lotteries.withdraw")(lambda world: _withdraw_from_lotteries(world, "html"))
