@@ -23,6 +23,8 @@ from marketplace.demo import DEMO_ACCOUNTS, RESIDENT_PASSWORD, seed
 from marketplace.extensions import db
 from marketplace.listings import services as listings
 from marketplace.listings.models import FeeType, Listing, ListingException, ListingKind, ListingStatus, OpeningHours
+from marketplace.lotteries import draw
+from marketplace.lotteries.models import Lottery, LotteryApplication, LotteryStatus
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
 from marketplace.notifications.models import Notification
 from marketplace.places.models import Place, PlaceKind
@@ -304,7 +306,9 @@ def test_the_demo_resident_has_unread_news_and_older_news_already_read(session):
 
 def test_a_popular_room_has_a_line_with_the_demo_resident_in_it(session):
     resident = accounts.find_user_by_login(session, account("resident")["login"])
-    line = session.scalars(select(WaitlistEntry).order_by(WaitlistEntry.created_at)).all()
+    line = session.scalars(select(WaitlistEntry).where(WaitlistEntry.id.not_in(  # the drawn lottery's line aside
+        select(LotteryApplication.waitlist_entry_id).where(LotteryApplication.waitlist_entry_id.is_not(None))))
+        .order_by(WaitlistEntry.created_at)).all()
 
     assert len(line) >= 2 and len({(e.listing_id, e.start_at) for e in line}) == 1
     assert line[0].user_id == resident.id and all(e.status is EntryStatus.waiting for e in line)
@@ -335,3 +339,15 @@ def test_past_bookings_carry_believable_reviews_that_show_in_reputation(session)
     assert len(rated) >= 10 and len({round(row.score, 2) for row in rated}) > 1
     resident = session.scalars(select(User).where(User.phone == account("resident")["login"])).one()
     assert any(review.author_id == resident.id for review in about_providers)
+
+
+def test_a_hall_takes_lottery_applications_and_another_published_its_draw(session):
+    [open_one] = session.scalars(select(Lottery).where(Lottery.status == LotteryStatus.open)).all()
+    [drawn] = session.scalars(select(Lottery).where(Lottery.status == LotteryStatus.drawn)).all()
+
+    assert count(session, LotteryApplication, LotteryApplication.lottery_id == open_one.id) >= 5
+    assert open_one.applications_close_at > SEEDED_AT and open_one.start_at > open_one.draw_at
+    by_rank = sorted(drawn.applications, key=lambda application: application.rank)
+    assert draw.ranking(drawn.seed, [a.user_id for a in by_rank if a.tier == 0],
+                        [a.user_id for a in by_rank if a.tier == 1]) == [a.user_id for a in by_rank]
+    assert by_rank[0].booking_id is not None and all(a.waitlist_entry_id for a in by_rank[1:])

@@ -14,6 +14,7 @@ from marketplace.core import clock
 from marketplace.demo import history
 from marketplace.demo.listings import (EXTRA_SATURDAY, HOLIDAY, MAINTENANCE, ORGANISATION_LISTINGS,
                                        VOLUNTEER_LISTINGS, DemoListing)
+from marketplace.demo.lotteries import run_lotteries
 from marketplace.demo.organisations import ORGANISATIONS
 from marketplace.demo.people import (DEMO_LOGINS, DEMO_RESIDENT_PHONE, RESIDENT_NAMES, RESIDENT_PASSWORD,
                                      RESIDENT_PHONES, VOLUNTEER_PHONES)
@@ -52,6 +53,7 @@ def seed(session: Session, *, timezone: str = "Asia/Shanghai") -> bool:
     review_past_bookings(session, [people[phone] for phone in (DEMO_RESIDENT_PHONE, *RESIDENT_PHONES[20:])
                                    if phone not in VOLUNTEER_PHONES],
                          people[DEMO_LOGINS[0].person.phone], rng, zone=timezone)
+    run_lotteries(session, residents, rng, zone=timezone)
     return True
 
 

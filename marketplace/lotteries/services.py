@@ -184,12 +184,14 @@ def _payload(lottery: Lottery, **more) -> dict:
             "end_at": lottery.end_at.isoformat(), **more}
 
 
-def draw_if_due(session: Session, lottery_id: int, listing_id: int, now: datetime, *, zone: str) -> bool:
-    """Draw one due lottery: a fresh seed, the ranking (``draw.ranking``), bookings for the winners through the
-    booking service, the others put on the slot's waitlist in the order drawn; events ``lottery.drawn``, one
-    ``lottery.won`` or ``lottery.lost`` per applicant. False, changing nothing, when another sweeper drew it."""
+def draw_if_due(session: Session, lottery_id: int, listing_id: int, now: datetime, *, zone: str,
+                seed: str | None = None) -> bool:
+    """Draw one due lottery: a fresh seed (``seed`` only for the demo street, which must come out the same every
+    time), the ranking (``draw.ranking``), bookings for the winners through the booking service, the others put
+    on the slot's waitlist in the order drawn; events ``lottery.drawn``, one ``lottery.won`` or ``lottery.lost``
+    per applicant. False, changing nothing, when another sweeper drew it."""
     lock_listing(session, listing_id)
-    seed = draw.new_seed()
+    seed = seed or draw.new_seed()
     drawn = session.execute(update(Lottery).where(
         Lottery.id == lottery_id, Lottery.status == LotteryStatus.open, Lottery.draw_at <= now,
     ).values(status=LotteryStatus.drawn, seed=seed, drawn_at=now).execution_options(synchronize_session=False))
