@@ -8,6 +8,7 @@ from marketplace.favourites.models import Favourite
 from marketplace.groups.models import Group, GroupMember
 from marketplace.listings.models import Listing, ListingException, OpeningHours, Photo
 from marketplace.lotteries.models import Lottery, LotteryApplication
+from marketplace.needs.models import Need, NeedInvitation, NeedItem
 from marketplace.notifications.models import DigestRun, Notification, NotificationPreference
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
@@ -24,4 +25,4 @@ __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage"
            "OpeningHours", "Organisation", "PasswordResetCode", "Photo", "Place", "Reputation",
            "ReputationOutcome", "Review", "ReviewReport", "SchedulerLease", "SlotHold", "UsageDay",
            "UsageSnapshot", "User", "UserSession", "WaitlistEntry",
-           "Lottery", "LotteryApplication"]
+           "Lottery", "LotteryApplication", "Need", "NeedInvitation", "NeedItem"]

@@ -15,6 +15,7 @@ from marketplace.core import clock, events
 from marketplace.core.i18n import _l
 from marketplace.core.mail import mail_configured, send_email
 from marketplace.listings.models import Listing
+from marketplace.needs.models import Need
 from marketplace.notifications import services, texts
 from marketplace.notifications.models import Kind, Notification
 from marketplace.notifications.services import Message
@@ -239,6 +240,20 @@ def tell_of_lottery_loss(session: Session, event) -> None:
     why = ("waitlisted" if event.payload.get("waitlist_entry_id") else
            "refused" if event.payload.get("refused") else "lost")
     _lottery_message(session, event, LOTTERY_LOSS_MESSAGES[why])
+
+
+@events.subscriber("need.invited")
+def tell_of_invitation(session: Session, event) -> None:
+    """The invited listing's provider: who invites it to which need (their inbox shows it)."""
+    listing = session.get(Listing, event.payload.get("listing_id") or 0)
+    need = session.get(Need, event.payload.get("need_id") or 0)
+    if listing is None or need is None:
+        return
+    text = _l("%(organisation)s 邀请你的「%(title)s」参与需求「%(need)s」。", organisation=need.organisation.name,
+              title=listing.title, need=need.title)
+    _tell(session, services.provider_staff(session, listing),
+          Message(Kind.invitations, ("need", need.id), text, services.need_link(need.id)), event,
+          skip=event.actor_id)
 
 
 @events.subscriber("notification.created")
