@@ -56,6 +56,8 @@ from marketplace.listings import photos, services as listings
 from marketplace.listings.models import ListingException, ListingStatus, OpeningHours, Photo
 from marketplace.lotteries import services as lotteries
 from marketplace.lotteries.models import Lottery, LotteryApplication
+from marketplace.needs import services as needs
+from marketplace.needs.models import Need, NeedInvitation, NeedItem
 from marketplace.notifications import services as notifications
 from marketplace.notifications.models import Kind, Notification, NotificationPreference
 from marketplace.organisations import services as organisations
@@ -1908,3 +1910,62 @@ scenario("POST", "lotteries_api.LotteryApplication")(lambda world: _apply_for_lo
 scenario("POST", "lotteries.apply")(lambda world: _apply_for_lotteries(world, "html"))
 scenario("DELETE", "lotteries_api.LotteryApplication")(lambda world: _withdraw_from_lotteries(world, "api"))
 scenario("POST", "lotteries.withdraw")(lambda world: _withdraw_from_lotteries(world, "html"))
+
+# Needs ----------------------------------------------------------------------------------------------------------------
+
+def _publish_needs(world: World, face: str) -> Plan:
+    """Staff of one office publish needs from their devices at once: every acknowledged need is there with its item."""
+    org, staff = world.staffed_organisation(CLIENTS)
+    start = local_start(2, 14)
+
+    def call(c, i):
+        title = f"暑期托管{c}-{i}"
+        client = world.client(face, staff[c])
+        if face == "api":
+            return Call(client, "POST", "/api/v1/needs", json={"organisation_id": org.id, "title": title, "items": [
+                {"kind": "space", "text": "自习教室", "start": iso_local(start),
+                 "end": iso_local(start + timedelta(hours=2))}]}, tag=title)
+        return Call(client, "POST", "/needs/new", data={
+            "organisation_id": str(org.id), "title": title, "items-0-kind": "space", "items-0-text": "自习教室",
+            "items-0-quantity": "1", "items-0-start": zones.to_local(start, ZONE).strftime("%Y-%m-%dT%H:%M"),
+            "items-0-hours": "2"}, tag=title)
+
+    def check(outcomes):
+        each_acked(outcomes, lambda title: world.session.scalar(select(func.count()).select_from(NeedItem).join(
+            Need).where(Need.organisation_id == org.id, Need.title == title)) == 1, "published with its item")
+        expect(len(acks(outcomes)) == CLIENTS * ROUNDS, "a need was refused")
+    return Plan(grid(call), check)
+
+
+def _invite_to_needs(world: World, face: str) -> Plan:
+    """Two staff members invite the same listings to a need's item at once: one invitation each, the other a 409."""
+    org, staff = world.staffed_organisation(CLIENTS)
+    rooms = [world.factory.listing(organisation=org, actor=staff[0]) for _ in range(ROUNDS)]
+    start = local_start(2, 14)
+    with transactions.read_only(False):
+        need = needs.create_need(world.session, staff[0], needs.NeedData(organisation_id=org.id, title="暑期托管", items=[
+            needs.ItemData(kind="space", text="自习教室", start=start, end=start + timedelta(hours=2))]))
+        world.session.commit()
+    item_id = need.items[0].id
+
+    def call(c, i):
+        client = world.client(face, staff[c])
+        if face == "api":
+            return Call(client, "POST", f"/api/v1/needs/{need.id}/invitations",
+                        json={"item_id": item_id, "listing_id": rooms[i].id}, tag=rooms[i].id)
+        return Call(client, "POST", f"/needs/{need.id}/invite", data={"item_id": item_id, "listing_id": rooms[i].id},
+                    tag=rooms[i].id)
+
+    def check(outcomes):
+        for room in rooms:
+            rows = world.session.scalar(select(func.count()).select_from(NeedInvitation).where(
+                NeedInvitation.item_id == item_id, NeedInvitation.listing_id == room.id))
+            won = sum(1 for tag in tags(outcomes) if tag == room.id)
+            expect(rows == 1 and won == 1, f"listing {room.id}: {rows} invitations, {won} acknowledged")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+scenario("POST", "needs_api.Needs")(lambda world: _publish_needs(world, "api"))
+scenario("POST", "needs.create")(lambda world: _publish_needs(world, "html"))
+scenario("POST", "needs_api.NeedInvitations")(lambda world: _invite_to_needs(world, "api"))
+scenario("POST", "needs.invite")(lambda world: _invite_to_needs(world, "html"))
