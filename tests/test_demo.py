@@ -24,10 +24,13 @@ from marketplace.extensions import db
 from marketplace.listings import services as listings
 from marketplace.listings.models import FeeType, Listing, ListingException, ListingKind, ListingStatus, OpeningHours
 from marketplace.lotteries import draw
+from marketplace.needs import services as needs
+from marketplace.needs.models import Need
 from marketplace.lotteries.models import Lottery, LotteryApplication, LotteryStatus
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
 from marketplace.notifications.models import Notification
 from marketplace.places.models import Place, PlaceKind
+from marketplace.search.index import SearchIndex
 from marketplace.waitlist.models import EntryStatus, WaitlistEntry
 
 TABLES = (Place, User, Organisation, Membership, Listing, OpeningHours, ListingException, AuditEntry, Booking)
@@ -351,3 +354,14 @@ def test_a_hall_takes_lottery_applications_and_another_published_its_draw(sessio
     assert draw.ranking(drawn.seed, [a.user_id for a in by_rank if a.tier == 0],
                         [a.user_id for a in by_rank if a.tier == 1]) == [a.user_id for a in by_rank]
     assert by_rank[0].booking_id is not None and all(a.waitlist_entry_id for a in by_rank[1:])
+
+
+def test_a_community_need_finds_its_rooms_and_tutors_through_search(app, session, tmp_path):
+    index = SearchIndex(str(tmp_path / "index"), app.config["SEARCH_RANKING_REPUTATION_WEIGHT"])
+    index.rebuild(session)
+    [need] = session.scalars(select(Need)).all()
+    clock.travel_to(SEEDED_AT)
+    room, tutors, _first_aid = needs.suggestions(session, index, need, zone="Asia/Shanghai")
+
+    assert "新华社区儿童之家" in [hit.listing.title for hit in room.hits]
+    assert "四点半课堂作业辅导" in [hit.listing.title for hit in tutors.hits]

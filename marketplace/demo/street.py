@@ -15,6 +15,7 @@ from marketplace.demo import history
 from marketplace.demo.listings import (EXTRA_SATURDAY, HOLIDAY, MAINTENANCE, ORGANISATION_LISTINGS,
                                        VOLUNTEER_LISTINGS, DemoListing)
 from marketplace.demo.lotteries import run_lotteries
+from marketplace.demo.needs import publish_need
 from marketplace.demo.organisations import ORGANISATIONS
 from marketplace.demo.people import (DEMO_LOGINS, DEMO_RESIDENT_PHONE, RESIDENT_NAMES, RESIDENT_PASSWORD,
                                      RESIDENT_PHONES, VOLUNTEER_PHONES)
@@ -54,6 +55,7 @@ def seed(session: Session, *, timezone: str = "Asia/Shanghai") -> bool:
                                    if phone not in VOLUNTEER_PHONES],
                          people[DEMO_LOGINS[0].person.phone], rng, zone=timezone)
     run_lotteries(session, residents, rng, zone=timezone)
+    publish_need(session, zone=timezone)
     return True
 
 

@@ -154,15 +154,18 @@ def suggestions(session: Session, index: SearchIndex, need: Need, *, zone: str,
     """For each item not yet past, the listings the search service finds for its words and kind in the need's
     community, free during the item's time, best first (the listings already invited are marked)."""
     now = clock.now()
-    found = []
-    for item in need.items:
-        hits = []
-        if item.start_at > now:
-            filters = SearchFilters(kind=item.kind.value, place_id=need.community_id, free_at_start=item.start_at,
-                                    free_at_end=item.end_at)
-            hits = search_listings(session, index, item.text, filters, per_page=per_item, zone=zone).hits
-        found.append(ItemSuggestions(item, hits, {invitation.listing_id for invitation in item.invitations}))
-    return found
+    return [ItemSuggestions(item, suggest_listings(session, index, item.text, kind=item.kind.value,
+                                                   place_id=need.community_id, start=item.start_at, end=item.end_at,
+                                                   zone=zone, limit=per_item) if item.start_at > now else [],
+                            {invitation.listing_id for invitation in item.invitations}) for item in need.items]
+
+
+def suggest_listings(session: Session, index: SearchIndex, text: str, *, kind: str | None, place_id: int | None,
+                     start: datetime, end: datetime, zone: str, limit: int = SUGGESTIONS_PER_ITEM) -> list[SearchHit]:
+    """The listings the search service finds for some words (a need's item, a wish) of a kind, in a place, free
+    from ``start`` to ``end``, best first; what the search service raises for malformed filters."""
+    filters = SearchFilters(kind=kind, place_id=place_id, free_at_start=start, free_at_end=end)
+    return search_listings(session, index, text, filters, per_page=limit, zone=zone).hits
 
 
 def invite(session: Session, actor: User, need: Need, item_id, listing_id, *,
