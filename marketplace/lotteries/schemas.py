@@ -2,9 +2,11 @@
 from marshmallow import Schema, fields
 
 from marketplace.bookings.schemas import LocalDateTime, instant
-from marketplace.core.schemas import InputSchema, OneOf, Range
-from marketplace.lotteries.models import LotteryStatus, Priority
+from marketplace.core.schemas import Count, InputSchema, OneOf, Range
 from marketplace.lotteries.draw import SEED_BYTES
+from marketplace.lotteries.models import LotteryStatus, Priority
+
+MAX_IDS = 10000
 
 
 class LotteryCreateSchema(InputSchema):
@@ -58,10 +60,11 @@ class ApplicationSchema(Schema):
 
 class VerifyQuerySchema(InputSchema):
     seed = fields.String(required=True, metadata={"description": "公布的种子"})
-    priority_ids = fields.List(fields.Integer(), load_default=list,
+    priority_ids = fields.List(fields.Integer(), load_default=list, validate=Count(max=MAX_IDS),
                                metadata={"description": "优先组报名者的编号"})
-    other_ids = fields.List(fields.Integer(), load_default=list, metadata={"description": "其他报名者的编号"})
-    refused_ids = fields.List(fields.Integer(), load_default=list,
+    other_ids = fields.List(fields.Integer(), load_default=list, validate=Count(max=MAX_IDS),
+                            metadata={"description": "其他报名者的编号"})
+    refused_ids = fields.List(fields.Integer(), load_default=list, validate=Count(max=MAX_IDS),
                               metadata={"description": "公布的不符合预约规则者（名额顺延）"})
     seats = fields.Integer(required=True, validate=Range(min=1, max=10000), metadata={"description": "名额"})
 

@@ -219,3 +219,10 @@ def test_the_pages_open_a_lottery_take_applications_and_publish_the_result(sessi
     run_draw(session)
     page = client.get(detail).get_data(as_text=True)
     assert 'data-testid="seed"' in page and "中签" in page and 'data-testid="verify-link"' in page
+
+
+def test_a_malformed_verification_is_refused_with_a_clear_message(client):
+    response = client.get("/api/v1/lotteries/verify", query_string={"seed": "abc", "other_ids": [1, 2], "seats": 1})
+    assert response.status_code == 422 and response.json["message"] == "种子应为64位十六进制字符（0-9、a-f）"
+    page = client.get("/lotteries/verify?seed=" + "ab" * 32 + "&other_ids=1,x&seats=1")
+    assert page.status_code == 422 and "编号只能是用逗号分隔的整数" in page.get_data(as_text=True)
