@@ -226,3 +226,29 @@ def test_a_malformed_verification_is_refused_with_a_clear_message(client):
     assert response.status_code == 422 and response.json["message"] == "种子应为64位十六进制字符（0-9、a-f）"
     page = client.get("/lotteries/verify?seed=" + "ab" * 32 + "&other_ids=1,x&seats=1")
     assert page.status_code == 422 and "编号只能是用逗号分隔的整数" in page.get_data(as_text=True)
+
+
+def test_on_an_approval_listing_the_draw_is_the_decision(session, factory, now):
+    hall = factory.listing(instant_booking=False)
+    lottery = open_lottery(session, hall)
+    applicants(factory, session, lottery, 2)
+    run_draw(session)
+    session.refresh(lottery)
+    [winner] = services.published_result(lottery).winner_ids
+    booking = session.scalar(select(Booking).where(Booking.listing_id == hall.id, Booking.start_at == SLOT[0]))
+    assert booking.booker_id == winner and booking.status is BookingStatus.confirmed
+
+
+def test_a_winner_the_booking_rules_refuse_passes_the_seat_to_the_next_drawn(session, factory, now, client):
+    hall = factory.listing(max_active_bookings_per_booker=1)
+    lottery = open_lottery(session, hall)
+    users = applicants(factory, session, lottery, 3)
+    for user in users[:2]:  # two of them already hold a booking of the hall: the cap refuses them a second
+        factory.booking(listing=hall, booker=user, start=local(3, 10 + users.index(user)))
+    run_draw(session)
+    session.refresh(lottery)
+    result = services.published_result(lottery)
+    assert result.winner_ids == [users[2].id] and set(result.refused_ids) <= {users[0].id, users[1].id}
+    assert result.refused_ids == [u for u in result.ranking if u != users[2].id][:len(result.refused_ids)]
+    rerun = services.verify(result.seed, result.priority_ids, result.other_ids, 1, result.refused_ids)
+    assert rerun.winner_ids == result.winner_ids
