@@ -45,7 +45,7 @@ def test_the_page_and_json_show_the_holder_heartbeat_lag_and_the_oldest_due_step
     assert response.json["oldest_due_at"].startswith(deadline.strftime("%Y-%m-%dT%H:%M:%S"))
     assert response.json["jobs"] == ["heartbeat", "process_outbox", "expire_requests", "warn_deadlines",
                                      "send_reminders", "release_bookings", "complete_bookings", "send_digests",
-                                     "lapse_waitlist_holds", "reveal_reviews", "recompute_reputation",
+                                     "lapse_waitlist_holds", "draw_lotteries", "reveal_reviews", "recompute_reputation",
                                      "snapshot_usage"]
     # Creating the listing wrote a domain event whose durable deliveries nothing has processed yet.
     assert response.json["outbox_backlog"] > 0
