@@ -202,12 +202,18 @@ def test_bad_input_gets_a_clear_422_in_the_users_language(session, factory, hall
 def test_the_pages_open_a_lottery_take_applications_and_publish_the_result(session, factory, hall, client, login):
     staff = next(m.user for m in hall.organisation.memberships)
     login(staff)
+    assert 'data-testid="lottery-form"' in client.get(f"/listings/{hall.id}/lotteries").get_data(as_text=True)
     fmt = "%Y-%m-%dT%H:%M"
     created = client.post(f"/listings/{hall.id}/lotteries", data={
         "start": zones.to_local(SLOT[0], SHANGHAI).strftime(fmt), "duration": "120",
         "applications_close_at": zones.to_local(CLOSE, SHANGHAI).strftime(fmt),
         "draw_at": zones.to_local(DRAW, SHANGHAI).strftime(fmt), "priority": "community_residents"})
     assert created.status_code == 302
+    refused = client.post(f"/listings/{hall.id}/lotteries", data={
+        "start": zones.to_local(SLOT[0] + timedelta(days=1), SHANGHAI).strftime(fmt), "duration": "120",
+        "applications_close_at": zones.to_local(DRAW, SHANGHAI).strftime(fmt),
+        "draw_at": zones.to_local(CLOSE, SHANGHAI).strftime(fmt), "priority": "none"})
+    assert refused.status_code == 422 and "抽签时间不能早于报名截止时间" in refused.get_data(as_text=True)
     detail = created.headers["Location"].split("?")[0]
     client.post("/logout")
     resident = factory.user()

@@ -139,6 +139,7 @@ def test_staff_publish_a_need_and_invite_from_the_pages(session, factory, office
     org, staff, _tree = office
     room = factory.listing(organisation=org, actor=staff, title="社区自习教室", description="安静的自习教室")
     login(staff)
+    assert client.get("/needs/new").get_data(as_text=True).count('data-testid="need-item"') == 3
     start = zones.to_local(ROOM_TIME[0], SHANGHAI).strftime("%Y-%m-%dT%H:%M")
     created = client.post("/needs/new", data={
         "organisation_id": str(org.id), "title": "暑期托管", "description": "",
