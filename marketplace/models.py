@@ -8,6 +8,8 @@ from marketplace.favourites.models import Favourite
 from marketplace.feedback.models import Feedback, FeedbackAnswer
 from marketplace.groups.models import Group, GroupMember
 from marketplace.listings.models import Listing, ListingException, OpeningHours, Photo
+from marketplace.lotteries.models import Lottery, LotteryApplication
+from marketplace.needs.models import Need, NeedInvitation, NeedItem
 from marketplace.notifications.models import DigestRun, Notification, NotificationPreference
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
@@ -25,4 +27,5 @@ __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage"
            "ListingView", "LoginAttempt", "Membership", "Notification", "NotificationPreference",
            "OpeningHours", "Organisation", "PasswordResetCode", "Photo", "Place", "Pledge", "Reputation",
            "ReputationOutcome", "Review", "ReviewReport", "SchedulerLease", "SlotHold", "UsageDay",
-           "UsageSnapshot", "User", "UserSession", "WaitlistEntry", "Wish", "WishCoClaimer"]
+           "UsageSnapshot", "User", "UserSession", "WaitlistEntry", "Wish", "WishCoClaimer",
+           "Lottery", "LotteryApplication", "Need", "NeedInvitation", "NeedItem"]

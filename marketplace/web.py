@@ -18,6 +18,10 @@ from marketplace.groups import views as groups_views
 from marketplace.help import views as help_views
 from marketplace.listings import api as listings_api
 from marketplace.listings import views as listings_views
+from marketplace.lotteries import api as lotteries_api
+from marketplace.lotteries import views as lotteries_views
+from marketplace.needs import api as needs_api
+from marketplace.needs import views as needs_views
 from marketplace.notifications import api as notifications_api
 from marketplace.notifications import views as notifications_views
 from marketplace.organisations import api as organisations_api
@@ -39,12 +43,13 @@ HTML_BLUEPRINTS = [
     accounts_views.bp, organisations_views.bp, places_views.bp, listings_views.bp, bookings_views.bp,
     search_views.bp, admin_views.bp, groups_views.bp, favourites_views.bp, help_views.bp,
     notifications_views.bp, waitlist_views.bp, reviews_views.bp, feedback_views.bp, pledges_views.bp,
-    wishes_views.bp,
+    wishes_views.bp, lotteries_views.bp, needs_views.bp,
 ]
 API_BLUEPRINTS = [
     accounts_api.blp, organisations_api.blp, places_api.blp, listings_api.blp, bookings_api.blp, search_api.blp,
     admin_api.blp, groups_api.blp, calendar_feed_api.blp, favourites_api.blp, notifications_api.blp,
     waitlist_api.blp, reviews_api.blp, feedback_api.blp, pledges_api.blp, wishes_api.blp,
+    lotteries_api.blp, needs_api.blp,
 ]
 
 

@@ -24,10 +24,15 @@ from marketplace.extensions import db
 from marketplace.feedback.models import Feedback, FeedbackKind
 from marketplace.listings import services as listings
 from marketplace.listings.models import FeeType, Listing, ListingException, ListingKind, ListingStatus, OpeningHours
+from marketplace.lotteries import draw
+from marketplace.needs import services as needs
+from marketplace.needs.models import Need
+from marketplace.lotteries.models import Lottery, LotteryApplication, LotteryStatus
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
 from marketplace.notifications.models import Notification
 from marketplace.places.models import Place, PlaceKind
 from marketplace.pledges import services as pledges
+from marketplace.search.index import SearchIndex
 from marketplace.waitlist.models import EntryStatus, WaitlistEntry
 from marketplace.wishes.models import Wish, WishStatus
 
@@ -307,7 +312,9 @@ def test_the_demo_resident_has_unread_news_and_older_news_already_read(session):
 
 def test_a_popular_room_has_a_line_with_the_demo_resident_in_it(session):
     resident = accounts.find_user_by_login(session, account("resident")["login"])
-    line = session.scalars(select(WaitlistEntry).order_by(WaitlistEntry.created_at)).all()
+    line = session.scalars(select(WaitlistEntry).where(WaitlistEntry.id.not_in(  # the drawn lottery's line aside
+        select(LotteryApplication.waitlist_entry_id).where(LotteryApplication.waitlist_entry_id.is_not(None))))
+        .order_by(WaitlistEntry.created_at)).all()
 
     assert len(line) >= 2 and len({(e.listing_id, e.start_at) for e in line}) == 1
     assert line[0].user_id == resident.id and all(e.status is EntryStatus.waiting for e in line)
@@ -371,3 +378,26 @@ def test_the_wish_wall_holds_wishes_in_every_state_and_one_posted_for_the_demo_r
                                                  Wish.resident_confirmed_at.is_(None))).all()
     assert [wish.on_behalf for wish in waiting] == [True]
     assert any(wish.wall_place.kind is PlaceKind.community for wish in session.scalars(select(Wish)))
+
+
+def test_a_hall_takes_lottery_applications_and_another_published_its_draw(session):
+    [open_one] = session.scalars(select(Lottery).where(Lottery.status == LotteryStatus.open)).all()
+    [drawn] = session.scalars(select(Lottery).where(Lottery.status == LotteryStatus.drawn)).all()
+
+    assert count(session, LotteryApplication, LotteryApplication.lottery_id == open_one.id) >= 5
+    assert open_one.applications_close_at > SEEDED_AT and open_one.start_at > open_one.draw_at
+    by_rank = sorted(drawn.applications, key=lambda application: application.rank)
+    assert draw.ranking(drawn.seed, [a.user_id for a in by_rank if a.tier == 0],
+                        [a.user_id for a in by_rank if a.tier == 1]) == [a.user_id for a in by_rank]
+    assert by_rank[0].booking_id is not None and all(a.waitlist_entry_id for a in by_rank[1:])
+
+
+def test_a_community_need_finds_its_rooms_and_tutors_through_search(app, session, tmp_path):
+    index = SearchIndex(str(tmp_path / "index"), app.config["SEARCH_RANKING_REPUTATION_WEIGHT"])
+    index.rebuild(session)
+    [need] = session.scalars(select(Need)).all()
+    clock.travel_to(SEEDED_AT)
+    room, tutors, _first_aid = needs.suggestions(session, index, need, zone="Asia/Shanghai")
+
+    assert "新华社区儿童之家" in [hit.listing.title for hit in room.hits]
+    assert "四点半课堂作业辅导" in [hit.listing.title for hit in tutors.hits]

@@ -14,11 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import cast, inspect, null, or_, select, union_all
+from sqlalchemy import String, cast, inspect, null, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, SlotHold
+from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, HoldPurpose, SlotHold
 from marketplace.core import clock
 from marketplace.core.db import UTCDateTime
 from marketplace.core.errors import Conflict, ValidationFailed
@@ -56,12 +56,13 @@ class Slot:
 @dataclass(frozen=True)
 class Hold:
     """The span a booking (or a slot hold) blocks, its time plus buffer, and the seats it takes; ``held_until``
-    is when a slot hold for someone on the waitlist runs out (None for a booking)."""
+    is when a slot hold runs out and ``purpose`` what it is for (both None for a booking)."""
 
     start: datetime
     until: datetime
     seats: int
     held_until: datetime | None = None
+    purpose: HoldPurpose | None = None
 
 
 class OpeningPlan:
@@ -215,14 +216,15 @@ def holds_overlapping(session: Session, listing_id: int, start: datetime, end: d
     deadline, and slot holds not yet run out, that overlap [start, end). A request nobody decided in
     time no longer holds its slot, nor does a waitlist hold past its ``held_until``."""
     stmt = _holding([listing_id], start, end, now, exclude_booking_id)
-    return [Hold(row.start_at, row.blocked_until, row.seats, row.held_until) for row in session.execute(stmt)]
+    return [Hold(row.start_at, row.blocked_until, row.seats, row.held_until,
+                 None if row.purpose is None else HoldPurpose(row.purpose)) for row in session.execute(stmt)]
 
 
 def _holding(listing_ids: list[int], start: datetime, end: datetime, now: datetime, exclude_booking_id: int | None):
     """What holds time of these listings overlapping [start, end), bookings and slot holds in one statement: the
     one statement of that rule."""
     bookings = select(Booking.listing_id, Booking.start_at, Booking.blocked_until, Booking.seats,
-                      cast(null(), UTCDateTime()).label("held_until")).where(
+                      cast(null(), UTCDateTime()).label("held_until"), cast(null(), String(16)).label("purpose")).where(
         Booking.listing_id.in_(listing_ids),
         Booking.start_at < end,
         Booking.start_at >= start - LONGEST_BLOCKED_SPAN,
@@ -233,7 +235,7 @@ def _holding(listing_ids: list[int], start: datetime, end: datetime, now: dateti
     if exclude_booking_id is not None:
         bookings = bookings.where(Booking.id != exclude_booking_id)
     holds = select(SlotHold.listing_id, SlotHold.start_at, SlotHold.blocked_until, SlotHold.seats,
-                   SlotHold.held_until).where(
+                   SlotHold.held_until, SlotHold.purpose).where(
         SlotHold.listing_id.in_(listing_ids),
         SlotHold.start_at < end,
         SlotHold.start_at >= start - LONGEST_BLOCKED_SPAN,
@@ -310,6 +312,9 @@ def check_bookable(session: Session, listing: Listing, start: datetime, end: dat
     holds += [hold for hold in extra_holds if hold.start < blocked_until and start < hold.until]
     seats_left = listing.capacity - Occupancy(holds).peak(start, blocked_until)
     if seats_left < seats:
+        if any(hold.purpose is HoldPurpose.lottery for hold in holds):
+            raise SlotTaken(_l("这个时段通过抽签分配，不能直接预约，请在抽签页报名"),
+                            details={"seats_left": 0, "lottery": True})
         bookings_only = [hold for hold in holds if hold.held_until is None]
         if listing.capacity - Occupancy(bookings_only).peak(start, blocked_until) >= seats:
             held_until = max(hold.held_until for hold in holds if hold.held_until is not None)

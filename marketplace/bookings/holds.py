@@ -1,4 +1,4 @@
-"""Slot holds: a slot kept free for one person for a while (the waitlist's offer), under the same listing lock
+"""Slot holds: a slot kept free for one person for a while (the waitlist's offer) or for a lottery's draw, under the same listing lock
 and availability rules as a booking, so that a hold and a booking can never both take the last seats."""
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from sqlalchemy.orm import Session
 
 from marketplace.bookings.availability import check_bookable
 from marketplace.bookings.locking import lock_listing
-from marketplace.bookings.models import SlotHold
+from marketplace.bookings.models import HoldPurpose, SlotHold
 from marketplace.listings.models import Listing
 
 
 def place_hold(session: Session, listing: Listing, holder_id: int, start: datetime, end: datetime, seats: int,
-               held_until: datetime, *, zone: str, now: datetime) -> SlotHold:
+               held_until: datetime, *, zone: str, now: datetime,
+               purpose: HoldPurpose = HoldPurpose.waitlist) -> SlotHold:
     """Keep [start, end) with ``seats`` free for the holder until ``held_until``, if it could be booked now.
 
     Takes the listing's booking lock (requests overdue for a decision need not lapse under it first, as
@@ -26,7 +27,7 @@ def place_hold(session: Session, listing: Listing, holder_id: int, start: dateti
     check_bookable(session, listing, start, end, seats, zone=zone, now=now)
     hold = SlotHold(listing_id=listing.id, holder_id=holder_id, start_at=start, end_at=end,
                     blocked_until=end + timedelta(minutes=listing.buffer_minutes), seats=seats,
-                    held_until=held_until, created_at=now)
+                    held_until=held_until, purpose=purpose, created_at=now)
     session.add(hold)
     session.flush()
     return hold

@@ -117,11 +117,17 @@ class Booking(Base):
         return f"<Booking {self.id} listing={self.listing_id} {self.status.value} {self.start_at:%Y-%m-%d %H:%M}Z>"
 
 
+class HoldPurpose(str, enum.Enum):
+    waitlist = "waitlist"  # a freed slot kept for the first in line
+    lottery = "lottery"  # a slot given out by a draw: nobody books it directly until the draw
+
+
 class SlotHold(Base):
-    """A slot kept free for one person until ``held_until`` (a waitlist offer): while it stands, nobody else
-    may book over its blocked span ``[start_at, blocked_until)``, counted like a booking by the availability
-    rules (``availability._holding``). The row exists only while the hold does; it is deleted when the
-    person books, leaves or lets it lapse, and counts no more once ``held_until`` has passed."""
+    """A slot kept free until ``held_until``, for one person (a waitlist offer) or for the winners of a lottery
+    still to be drawn: while it stands, nobody else may book over its blocked span ``[start_at, blocked_until)``,
+    counted like a booking by the availability rules (``availability._holding``). The row exists only while the
+    hold does; it is deleted when the person books, leaves or lets it lapse (or the lottery is drawn), and counts
+    no more once ``held_until`` has passed."""
 
     __tablename__ = "slot_holds"
     __table_args__ = (
@@ -138,6 +144,8 @@ class SlotHold(Base):
     blocked_until: Mapped[datetime]
     seats: Mapped[int] = mapped_column(Integer, default=1)
     held_until: Mapped[datetime]
+    purpose: Mapped[HoldPurpose] = mapped_column(Enum(HoldPurpose, native_enum=False, length=16),
+                                                 default=HoldPurpose.waitlist, server_default="waitlist")
     created_at: Mapped[created_at]
 
 

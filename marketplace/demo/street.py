@@ -14,6 +14,8 @@ from marketplace.core import clock
 from marketplace.demo import history
 from marketplace.demo.listings import (EXTRA_SATURDAY, HOLIDAY, MAINTENANCE, ORGANISATION_LISTINGS,
                                        VOLUNTEER_LISTINGS, DemoListing)
+from marketplace.demo.lotteries import run_lotteries
+from marketplace.demo.needs import publish_need
 from marketplace.demo.organisations import ORGANISATIONS
 from marketplace.demo.people import (DEMO_LOGINS, DEMO_RESIDENT_PHONE, RESIDENT_NAMES, RESIDENT_PASSWORD,
                                      RESIDENT_PHONES, VOLUNTEER_PHONES)
@@ -61,11 +63,11 @@ def seed(session: Session, *, timezone: str = "Asia/Shanghai") -> bool:
                          people[DEMO_LOGINS[0].person.phone], rng, zone=timezone)
     raise_voices_and_pledges(session, people[DEMO_RESIDENT_PHONE], residents[0], people[DEMO_LOGINS[0].person.phone],
                              founded, zone=timezone)
-
-
     seed_wishes(session, tree, people[DEMO_RESIDENT_PHONE], people[WISH_STAFF_PHONE],
                 [people[phone] for phone in RESIDENT_PHONES[30:]], [people[phone] for phone in WISH_VOLUNTEER_PHONES],
                 zone=timezone)
+    run_lotteries(session, residents, rng, zone=timezone)
+    publish_need(session, zone=timezone)
     return True
 
 

@@ -15,7 +15,7 @@ class PreferencesForm(FlaskForm):
     requests_email = BooleanField(_l("待审批的申请发邮件（工作人员）"))
     reviews_email = BooleanField(_l("评价、回复和举报结果发邮件"))
     feedback_email = BooleanField(_l("群众发声（待答复的意见、对我的答复、上报街道）发邮件"))
-
-
     wishes_email = BooleanField(_l("微心愿的进展发邮件"))
+    lotteries_email = BooleanField(_l("抽签结果发邮件"))
+    invitations_email = BooleanField(_l("需求方邀请我的资源时发邮件"))
     requests_digest = BooleanField(_l("新申请每天早上汇总成一条，不再逐条通知（工作人员）"))

@@ -22,6 +22,8 @@ class Kind(str, enum.Enum):
     reviews = "reviews"  # a review of me revealed, a reply to mine, the decision on a review I reported
     feedback = "feedback"  # feedback to answer, an answer to mine, feedback escalated to my street
     wishes = "wishes"  # micro-wishes: mine reviewed, claimed, fulfilled; ones I claimed; ones to review (staff)
+    lotteries = "lotteries"  # the outcome of a lottery I applied for
+    invitations = "invitations"  # a need's staff invite my listing to it
 
     @property
     def label(self):
@@ -37,6 +39,8 @@ KIND_LABELS = {
     Kind.reviews: _l("评价"),
     Kind.feedback: _l("群众发声"),
     Kind.wishes: _l("微心愿"),
+    Kind.lotteries: _l("抽签结果"),
+    Kind.invitations: _l("需求邀请"),
 }
 
 
@@ -74,7 +78,8 @@ class Notification(Base):
 # Without a row of their own, a user has these: email on for every kind, reminders on, no digest.
 PREFERENCE_DEFAULTS = {"reminders": True, "reminders_email": True, "decisions_email": True, "waitlist_email": True,
                        "messages_email": True, "requests_email": True, "requests_digest": False,
-                       "reviews_email": True, "feedback_email": True, "wishes_email": True}
+                       "reviews_email": True, "feedback_email": True, "wishes_email": True,
+                       "lotteries_email": True, "invitations_email": True}
 
 
 def _preference(name: str, **kwargs):
@@ -98,6 +103,8 @@ class NotificationPreference(Base):
     reviews_email: Mapped[bool] = _preference("reviews_email")
     feedback_email: Mapped[bool] = _preference("feedback_email")
     wishes_email: Mapped[bool] = _preference("wishes_email")
+    lotteries_email: Mapped[bool] = _preference("lotteries_email")
+    invitations_email: Mapped[bool] = _preference("invitations_email")
 
     def email_for(self, kind: Kind) -> bool:
         return getattr(self, f"{kind.value}_email")

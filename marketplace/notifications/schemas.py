@@ -68,9 +68,9 @@ class PreferencesSchema(InputSchema):
     requests = fields.Nested(RequestPreferenceSchema)
     reviews = fields.Nested(KindEmailSchema)
     feedback = fields.Nested(KindEmailSchema)
-
-
     wishes = fields.Nested(KindEmailSchema)
+    lotteries = fields.Nested(KindEmailSchema)
+    invitations = fields.Nested(KindEmailSchema)
 
     @validates_schema
     def something_to_change(self, data, **kwargs):

@@ -44,6 +44,14 @@ def wish_link(wish_id: int) -> str:
     return f"/wishes/{wish_id}"
 
 
+def lottery_link(listing_id: int, lottery_id: int) -> str:
+    return f"/listings/{listing_id}/lotteries/{lottery_id}"
+
+
+def need_link(need_id: int) -> str:
+    return f"/needs/{need_id}"
+
+
 def waitlist_link(entry_id: int) -> str:
     """The person's waitlist, at the entry: where an offer is accepted."""
     return f"/waitlist#entry-{entry_id}"

@@ -16,6 +16,7 @@ from marketplace.core import clock, events
 from marketplace.core.i18n import _l
 from marketplace.core.mail import mail_configured, send_email
 from marketplace.listings.models import Listing
+from marketplace.needs.models import Need
 from marketplace.notifications import services, texts
 from marketplace.notifications.models import Kind, Notification
 from marketplace.notifications.services import Message
@@ -309,6 +310,52 @@ def tell_of_wish(session: Session, event) -> None:
     if event.type == "wish.posted" and payload.get("awaiting_resident"):
         _tell(session, [wish.resident], message(_l(
             "社区工作人员为你代办发布了心愿「%(title)s」，请确认后再审核上墙。", **names)), event)
+
+
+def _lottery_message(session: Session, event, text) -> None:
+    user = session.get(User, event.payload.get("user_id") or 0)
+    listing = session.get(Listing, event.payload.get("listing_id") or 0)
+    if user is None or listing is None:
+        return
+    message = text({"title": listing.title, "start": texts.local_time(event.payload["start_at"], _zone())})
+    _tell(session, [user], Message(Kind.lotteries, ("lottery", event.subject_id), message,
+                                   services.lottery_link(listing.id, event.subject_id)), event)
+
+
+LOTTERY_LOSS_MESSAGES = {
+    "waitlisted": lambda n: _l("很遗憾，你在「%(title)s」%(start)s 的抽签未中签。你已按抽签顺序进入候补名单，有人退出时会为你保留。",
+                               **n),
+    "refused": lambda n: _l("你在「%(title)s」%(start)s 的抽签中签，但不符合这个资源的预约规则（如超出使用上限），名额已顺延。",
+                            **n),
+    "lost": lambda n: _l("很遗憾，你在「%(title)s」%(start)s 的抽签未中签。", **n),
+}
+
+
+@events.subscriber("lottery.won")
+def tell_of_lottery_win(session: Session, event) -> None:
+    _lottery_message(session, event, lambda n: _l("恭喜！你在「%(title)s」%(start)s 的抽签中签，预约已为你生成。", **n))
+
+
+@events.subscriber("lottery.lost")
+def tell_of_lottery_loss(session: Session, event) -> None:
+    """Whoever was not drawn a seat: put on the waitlist, refused by the booking rules, or just not drawn."""
+    why = ("waitlisted" if event.payload.get("waitlist_entry_id") else
+           "refused" if event.payload.get("refused") else "lost")
+    _lottery_message(session, event, LOTTERY_LOSS_MESSAGES[why])
+
+
+@events.subscriber("need.invited")
+def tell_of_invitation(session: Session, event) -> None:
+    """The invited listing's provider: who invites it to which need (their inbox shows it)."""
+    listing = session.get(Listing, event.payload.get("listing_id") or 0)
+    need = session.get(Need, event.payload.get("need_id") or 0)
+    if listing is None or need is None:
+        return
+    text = _l("%(organisation)s 邀请你的「%(title)s」参与需求「%(need)s」。", organisation=need.organisation.name,
+              title=listing.title, need=need.title)
+    _tell(session, services.provider_staff(session, listing),
+          Message(Kind.invitations, ("need", need.id), text, services.need_link(need.id)), event,
+          skip=event.actor_id)
 
 
 @events.subscriber("notification.created")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from marketplace.bookings import lifecycle, reminders
 from marketplace.core import events
 from marketplace.feedback import services as feedback
+from marketplace.lotteries import services as lotteries
 from marketplace.notifications import services as notifications
 from marketplace.reputation import services as reputation
 from marketplace.reviews import services as reviews
@@ -74,6 +75,13 @@ def lapse_waitlist_holds(session: Session, now: datetime, limit: int, settings: 
     batch = waitlist.due_to_lapse(session, now, limit=limit)
     return len(batch), sum(waitlist.lapse_if_due(session, entry_id, listing_id, now, zone=settings["TIMEZONE"],
                                                  hold=timedelta(minutes=settings["WAITLIST_HOLD_MINUTES"])) for entry_id, listing_id in batch)
+
+
+def draw_lotteries(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
+    """Lotteries whose draw time came: drawn, each once (a conditional update under the listing's lock)."""
+    batch = lotteries.due_draws(session, now, limit=limit)
+    return len(batch), sum(lotteries.draw_if_due(session, lottery_id, listing_id, now, zone=settings["TIMEZONE"])
+                           for lottery_id, listing_id in batch)
 
 
 def process_outbox(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
@@ -134,6 +142,7 @@ JOBS: dict[str, Job] = {
     "complete_bookings": Job(every=timedelta(seconds=60), step=complete_bookings),
     "send_digests": Job(every=timedelta(minutes=10), step=send_digests),
     "lapse_waitlist_holds": Job(every=timedelta(seconds=20), step=lapse_waitlist_holds),
+    "draw_lotteries": Job(every=timedelta(seconds=30), step=draw_lotteries),
     "reveal_reviews": Job(every=timedelta(minutes=5), step=reveal_reviews),
     "recompute_reputation": Job(every=timedelta(hours=1), step=recompute_reputation),
     "escalate_feedback": Job(every=timedelta(minutes=10), step=escalate_feedback),

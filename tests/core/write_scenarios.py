@@ -47,7 +47,7 @@ from marketplace.bookings import series as series_services
 from marketplace.bookings.doorcode import todays_door_token
 from marketplace.bookings.models import (Booking, BookingEvent, BookingMessage, BookingSeries, BookingStatus,
                                          CalendarFeedToken)
-from marketplace.core import clock, zones
+from marketplace.core import clock, transactions, zones
 from marketplace.core.events import DomainEvent
 from marketplace.favourites import services as favourites
 from marketplace.favourites.models import Favourite
@@ -57,6 +57,10 @@ from marketplace.groups import services as groups
 from marketplace.groups.models import Group, GroupMember
 from marketplace.listings import photos, services as listings
 from marketplace.listings.models import ListingException, ListingStatus, OpeningHours, Photo
+from marketplace.lotteries import services as lotteries
+from marketplace.lotteries.models import Lottery, LotteryApplication
+from marketplace.needs import services as needs
+from marketplace.needs.models import Need, NeedInvitation, NeedItem
 from marketplace.notifications import services as notifications
 from marketplace.notifications.models import Kind, Notification, NotificationPreference
 from marketplace.organisations import services as organisations
@@ -2220,3 +2224,164 @@ scenario("POST", "wishes_api.Fulfil")(lambda world: _fulfil_wishes(world, "api")
 scenario("POST", "wishes.fulfil")(lambda world: _fulfil_wishes(world, "html"))
 scenario("POST", "wishes_api.Confirm")(lambda world: _confirm_wishes(world, "api"))
 scenario("POST", "wishes.confirm")(lambda world: _confirm_wishes(world, "html"))
+
+
+# Lotteries ------------------------------------------------------------------------------------------------------------
+
+def _hall_lotteries(world: World, n: int) -> tuple:
+    """A hall whose staff opened ``n`` evening slots of day 3 by lottery (applications close day 2 at noon)."""
+    org, staff = world.staffed_organisation(2)
+    hall = world.factory.listing(organisation=org, actor=staff[0])
+    with transactions.read_only(False):
+        made = [lotteries.create_lottery(world.session, staff[0], hall.id, lotteries.LotteryRequest(
+            start=local_start(3, 9 + 2 * k), end=local_start(3, 10 + 2 * k), applications_close_at=local_start(2, 12),
+            draw_at=local_start(2, 13)), zone=ZONE) for k in range(n)]
+        world.session.commit()
+    return hall, staff, [lottery.id for lottery in made]
+
+
+def _open_lotteries(world: World, face: str) -> Plan:
+    """Two staff members open the same slots by lottery at once: one lottery per slot, the other told it is taken."""
+    org, staff = world.staffed_organisation(CLIENTS)
+    hall = world.factory.listing(organisation=org, actor=staff[0])
+    starts = [local_start(3, 9 + 2 * i) for i in range(ROUNDS)]
+    fmt = "%Y-%m-%dT%H:%M"
+
+    def call(c, i):
+        client = world.client(face, staff[c])
+        if face == "api":
+            return Call(client, "POST", f"/api/v1/listings/{hall.id}/lotteries", json={
+                "start": iso_local(starts[i]), "end": iso_local(starts[i] + timedelta(hours=1)),
+                "applications_close_at": iso_local(local_start(2, 12)), "draw_at": iso_local(local_start(2, 13))},
+                tag=starts[i])
+        return Call(client, "POST", f"/listings/{hall.id}/lotteries", data={
+            "start": zones.to_local(starts[i], ZONE).strftime(fmt), "duration": "60",
+            "applications_close_at": zones.to_local(local_start(2, 12), ZONE).strftime(fmt),
+            "draw_at": zones.to_local(local_start(2, 13), ZONE).strftime(fmt), "priority": "none"}, tag=starts[i])
+
+    def check(outcomes):
+        for start in starts:
+            rows = world.session.scalar(select(func.count()).select_from(Lottery).where(
+                Lottery.listing_id == hall.id, Lottery.start_at == start))
+            won = sum(1 for tag in tags(outcomes) if tag == start)
+            expect(rows == 1 and won == 1, f"{iso_local(start)}: {rows} lotteries, {won} acknowledged")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+def _application_rows(world: World, lottery_id: int, user_id: int) -> int:
+    return world.session.scalar(select(func.count()).select_from(LotteryApplication).where(
+        LotteryApplication.lottery_id == lottery_id, LotteryApplication.user_id == user_id))
+
+
+def _apply_for_lotteries(world: World, face: str) -> Plan:
+    """Residents apply from two devices at once (a double tap): one application each, the second tap a clear 409."""
+    residents = world.users(CLIENTS // 2)
+    devices = [device for resident in residents for device in world.devices(resident, face, 2)]
+    hall, _staff, ids = _hall_lotteries(world, ROUNDS)
+
+    def call(c, i):
+        path = f"/listings/{hall.id}/lotteries/{ids[i]}"
+        tag = (ids[i], residents[c // 2].id)
+        if face == "api":
+            return Call(devices[c], "POST", f"/api/v1{path}/application", tag=tag)
+        return Call(devices[c], "POST", f"{path}/apply", tag=tag)
+
+    def check(outcomes):
+        for lottery_id in ids:
+            for resident in residents:
+                rows = _application_rows(world, lottery_id, resident.id)
+                won = sum(1 for tag in tags(outcomes) if tag == (lottery_id, resident.id))
+                expect(rows == 1 and won == 1,
+                       f"lottery {lottery_id}, resident {resident.id}: {rows} applications, {won} acknowledged")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+def _withdraw_from_lotteries(world: World, face: str) -> Plan:
+    """Residents withdraw from two devices at once: the applications are gone and both taps are told so."""
+    residents = world.users(CLIENTS // 2)
+    devices = [device for resident in residents for device in world.devices(resident, face, 2)]
+    hall, _staff, ids = _hall_lotteries(world, ROUNDS)
+    with transactions.read_only(False):
+        for lottery_id in ids:
+            for resident in residents:
+                lotteries.apply(world.session, resident, world.session.get(Lottery, lottery_id))
+        world.session.commit()
+
+    def call(c, i):
+        path = f"/listings/{hall.id}/lotteries/{ids[i]}"
+        tag = (ids[i], residents[c // 2].id)
+        if face == "api":
+            return Call(devices[c], "DELETE", f"/api/v1{path}/application", tag=tag)
+        return Call(devices[c], "POST", f"{path}/withdraw", tag=tag)
+
+    def check(outcomes):
+        each_acked(outcomes, lambda tag: _application_rows(world, *tag) == 0, "withdrawn")
+        expect(len(acks(outcomes)) == CLIENTS * ROUNDS, "a withdrawal was refused")
+    return Plan(grid(call), check)
+
+
+scenario("POST", "lotteries_api.ListingLotteries")(lambda world: _open_lotteries(world, "api"))
+scenario("POST", "lotteries.listing_lotteries")(lambda world: _open_lotteries(world, "html"))
+scenario("POST", "lotteries_api.LotteryApplication")(lambda world: _apply_for_lotteries(world, "api"))
+scenario("POST", "lotteries.apply")(lambda world: _apply_for_lotteries(world, "html"))
+scenario("DELETE", "lotteries_api.LotteryApplication")(lambda world: _withdraw_from_lotteries(world, "api"))
+scenario("POST", "lotteries.withdraw")(lambda world: _withdraw_from_lotteries(world, "html"))
+
+# Needs ----------------------------------------------------------------------------------------------------------------
+
+def _publish_needs(world: World, face: str) -> Plan:
+    """Staff of one office publish needs from their devices at once: every acknowledged need is there with its item."""
+    org, staff = world.staffed_organisation(CLIENTS)
+    start = local_start(2, 14)
+
+    def call(c, i):
+        title = f"暑期托管{c}-{i}"
+        client = world.client(face, staff[c])
+        if face == "api":
+            return Call(client, "POST", "/api/v1/needs", json={"organisation_id": org.id, "title": title, "items": [
+                {"kind": "space", "text": "自习教室", "start": iso_local(start),
+                 "end": iso_local(start + timedelta(hours=2))}]}, tag=title)
+        return Call(client, "POST", "/needs/new", data={
+            "organisation_id": str(org.id), "title": title, "items-0-kind": "space", "items-0-text": "自习教室",
+            "items-0-quantity": "1", "items-0-start": zones.to_local(start, ZONE).strftime("%Y-%m-%dT%H:%M"),
+            "items-0-hours": "2"}, tag=title)
+
+    def check(outcomes):
+        each_acked(outcomes, lambda title: world.session.scalar(select(func.count()).select_from(NeedItem).join(
+            Need).where(Need.organisation_id == org.id, Need.title == title)) == 1, "published with its item")
+        expect(len(acks(outcomes)) == CLIENTS * ROUNDS, "a need was refused")
+    return Plan(grid(call), check)
+
+
+def _invite_to_needs(world: World, face: str) -> Plan:
+    """Two staff members invite the same listings to a need's item at once: one invitation each, the other a 409."""
+    org, staff = world.staffed_organisation(CLIENTS)
+    rooms = [world.factory.listing(organisation=org, actor=staff[0]) for _ in range(ROUNDS)]
+    start = local_start(2, 14)
+    with transactions.read_only(False):
+        need = needs.create_need(world.session, staff[0], needs.NeedData(organisation_id=org.id, title="暑期托管", items=[
+            needs.ItemData(kind="space", text="自习教室", start=start, end=start + timedelta(hours=2))]))
+        world.session.commit()
+    item_id = need.items[0].id
+
+    def call(c, i):
+        client = world.client(face, staff[c])
+        if face == "api":
+            return Call(client, "POST", f"/api/v1/needs/{need.id}/invitations",
+                        json={"item_id": item_id, "listing_id": rooms[i].id}, tag=rooms[i].id)
+        return Call(client, "POST", f"/needs/{need.id}/invite", data={"item_id": item_id, "listing_id": rooms[i].id},
+                    tag=rooms[i].id)
+
+    def check(outcomes):
+        for room in rooms:
+            rows = world.session.scalar(select(func.count()).select_from(NeedInvitation).where(
+                NeedInvitation.item_id == item_id, NeedInvitation.listing_id == room.id))
+            won = sum(1 for tag in tags(outcomes) if tag == room.id)
+            expect(rows == 1 and won == 1, f"listing {room.id}: {rows} invitations, {won} acknowledged")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+scenario("POST", "needs_api.Needs")(lambda world: _publish_needs(world, "api"))
+scenario("POST", "needs.create")(lambda world: _publish_needs(world, "html"))
+scenario("POST", "needs_api.NeedInvitations")(lambda world: _invite_to_needs(world, "api"))
+scenario("POST", "needs.invite")(lambda world: _invite_to_needs(world, "html"))
