@@ -39,8 +39,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, insert, select, text, tuple_, update
+from sqlalchemy import (Float, Integer, bindparam, case, cast, delete, extract, func, insert, literal, select, text,
+                        tuple_, type_coerce, update)
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from marketplace.bookings.models import Booking, BookingEvent, BookingStatus
 from marketplace.core import events
@@ -75,6 +77,20 @@ class Policy:
     def growth(self, at: datetime) -> float:
         """2^((at − EPOCH)/h): a review's weight in the stored sums."""
         return 2.0 ** ((at - EPOCH).total_seconds() / 86400 / self.half_life_days)
+
+
+def _seconds_since_epoch(session: Session, column):
+    """SQL for ``(column − EPOCH).total_seconds()``, to the microsecond."""
+    if session.connection().dialect.name == "postgresql":
+        return cast(extract("epoch", column) - int(EPOCH.timestamp()), Float)
+    # SQLite keeps the text 'YYYY-MM-DD HH:MM:SS.ffffff': the whole seconds by strftime, the fraction from the text.
+    return type_coerce(cast(func.strftime("%s", column), Integer) - int(EPOCH.timestamp())
+                       + cast(func.substr(column, 20), Float), Float)
+
+
+def _growth_sql(session: Session, column, policy: Policy):
+    """SQL for ``policy.growth(column)``, so that the database sums the weights."""
+    return func.power(literal(2.0, Float), _seconds_since_epoch(session, column) / 86400 / policy.half_life_days)
 
 
 def score_at(row, mean: float, policy: Policy, at: datetime) -> float:
@@ -116,85 +132,111 @@ def _provider_subjects(listing_id: int, organisation_id: int | None, provider_us
             (ORGANISATION, organisation_id) if organisation_id else (PROVIDER, provider_user_id)]
 
 
-def _outcome_deltas(outcome: str | None, at: datetime | None, booker_id: int, providers, policy: Policy):
-    """(subject, values) that a booking's outcome adds to the figures: its counter, and for a failure a 1-star
-    weight in the score of whoever failed."""
+def _outcome_values(outcome: str, count: int, weight: float) -> tuple[dict, dict]:
+    """What ``count`` bookings with this outcome add to the booker's figures and to each of the provider's: the
+    counter, and for a failure a 1-star weight (``weight``: their ``Policy.growth`` summed) in the score of
+    whoever failed. Negative: taken away."""
+    penalty = {"weighted_stars": weight, "weight": weight}
+    if outcome == KEPT:
+        return {"kept": count}, {"kept": count}
+    if outcome == NO_SHOW:
+        return {"no_shows": count, **penalty}, {"kept": count}
+    if outcome == LATE_CANCEL:
+        return {"late_cancels": count, **penalty}, {}
+    return {}, {"provider_cancels": count, **penalty}
+
+
+def _outcome_deltas(outcome: str | None, at: datetime | None, booker_id: int, providers, policy: Policy,
+                    sign: int = 1):
+    """(subject, values) that one booking's outcome adds to the figures (``sign`` −1: takes away)."""
     if outcome is None:
         return []
-    penalty = {"weighted_stars": policy.growth(at), "weight": policy.growth(at)}
-    booker = (BOOKER, booker_id)
-    if outcome == KEPT:
-        return [(booker, {"kept": 1})] + [(subject, {"kept": 1}) for subject in providers]
-    if outcome == NO_SHOW:
-        return [(booker, {"no_shows": 1, **penalty})] + [(subject, {"kept": 1}) for subject in providers]
-    if outcome == LATE_CANCEL:
-        return [(booker, {"late_cancels": 1, **penalty})]
-    return [(subject, {"provider_cancels": 1, **penalty}) for subject in providers]
+    booker, provider = _outcome_values(outcome, sign, sign * policy.growth(at))
+    return ([((BOOKER, booker_id), booker)] if booker else []) + [(subject, provider) for subject in providers
+                                                                 if provider]
 
 
-def _negated(values: dict) -> dict:
-    return {name: -value for name, value in values.items()}
+def _classified(session: Session, policy: Policy):
+    """Bookings with what each counts for (``outcome``; NULL: nothing) and since when (``at``, the move to its
+    status), the one rule for the incremental updates and the recompute alike: completed is kept, a no-show is one,
+    a cancellation by the booker less than the late-cancel hours before the start is late, one by the provider of
+    a confirmed booking is the provider's."""
+    cancelled = Booking.status == BookingStatus.cancelled
+    late = (_seconds_since_epoch(session, Booking.start_at) - _seconds_since_epoch(session, BookingEvent.at)
+            < policy.late_cancel_hours * 3600)
+    outcome = case(
+        (Booking.status == BookingStatus.completed, KEPT),
+        (Booking.status == BookingStatus.no_show, NO_SHOW),
+        (cancelled & (BookingEvent.action == "cancel_by_booker") & late, LATE_CANCEL),
+        (cancelled & (BookingEvent.action == "cancel_by_provider")
+         & (BookingEvent.from_status == BookingStatus.confirmed), PROVIDER_CANCEL))
+    return (select(Booking.id, Booking.booker_id, Booking.listing_id, outcome.label("outcome"), BookingEvent.at)
+            # A final status is reached once: its event is the booking's last.
+            .join(BookingEvent, (BookingEvent.booking_id == Booking.id) & (BookingEvent.to_status == Booking.status)))
 
 
-def classify(status: BookingStatus, start_at: datetime, last: BookingEvent | None, policy: Policy) -> str | None:
-    """What a booking in its final status counts for (None: nothing)."""
-    if status is BookingStatus.completed:
-        return KEPT
-    if status is BookingStatus.no_show:
-        return NO_SHOW
-    if status is BookingStatus.cancelled and last is not None:
-        if last.action == "cancel_by_booker" and start_at - last.at < timedelta(hours=policy.late_cancel_hours):
-            return LATE_CANCEL
-        if last.action == "cancel_by_provider" and last.from_status is BookingStatus.confirmed:
-            return PROVIDER_CANCEL
-    return None
-
-
-def _add(session: Session, deltas) -> None:
+def _add(session: Session, deltas) -> dict:
     """Add each (subject, values) to the subject's counters, creating missing rows, in one INSERT … ON CONFLICT
-    DO UPDATE: concurrent additions (and creations) of the same row both count."""
+    DO UPDATE: concurrent additions (and creations) of the same row both count. The rows as they are now, by
+    subject."""
     merged: dict[tuple[str, int], dict] = {}
     for subject, values in deltas:
         totals = merged.setdefault(subject, {})
         for name, value in values.items():
             totals[name] = totals.get(name, 0) + value
     if not merged:
-        return
-    names = sorted({name for values in merged.values() for name in values})
-    stmt = dialect_insert(session, Reputation).values([
+        return {}
+    table = Reputation.__table__
+    # The same statement every time (all counters, the untouched ones + 0), so that it compiles once.
+    stmt = dialect_insert(session, table)
+    stmt = stmt.on_conflict_do_update(index_elements=["subject_type", "subject_id"],
+                                      set_={name: table.c[name] + stmt.excluded[name] for name in COUNTERS})
+    rows = session.execute(stmt.returning(*table.c), [
         {"subject_type": subject[0], "subject_id": subject[1], **dict.fromkeys(COUNTERS, 0), **values}
         for subject, values in merged.items()])
-    columns = Reputation.__table__.c
-    session.execute(stmt.on_conflict_do_update(index_elements=["subject_type", "subject_id"],
-                                               set_={name: columns[name] + stmt.excluded[name] for name in names}))
+    return {(row.subject_type, row.subject_id): row for row in rows}
 
 
-def _review_values(review: Review, sign: int, policy: Policy) -> dict:
-    growth = policy.growth(review.created_at)
-    return {"review_count": sign, f"stars_{review.stars}": sign, "star_total": sign * review.stars,
-            "weighted_stars": sign * growth * review.stars, "weight": sign * growth}
+def _review_values(stars: int, count: int, weight: float) -> dict:
+    """What ``count`` reviews of ``stars`` add to a subject's figures, ``weight`` their ``Policy.growth`` summed
+    (negative: taken away)."""
+    return {"review_count": count, f"stars_{stars}": count, "star_total": count * stars,
+            "weighted_stars": weight * stars, "weight": weight}
 
 
-def _rescore(session: Session, subjects, policy: Policy, now: datetime) -> list[tuple[str, int]]:
-    """Store the touched subjects' scores at ``now``; the listings whose score changed."""
-    scored = [subject for subject in subjects if subject[0] != PLATFORM]
-    wanted = scored + [(PLATFORM, ABOUT_BOOKERS), (PLATFORM, ABOUT_PROVIDERS)]
-    rows = {(row.subject_type, row.subject_id): row for row in session.scalars(
-        select(Reputation).where(tuple_(Reputation.subject_type, Reputation.subject_id).in_(wanted))
-        .execution_options(populate_existing=True))}
-    means = {side: platform_mean(rows.get((PLATFORM, side))) for side in (ABOUT_BOOKERS, ABOUT_PROVIDERS)}
-    changed = []
-    for subject in scored:
-        row = rows.get(subject)
-        if row is None:
-            continue  # nothing counted about it yet (a booking whose outcome counts for nobody): no score to store
+_STORE_SCORE = (update(Reputation.__table__)
+                .where(Reputation.__table__.c.subject_type == bindparam("of_type"),
+                       Reputation.__table__.c.subject_id == bindparam("of_id"))
+                .values(score=bindparam("new_score"), standing=bindparam("new_standing"),
+                        scored_at=bindparam("new_scored_at", type_=Reputation.__table__.c.scored_at.type)))
+
+
+def _rescore(session: Session, rows: dict, policy: Policy, now: datetime) -> list[tuple[str, int]]:
+    """Store the scores at ``now`` of the subjects whose counters ``_add`` returned as ``rows`` (the platform's
+    means read unless among them); the listings whose score changed."""
+    sides = {ABOUT_BOOKERS if subject[0] == BOOKER else ABOUT_PROVIDERS for subject in rows if subject[0] != PLATFORM}
+    platform = {subject: row for subject, row in rows.items() if subject[0] == PLATFORM}
+    unread = [(PLATFORM, side) for side in sides if (PLATFORM, side) not in platform]
+    if unread:
+        table = Reputation.__table__
+        platform.update({(row.subject_type, row.subject_id): row for row in session.execute(
+            select(table).where(tuple_(table.c.subject_type, table.c.subject_id).in_(unread)))})
+    means = {side: platform_mean(platform.get((PLATFORM, side))) for side in sides}
+    changed, scores = [], []
+    for subject, row in rows.items():
+        if subject[0] == PLATFORM:
+            continue
         score = score_at(row, means[ABOUT_BOOKERS if subject[0] == BOOKER else ABOUT_PROVIDERS], policy, now)
         if row.score != score:
             changed.append(subject)
-        row.score, row.scored_at = score, now
-        if subject[0] == BOOKER:
-            row.standing = standing(row, score, policy)
-    session.flush()
+        scores.append({"of_type": subject[0], "of_id": subject[1], "new_score": score, "new_scored_at": now,
+                       "new_standing": standing(row, score, policy) if subject[0] == BOOKER else None})
+    if scores:
+        session.execute(_STORE_SCORE, scores)
+    # Written past the ORM: a copy it holds would be stale.
+    for subject in rows:
+        if (held := session.identity_map.get(identity_key(Reputation, subject))) is not None:
+            session.expire(held)
     return changed
 
 
@@ -213,51 +255,50 @@ def _announce_listings(session: Session, subjects) -> None:
 def count_review(session: Session, review_id: int, policy: Policy, now: datetime) -> bool:
     """Bring the review's part in its subjects' figures in line with it (revealed and not hidden counts);
     whether anything changed."""
-    review = session.get(Review, review_id, with_for_update=True, populate_existing=True)
+    counts = Review.revealed_at.is_not(None) & Review.hidden.is_(False)
+    # Flipped where it differs, in one statement that takes the row's lock: a second delivery (or one after the
+    # recompute) waits for it, then finds nothing to flip.
+    review = session.execute(
+        update(Review).where(Review.id == review_id, Review.counted != counts).values(counted=counts)
+        .returning(Review.side, Review.listing_id, Review.organisation_id, Review.reviewee_id, Review.stars,
+                   Review.created_at, Review.counted)
+        .execution_options(synchronize_session="fetch")).first()
     if review is None:
         return False
-    wanted = review.revealed_at is not None and not review.hidden
-    if review.counted == wanted:
-        return False
-    subjects = review_subjects(review)
-    values = _review_values(review, 1 if wanted else -1, policy)
-    _add(session, [(subject, values) for subject in subjects])
-    review.counted = wanted
-    session.flush()
-    _announce_listings(session, _rescore(session, subjects, policy, now))
+    sign = 1 if review.counted else -1
+    values = _review_values(review.stars, sign, sign * policy.growth(review.created_at))
+    rows = _add(session, [(subject, values) for subject in review_subjects(review)])
+    _announce_listings(session, _rescore(session, rows, policy, now))
     return True
 
 
 def count_booking(session: Session, booking_id: int, policy: Policy, now: datetime) -> bool:
     """Bring the booking's part in attendance and reliability in line with its status; whether anything changed."""
-    found = session.execute(
-        select(Booking, Listing.organisation_id, Listing.provider_user_id)
-        .join(Listing, Listing.id == Booking.listing_id).where(Booking.id == booking_id)
-        .with_for_update(of=Booking).execution_options(populate_existing=True)).first()
-    if found is None:
+    booking = session.execute(_classified(session, policy).add_columns(Listing.organisation_id,
+                                                                       Listing.provider_user_id)
+                              .join(Listing, Listing.id == Booking.listing_id).where(Booking.id == booking_id)
+                              .with_for_update(of=Booking)).first()
+    if booking is None:
         return False
-    booking, organisation_id, provider_user_id = found
-    last = session.scalars(select(BookingEvent).where(BookingEvent.booking_id == booking.id)
-                           .order_by(BookingEvent.id.desc()).limit(1)).first()
-    outcome = classify(booking.status, booking.start_at, last, policy)
-    at = last.at if outcome is not None else None
-    mark = session.get(ReputationOutcome, booking.id)
-    counted = (mark.outcome, mark.at) if mark is not None else (None, None)
+    outcome = booking.outcome
+    at = booking.at if outcome is not None else None
+    # Under its lock: on PostgreSQL this waits for a running recompute, then reads what it counted.
+    mark = session.execute(select(ReputationOutcome.outcome, ReputationOutcome.at)
+                           .where(ReputationOutcome.booking_id == booking.id).with_for_update()).first()
+    counted = tuple(mark) if mark is not None else (None, None)
     if counted == (outcome, at):
         return False
-    providers = _provider_subjects(booking.listing_id, organisation_id, provider_user_id)
-    undone = [] if mark is None else [
-        (subject, _negated(values))
-        for subject, values in _outcome_deltas(mark.outcome, mark.at, booking.booker_id, providers, policy)]
-    _add(session, undone + _outcome_deltas(outcome, at, booking.booker_id, providers, policy))
+    providers = _provider_subjects(booking.listing_id, booking.organisation_id, booking.provider_user_id)
+    rows = _add(session, _outcome_deltas(*counted, booking.booker_id, providers, policy, sign=-1)
+                + _outcome_deltas(outcome, at, booking.booker_id, providers, policy))
+    table = ReputationOutcome.__table__
     if mark is None:
-        session.add(ReputationOutcome(booking_id=booking.id, outcome=outcome, at=at))
+        session.execute(insert(table).values(booking_id=booking.id, outcome=outcome, at=at))
     elif outcome is None:
-        session.delete(mark)
+        session.execute(delete(table).where(table.c.booking_id == booking.id))
     else:
-        mark.outcome, mark.at = outcome, at
-    session.flush()
-    _rescore(session, [(BOOKER, booking.booker_id), *providers], policy, now)
+        session.execute(update(table).where(table.c.booking_id == booking.id).values(outcome=outcome, at=at))
+    _rescore(session, rows, policy, now)
     return True
 
 
@@ -300,31 +341,53 @@ def recompute_all(session: Session, policy: Policy, now: datetime) -> int:
         select(Reputation.subject_type, Reputation.subject_id, Reputation.score)
         .where(Reputation.subject_type == LISTING))}
     totals: dict[tuple[str, int], dict] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
-    reviews = session.execute(select(Review.id, Review.side, Review.listing_id, Review.organisation_id,
-                                     Review.reviewee_id, Review.stars, Review.created_at)
-                              .where(Review.revealed_at.is_not(None), Review.hidden.is_(False))
-                              .execution_options(yield_per=5000))
-    for review in reviews:
-        for subject in review_subjects(review):
-            values = totals[subject]
-            for name, value in _review_values(review, 1, policy).items():
-                values[name] += value
-    session.execute(update(Review).values(counted=Review.revealed_at.is_not(None) & Review.hidden.is_(False))
-                    .execution_options(synchronize_session=False))
-    outcomes = []
-    for booking in _final_bookings(session):
-        outcome = classify(booking.status, booking.start_at, booking, policy)
-        if outcome is None:
-            continue
-        outcomes.append({"booking_id": booking.id, "outcome": outcome, "at": booking.at})
-        providers = _provider_subjects(booking.listing_id, booking.organisation_id, booking.provider_user_id)
-        for subject, values in _outcome_deltas(outcome, booking.at, booking.booker_id, providers, policy):
+
+    def count(subjects, values: dict) -> None:
+        for subject in subjects:
             for name, value in values.items():
                 totals[subject][name] += value
-    # Core inserts (the table, not the ORM's bulk path): a million rows is a plain executemany.
-    session.execute(delete(ReputationOutcome))
-    for start in range(0, len(outcomes), 50_000):
-        session.execute(insert(ReputationOutcome.__table__), outcomes[start:start + 50_000])
+
+    # The database sums: reviews by whom they are about and their stars, bookings' outcomes by booker and by
+    # listing (the listing's provider gets its listings' sums), so that Python sees a row per group, not per row.
+    counts = Review.revealed_at.is_not(None) & Review.hidden.is_(False)
+    for group in session.execute(
+            select(Review.side, Review.listing_id, Review.organisation_id, Review.reviewee_id, Review.stars,
+                   func.count().label("n"), func.sum(_growth_sql(session, Review.created_at, policy)).label("weight"))
+            .where(counts)
+            .group_by(Review.side, Review.listing_id, Review.organisation_id, Review.reviewee_id, Review.stars)):
+        count(review_subjects(group), _review_values(group.stars, group.n, group.weight))
+    session.execute(update(Review).where(Review.counted != counts).values(counted=counts)
+                    .execution_options(synchronize_session=False))
+    # What each booking counts for is rewritten where it differs only: most were counted so already (and on
+    # PostgreSQL each row written costs its foreign key check).
+    classified = _classified(session, policy)
+    outcome = classified.selected_columns.outcome
+    session.execute(delete(ReputationOutcome).where(~classified.where(
+        Booking.id == ReputationOutcome.booking_id, outcome == ReputationOutcome.outcome,
+        BookingEvent.at == ReputationOutcome.at).exists()))
+    uncounted = classified.with_only_columns(Booking.id, outcome, BookingEvent.at).where(outcome.is_not(None))
+    if session.connection().dialect.name == "postgresql":
+        # A counted booking is skipped by the primary key, not by an anti-join whose plan follows the statistics
+        # (those of a table still empty would scan it once per booking while it fills).
+        stmt = dialect_insert(session, ReputationOutcome).on_conflict_do_nothing(index_elements=["booking_id"])
+    else:
+        # SQLite looks the booking up first and classifies only the bookings not counted yet.
+        stmt, uncounted = insert(ReputationOutcome), uncounted.where(~select(ReputationOutcome.booking_id).where(
+            ReputationOutcome.booking_id == Booking.id).exists())
+    session.execute(stmt.from_select(["booking_id", "outcome", "at"], uncounted))
+    failures = func.sum(case((ReputationOutcome.outcome != KEPT, _growth_sql(session, ReputationOutcome.at, policy)),
+                             else_=literal(0.0, Float))).label("weight")
+    outcomes = select(ReputationOutcome.outcome, func.count().label("n"), failures).join(
+        Booking, Booking.id == ReputationOutcome.booking_id)
+    for group in session.execute(outcomes.add_columns(Booking.booker_id)
+                                 .group_by(Booking.booker_id, ReputationOutcome.outcome)):
+        count([(BOOKER, group.booker_id)], _outcome_values(group.outcome, group.n, group.weight)[0])
+    for group in session.execute(
+            outcomes.add_columns(Listing.id, Listing.organisation_id, Listing.provider_user_id)
+            .join(Listing, Listing.id == Booking.listing_id)
+            .group_by(Listing.id, Listing.organisation_id, Listing.provider_user_id, ReputationOutcome.outcome)):
+        count(_provider_subjects(group.id, group.organisation_id, group.provider_user_id),
+              _outcome_values(group.outcome, group.n, group.weight)[1])
     last_run = {"subject_type": PLATFORM, "subject_id": LAST_RECOMPUTE, **dict.fromkeys(COUNTERS, 0),
                 "score": None, "standing": None, "scored_at": now}
     means = {side: platform_mean(_Totals(totals.get((PLATFORM, side))))
@@ -355,18 +418,6 @@ class _Totals:
 
     def __init__(self, values: dict | None):
         self.__dict__.update(values or dict.fromkeys(COUNTERS, 0))
-
-
-def _final_bookings(session: Session):
-    """Each completed, no-show or cancelled booking with its listing's provider and the move to that status."""
-    return session.execute(
-        select(Booking.id, Booking.status, Booking.start_at, Booking.booker_id, Booking.listing_id,
-               Listing.organisation_id, Listing.provider_user_id, BookingEvent.action, BookingEvent.from_status,
-               BookingEvent.at)
-        .join(Listing, Listing.id == Booking.listing_id)
-        .join(BookingEvent, (BookingEvent.booking_id == Booking.id) & (BookingEvent.to_status == Booking.status))
-        .where(Booking.status.in_((BookingStatus.completed, BookingStatus.no_show, BookingStatus.cancelled)))
-        .execution_options(yield_per=10_000))
 
 
 def reputation_of(session: Session, subject_type: str, subject_id: int) -> Reputation | None:

@@ -296,3 +296,22 @@ def test_a_provider_cancelling_counts_against_the_provider_even_for_a_booker_nob
     assert session.scalar(select(EventDelivery.last_error).where(EventDelivery.last_error != "")) is None
     assert figures(session, "booker", booking.booker_id) is None
     assert figures(session, "listing", booking.listing_id) is not None
+
+
+def test_a_booker_cancelling_less_than_the_late_hours_before_the_start_counts_against_them(factory, session, now,
+                                                                                         deliver):
+    """Exactly 24 hours before is in time; a microsecond later is late, for the incremental update and the
+    recompute alike."""
+    booker, listing = factory.user(), factory.listing()
+    for hour, before in ((10, timedelta(hours=24)), (14, timedelta(hours=24) - timedelta(microseconds=1))):
+        booking = factory.booking(listing=listing, booker=booker, start=local(3, hour))
+        clock.travel_to(booking.start_at - before)
+        bookings.cancel_booking(session, booker, booking, now=clock.now())
+        session.commit()
+    deliver()
+    counted = figures(session, "booker", booker.id)
+    assert (counted.late_cancels, counted.kept, counted.attendance) == (1, 0, 0.0)
+    reputation.recompute_all(session, POLICY, clock.now())
+    session.commit()
+    recomputed = figures(session, "booker", booker.id)
+    assert (recomputed.late_cancels, recomputed.weight) == (1, pytest.approx(counted.weight, rel=1e-12))
