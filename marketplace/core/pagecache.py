@@ -8,7 +8,8 @@ across processes and the size only grows, so a version once passed never comes b
 version (one ``stat``) before it renders, so a page kept under a version shows every change committed before
 that version was reached; a visitor who saw a write acknowledged sees it on the next page. The search index
 takes part through the same commit: after-commit subscribers (the index update among them) run before the
-version moves. Pages also expire ``PAGE_CACHE_SECONDS`` after rendering, the bound on what time alone changes
+version moves. (Place names come from each process's own copy, ``places.directory``, up to a minute behind
+another process's change, kept page or not.) Pages also expire ``PAGE_CACHE_SECONDS`` after rendering, the bound on what time alone changes
 (a slot that has started, "today"). Writes that no anonymous page shows (``PRIVATE_TABLES``: sign-ins, tokens,
 the inbox, the scheduler's lease, the outbox's bookkeeping) leave the version alone.
 
