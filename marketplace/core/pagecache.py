@@ -39,7 +39,7 @@ MARK = "anonymous_page"
 # Flask-Login marks any non-empty session "_fresh": False; it means nothing without a signed-in user.
 PLAIN_SESSION_KEYS = frozenset({"csrf_token", "locale", "_fresh"})
 # A NUL never reaches a page (requests carrying one are refused, PostgreSQL stores none).
-TOKEN_PLACEHOLDER = "\x00csrf\x00"
+TOKEN_PLACEHOLDER = b"\x00csrf\x00"
 PRIVATE_TABLES = frozenset({
     "api_tokens", "calendar_feed_tokens", "digest_runs", "event_deliveries", "login_attempts",
     "notification_preferences", "notifications", "password_reset_codes", "scheduler_leases", "user_sessions",
@@ -82,11 +82,10 @@ class DataVersion:
 
 @dataclass(frozen=True)
 class _Page:
-    body: str
+    body: bytes
     mimetype: str
     has_token: bool
     expires: float
-    size: int
 
 
 class PageStore:
@@ -110,18 +109,18 @@ class PageStore:
             return page
 
     def put(self, key: tuple, page: _Page) -> None:
-        if page.size > self.max_bytes:
+        if len(page.body) > self.max_bytes:
             return
         with self._lock:
             if key in self._pages:
                 self._drop(key)
             self._pages[key] = page
-            self._bytes += page.size
+            self._bytes += len(page.body)
             while self._bytes > self.max_bytes:
                 self._drop(next(iter(self._pages)))
 
     def _drop(self, key: tuple) -> None:
-        self._bytes -= self._pages.pop(key).size
+        self._bytes -= len(self._pages.pop(key).body)
 
 
 class _PageCache:
@@ -171,7 +170,7 @@ def _serve(cache: _PageCache):
     if page is None:
         g.page_cache_key = key
         return None
-    body = page.body.replace(TOKEN_PLACEHOLDER, generate_csrf()) if page.has_token else page.body
+    body = page.body.replace(TOKEN_PLACEHOLDER, generate_csrf().encode()) if page.has_token else page.body
     return current_app.response_class(body, mimetype=page.mimetype)
 
 
@@ -180,13 +179,12 @@ def _keep(cache: _PageCache, response):
     if (key is None or response.status_code != 200 or response.is_streamed or "Set-Cookie" in response.headers
             or not set(session) <= PLAIN_SESSION_KEYS or session.get("locale") != key[1]):
         return response  # not a kept page, or rendering it changed the visitor's session (a notice, a choice)
-    body = response.get_data(as_text=True)
-    token = g.get("csrf_token")
+    body = response.get_data()
+    token = g.get("csrf_token", "").encode()
     has_token = bool(token) and token in body
     if has_token:
         body = body.replace(token, TOKEN_PLACEHOLDER)
-    cache.store.put(key, _Page(body, response.mimetype, has_token, clock.now().timestamp() + cache.seconds,
-                               len(body.encode())))
+    cache.store.put(key, _Page(body, response.mimetype, has_token, clock.now().timestamp() + cache.seconds))
     return response
 
 

@@ -146,3 +146,12 @@ def test_signed_in_visitors_get_their_own_page_not_the_kept_one(cached):
     assert resident.post("/login", data={"login": login, "password": PASSWORD}).status_code == 302
     assert "王阿姨" in resident.get("/").get_data(as_text=True)
     assert "王阿姨" not in cached.test_client().get("/").get_data(as_text=True)
+
+
+def test_kept_pages_stay_within_their_bytes_dropping_the_least_recently_served():
+    store = pagecache.PageStore(max_bytes=10)
+    for key in ("a", "b"):
+        store.put(key, pagecache._Page(b"12345", "text/html", False, expires=100.0))
+    assert store.get("a", now=1.0) is not None  # served: "b" is now the least recent
+    store.put("c", pagecache._Page(b"12345", "text/html", False, expires=100.0))
+    assert [key for key in "abc" if store.get(key, now=1.0)] == ["a", "c"]
