@@ -19,3 +19,19 @@ keepalive = 5
 timeout = 30
 graceful_timeout = 10
 accesslog = "-"
+
+# glibc's malloc gives each thread that contends for it an arena of its own (up to eight per core) and keeps the
+# memory freed into each: a worker's eight threads held about 10 MB more than with two arenas, for no speed a
+# two-core machine can measure. Set in each worker before its threads start (the MALLOC_ARENA_MAX environment
+# variable would have to be set before gunicorn itself starts).
+M_ARENA_MAX = -8
+
+
+def post_fork(_server, _worker):
+    import ctypes
+    import ctypes.util
+
+    libc = ctypes.util.find_library("c")
+    mallopt = getattr(ctypes.CDLL(libc), "mallopt", None) if libc else None
+    if mallopt is not None:  # glibc; other C libraries may lack it
+        mallopt(M_ARENA_MAX, 2)

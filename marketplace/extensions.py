@@ -12,6 +12,8 @@ from marketplace.core import events, transactions
 from marketplace.core.db import Base
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# OFF is left out: with it a power cut can corrupt the database, not only undo the last commits.
+SQLITE_SYNCHRONOUS_MODES = frozenset({"NORMAL", "FULL", "EXTRA"})
 
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
@@ -46,7 +48,7 @@ def init_app(app) -> None:
     lock_timeout_ms = int(app.config["DATABASE_LOCK_TIMEOUT"] * 1000)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", _sqlite_settings(lock_timeout_ms))
+            event.listen(db.engine, "connect", _sqlite_settings(lock_timeout_ms, app.config["SQLITE_SYNCHRONOUS"]))
             event.listen(db.engine, "begin", transactions.sqlite_begin_listener(_is_safe_request))
         elif db.engine.dialect.name == "postgresql":
             event.listen(db.engine, "connect", _postgresql_settings(lock_timeout_ms))
@@ -57,9 +59,13 @@ def _is_safe_request() -> bool:
     return has_request_context() and request.method in SAFE_METHODS
 
 
-def _sqlite_settings(busy_timeout_ms: int):
+def _sqlite_settings(busy_timeout_ms: int, synchronous: str):
+    if synchronous not in SQLITE_SYNCHRONOUS_MODES:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {sorted(SQLITE_SYNCHRONOUS_MODES)}")
+
     def on_connect(dbapi_connection, _record) -> None:
-        """WAL lets readers run beside the writer; busy_timeout makes writers queue for the lock, for a bounded time.
+        """WAL lets readers run beside the writer; busy_timeout makes writers queue for the lock, for a bounded time;
+        ``synchronous`` says when SQLite waits for the disk (see SQLITE_SYNCHRONOUS in config.py).
 
         pysqlite's own transaction handling is switched off (isolation_level=None) so that SQLAlchemy
         emits BEGIN itself: savepoints then work, and ``core.transactions`` chooses BEGIN IMMEDIATE.
@@ -69,6 +75,7 @@ def _sqlite_settings(busy_timeout_ms: int):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
     return on_connect

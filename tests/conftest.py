@@ -74,6 +74,7 @@ def app(database_url, tmp_path_factory):
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
+        "PAGE_CACHE_SECONDS": 0,  # each test renders its pages anew (tests/core/test_page_cache.py keeps them)
         "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search_index")),
         "UPLOAD_DIR": str(instance / "uploads"),
     })
@@ -133,6 +134,7 @@ def shared_index(app, tmp_path):
     index.create()
     app.extensions[SEARCH_INDEX] = index
     yield index, {"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "test-secret",
+                  "PAGE_CACHE_SECONDS": 0,
                   "SEARCH_INDEX_DIR": directory}
     app.extensions[SEARCH_INDEX] = previous
 

@@ -245,6 +245,7 @@ def insert_checked_booking(session: Session, listing: Listing, booker: User, gro
         exclusive=listing.is_exclusive, status=status, purpose=purpose,
         approval_deadline=approval_deadline(start, now) if status is BookingStatus.pending else None,
         created_at=now, updated_at=now,
+        events=[],  # a new booking's history starts empty: logging its creation then loads nothing
     )
     session.add(booking)
     try:

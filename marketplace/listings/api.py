@@ -5,6 +5,7 @@ from flask import current_app
 from flask.views import MethodView
 
 from marketplace.core.api import API_PREFIX, Blueprint, optional_user, page_of, require_user
+from marketplace.core.pagecache import anonymous_page
 from marketplace.core.urls import ID
 from marketplace.extensions import db
 from marketplace.listings import photos, services
@@ -17,6 +18,7 @@ blp = Blueprint("listings_api", __name__, url_prefix=API_PREFIX, description="èµ
 
 @blp.route("/listings")
 class Listings(MethodView):
+    @anonymous_page
     @blp.errors(404)
     @blp.arguments(ListingQuerySchema, location="query")
     @blp.response(200, ListingPageSchema)
@@ -47,6 +49,7 @@ class Listings(MethodView):
 
 @blp.route(f"/listings/<{ID}:listing_id>")
 class ListingDetail(MethodView):
+    @anonymous_page
     @blp.login_optional
     @blp.errors(404)
     @blp.response(200, ListingSchema)

@@ -9,6 +9,7 @@ from marketplace.bookings.widget import build_widget
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.forms import done_notice, form_status, refuse_on_form
 from marketplace.core.http import local_today
+from marketplace.core.pagecache import anonymous_page
 from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.permissions import can_edit_listing, can_moderate_listing, can_publish_listing
 from marketplace.core.urls import ID, id_arg
@@ -51,6 +52,7 @@ def duration_range(listing) -> str:
 
 
 @bp.route("/")
+@anonymous_page
 def home():
     listings, total = services.browse_listings(db.session, per_page=12)
     return render_template("listings/home.html", listings=listings, total=total,
@@ -59,6 +61,7 @@ def home():
 
 
 @bp.route("/listings")
+@anonymous_page
 def browse():
     page, per_page = clamp_page(request.args.get("page"), request.args.get("per_page"),
                                 current_app.config["PAGE_SIZE"])
@@ -92,6 +95,7 @@ def _render_detail(listing, *, action_error: str | None = None, suspend_form=Non
 
 
 @bp.route(f"/listings/<{ID}:listing_id>")
+@anonymous_page
 def detail(listing_id: int):
     return _render_detail(services.get_listing_for_page(db.session, listing_id, viewer=current_user))
 

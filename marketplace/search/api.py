@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from marketplace.core.api import API_PREFIX, Blueprint, require_user
 from marketplace.core.http import deployment_zone
+from marketplace.core.pagecache import anonymous_page
 from marketplace.core.urls import ID
 from marketplace.extensions import db
 from marketplace.listings.services import get_listing
@@ -25,6 +26,7 @@ def filters_from(args: dict) -> services.SearchFilters:
 
 @blp.route("/search")
 class Search(MethodView):
+    @anonymous_page
     @blp.errors(404, 422)
     @blp.arguments(SearchQuerySchema, location="query")
     @blp.response(200, SearchPageSchema)

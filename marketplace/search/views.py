@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from marketplace.core.errors import DomainError, ValidationFailed
 from marketplace.core.http import deployment_zone
+from marketplace.core.pagecache import anonymous_page
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.urls import ID, id_arg
@@ -88,6 +89,7 @@ def _without(args, params: list[str], **extra) -> dict:
 
 
 @bp.route("/search")
+@anonymous_page
 def results():
     """The results page: the search box and filters, ranked hits, and what to try when nothing matched."""
     zone = deployment_zone()

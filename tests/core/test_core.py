@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from marketplace import create_app
 from marketplace.accounts.models import User
 from marketplace.core import clock
+from marketplace.extensions import db
 from marketplace.groups.models import Group
 from marketplace.places.models import Place, PlaceKind
 
@@ -170,3 +171,24 @@ def test_behind_a_trusted_proxy_the_client_address_comes_from_its_header(tmp_pat
 
 def test_without_trusted_proxies_a_forwarded_header_is_ignored(tmp_path):
     assert address_seen(tmp_path) == "10.0.0.2"
+
+
+def synchronous_mode(tmp_path, **config) -> int:
+    """SQLite's synchronous setting on the app's connections (1 NORMAL, 2 FULL, 3 EXTRA)."""
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "SECRET_KEY": "x", **config})
+    with app.app_context():
+        try:
+            with db.engine.connect() as connection:
+                return connection.exec_driver_sql("PRAGMA synchronous").scalar()
+        finally:
+            db.engine.dispose()
+
+
+def test_sqlite_commits_without_waiting_for_the_disk_unless_told_to(tmp_path):
+    assert synchronous_mode(tmp_path) == 1
+    assert synchronous_mode(tmp_path, SQLITE_SYNCHRONOUS="FULL") == 2
+
+
+def test_a_sqlite_synchronous_mode_that_can_corrupt_the_database_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
+        synchronous_mode(tmp_path, SQLITE_SYNCHRONOUS="OFF")
