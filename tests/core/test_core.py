@@ -34,6 +34,7 @@ WEB_FACING = {"views.py", "api.py", "forms.py", "schemas.py", "cli.py", "feeds_a
               "subscribers.py"}  # subscribers read the deployment's settings for the service they call
 ADAPTERS = {"core/http.py", "accounts/signin.py", "accounts/mail.py", "waitlist/settings.py", "scheduler/runner.py",
             "search/sync.py",  # keeps the app's index in step after its sessions commit
+            "core/pagecache.py",  # keeps anonymous responses
             "accounts/models.py"}  # User is Flask-Login's user (UserMixin)
 
 
