@@ -72,6 +72,11 @@ class DefaultConfig:
     MIGRATION_COMMANDS = True
     # Staff are warned (booking.deadline_near) once a pending request's approval deadline is this close.
     APPROVAL_REMINDER_HOURS = 2
+    # Service points (points/): what an hour of volunteering earns (a confirmed wish, each person who did it; a
+    # completed booking of a volunteer's free skill or service), and the system accounts allowed below zero
+    # (the database allows at most "issuance" and "street"; everyone else's balance never goes negative).
+    POINTS_PER_HOUR = 10
+    POINTS_OVERDRAFT_ACCOUNTS = ["issuance", "street"]
     API_TITLE = "社区资源超市 API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -10,6 +10,7 @@ from marketplace.listings.models import Listing, ListingException, OpeningHours,
 from marketplace.notifications.models import DigestRun, Notification, NotificationPreference
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
+from marketplace.points.models import PointsAccount, PointsTransfer
 from marketplace.reputation.models import ReputationOutcome
 from marketplace.reviews.models import Review, ReviewReport
 from marketplace.scheduler.models import SchedulerLease
@@ -20,6 +21,7 @@ from marketplace.waitlist.models import WaitlistEntry
 __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage", "BookingSeries", "DigestRun",
            "DomainEvent", "EventDelivery", "Favourite", "Group", "GroupMember", "Listing", "ListingException",
            "ListingView", "LoginAttempt", "Membership", "Notification", "NotificationPreference",
-           "OpeningHours", "Organisation", "PasswordResetCode", "Photo", "Place", "Reputation",
+           "OpeningHours", "Organisation", "PasswordResetCode", "Photo", "Place", "PointsAccount", "PointsTransfer",
+           "Reputation",
            "ReputationOutcome", "Review", "ReviewReport", "SchedulerLease", "SlotHold", "UsageDay",
            "UsageSnapshot", "User", "UserSession", "WaitlistEntry"]
