@@ -80,3 +80,25 @@ def complete(session, booking):
 
 
 __all__ = ["POLICY", "balance", "complete", "local"]
+
+
+@pytest.fixture
+def volunteer_listing(session, factory):
+    """A volunteer's own published skill or service listing (free unless told otherwise), open every day 9–21."""
+    from datetime import time
+
+    from marketplace.listings import services as listings
+
+    def make(volunteer, **fields):
+        place = factory.place_tree()["c1"]
+        with transactions.read_only(False):
+            listing = listings.create_listing(session, volunteer, listings.ListingData(**{
+                "kind": "skill", "title": "上门修电脑", "place_id": place.id, "description": "帮邻居修电脑、装软件。",
+                **fields}), organisation_id=None)
+            listings.set_opening_hours(session, volunteer, listing, [
+                listings.HoursInterval(weekday=d, opens=time(9), closes=time(21)) for d in range(7)])
+            listings.publish_listing(session, volunteer, listing)
+            session.commit()
+        return listing
+
+    return make
