@@ -22,6 +22,8 @@ from marketplace.organisations import api as organisations_api
 from marketplace.organisations import views as organisations_views
 from marketplace.places import api as places_api
 from marketplace.places import views as places_views
+from marketplace.points import api as points_api
+from marketplace.points import views as points_views
 from marketplace.reviews import api as reviews_api
 from marketplace.reviews import views as reviews_views
 from marketplace.search import api as search_api
@@ -32,12 +34,12 @@ from marketplace.waitlist import views as waitlist_views
 HTML_BLUEPRINTS = [
     accounts_views.bp, organisations_views.bp, places_views.bp, listings_views.bp, bookings_views.bp,
     search_views.bp, admin_views.bp, groups_views.bp, favourites_views.bp, help_views.bp,
-    notifications_views.bp, waitlist_views.bp, reviews_views.bp,
+    notifications_views.bp, waitlist_views.bp, reviews_views.bp, points_views.bp,
 ]
 API_BLUEPRINTS = [
     accounts_api.blp, organisations_api.blp, places_api.blp, listings_api.blp, bookings_api.blp, search_api.blp,
     admin_api.blp, groups_api.blp, calendar_feed_api.blp, favourites_api.blp, notifications_api.blp,
-    waitlist_api.blp, reviews_api.blp,
+    waitlist_api.blp, reviews_api.blp, points_api.blp,
 ]
 
 
