@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields
 
 from marketplace.core.api import PageArgs
-from marketplace.core.schemas import DecimalString, InputSchema, Range, id_field, text_field
+from marketplace.core.schemas import DecimalString, InputSchema, id_field, text_field
 from marketplace.points.models import Reason
 from marketplace.points.services import MAX_GRANT, MAX_MEMO_LENGTH
 
@@ -39,8 +39,9 @@ class StatementQuerySchema(PageArgs):
 class GrantSchema(InputSchema):
     """Points given to one person (user_id) or one organisation (organisation_id)."""
 
-    amount = DecimalString(required=True, validate=Range(min=0, max=MAX_GRANT),
-                           metadata={"description": f"积分数量，大于0且不超过{MAX_GRANT}，最多两位小数"})
+    # The range is documented only (the service checks it): a Decimal field would write a Range's bounds as strings.
+    amount = fields.Decimal(required=True, metadata={"minimum": 0, "maximum": int(MAX_GRANT),
+                                                     "description": f"积分数量，大于0且不超过{MAX_GRANT}，最多两位小数"})
     memo = text_field(MAX_MEMO_LENGTH, required=True, metadata={"description": "发放原因"})
     user_id = id_field(metadata={"description": "接收的居民"})
     organisation_id = id_field(metadata={"description": "接收的组织"})
