@@ -26,6 +26,8 @@ from marketplace.listings.models import FeeType, Listing, ListingException, List
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, StaffRole
 from marketplace.notifications.models import Notification
 from marketplace.places.models import Place, PlaceKind
+from marketplace.points import services as points
+from marketplace.points.models import PointsTransfer, Reason
 from marketplace.waitlist.models import EntryStatus, WaitlistEntry
 
 TABLES = (Place, User, Organisation, Membership, Listing, OpeningHours, ListingException, AuditEntry, Booking)
@@ -335,3 +337,16 @@ def test_past_bookings_carry_believable_reviews_that_show_in_reputation(session)
     assert len(rated) >= 10 and len({round(row.score, 2) for row in rated}) > 1
     resident = session.scalars(select(User).where(User.phone == account("resident")["login"])).one()
     assert any(review.author_id == resident.id for review in about_providers)
+
+
+def test_volunteers_have_points_and_statements_and_the_demo_resident_a_points_hold(app, session):
+    volunteer = accounts.find_user_by_login(session, account("volunteer")["login"])
+    account_of = points.user_account(session, volunteer.id)
+    entries, total = points.statement(session, account_of)
+    assert points.balance_of(session, account_of.id) > 0 and total >= 2
+    assert count(session, PointsTransfer, PointsTransfer.reason == Reason.take) >= 1
+    resident = accounts.find_user_by_login(session, account("resident")["login"])
+    assert points.held_from(session, points.user_account(session, resident.id)) > 0
+    problems = points.verify(session, points.Policy.from_config(app.config),
+                             in_flight=points.bookings_in_flight(session))
+    assert problems == []

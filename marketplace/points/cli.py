@@ -4,10 +4,8 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from marketplace.core import transactions
-from marketplace.core.events import PENDING, DomainEvent, EventDelivery
 from marketplace.extensions import db
 from marketplace.points import services
 
@@ -19,10 +17,7 @@ def verify():
     """Sum zero, no forbidden negative balance, balances equal to their transfers, reversals mirror their
     originals, each booking's hold consistent with its status."""
     with transactions.read_only():
-        in_flight = set(db.session.scalars(
-            select(DomainEvent.subject_id).join(EventDelivery)
-            .where(DomainEvent.subject_type == "booking", EventDelivery.status == PENDING,
-                   EventDelivery.subscriber.like("marketplace.points.%"))))
+        in_flight = services.bookings_in_flight(db.session)
         problems = services.verify(db.session, services.Policy.from_config(current_app.config), in_flight=in_flight)
         db.session.rollback()
     if problems:
