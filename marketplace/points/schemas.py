@@ -25,7 +25,7 @@ class StatementSchema(Schema):
     """An account's balance and its entries, newest first."""
 
     balance = DecimalString(required=True, metadata={"description": "当前余额（已扣除冻结）"})
-    held = DecimalString(metadata={"description": "因未完成的预约冻结的积分"})
+    held = DecimalString(required=True, metadata={"description": "因未完成的预约冻结的积分"})
     entries = fields.List(fields.Nested(EntrySchema), required=True)
     total = fields.Integer(required=True, metadata={"description": "记录总数"})
     page = fields.Integer(required=True)

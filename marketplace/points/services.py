@@ -158,16 +158,18 @@ def _booking_transfers(session: Session, booking_id: int) -> dict[Reason, Points
 def end_hold(session: Session, booking_id: int, *, take: bool) -> PointsTransfer | None:
     """End a booking's hold: taken by its provider (completed, no-show) or released to the booker (cancelled,
     rejected, expired). Nothing when it holds nothing or its hold already ended."""
-    held = _booking_transfers(session, booking_id)
-    hold = held.get(Reason.hold)
-    if hold is None or Reason.take in held or Reason.release in held:
+    hold = _booking_transfers(session, booking_id).get(Reason.hold)
+    if hold is None:
         return None
     holds = system_account(session, AccountKind.holds)
-    if take:
-        booking = session.get(Booking, booking_id)
-        destination = provider_account(session, booking.listing)
-        return transfer(session, holds, destination, hold.amount, Reason.take, ("booking", booking_id))
-    return transfer(session, holds, hold.source, hold.amount, Reason.release, ("booking", booking_id))
+    destination = provider_account(session, session.get(Booking, booking_id).listing) if take else hold.source
+    # Both accounts at once, in id order like every transfer (no deadlock), then the check again under the lock.
+    _lock(session, {holds.id, destination.id})
+    ended = _booking_transfers(session, booking_id)
+    if Reason.take in ended or Reason.release in ended:
+        return None
+    return transfer(session, holds, destination, hold.amount, Reason.take if take else Reason.release,
+                    ("booking", booking_id))
 
 
 def provider_account(session: Session, listing: Listing) -> PointsAccount:
@@ -183,8 +185,8 @@ def _hours(value, field: str = "hours") -> Decimal:
         hours = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise ValidationFailed(field, _l("时长应为数字")) from None
-    if not hours.is_finite() or hours <= 0 or hours > MAX_HOURS:
-        raise ValidationFailed(field, _l("时长应大于0且不超过%(n)s小时", n=MAX_HOURS))
+    if not hours.is_finite() or hours < 0 or hours > MAX_HOURS:
+        raise ValidationFailed(field, _l("时长应在0到%(n)s小时之间", n=MAX_HOURS))
     return hours
 
 
@@ -198,29 +200,34 @@ def earn_for_booking(session: Session, booking_id: int, policy: Policy) -> Point
     listing = booking.listing
     if listing.provider_user_id is None or listing.kind not in SERVICE_KINDS or booking_fee(listing) is not None:
         return None
+    issuance = system_account(session, AccountKind.issuance)
+    volunteer = user_account(session, listing.provider_user_id)
+    _lock(session, {issuance.id, volunteer.id})
     if Reason.earn_service in _booking_transfers(session, booking_id):
         return None
     hours = Decimal((booking.end_at - booking.start_at).total_seconds()) / 3600
     amount = quantize(hours * policy.per_hour)
     if amount <= 0:
         return None
-    return transfer(session, system_account(session, AccountKind.issuance), user_account(session, listing.provider_user_id),
-                    amount, Reason.earn_service, ("booking", booking_id), overdraft=policy.overdraft)
+    return transfer(session, issuance, volunteer, amount, Reason.earn_service,
+                    ("booking", booking_id), overdraft=policy.overdraft)
 
 
 def earn_for_wish(session: Session, wish_id: int, payload: Mapping, policy: Policy) -> list[PointsTransfer]:
     """A confirmed wish earns its claimant and each co-claimer hours × rate each (each of them gave those
-    hours), once per person; ValidationFailed for hours that are not a sensible number."""
-    hours = _hours(payload.get("hours"))
-    amount = quantize(hours * policy.per_hour)
+    hours), once per person; nothing for no hours, ValidationFailed for hours that are not a sensible number."""
+    amount = quantize(_hours(payload.get("hours")) * policy.per_hour)
+    if amount == 0:
+        return []
     people = list(dict.fromkeys([payload["claimant_id"], *payload.get("co_claimer_ids", [])]))
     issuance = system_account(session, AccountKind.issuance)
+    accounts = [user_account(session, int(user_id)) for user_id in people]
+    _lock(session, {issuance.id, *(account.id for account in accounts)})
     done = set(session.scalars(select(PointsTransfer.destination_id).where(
         PointsTransfer.reason == Reason.earn_wish, PointsTransfer.reference_type == "wish",
         PointsTransfer.reference_id == wish_id)))
     made = []
-    for user_id in people:
-        account = user_account(session, int(user_id))
+    for account in accounts:
         if account.id not in done:
             made.append(transfer(session, issuance, account, amount, Reason.earn_wish, ("wish", wish_id),
                                  actor_id=payload.get("confirmed_by_id"), overdraft=policy.overdraft))
@@ -305,6 +312,8 @@ def reverse(session: Session, actor: User, transfer_id, memo: str, policy: Polic
         raise NotFound(_l("找不到这笔积分记录"))
     if original.reason not in (Reason.earn_wish, Reason.earn_service, Reason.grant):
         raise Conflict(_l("只能冲正获得或发放的积分，预约冻结随预约状态变化"))
+    # Under the accounts' lock (PostgreSQL), so that of two admins reversing it at once the second sees the first's.
+    _lock(session, {original.source_id, original.destination_id})
     if session.scalar(select(PointsTransfer.id).where(PointsTransfer.reverses_id == original.id)) is not None:
         raise Conflict(_l("这笔积分已经冲正过了"))
     memo = clean_text(memo, "memo", MAX_MEMO_LENGTH, required=_l("请写明冲正原因"))

@@ -205,3 +205,17 @@ def test_a_wish_event_with_nonsense_hours_fails_its_delivery_and_earns_nothing(s
     delivery = session.scalar(select(events.EventDelivery).where(
         events.EventDelivery.subscriber == "marketplace.points.subscribers.earn_for_wish"))
     assert delivery.status == events.PENDING and "ValidationFailed" in delivery.last_error
+
+
+def test_a_wish_confirmed_with_no_hours_earns_nothing_and_is_done(session, factory, deliver, now):
+    claimant = factory.user()
+    with transactions.read_only(False):
+        events.record(session, "wish.confirmed", subject=("wish", 8), payload={
+            "wish_id": 8, "claimant_id": claimant.id, "co_claimer_ids": [], "hours": 0, "confirmed_by_id": None,
+            "on_behalf": False})
+        session.commit()
+    deliver()
+    assert balance(session, claimant) == 0
+    delivery = session.scalar(select(events.EventDelivery).where(
+        events.EventDelivery.subscriber == "marketplace.points.subscribers.earn_for_wish"))
+    assert delivery.status == events.DONE
