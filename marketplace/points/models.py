@@ -18,7 +18,6 @@ PostgreSQL alike.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Index, String, TypeDecorator, text

@@ -1,7 +1,7 @@
 """Points tests: a frozen clock, accounts funded through real grants, the outbox run on demand."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from marketplace.bookings import lifecycle
 from marketplace.core import clock, events, transactions
+from marketplace.listings import services as listings
 from marketplace.points import services
 from marketplace.points.models import PointsAccount
 from marketplace.points.services import Policy
-from tests.bookings.conftest import NOW, local
+from tests.bookings.conftest import NOW, local  # noqa: F401 - local: re-exported for the points tests
 
 POLICY = Policy(per_hour=Decimal("10"), overdraft=frozenset({services.AccountKind.issuance,
                                                              services.AccountKind.street}))
@@ -79,16 +80,10 @@ def complete(session, booking):
         session.commit()
 
 
-__all__ = ["POLICY", "balance", "complete", "local"]
-
 
 @pytest.fixture
 def volunteer_listing(session, factory):
     """A volunteer's own published skill or service listing (free unless told otherwise), open every day 9–21."""
-    from datetime import time
-
-    from marketplace.listings import services as listings
-
     def make(volunteer, **fields):
         place = factory.place_tree()["c1"]
         with transactions.read_only(False):

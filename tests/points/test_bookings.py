@@ -12,7 +12,7 @@ from sqlalchemy import select
 from marketplace.bookings import lifecycle
 from marketplace.bookings import series as series_services
 from marketplace.bookings import services as bookings
-from marketplace.bookings.models import Booking, BookingStatus
+from marketplace.bookings.models import Booking
 from marketplace.core import clock, events, transactions
 from marketplace.points import services
 from marketplace.points.models import AccountKind, PointsTransfer, Reason

@@ -6,6 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from marketplace.core.audit import AuditEntry
+from marketplace.organisations import services as organisations
+from marketplace.organisations.models import StaffRole
 from marketplace.points.models import PointsTransfer
 from tests.points.conftest import balance, local
 
@@ -51,8 +54,6 @@ def test_an_organisations_points_are_for_its_staff_only(client, factory, fund, a
 
 def test_an_organisation_admin_grants_through_the_api_and_the_audit_log_records_it(session, client, factory, fund,
                                                                                    api_token):
-    from marketplace.core.audit import AuditEntry
-
     organisation = factory.organisation()
     fund(organisation=organisation, amount="30")
     admin = next(m.user for m in organisation.memberships)
@@ -100,9 +101,6 @@ def test_a_bad_grant_is_told_in_english_to_an_english_reader(session, client, fa
 
 
 def test_staff_who_are_not_admins_may_not_grant(client, factory, fund, api_token, session):
-    from marketplace.organisations import services as organisations
-    from marketplace.organisations.models import StaffRole
-
     organisation = factory.organisation()
     admin = next(m.user for m in organisation.memberships)
     desk = factory.user()
