@@ -7,6 +7,7 @@ from marketplace.core.urls import ID
 from marketplace.extensions import db
 from marketplace.organisations.services import get_organisation
 from marketplace.points import services
+from marketplace.points.models import AccountKind
 from marketplace.points.schemas import (GrantSchema, ReversalSchema, StatementQuerySchema, StatementSchema,
                                         TotalsSchema, TransferSchema)
 from marketplace.points.services import Policy
@@ -25,7 +26,7 @@ class MyPoints(MethodView):
     @blp.response(200, StatementSchema)
     def get(self, args):
         """我的积分：余额、冻结中的积分和收支明细（最新的在前）"""
-        account = services.user_account(db.session, require_user().id)
+        account = services.find_account(db.session, AccountKind.user, user_id=require_user().id)
         return services.account_view(db.session, account, page=args["page"], per_page=args["per_page"])
 
 
@@ -38,7 +39,7 @@ class OrganisationPoints(MethodView):
     def get(self, args, org_id):
         """组织的积分余额和明细（本组织工作人员、平台管理员）"""
         organisation = get_organisation(db.session, org_id)
-        account = services.organisation_statement_for(db.session, require_user(), organisation)
+        account = services.organisation_account_for(db.session, require_user(), organisation)
         return services.account_view(db.session, account, page=args["page"], per_page=args["per_page"])
 
 

@@ -60,14 +60,19 @@ class InsufficientPoints(Conflict):
 
 # Accounts ----------------------------------------------------------------------------------------------------
 
+def find_account(session: Session, kind: AccountKind, **owner) -> PointsAccount | None:
+    """The account of that kind and owner (``user_id=`` or ``organisation_id=``), or None before its first transfer."""
+    conditions = [PointsAccount.kind == kind] + [getattr(PointsAccount, key) == value for key, value in owner.items()]
+    return session.scalar(select(PointsAccount).where(*conditions))
+
+
 def _account(session: Session, kind: AccountKind, **owner) -> PointsAccount:
     """The account, created on first use; two units of work creating it at once both get the one row."""
-    conditions = [PointsAccount.kind == kind] + [getattr(PointsAccount, key) == value for key, value in owner.items()]
-    account = session.scalar(select(PointsAccount).where(*conditions))
+    account = find_account(session, kind, **owner)
     if account is None:
         session.execute(dialect_insert(session, PointsAccount).values(kind=kind.value, balance=0, **owner)
                         .on_conflict_do_nothing())
-        account = session.scalar(select(PointsAccount).where(*conditions))
+        account = find_account(session, kind, **owner)
     return account
 
 
@@ -359,11 +364,12 @@ def statement(session: Session, account: PointsAccount, *, page: int = 1, per_pa
     return entries, total
 
 
-def organisation_statement_for(session: Session, viewer, organisation: Organisation) -> PointsAccount:
-    """The organisation's account, for its staff and platform admins; Forbidden for anyone else."""
+def organisation_account_for(session: Session, viewer, organisation: Organisation) -> PointsAccount | None:
+    """The organisation's account (None before its first transfer), for its staff and platform admins;
+    Forbidden for anyone else."""
     if not (is_platform_admin(viewer) or role_in(viewer, organisation) is not None):
         raise Forbidden(_l("只有本组织的工作人员可以查看组织积分"))
-    return organisation_account(session, organisation.id)
+    return find_account(session, AccountKind.organisation, organisation_id=organisation.id)
 
 
 def totals(session: Session, viewer) -> dict:
@@ -479,8 +485,12 @@ def held_from(session: Session, account: PointsAccount) -> Decimal:
         PointsTransfer.source_id == account.id, PointsTransfer.reason == Reason.hold, still_held)))
 
 
-def account_view(session: Session, account: PointsAccount, *, page: int = 1, per_page: int = 20) -> dict:
-    """An account's balance, what it has on hold, and one page of its statement."""
+def account_view(session: Session, account: PointsAccount | None, *, page: int = 1, per_page: int = 20) -> dict:
+    """An account's balance, what it has on hold, and one page of its statement (all nothing for no account yet:
+    pages only read, so they do not open accounts)."""
+    if account is None:
+        return {"account": None, "balance": Decimal("0.00"), "held": Decimal("0.00"), "entries": [], "total": 0,
+                "page": page, "per_page": per_page}
     entries, total = statement(session, account, page=page, per_page=per_page)
     return {"account": account, "balance": balance_of(session, account.id), "held": held_from(session, account),
             "entries": entries, "total": total, "page": page, "per_page": per_page}

@@ -14,6 +14,7 @@ from marketplace.core.urls import ID
 from marketplace.extensions import db
 from marketplace.organisations.services import get_organisation
 from marketplace.points import services
+from marketplace.points.models import AccountKind
 from marketplace.points.forms import GrantForm, ReversalForm
 from marketplace.points.services import Policy
 
@@ -40,7 +41,7 @@ def _require_platform_admin() -> None:
 @bp.route("/")
 @login_required
 def mine():
-    account = services.user_account(db.session, current_user.id)
+    account = services.find_account(db.session, AccountKind.user, user_id=current_user.id)
     return render_template("points/mine.html", **_view(account))
 
 
@@ -48,7 +49,7 @@ def mine():
 @login_required
 def organisation(org_id: int):
     org = get_organisation(db.session, org_id)
-    account = services.organisation_statement_for(db.session, current_user, org)
+    account = services.organisation_account_for(db.session, current_user, org)
     form = GrantForm()
     status = 200
     if request.method == "POST":
@@ -87,7 +88,7 @@ def street():
 
 
 def _render_street(form: GrantForm, reversal: ReversalForm, *, status: int):
-    account = services.system_account(db.session, services.AccountKind.street)
+    account = services.find_account(db.session, AccountKind.street)
     return render_template("points/street.html", form=form, reversal=reversal,
                            totals=services.totals(db.session, current_user), **_view(account)), status
 

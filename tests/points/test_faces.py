@@ -9,7 +9,7 @@ import pytest
 from marketplace.core.audit import AuditEntry
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import StaffRole
-from marketplace.points.models import PointsTransfer
+from marketplace.points.models import PointsAccount, PointsTransfer
 from tests.points.conftest import balance, local
 
 
@@ -183,3 +183,15 @@ def test_booking_a_points_listing_without_enough_points_is_refused_with_409_in_c
         "listing_id": listing.id, "start": local(1, 10).isoformat(), "end": local(1, 11).isoformat()})
     assert response.status_code == 409
     assert response.json["message"] == "积分不足，无法预约：这个资源需要5.00积分，你的可用积分是0.00"
+
+
+def test_reading_points_opens_no_account(session, client, factory, api_token, login, street_admin):
+    newcomer, organisation = factory.user(), factory.organisation()
+    staff = next(m.user for m in organisation.memberships)
+    body = client.get("/api/v1/me/points", headers=api_token(newcomer)).json
+    assert (body["balance"], body["held"], body["entries"], body["total"]) == ("0.00", "0.00", [], 0)
+    assert client.get(f"/api/v1/organisations/{organisation.id}/points", headers=api_token(staff)).status_code == 200
+    login(street_admin)
+    assert client.get("/points/street").status_code == 200
+    assert client.get("/points/").status_code == 200
+    assert session.query(PointsAccount).count() == 0
