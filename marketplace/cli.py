@@ -4,6 +4,7 @@ from flask import Flask
 
 from marketplace.demo import seed
 from marketplace.extensions import db
+from marketplace.points.cli import points_cli
 from marketplace.scheduler.cli import scheduler_cli
 from marketplace.search.cli import search_cli
 
@@ -11,6 +12,7 @@ from marketplace.search.cli import search_cli
 def register(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(points_cli)
 
     @app.cli.command("seed-demo")
     def seed_demo():

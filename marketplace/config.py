@@ -88,6 +88,11 @@ class DefaultConfig:
     APPROVAL_REMINDER_HOURS = 2
     # Feedback and complaints nobody answered this many days after they were sent escalate to the street.
     FEEDBACK_ESCALATE_DAYS = 3
+    # Service points (points/): what an hour of volunteering earns (a confirmed wish, each person who did it; a
+    # completed booking of a volunteer's free skill or service), and the system accounts allowed below zero
+    # (the database allows at most "issuance" and "street"; everyone else's balance never goes negative).
+    POINTS_PER_HOUR = 10
+    POINTS_OVERDRAFT_ACCOUNTS = ["issuance", "street"]
     API_TITLE = "社区资源超市 API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -14,6 +14,7 @@ from marketplace.notifications.models import DigestRun, Notification, Notificati
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place
 from marketplace.pledges.models import Pledge
+from marketplace.points.models import PointsAccount, PointsTransfer
 from marketplace.reputation.models import ReputationOutcome
 from marketplace.reviews.models import Review, ReviewReport
 from marketplace.scheduler.models import SchedulerLease
@@ -25,7 +26,8 @@ from marketplace.wishes.models import Wish, WishCoClaimer
 __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage", "BookingSeries", "DigestRun",
            "DomainEvent", "EventDelivery", "Favourite", "Feedback", "FeedbackAnswer", "Group", "GroupMember", "Listing", "ListingException",
            "ListingView", "LoginAttempt", "Membership", "Notification", "NotificationPreference",
-           "OpeningHours", "Organisation", "PasswordResetCode", "Photo", "Place", "Pledge", "Reputation",
+           "OpeningHours", "Organisation", "PasswordResetCode", "Photo", "Place", "Pledge", "PointsAccount",
+           "PointsTransfer", "Reputation",
            "ReputationOutcome", "Review", "ReviewReport", "SchedulerLease", "SlotHold", "UsageDay",
            "UsageSnapshot", "User", "UserSession", "WaitlistEntry", "Wish", "WishCoClaimer",
            "Lottery", "LotteryApplication", "Need", "NeedInvitation", "NeedItem"]

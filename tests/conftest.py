@@ -178,8 +178,15 @@ def empty_all_tables() -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
         else:
+            # Append-only tables (the points ledger) refuse DELETE by trigger: lift it while emptying.
+            guards = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                             "AND name LIKE '%append_only'")).all()
+            for name, _sql in guards:
+                connection.execute(text(f"DROP TRIGGER {name}"))
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
+            for _name, sql in guards:
+                connection.execute(text(sql))
 
 
 class FreshUserClient(FlaskClient):

@@ -32,6 +32,8 @@ from marketplace.organisations.models import Membership, Organisation, Organisat
 from marketplace.notifications.models import Notification
 from marketplace.places.models import Place, PlaceKind
 from marketplace.pledges import services as pledges
+from marketplace.points import services as points
+from marketplace.points.models import PointsTransfer, Reason
 from marketplace.search.index import SearchIndex
 from marketplace.waitlist.models import EntryStatus, WaitlistEntry
 from marketplace.wishes.models import Wish, WishStatus
@@ -401,3 +403,16 @@ def test_a_community_need_finds_its_rooms_and_tutors_through_search(app, session
 
     assert "新华社区儿童之家" in [hit.listing.title for hit in room.hits]
     assert "四点半课堂作业辅导" in [hit.listing.title for hit in tutors.hits]
+
+
+def test_volunteers_have_points_and_statements_and_the_demo_resident_a_points_hold(app, session):
+    volunteer = accounts.find_user_by_login(session, account("volunteer")["login"])
+    account_of = points.user_account(session, volunteer.id)
+    entries, total = points.statement(session, account_of)
+    assert points.balance_of(session, account_of.id) > 0 and total >= 2
+    assert count(session, PointsTransfer, PointsTransfer.reason == Reason.take) >= 1
+    resident = accounts.find_user_by_login(session, account("resident")["login"])
+    assert points.held_from(session, points.user_account(session, resident.id)) > 0
+    problems = points.verify(session, points.Policy.from_config(app.config),
+                             in_flight=points.bookings_in_flight(session))
+    assert problems == []

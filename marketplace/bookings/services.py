@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
-from marketplace.bookings import states
+from marketplace.bookings import charges, states
 from marketplace.bookings.availability import (Hold, Occupancy, SlotTaken, check_bookable, check_supported_years,
                                                check_window_size, nearest_alternatives, opening_plan)
 from marketplace.bookings.doorcode import require_door_code
@@ -253,6 +253,7 @@ def insert_checked_booking(session: Session, listing: Listing, booker: User, gro
     except SlotTaken as taken:
         taken.details["alternatives"] = nearest_alternatives(session, listing, start, end, seats, zone=zone, now=now)
         raise
+    charges.charge_new_booking(session, booking)
     states.record(booking, action="create", actor=booker, at=now)  # once flushed: its event names its id
     return booking
 

@@ -12,6 +12,7 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.models import User
 from marketplace.core import clock
 from marketplace.demo import history
+from marketplace.demo import points as demo_points
 from marketplace.demo.listings import (EXTRA_SATURDAY, HOLIDAY, MAINTENANCE, ORGANISATION_LISTINGS,
                                        VOLUNTEER_LISTINGS, DemoListing)
 from marketplace.demo.lotteries import run_lotteries
@@ -54,6 +55,13 @@ def seed(session: Session, *, timezone: str = "Asia/Shanghai") -> bool:
     offers = _offer_listings(session, tree, people, founded, today)
     residents = [people[phone] for phone in RESIDENT_PHONES]
     published = [offer for offer in offers if offer.listing.status is ListingStatus.published]
+    platform_admin = people[DEMO_LOGINS[0].person.phone]
+    office_admin = people[DEMO_LOGINS[1].person.phone]
+    office = next(org for org in founded.values() if org.is_verified and any(
+        m.user_id == office_admin.id for m in org.memberships))
+    volunteers = [people[phone] for phone in sorted(VOLUNTEER_PHONES)]
+    demo_points.fund_the_street(session, platform_admin, list(dict.fromkeys(
+        [people[DEMO_RESIDENT_PHONE], *residents, *volunteers])), office, office_admin, volunteers)
     made = history.play(session, published, residents, people[DEMO_RESIDENT_PHONE], today=today, zone=timezone,
                         rng=rng, seeding_began=began)
     history.wait_and_talk(session, published, made, residents, people[DEMO_RESIDENT_PHONE], zone=timezone,
@@ -68,6 +76,7 @@ def seed(session: Session, *, timezone: str = "Asia/Shanghai") -> bool:
                 zone=timezone)
     run_lotteries(session, residents, rng, zone=timezone)
     publish_need(session, zone=timezone)
+    demo_points.book_with_points(session, people[DEMO_RESIDENT_PHONE], zone=timezone)
     return True
 
 

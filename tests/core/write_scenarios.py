@@ -68,6 +68,9 @@ from marketplace.organisations.models import Membership, Organisation, Organisat
 from marketplace.places.models import Place
 from marketplace.pledges import services as pledges
 from marketplace.pledges.models import Pledge
+from marketplace.points import services as points
+from marketplace.points.models import PointsAccount, PointsTransfer
+from marketplace.points.models import Reason as PointsReason
 from marketplace.reviews import services as reviews
 from marketplace.reviews.models import Review, ReviewReport
 from marketplace.search.models import ListingView
@@ -2385,3 +2388,90 @@ scenario("POST", "needs_api.Needs")(lambda world: _publish_needs(world, "api"))
 scenario("POST", "needs.create")(lambda world: _publish_needs(world, "html"))
 scenario("POST", "needs_api.NeedInvitations")(lambda world: _invite_to_needs(world, "api"))
 scenario("POST", "needs.invite")(lambda world: _invite_to_needs(world, "html"))
+
+
+# Points -------------------------------------------------------------------------------------------------------------
+
+POINTS_POLICY = points.Policy(per_hour=Decimal("10"), overdraft=frozenset({points.AccountKind.issuance,
+                                                                           points.AccountKind.street}))
+
+
+def _grants_to(world: World, recipient_ids: list[int]) -> int:
+    return world.session.scalar(select(func.count()).select_from(PointsTransfer).join(
+        PointsAccount, PointsAccount.id == PointsTransfer.destination_id).where(
+        PointsTransfer.reason == PointsReason.grant, PointsAccount.user_id.in_(recipient_ids)))
+
+
+def _organisation_grants(world: World, face: str) -> Plan:
+    """The organisation's admins grant at once from an account that pays for ten of the twelve: never overdrawn."""
+    org, admins = world.staffed_organisation()
+    street_admin = world.factory.user(platform_admin=True)
+    points.grant(world.session, street_admin, None, points.GrantRequest(
+        amount="10", memo="启动积分", organisation_id=org.id), POINTS_POLICY)
+    world.session.commit()
+    recipients = world.users(CLIENTS * ROUNDS)
+    recipient_ids = [user.id for user in recipients]
+
+    def call(c, i):
+        user = recipients[c * ROUNDS + i]
+        if face == "api":
+            return Call(world.api(admins[c]), "POST", f"/api/v1/organisations/{org.id}/points/grants",
+                        json={"amount": "1", "memo": "志愿服务", "user_id": user.id}, tag=user.id)
+        return Call(world.html(admins[c]), "POST", f"/points/organisations/{org.id}",
+                    data={"login": user.login_name, "amount": "1", "memo": "志愿服务"}, tag=user.id)
+
+    def check(outcomes):
+        granted = _grants_to(world, recipient_ids)
+        expect(granted == len(acks(outcomes)) == 10, f"{granted} grants for {len(acks(outcomes))} acknowledged")
+        expect(points.verify(world.session, POINTS_POLICY) == [], "the ledger is inconsistent")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+def _street_grants(world: World, face: str) -> Plan:
+    admins = world.admins()
+    recipients = world.users(CLIENTS * ROUNDS)
+    recipient_ids = [user.id for user in recipients]
+
+    def call(c, i):
+        user = recipients[c * ROUNDS + i]
+        if face == "api":
+            return Call(world.api(admins[c]), "POST", "/api/v1/points/grants",
+                        json={"amount": "2.5", "memo": "优秀志愿者", "user_id": user.id}, tag=user.id)
+        return Call(world.html(admins[c]), "POST", "/points/street",
+                    data={"login": user.login_name, "amount": "2.5", "memo": "优秀志愿者"}, tag=user.id)
+
+    def check(outcomes):
+        created_count_matches(outcomes, lambda: _grants_to(world, recipient_ids))
+        expect(points.verify(world.session, POINTS_POLICY) == [], "the ledger is inconsistent")
+    return Plan(grid(call), check)
+
+
+def _reversals(world: World, face: str) -> Plan:
+    """Every platform admin reverses the same grants at once: each is reversed exactly once."""
+    admins = world.admins()
+    recipient = world.factory.user()
+    grants = [points.grant(world.session, admins[0], None, points.GrantRequest(
+        amount="3", memo=f"发放{k}", user_id=recipient.id), POINTS_POLICY).id for k in range(ROUNDS)]
+    world.session.commit()
+
+    def call(c, i):
+        if face == "api":
+            return Call(world.api(admins[c]), "POST", f"/api/v1/points/transfers/{grants[i]}/reversal",
+                        json={"memo": "发错了"}, tag=grants[i])
+        return Call(world.html(admins[c]), "POST", "/points/reversals",
+                    data={"transfer_id": str(grants[i]), "memo": "发错了"}, tag=grants[i])
+
+    def check(outcomes):
+        reversed_ids = list(world.session.scalars(select(PointsTransfer.reverses_id).where(
+            PointsTransfer.reverses_id.in_(grants))))
+        expect(sorted(reversed_ids) == sorted(grants) and sorted(tags(outcomes)) == sorted(grants),
+               f"reversed {reversed_ids}, acknowledged {tags(outcomes)}")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+scenario("POST", "points_api.OrganisationGrants")(lambda world: _organisation_grants(world, "api"))
+scenario("POST", "points.organisation")(lambda world: _organisation_grants(world, "html"))
+scenario("POST", "points_api.StreetGrants")(lambda world: _street_grants(world, "api"))
+scenario("POST", "points.street")(lambda world: _street_grants(world, "html"))
+scenario("POST", "points_api.Reversal")(lambda world: _reversals(world, "api"))
+scenario("POST", "points.reverse")(lambda world: _reversals(world, "html"))
