@@ -272,34 +272,48 @@ def count_review(session: Session, review_id: int, policy: Policy, now: datetime
     return True
 
 
-def count_booking(session: Session, booking_id: int, policy: Policy, now: datetime) -> bool:
-    """Bring the booking's part in attendance and reliability in line with its status; whether anything changed."""
-    booking = session.execute(_classified(session, policy).add_columns(Listing.organisation_id,
-                                                                       Listing.provider_user_id)
-                              .join(Listing, Listing.id == Booking.listing_id).where(Booking.id == booking_id)
-                              .with_for_update(of=Booking)).first()
-    if booking is None:
-        return False
-    outcome = booking.outcome
-    at = booking.at if outcome is not None else None
-    # Under its lock: on PostgreSQL this waits for a running recompute, then reads what it counted.
-    mark = session.execute(select(ReputationOutcome.outcome, ReputationOutcome.at)
-                           .where(ReputationOutcome.booking_id == booking.id).with_for_update()).first()
-    counted = tuple(mark) if mark is not None else (None, None)
-    if counted == (outcome, at):
-        return False
-    providers = _provider_subjects(booking.listing_id, booking.organisation_id, booking.provider_user_id)
-    rows = _add(session, _outcome_deltas(*counted, booking.booker_id, providers, policy, sign=-1)
-                + _outcome_deltas(outcome, at, booking.booker_id, providers, policy))
+def count_bookings(session: Session, booking_ids, policy: Policy, now: datetime) -> int:
+    """Bring the bookings' part in attendance and reliability in line with their statuses, in a few statements
+    whatever their number (the outbox's batch); how many changed."""
+    ids = sorted(set(booking_ids))
+    if not ids:
+        return 0
+    bookings = session.execute(_classified(session, policy).add_columns(Listing.organisation_id,
+                                                                        Listing.provider_user_id)
+                               .join(Listing, Listing.id == Booking.listing_id).where(Booking.id.in_(ids))
+                               .order_by(Booking.id).with_for_update(of=Booking)).all()
+    # Under their locks: on PostgreSQL this waits for a running recompute, then reads what it counted.
+    marks = {row.booking_id: (row.outcome, row.at) for row in session.execute(
+        select(ReputationOutcome.booking_id, ReputationOutcome.outcome, ReputationOutcome.at)
+        .where(ReputationOutcome.booking_id.in_([booking.id for booking in bookings])).with_for_update())}
+    deltas, added, removed, changed = [], [], [], []
+    for booking in bookings:
+        outcome = booking.outcome
+        at = booking.at if outcome is not None else None
+        counted = marks.get(booking.id, (None, None))
+        if counted == (outcome, at):
+            continue
+        providers = _provider_subjects(booking.listing_id, booking.organisation_id, booking.provider_user_id)
+        deltas += (_outcome_deltas(*counted, booking.booker_id, providers, policy, sign=-1)
+                   + _outcome_deltas(outcome, at, booking.booker_id, providers, policy))
+        if booking.id not in marks:
+            added.append({"booking_id": booking.id, "outcome": outcome, "at": at})
+        elif outcome is None:
+            removed.append(booking.id)
+        else:
+            changed.append({"of_booking": booking.id, "new_outcome": outcome, "new_at": at})
     table = ReputationOutcome.__table__
-    if mark is None:
-        session.execute(insert(table).values(booking_id=booking.id, outcome=outcome, at=at))
-    elif outcome is None:
-        session.execute(delete(table).where(table.c.booking_id == booking.id))
-    else:
-        session.execute(update(table).where(table.c.booking_id == booking.id).values(outcome=outcome, at=at))
-    _rescore(session, rows, policy, now)
-    return True
+    if added:
+        session.execute(insert(table), added)
+    if removed:
+        session.execute(delete(table).where(table.c.booking_id.in_(removed)))
+    if changed:
+        session.execute(update(table).where(table.c.booking_id == bindparam("of_booking"))
+                        .values(outcome=bindparam("new_outcome"), at=bindparam("new_at", type_=table.c.at.type)),
+                        changed)
+    if deltas:
+        _rescore(session, _add(session, deltas), policy, now)
+    return len(added) + len(removed) + len(changed)
 
 
 def last_nightly_moment(now: datetime, hour_utc: int) -> datetime:

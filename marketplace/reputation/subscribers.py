@@ -13,6 +13,7 @@ def count_review(session, event) -> None:
     services.count_review(session, event.subject_id, Policy.from_config(current_app.config), clock.now())
 
 
-@events.subscriber("booking.completed", "booking.no_show", "booking.cancelled")
-def count_booking(session, event) -> None:
-    services.count_booking(session, event.subject_id, Policy.from_config(current_app.config), clock.now())
+@events.subscriber("booking.completed", "booking.no_show", "booking.cancelled", batch=True)
+def count_booking(session, batch) -> None:
+    services.count_bookings(session, [event.subject_id for event in batch], Policy.from_config(current_app.config),
+                            clock.now())

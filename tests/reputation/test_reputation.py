@@ -315,3 +315,32 @@ def test_a_booker_cancelling_less_than_the_late_hours_before_the_start_counts_ag
     session.commit()
     recomputed = figures(session, "booker", booker.id)
     assert (recomputed.late_cancels, recomputed.weight) == (1, pytest.approx(counted.weight, rel=1e-12))
+
+
+def test_one_outbox_run_counts_many_bookings_of_the_same_people_as_the_recompute_does(factory, session, now, deliver):
+    """The bookings' outcomes arrive at the subscriber as one batch: kept, no-shows, a late and an early
+    cancellation, two by one booker of one listing; each counts once, as the recompute counts it."""
+    listing = factory.listing(capacity=10, cancel_cutoff_minutes=60)
+    regular, other = factory.user(), factory.user()
+    made = [factory.booking(listing=listing, booker=booker, start=local(day, 10))
+            for booker, day in [(regular, 1), (regular, 2), (other, 2), (regular, 3), (other, 4)]]
+    bookings.cancel_booking(session, regular, made[3])  # early: days ahead
+    clock.travel_to(local(2, 12))
+    lifecycle.complete_booking(session, made[0])
+    bookings.mark_no_show(session, staff_of(listing), made[1])
+    lifecycle.complete_booking(session, made[2])
+    clock.travel_to(local(4, 8))
+    bookings.cancel_booking(session, other, made[4])  # late: two hours before
+    session.commit()
+    assert deliver() > 0
+
+    counted = {subject: (row.attendance, row.no_shows, row.score)
+               for subject in [("booker", regular.id), ("booker", other.id), ("listing", listing.id)]
+               for row in [figures(session, *subject)]}
+    assert counted[("booker", regular.id)][:2] == (0.5, 1) and counted[("booker", other.id)][:2] == (0.5, 0)
+    reputation.recompute_all(session, POLICY, clock.now())
+    session.commit()
+    for subject, (attendance, no_shows, score) in counted.items():
+        again = figures(session, *subject)
+        assert (again.attendance, again.no_shows) == (attendance, no_shows), subject
+        assert again.score == pytest.approx(score, abs=1e-9), subject
