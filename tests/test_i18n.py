@@ -166,3 +166,9 @@ def test_api_errors_stay_chinese_for_a_user_without_a_language(client, factory, 
 
     assert response.status_code == 422
     assert response.json["message"] == "结束时间必须晚于开始时间"
+
+
+def test_the_english_catalogue_names_each_message_once():
+    catalogue = (PROJECT_ROOT / "translations/en/LC_MESSAGES/messages.po").read_text("utf-8")
+    ids = re.findall(r'^msgid "(.+)"$', catalogue, re.M)
+    assert [msgid for msgid, count in Counter(ids).items() if count > 1] == []

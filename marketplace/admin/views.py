@@ -58,6 +58,13 @@ ACTION_LABELS = {
     "user.enable": _l("启用账号"),
     "user.password_reset": _l("为居民重置密码"),
     "place.create": _l("新增社区树节点"),
+    "booking.served_by": _l("记录服务者"),
+    "review.hide": _l("隐藏被举报的评价"),
+    "review.keep": _l("保留被举报的评价"),
+    "pledge.sign": _l("签订共建承诺"),
+    "pledge.update": _l("修改共建承诺"),
+    "points.grant": _l("发放积分"),
+    "points.reverse": _l("冲正积分"),
 }
 
 OBJECT_TYPE_LABELS = {
@@ -68,6 +75,10 @@ OBJECT_TYPE_LABELS = {
     "photos": _l("照片"),
     "users": _l("用户"),
     "places": _l("社区树节点"),
+    "bookings": _l("预约"),
+    "reviews": _l("评价"),
+    "pledges": _l("共建承诺"),
+    "points_transfers": _l("积分转账"),
 }
 
 FIELD_LABELS = {

@@ -17,6 +17,7 @@ from marketplace.listings import services as listing_services
 from marketplace.listings.models import Listing, ListingException, ListingStatus, Photo
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus
 from marketplace.places.models import Place
+from marketplace.reviews.models import ReportDecision
 from tests.conftest import PASSWORD
 
 
@@ -300,9 +301,11 @@ def test_filters_with_a_nul_character_still_filter_instead_of_failing(client, fa
 
 def test_every_audited_action_and_recorded_field_has_a_label():
     source = pathlib.Path(__file__).parents[2] / "marketplace"
-    recorded = {action for path in source.rglob("*.py") for line in path.read_text().splitlines()
-                if "audit.record(" in line for action in re.findall(r'"([a-z]+\.[a-z_]+)"', line)}
-    assert "listing.add_photo" in recorded and recorded <= set(ACTION_LABELS)
+    recorded = {action for path in source.rglob("*.py")
+                for action in re.findall(r'audit\.record\([^"]*"([a-z]+\.[a-z_]+)"', path.read_text())}
+    # The moderation of a review is recorded as review.<its decision>.
+    recorded |= {f"review.{decision.value}" for decision in ReportDecision}
+    assert {"listing.add_photo", "points.grant"} <= recorded and recorded <= set(ACTION_LABELS)
     for model in (Listing, ListingException, Photo, Organisation, Membership, User, Place):
         fields = {attr.key for attr in inspect(model).column_attrs} - {"password_hash"}
         assert fields <= set(FIELD_LABELS), model
