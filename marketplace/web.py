@@ -8,6 +8,7 @@ from marketplace.admin import views as admin_views
 from marketplace.bookings import api as bookings_api
 from marketplace.bookings import feeds_api as calendar_feed_api
 from marketplace.bookings import views as bookings_views
+from marketplace.exchange import api as exchange_api
 from marketplace.extensions import api
 from marketplace.favourites import api as favourites_api
 from marketplace.favourites import views as favourites_views
@@ -51,7 +52,7 @@ API_BLUEPRINTS = [
     accounts_api.blp, organisations_api.blp, places_api.blp, listings_api.blp, bookings_api.blp, search_api.blp,
     admin_api.blp, groups_api.blp, calendar_feed_api.blp, favourites_api.blp, notifications_api.blp,
     waitlist_api.blp, reviews_api.blp, feedback_api.blp, pledges_api.blp, wishes_api.blp,
-    lotteries_api.blp, needs_api.blp, points_api.blp,
+    lotteries_api.blp, needs_api.blp, points_api.blp, exchange_api.blp,
 ]
 
 
