@@ -4,18 +4,22 @@ from flask import current_app
 from flask.views import MethodView
 
 from marketplace.core import clock
-from marketplace.core.api import API_PREFIX, Blueprint
+from marketplace.core.api import API_PREFIX, Blueprint, require_user
 from marketplace.core.errors import NotFound
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import fetch_page
-from marketplace.exchange import hsds
+from marketplace.core.urls import ID
+from marketplace.exchange import hsds, volunteers
 from marketplace.exchange.schemas import (HsdsPageArgs, OrganizationPageSchema, OrganizationSchema,
                                           ServiceAtLocationPageSchema, ServiceAtLocationSchema, ServicePageSchema,
-                                          ServiceSchema)
+                                          ServiceSchema, VolunteerRecordSchema, VolunteerRowSchema)
 from marketplace.extensions import db
+from marketplace.organisations.services import get_organisation
 
 blp = Blueprint("exchange_api", __name__, url_prefix=f"{API_PREFIX}/exchange/hsds",
                 description="开放标准数据交换：按 Open Referral HSDS 3 提供资源目录")
+records_blp = Blueprint("volunteer_records_api", __name__, url_prefix=API_PREFIX,
+                        description="志愿服务记录与时长证明（谁记录谁证明）")
 
 
 def _catalogue(listings, organisations=()) -> hsds.Catalogue:
@@ -98,3 +102,23 @@ class ServiceAtLocation(MethodView):
         if listing is None:
             raise NotFound(_l("找不到这个服务地点"))
         return _catalogue([listing]).service_at_location(str(service_at_location_id))
+
+
+@records_blp.route("/me/volunteer-record")
+class MyVolunteerRecord(MethodView):
+    @records_blp.login_required
+    @records_blp.response(200, VolunteerRecordSchema)
+    def get(self):
+        """我的志愿服务记录（打印版证明见 /me/volunteer-record/certificates/<单位>）"""
+        return volunteers.volunteer_record(db.session, require_user(), platform_name=_l("社区资源超市"))
+
+
+@records_blp.route(f"/organisations/<{ID}:organisation_id>/volunteer-records")
+class OrganisationVolunteerRecords(MethodView):
+    @records_blp.login_required
+    @records_blp.errors(403, 404)
+    @records_blp.response(200, VolunteerRowSchema(many=True))
+    def get(self, organisation_id):
+        """本组织记录的志愿者及其服务时长（组织工作人员；CSV 版见 /organisations/<id>/volunteer-records.csv）"""
+        return volunteers.organisation_volunteers(db.session, require_user(), get_organisation(db.session,
+                                                                                                organisation_id))
