@@ -14,7 +14,6 @@ drafts and suspended listings (not public); a volunteer's phone unless they chos
 from __future__ import annotations
 
 import csv
-import io
 import json
 import uuid
 from datetime import datetime, time
@@ -200,12 +199,13 @@ def _add_volunteer_contact(tables: Tables, service_id: str, listing: Listing) ->
 
 # Nested documents, as the HSDS API and the JSON file give them.
 
+# Columns the schemas require: kept even when empty (an address here has no province or postcode).
+_REQUIRED_EMPTY_OK = {"description", "state_province", "postal_code", "city", "address_1"}
+
+
 def _compact(row: dict) -> dict:
     """A row without its empty optional values (HSDS omits what is unknown)."""
     return {key: value for key, value in row.items() if value not in (None, "") or key in _REQUIRED_EMPTY_OK}
-
-
-_REQUIRED_EMPTY_OK = {"description", "state_province", "postal_code", "city", "address_1"}
 
 
 def _by(rows: list[dict], key: str) -> dict[str, list[dict]]:
