@@ -114,7 +114,7 @@ class ServiceEntrySchema(Schema):
     kind = fields.String(required=True, metadata={"description": "served（为组织服务）、skill（自己的技能）、wish（圆梦心愿）"})
     at = fields.DateTime(required=True, metadata={"description": "服务时间（UTC）"})
     title = fields.String(required=True)
-    hours = fields.Decimal(required=True, as_string=True, metadata={"description": "服务时长（小时）"})
+    hours = fields.String(required=True, metadata={"description": "服务时长（小时）（如 \"1.5\"）"})
     issuer = fields.String(required=True, metadata={"description": "记录单位：org-<id> 或 platform"})
     issuer_name = fields.String(required=True)
 
@@ -129,14 +129,14 @@ class CertificateSchema(Schema):
     number = fields.String(required=True, metadata={"description": "证明编号（同一份记录总是同一个编号）"})
     issuer = fields.String(required=True)
     issuer_name = fields.String(required=True)
-    hours = fields.Decimal(required=True, as_string=True)
+    hours = fields.String(required=True, metadata={"description": "小时数（如 \"1.5\"）"})
 
 
 class VolunteerRecordSchema(Schema):
     """志愿服务记录：基本信息、服务记录、评价、各记录单位出具的时长证明（不含身份证号）"""
     number = fields.String(required=True, metadata={"description": "志愿者编号"})
     name = fields.String(required=True, attribute="user.display_name")
-    hours = fields.Decimal(required=True, as_string=True, metadata={"description": "累计服务时长（小时）"})
+    hours = fields.String(required=True, metadata={"description": "累计服务时长（小时）（如 \"1.5\"）"})
     entries = fields.List(fields.Nested(ServiceEntrySchema), required=True)
     evaluations = fields.List(fields.Nested(EvaluationSchema), required=True)
     certificates = fields.List(fields.Nested(CertificateSchema), required=True,
@@ -149,6 +149,6 @@ class VolunteerRowSchema(Schema):
     number = fields.String(required=True)
     name = fields.String(required=True)
     services = fields.Integer(required=True)
-    hours = fields.Decimal(required=True, as_string=True)
+    hours = fields.String(required=True, metadata={"description": "小时数（如 \"1.5\"）"})
     first_at = fields.DateTime(required=True)
     last_at = fields.DateTime(required=True)
