@@ -3,6 +3,7 @@ import click
 from flask import Flask
 
 from marketplace.demo import seed
+from marketplace.exchange.cli import exchange_cli
 from marketplace.extensions import db
 from marketplace.points.cli import points_cli
 from marketplace.scheduler.cli import scheduler_cli
@@ -13,6 +14,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(points_cli)
+    app.cli.add_command(exchange_cli)
 
     @app.cli.command("seed-demo")
     def seed_demo():

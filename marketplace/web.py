@@ -8,6 +8,8 @@ from marketplace.admin import views as admin_views
 from marketplace.bookings import api as bookings_api
 from marketplace.bookings import feeds_api as calendar_feed_api
 from marketplace.bookings import views as bookings_views
+from marketplace.exchange import api as exchange_api
+from marketplace.exchange import views as exchange_views
 from marketplace.extensions import api
 from marketplace.favourites import api as favourites_api
 from marketplace.favourites import views as favourites_views
@@ -45,13 +47,14 @@ HTML_BLUEPRINTS = [
     accounts_views.bp, organisations_views.bp, places_views.bp, listings_views.bp, bookings_views.bp,
     search_views.bp, admin_views.bp, groups_views.bp, favourites_views.bp, help_views.bp,
     notifications_views.bp, waitlist_views.bp, reviews_views.bp, feedback_views.bp, pledges_views.bp,
-    wishes_views.bp, lotteries_views.bp, needs_views.bp, points_views.bp,
+    wishes_views.bp, lotteries_views.bp, needs_views.bp, points_views.bp, exchange_views.bp,
 ]
 API_BLUEPRINTS = [
     accounts_api.blp, organisations_api.blp, places_api.blp, listings_api.blp, bookings_api.blp, search_api.blp,
     admin_api.blp, groups_api.blp, calendar_feed_api.blp, favourites_api.blp, notifications_api.blp,
     waitlist_api.blp, reviews_api.blp, feedback_api.blp, pledges_api.blp, wishes_api.blp,
-    lotteries_api.blp, needs_api.blp, points_api.blp,
+    lotteries_api.blp, needs_api.blp, points_api.blp, exchange_api.blp,
+    exchange_api.records_blp,
 ]
 
 
