@@ -87,6 +87,7 @@ def test_the_volunteer_number_is_stable_and_its_check_digit_catches_a_typo():
 def test_the_printable_certificate_names_issuer_hours_and_number(client, login, session, served):
     world, volunteer = served
     login(volunteer)
+    assert 'href="/me/volunteer-record"' in client.get("/profile").get_data(as_text=True)
     page = client.get("/me/volunteer-record").get_data(as_text=True)
     assert volunteers.volunteer_number(volunteer.id) in page and "准时细心" in page
     assert "本平台不记录培训和表彰情况" in page
