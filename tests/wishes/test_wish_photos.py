@@ -68,8 +68,9 @@ def test_a_resident_posts_a_wish_with_photos_that_only_those_taking_part_and_sta
     assert client.get(f"/api/v1/wishes/{wish.id}").json["details"] is None
     client.post("/logout")
     assert client.get(url).status_code == 404, "nor can anyone signed out"
-    assert "/uploads/wishes/" not in url and client.get(
-        f"/uploads/wishes/{wish.photos[0].filename}").status_code == 404, "nor through the public uploads"
+    filename = wish.photos[0].filename
+    assert [fetched(client, public)[0] for public in (f"/uploads/{filename}", f"/uploads/wishes/{filename}")] == [
+        404, 404], "nor through the public uploads"
 
     login(world.staff)
     assert fetched(client, url)[0] == 200
@@ -152,6 +153,18 @@ def test_too_many_photos_on_the_posting_page_post_no_wish(app, client, session, 
         "place_id": str(world.tree["c1_building"].id),
         "photo": [(io.BytesIO(png(n)), f"p{n}.png") for n in range(MAX_PHOTOS + 1)]})
     assert response.status_code == 422 and f"最多{MAX_PHOTOS}张照片" in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Wish)) == 0
+    assert photo_count(session) == 0 and stored_files(app) == before
+
+
+def test_one_bad_photo_among_good_ones_on_the_posting_page_stores_none(app, client, session, world, login):
+    login(world.resident)
+    before = stored_files(app)
+    response = client.post("/wishes/new", content_type="multipart/form-data", data={
+        "title": "帮忙修理水龙头", "need": "厨房水龙头漏水", "needed_by": (TODAY + timedelta(days=3)).isoformat(),
+        "place_id": str(world.tree["c1_building"].id),
+        "photo": [(io.BytesIO(png(1)), "tap.png"), (io.BytesIO(b"%PDF-1.4"), "menu.png")]})
+    assert response.status_code == 422 and "文件不是有效的图片" in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Wish)) == 0
     assert photo_count(session) == 0 and stored_files(app) == before
 
