@@ -5,6 +5,7 @@ from flask import current_app
 from flask.views import MethodView
 
 from marketplace.core.api import API_PREFIX, Blueprint, optional_user, page_of, require_user
+from marketplace.core.images import discard_stored_image
 from marketplace.core.pagecache import anonymous_page
 from marketplace.core.urls import ID
 from marketplace.extensions import db
@@ -171,4 +172,4 @@ class ListingPhotoDetail(MethodView):
         listing = services.get_listing(db.session, listing_id, viewer=user)
         filename = photos.remove_photo(db.session, user, listing, photo_id)
         db.session.commit()
-        photos.discard_stored_photo(current_app.config["UPLOAD_DIR"], filename)
+        discard_stored_image(current_app.config["UPLOAD_DIR"], filename)

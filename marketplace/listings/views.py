@@ -9,6 +9,7 @@ from marketplace.bookings.widget import build_widget
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.forms import done_notice, form_status, refuse_on_form
 from marketplace.core.http import local_today
+from marketplace.core.images import discard_stored_image
 from marketplace.core.pagecache import anonymous_page
 from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.permissions import can_edit_listing, can_moderate_listing, can_publish_listing
@@ -227,7 +228,7 @@ def delete_photo(listing_id: int, photo_id: int):
     listing = services.get_listing_for_edit(db.session, listing_id, current_user)
     filename = listing_photos.remove_photo(db.session, current_user, listing, photo_id)
     db.session.commit()
-    listing_photos.discard_stored_photo(current_app.config["UPLOAD_DIR"], filename)
+    discard_stored_image(current_app.config["UPLOAD_DIR"], filename)
     return redirect(url_for("listings.photos", listing_id=listing.id, notice="photo_removed"))
 
 

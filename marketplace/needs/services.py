@@ -161,9 +161,11 @@ def suggestions(session: Session, index: SearchIndex, need: Need, *, zone: str,
 
 
 def suggest_listings(session: Session, index: SearchIndex, text: str, *, kind: str | None, place_id: int | None,
-                     start: datetime, end: datetime, zone: str, limit: int = SUGGESTIONS_PER_ITEM) -> list[SearchHit]:
+                     start: datetime | None, end: datetime | None, zone: str,
+                     limit: int = SUGGESTIONS_PER_ITEM) -> list[SearchHit]:
     """The listings the search service finds for some words (a need's item, a wish) of a kind, in a place, free
-    from ``start`` to ``end``, best first; what the search service raises for malformed filters."""
+    from ``start`` to ``end`` (at any time when they are None), best first; what the search service raises for
+    malformed filters."""
     filters = SearchFilters(kind=kind, place_id=place_id, free_at_start=start, free_at_end=end)
     return search_listings(session, index, text, filters, per_page=limit, zone=zone).hits
 

@@ -1,17 +1,20 @@
 """JSON face of micro-wishes: the public wall, posting (also for a resident), review by community staff, claims,
-fulfilment and confirmation. Handlers that write call one service and commit once."""
+fulfilment and confirmation, photos, and the listings and volunteers suggested for a wish. Handlers that write call one service and commit once."""
 from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
 
 from marketplace.core.api import API_PREFIX, Blueprint, optional_user, page_of, require_user
+from marketplace.core.http import deployment_zone
 from marketplace.core.urls import ID
 from marketplace.extensions import db
-from marketplace.wishes import services
+from marketplace.search.sync import search_index
+from marketplace.wishes import photos, services, suggestions
 from marketplace.wishes.models import Wish, WishStatus
 from marketplace.wishes.schemas import (ClaimSchema, ConfirmSchema, FulfilSchema, SendBackSchema, WallPageSchema,
-                                        WallQuerySchema, WishCreateSchema, WishUpdateSchema, WishWithDetailsSchema)
+                                        WallQuerySchema, WishCreateSchema, WishPhotoSchema, WishPhotoUploadSchema,
+                                        WishSuggestionsSchema, WishUpdateSchema, WishWithDetailsSchema)
 
 blp = Blueprint("wishes_api", __name__, url_prefix=API_PREFIX,
                 description="微心愿：居民发布（社区可代办）、社区审核、志愿者和党员认领、完成与确认、无人认领时逐级上升")
@@ -195,3 +198,32 @@ class Confirm(MethodView):
         """确认心愿已实现，可以致谢和评分（居民本人，或社区工作人员代为确认，记为代办）；之后计入志愿时长和积分"""
         return _act(wish_id, lambda user, wish: services.confirm_wish(db.session, user, wish, thanks=data["thanks"],
                                                                       rating=data["rating"]))
+
+
+@blp.route(f"/wishes/<{ID}:wish_id>/photos")
+class WishPhotos(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404, 409, 413, 422)
+    @blp.arguments(WishPhotoUploadSchema, location="files")
+    @blp.response(201, WishPhotoSchema)
+    def post(self, files, wish_id):
+        """添加一张照片（multipart 字段 `photo`；JPEG、PNG、WebP 或 GIF，有大小限制，每项最多3张）：发布人在审核前添加心愿的照片，
+        认领人在确认前添加完成情况的照片。照片只给参与者和社区工作人员看，不上公开的心愿墙"""
+        user = require_user()
+        store = photos.PhotoStore.from_config(current_app.config)
+        [photo] = photos.add_photos(db.session, user, _wish(wish_id), [files["photo"].read(store.max_bytes + 1)],
+                                    store=store)
+        db.session.commit()
+        return photo
+
+
+@blp.route(f"/wishes/<{ID}:wish_id>/suggestions")
+class WishSuggestions(MethodView):
+    @blp.login_required
+    @blp.errors(403, 404)
+    @blp.response(200, WishSuggestionsSchema)
+    def get(self, wish_id):
+        """为这个心愿推荐的资源和志愿者：按心愿标题在居民所在社区搜索（与需求的推荐同一个搜索服务），相关度结合信誉排序；
+        给志愿者、党员、组长和参与者看"""
+        user = require_user()
+        return suggestions.suggestions_for(db.session, search_index(), user, _wish(wish_id), zone=deployment_zone())

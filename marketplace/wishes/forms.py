@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from marketplace.core.forms import optional_id
 from marketplace.core.i18n import _l
 from marketplace.reviews.forms import STAR_CHOICES
+from marketplace.wishes.photos import MAX_PHOTOS
 from marketplace.wishes.services import MAX_NEED_LENGTH, MAX_NOTE_LENGTH, MAX_TITLE_LENGTH
 
 
@@ -24,6 +26,7 @@ class WishForm(FlaskForm):
     resident_login = StringField(_l("代办：居民的手机号或邮箱（社区工作人员替居民发布时填写）"),
                                  validators=[Optional(), Length(max=254)])
     confirmed_in_person = BooleanField(_l("居民已当面同意发布"))
+    photo = MultipleFileField(_l("照片（可选，最多%(n)s张）", n=MAX_PHOTOS), render_kw={"accept": "image/*"})
 
 
 class ClaimForm(FlaskForm):
@@ -37,6 +40,7 @@ class SendBackForm(FlaskForm):
 class FulfilForm(FlaskForm):
     note = TextAreaField(_l("做了什么"), validators=[InputRequired(_l("请简单说说做了什么")), _too_long(MAX_NOTE_LENGTH)])
     hours = StringField(_l("服务时长（小时）"), validators=[InputRequired(_l("请填写服务时长（小时）"))])
+    photo = FileField(_l("完成情况的照片（可选）"), render_kw={"accept": "image/*"})
 
 
 def _stars(value):

@@ -1,4 +1,4 @@
-"""A wish and its co-claimers.
+"""A wish, its co-claimers and its photos.
 
 A wish is shown on the wall of one place (``wall_place_id``): its grid at first, then its community and its
 street when nobody claims it in time (``escalate_at``, the scheduler's ``escalate_wishes``). A claim has a
@@ -11,7 +11,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, Numeric, SmallInteger, String, Text, \
+from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text, \
     UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -101,6 +101,8 @@ class Wish(Base):
     wall_place: Mapped[Place] = relationship(foreign_keys=[wall_place_id])
     co_claimers: Mapped[list[WishCoClaimer]] = relationship(back_populates="wish", cascade="all, delete-orphan",
                                                             order_by="WishCoClaimer.id")
+    photos: Mapped[list[WishPhoto]] = relationship(back_populates="wish", cascade="all, delete-orphan",
+                                                   order_by="WishPhoto.id")
 
     @property
     def on_behalf(self) -> bool:
@@ -110,6 +112,29 @@ class Wish(Base):
     def level(self) -> str:
         """Which wall it is on: grid, community or street (the kind of ``wall_place``)."""
         return self.wall_place.kind.value
+
+
+class PhotoOf(str, enum.Enum):
+    wish = "wish"  # the poster's, of what is needed
+    fulfilment = "fulfilment"  # the claimant's, of what was done
+
+
+class WishPhoto(Base):
+    """A photo of a wish or of its fulfilment, stored under instance/uploads/wishes: not the public /uploads,
+    since only those taking part and the community's staff may see it (a photo can show who and where)."""
+
+    __tablename__ = "wish_photos"
+
+    id: Mapped[intpk]
+    wish_id: Mapped[int] = mapped_column(ForeignKey("wishes.id", ondelete="CASCADE"), index=True)
+    of: Mapped[PhotoOf] = mapped_column(Enum(PhotoOf, native_enum=False, length=16))
+    filename: Mapped[str] = mapped_column(String(100), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_at]
+
+    wish: Mapped[Wish] = relationship(back_populates="photos")
 
 
 class WishCoClaimer(Base):

@@ -1,12 +1,15 @@
 """What the wishes API reads and writes. The wall's schema names nobody: no resident, poster or claimant, no
 building; only the grid, what is needed and how it is going. Those taking part see ``details`` as well."""
+from flask import url_for
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from marketplace.bookings.schemas import LocalDateTime
 from marketplace.core.api import PageArgs, collection_schema
 from marketplace.core.schemas import (DecimalString, InputSchema, JsonBoolean, OneOf, PersonSchema,
                                       Range, id_field, text_field)
-from marketplace.wishes.models import ON_THE_WALL, WishStatus
+from marketplace.needs.schemas import SuggestedListingSchema
+from marketplace.wishes.models import ON_THE_WALL, PhotoOf, WishStatus
 from marketplace.wishes.services import MAX_NEED_LENGTH, MAX_NOTE_LENGTH, MAX_TITLE_LENGTH
 
 STATUS_HELP = ("pending 待审核 / sent_back 已退回 / open 待认领 / claimed 已认领 / fulfilled 已完成待确认 / "
@@ -58,6 +61,18 @@ class WallQuerySchema(PageArgs):
                            metadata={"description": "open 待认领 / claimed 已认领 / fulfilled 已完成待确认"})
 
 
+class WishPhotoSchema(Schema):
+    id = fields.Integer()
+    of = fields.Enum(PhotoOf, metadata={"description": "wish 心愿的照片（发布人）/ fulfilment 完成情况的照片（认领人）"})
+    content_type = fields.String()
+    url = fields.Function(lambda photo: url_for("wishes.photo", wish_id=photo.wish_id, photo_id=photo.id),
+                          metadata={"description": "图片地址（同样只给参与者和社区工作人员）"})
+
+
+class WishPhotoUploadSchema(InputSchema):
+    photo = Upload(required=True, metadata={"description": "JPEG、PNG、WebP 或 GIF 图片"})
+
+
 class WishDetailsSchema(Schema):
     """Who and where: for the resident, the poster, the claimants and the community's staff only."""
 
@@ -78,6 +93,8 @@ class WishDetailsSchema(Schema):
     hours = DecimalString(allow_none=True)
     thanks = fields.String(allow_none=True)
     rating = fields.Integer(allow_none=True)
+    photos = fields.List(fields.Nested(WishPhotoSchema), metadata={
+        "description": "照片：可能认出居民，所以只在详情里，不上公开的心愿墙"})
 
 
 class WishSchema(Schema):
@@ -102,3 +119,17 @@ class WishWithDetailsSchema(WishSchema):
 
 
 WallPageSchema = collection_schema(WishSchema)
+
+
+class SuggestedVolunteerSchema(Schema):
+    id = fields.Integer(attribute="listing.provider_user.id")
+    display_name = fields.String(attribute="listing.provider_user.display_name")
+    offer = fields.Function(lambda hit: SuggestedListingSchema().dump(hit), metadata={
+        "description": "这位志愿者提供的技能或服务（同 listings 的一项）", "type": "object"})
+
+
+class WishSuggestionsSchema(Schema):
+    listings = fields.List(fields.Nested(SuggestedListingSchema), metadata={
+        "description": "搜索服务按心愿标题在居民所在社区找到的组织的场地、技能和服务，最合适的在前"})
+    volunteers = fields.List(fields.Nested(SuggestedVolunteerSchema), metadata={
+        "description": "提供相关技能或服务的志愿者，最合适的在前"})

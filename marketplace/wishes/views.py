@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user, login_required
 
 from marketplace.core.errors import DomainError
 from marketplace.core.forms import ButtonForm, done_notice, refuse_on_form
+from marketplace.core.http import deployment_zone
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.urls import ID, id_arg
 from marketplace.extensions import db
 from marketplace.places.models import PlaceKind
 from marketplace.places.services import list_places, place_choices
-from marketplace.wishes import services
+from marketplace.search.sync import search_index
+from marketplace.wishes import photos, services, suggestions
 from marketplace.wishes.forms import ClaimForm, ConfirmForm, FulfilForm, SendBackForm, WishForm
 from marketplace.wishes.models import Wish
 
@@ -27,6 +29,18 @@ NOTICES = frozenset({"posted", "edited", "confirm-posting", "approve", "send-bac
 
 def _rules() -> services.Rules:
     return services.Rules.from_config(current_app.config)
+
+
+def _store() -> photos.PhotoStore:
+    return photos.PhotoStore.from_config(current_app.config)
+
+
+def _uploads(*fields) -> list[bytes]:
+    """The files chosen in the form's file fields (a browser sends an empty part for a field left blank); each
+    read one byte past the limit, so the check sees it is too big without reading all of it."""
+    limit = _store().max_bytes + 1
+    chosen = [upload for data in fields for upload in (data if isinstance(data, list) else [data])]
+    return [upload.read(limit) for upload in chosen if upload and upload.filename]
 
 
 @bp.route("/wishes")
@@ -59,12 +73,14 @@ def new():
                     title=form.title.data, need=form.need.data, needed_by=form.needed_by.data,
                     place_id=form.place_id.data, resident_login=(form.resident_login.data or "").strip() or None,
                     confirmed_in_person=form.confirmed_in_person.data), rules=_rules())
+                if uploads := _uploads(form.photo.data):
+                    photos.add_photos(db.session, current_user, wish, uploads, store=_store())
                 db.session.commit()
             except DomainError as error:
                 status = refuse_on_form(form, error)
             else:
                 return redirect(url_for("wishes.detail", wish_id=wish.id, notice="posted"))
-    return render_template("wishes/form.html", form=form,
+    return render_template("wishes/form.html", form=form, max_photo_mb=_store().max_bytes // (1024 * 1024),
                            for_residents=services.is_office_staff(db.session, current_user)), status
 
 
@@ -108,7 +124,9 @@ def _forms(**refused) -> dict:
 def _render_detail(wish: Wish, status: int = 200, **refused):
     forms = _forms(**refused)
     may_join = services.may_claim(current_user)
-    return render_template("wishes/detail.html", wish=wish, notice=done_notice(NOTICES),
+    suggested = (suggestions.suggestions_for(db.session, search_index(), current_user, wish, zone=deployment_zone())
+                 if suggestions.may_see_suggestions(db.session, current_user, wish) else None)
+    return render_template("wishes/detail.html", wish=wish, notice=done_notice(NOTICES), suggested=suggested,
                            details=services.may_see_details(db.session, current_user, wish),
                            reviewer=services.can_review(db.session, current_user, wish),
                            may_claim=may_join or len(forms["claim_form"].group_id.choices) > 1, may_join=may_join,
@@ -118,6 +136,22 @@ def _render_detail(wish: Wish, status: int = 200, **refused):
 @bp.route(f"/wishes/<{ID}:wish_id>")
 def detail(wish_id: int):
     return _render_detail(services.get_wish(db.session, wish_id, viewer=current_user))
+
+
+@bp.route(f"/wishes/<{ID}:wish_id>/photos/<{ID}:photo_id>")
+def photo(wish_id: int, photo_id: int):
+    """A wish's photo, for those who may see its details only; never cached by shared caches."""
+    shown = photos.photo_file(db.session, current_user, wish_id, photo_id)
+    response = send_from_directory(_store().folder, shown.filename, mimetype=shown.content_type)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _fulfil(wish: Wish, form: FulfilForm) -> None:
+    """Done first, then the photo: a refused note or hours leaves no photo stored for nothing."""
+    services.fulfil_wish(db.session, current_user, wish, form.note.data, _hours(form.hours.data))
+    if uploads := _uploads(form.photo.data):
+        photos.add_photos(db.session, current_user, wish, uploads, store=_store())
 
 
 def _hours(text):
@@ -139,8 +173,7 @@ ACTIONS = {
     "join": (None, None, lambda wish, form: services.join_wish(db.session, current_user, wish)),
     "release": (None, None, lambda wish, form: services.release_wish(db.session, current_user, wish,
                                                                      rules=_rules())),
-    "fulfil": (FulfilForm, "fulfil_form", lambda wish, form: services.fulfil_wish(
-        db.session, current_user, wish, form.note.data, _hours(form.hours.data))),
+    "fulfil": (FulfilForm, "fulfil_form", _fulfil),
     "confirm": (ConfirmForm, "confirm_form", lambda wish, form: services.confirm_wish(
         db.session, current_user, wish, thanks=form.thanks.data or "", rating=form.rating.data)),
 }

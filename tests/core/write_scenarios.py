@@ -78,7 +78,8 @@ from marketplace.bookings import services as bookings
 from marketplace.waitlist import services as waitlist
 from marketplace.waitlist.models import EntryStatus, WaitlistEntry
 from marketplace.wishes import services as wishes
-from marketplace.wishes.models import Wish, WishCoClaimer, WishStatus
+from marketplace.wishes.models import Wish, WishCoClaimer, WishPhoto, WishStatus
+from marketplace.wishes.photos import MAX_PHOTOS as MAX_WISH_PHOTOS
 from tests.conftest import PASSWORD, Factory, writing_units
 from tests.feedback.conftest import Street, build_street
 from tests.mail import Inbox, smtp_inbox
@@ -2207,6 +2208,28 @@ def _edit_wishes(world: World, face: str) -> Plan:
     return Plan(grid(call), check)
 
 
+def _add_wish_photos(world: World, face: str) -> Plan:
+    """A poster uploads photos to each pending wish from four devices at once: the wish keeps no more than its
+    limit, and every acknowledged upload is stored (the others are told it is full)."""
+    w = _wishes(world)
+    poster = world.users(1)[0]
+    pending = [w.posted(by=poster, title=f"{poster.id}的心愿{i}").id for i in range(ROUNDS)]
+    devices = world.devices(poster, face, CLIENTS)
+
+    def call(c, i):
+        return Call(devices[c], "POST", f"/api/v1/wishes/{pending[i]}/photos",
+                    files={"photo": (f"kitchen{c}.png", png(c * ROUNDS + i))}, tag=pending[i])
+
+    def check(outcomes):
+        for wish_id in pending:
+            stored = world.session.scalar(select(func.count()).select_from(WishPhoto)
+                                          .where(WishPhoto.wish_id == wish_id))
+            acked = sum(1 for o in acks(outcomes) if o.call.tag == wish_id)
+            expect(stored == acked <= MAX_WISH_PHOTOS, f"wish {wish_id}: {stored} photos for {acked} acknowledged")
+    return Plan(grid(call), check, refused=frozenset({422}))
+
+
+scenario("POST", "wishes_api.WishPhotos")(lambda world: _add_wish_photos(world, "api"))
 scenario("PUT", "wishes_api.WishDetail")(lambda world: _edit_wishes(world, "api"))
 scenario("POST", "wishes.edit")(lambda world: _edit_wishes(world, "html"))
 scenario("POST", "wishes_api.Wishes")(lambda world: _post_wishes(world, "api"))
