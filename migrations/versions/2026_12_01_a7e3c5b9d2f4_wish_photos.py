@@ -1,7 +1,7 @@
 """photos of a wish and of its fulfilment (wish_photos)
 
 Revision ID: a7e3c5b9d2f4
-Revises: f2c6a9d41e37
+Revises: c3e7a9b2d514
 Create Date: 2026-12-01 15:30:00
 
 """
@@ -13,7 +13,7 @@ import marketplace.core.db
 
 # revision identifiers, used by Alembic.
 revision = 'a7e3c5b9d2f4'
-down_revision = 'f2c6a9d41e37'
+down_revision = 'c3e7a9b2d514'
 branch_labels = None
 depends_on = None
 
