@@ -3,8 +3,8 @@
 Every area registers, in its own ``personal_data.py``, an exporter (what the person may download) and an
 eraser (what goes when they delete their account) for each table of its own that points at a user, or
 says that a reference stays (``keep``): it then points at the anonymised account, which is how the
-points ledger, reviews and usage figures stay consistent. A test walks the metadata and fails for a user
-foreign key that no area has spoken for.
+points ledger, reviews and usage figures stay consistent. Tests walk the metadata and fail for a user
+foreign key that deletion neither erases nor keeps, or that the export neither covers nor keeps.
 """
 from __future__ import annotations
 
@@ -83,13 +83,16 @@ def rows(session: Session, model, where, *, exclude: Iterable[str] = ()) -> list
         select(model).where(where).order_by(*model.__table__.primary_key.columns))]
 
 
-def covered() -> set[Column]:
-    """Every (table, column) some area exports, erases or keeps on purpose."""
+def erased_or_kept() -> set[Column]:
+    """Every (table, column) that account deletion erases, or keeps on purpose."""
     load()
-    spoken = set(KEPT)
-    for entry in [*EXPORTERS.values(), *ERASERS.values()]:
-        spoken.update(entry.covers)
-    return spoken
+    return set(KEPT).union(*(entry.covers for entry in ERASERS.values()))
+
+
+def exported_or_kept() -> set[Column]:
+    """Every (table, column) the export covers, or that stays as another's record (``keep``)."""
+    load()
+    return set(KEPT).union(*(entry.covers for entry in EXPORTERS.values()))
 
 
 def load() -> None:
@@ -114,5 +117,5 @@ def erase_audit_about(session: Session, user, erasure: Erasure) -> None:
                     .values(before=None, after=None))
 
 
-keep("the event log drives deliveries and statistics; the actor becomes the anonymised account",
-     ("domain_events", "actor_id"))
+keep("the event log drives deliveries and statistics, the audit log says who did what; their actor becomes the "
+     "anonymised account", ("domain_events", "actor_id"), ("audit_entries", "actor_id"))

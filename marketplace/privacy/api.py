@@ -4,12 +4,19 @@ from flask.views import MethodView
 
 from marketplace.core import clock
 from marketplace.core.api import API_PREFIX, Blueprint, require_user
+from marketplace.core.http import deployment_zone
+from marketplace.core.personal_data import Erasure
 from marketplace.extensions import db
 from marketplace.privacy import services
-from marketplace.privacy.erasure import erasure_now
 from marketplace.privacy.schemas import AccountDeletionSchema, PersonalDataSchema
+from marketplace.waitlist.settings import hold_time
 
 blp = Blueprint("privacy_api", __name__, url_prefix=API_PREFIX, description="个人信息：导出与注销")
+
+
+def erasure_now() -> Erasure:
+    """The deletion's time and the deployment's settings, read at the edge."""
+    return Erasure(now=clock.now(), zone=deployment_zone(), hold=hold_time())
 
 
 def personal_data(user) -> dict:

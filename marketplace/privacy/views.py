@@ -11,8 +11,7 @@ from marketplace.core.errors import DomainError
 from marketplace.core.forms import form_status, refuse_on_form
 from marketplace.extensions import db
 from marketplace.privacy import services
-from marketplace.privacy.api import personal_data
-from marketplace.privacy.erasure import erasure_now
+from marketplace.privacy.api import erasure_now, personal_data
 from marketplace.privacy.forms import DeleteAccountForm
 
 bp = Blueprint("privacy", __name__)
