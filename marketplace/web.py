@@ -34,6 +34,8 @@ from marketplace.pledges import api as pledges_api
 from marketplace.pledges import views as pledges_views
 from marketplace.points import api as points_api
 from marketplace.points import views as points_views
+from marketplace.privacy import api as privacy_api
+from marketplace.privacy import views as privacy_views
 from marketplace.reviews import api as reviews_api
 from marketplace.reviews import views as reviews_views
 from marketplace.search import api as search_api
@@ -47,14 +49,14 @@ HTML_BLUEPRINTS = [
     accounts_views.bp, organisations_views.bp, places_views.bp, listings_views.bp, bookings_views.bp,
     search_views.bp, admin_views.bp, groups_views.bp, favourites_views.bp, help_views.bp,
     notifications_views.bp, waitlist_views.bp, reviews_views.bp, feedback_views.bp, pledges_views.bp,
-    wishes_views.bp, lotteries_views.bp, needs_views.bp, points_views.bp, exchange_views.bp,
+    wishes_views.bp, lotteries_views.bp, needs_views.bp, points_views.bp, exchange_views.bp, privacy_views.bp,
 ]
 API_BLUEPRINTS = [
     accounts_api.blp, organisations_api.blp, places_api.blp, listings_api.blp, bookings_api.blp, search_api.blp,
     admin_api.blp, groups_api.blp, calendar_feed_api.blp, favourites_api.blp, notifications_api.blp,
     waitlist_api.blp, reviews_api.blp, feedback_api.blp, pledges_api.blp, wishes_api.blp,
     lotteries_api.blp, needs_api.blp, points_api.blp, exchange_api.blp,
-    exchange_api.records_blp,
+    exchange_api.records_blp, privacy_api.blp,
 ]
 
 

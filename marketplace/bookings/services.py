@@ -434,18 +434,19 @@ def booker_may_cancel(booking: Booking, now: datetime) -> bool:
 
 
 def cancel_booking(session: Session, actor: User, booking: Booking, reason: str = "", *,
-                   now: datetime | None = None) -> Booking:
+                   now: datetime | None = None, account_closing: bool = False) -> Booking:
     """Cancel a pending or confirmed booking.
 
-    The booker may until the cutoff (after it: a clear refusal); the provider may any time before
-    the end, with a reason. Raises Forbidden for anyone else, Conflict for a final status.
+    The booker may until the cutoff (after it: a clear refusal), or until the start when they are deleting
+    their account (they will not come); the provider may any time before the end, with a reason. Raises
+    Forbidden for anyone else, Conflict for a final status.
     """
     now = now or clock.now()
     if not (is_booker(actor, booking) or can_provide(actor, booking.listing)):
         raise Forbidden(_l("你不能取消别人的预约"))  # before the status check: outsiders learn nothing of it
     lock_booking(session, booking)
     states.require_transition(booking, BookingStatus.cancelled, action="cancel_by_booker")
-    if is_booker(actor, booking) and booker_may_cancel(booking, now):
+    if is_booker(actor, booking) and (booker_may_cancel(booking, now) or (account_closing and now < booking.start_at)):
         reason = clean_text(reason, "reason", MAX_REASON_LENGTH)
         action = "cancel_by_booker"
     elif can_provide(actor, booking.listing):

@@ -2498,3 +2498,42 @@ scenario("POST", "points_api.StreetGrants")(lambda world: _street_grants(world, 
 scenario("POST", "points.street")(lambda world: _street_grants(world, "html"))
 scenario("POST", "points_api.Reversal")(lambda world: _reversals(world, "api"))
 scenario("POST", "points.reverse")(lambda world: _reversals(world, "html"))
+
+
+# People's own data ----------------------------------------------------------------------------------------------------
+
+def _delete_accounts(world: World, face: str) -> Plan:
+    """Residents with a booking tomorrow delete their accounts from two devices at once: each account is
+    deleted once (one audit entry), its booking cancelled once; the device that comes second is refused."""
+    users = world.users(CLIENTS // 2)
+    listing = world.factory.listing(capacity=CLIENTS)
+    booked = {user.id: world.factory.booking(listing=listing, booker=user).id for user in users}
+    devices = [device for user in users for device in world.devices(user, face, 2)]
+    user_ids = [user.id for user in users]
+
+    def call(c, i):
+        if face == "api":
+            return Call(devices[c], "DELETE", "/api/v1/me", json={"password": PASSWORD}, tag=user_ids[c // 2])
+        return Call(devices[c], "POST", "/profile/delete", data={"password": PASSWORD}, tag=user_ids[c // 2])
+
+    def acked(outcome):
+        if face == "api":
+            return outcome.status == 204
+        return outcome.status in (302, 303) and "deleted=1" in (outcome.location or "")
+
+    def check(outcomes):
+        each_acked(outcomes, lambda user_id: _get(world.session, User, user_id).phone is None, "deleted")
+        for user_id in set(tags(outcomes)):
+            deletions = world.session.scalar(select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.action == "user.deleted", AuditEntry.object_id == user_id))
+            expect(deletions == 1, f"user {user_id} deleted {deletions} times")
+            cancels = world.session.scalar(select(func.count()).select_from(BookingEvent).where(
+                BookingEvent.booking_id == booked[user_id], BookingEvent.to_status == BookingStatus.cancelled))
+            expect(cancels == 1, f"user {user_id}'s booking cancelled {cancels} times")
+    # The second device's session or token ended with the account (401, or the login page for a browser); one
+    # that read the account before the first deletion committed finds its password no longer matches (422).
+    return Plan(grid(call), check, refused=frozenset({401, 422} if face == "api" else {302, 422}), acked=acked)
+
+
+scenario("DELETE", "privacy_api.MyAccount")(lambda world: _delete_accounts(world, "api"))
+scenario("POST", "privacy.delete_account")(lambda world: _delete_accounts(world, "html"))
