@@ -32,6 +32,10 @@ from marketplace.organisations.models import Membership, Organisation, Organisat
 from marketplace.notifications.models import Notification
 from marketplace.places.models import Place, PlaceKind
 from marketplace.pledges import services as pledges
+from marketplace.reputation import services as reputation
+from marketplace.reputation.models import Reputation
+from marketplace.reviews import services as reviews
+from marketplace.reviews.models import COUNTERPART, Review, ReviewSide
 from marketplace.points import services as points
 from marketplace.points.models import PointsTransfer, Reason
 from marketplace.search.index import SearchIndex
@@ -334,8 +338,9 @@ def test_past_bookings_carry_believable_reviews_that_show_in_reputation(session)
     from marketplace.core.reputation import Reputation
     from marketplace.reviews.models import Review, ReviewReport, ReviewSide
 
-    about_providers = session.scalars(select(Review).where(Review.side == ReviewSide.booker)).all()
-    assert len(about_providers) >= 20 and all(review.revealed_at for review in about_providers)
+    about_providers = session.scalars(select(Review).where(Review.side == ReviewSide.booker,
+                                                          Review.revealed_at.is_not(None))).all()
+    assert len(about_providers) >= 20
     good = [review for review in about_providers if review.stars >= 4]
     assert len(good) >= 0.8 * len(about_providers)
     critical = [review for review in about_providers if review.stars == 2]
@@ -347,6 +352,54 @@ def test_past_bookings_carry_believable_reviews_that_show_in_reputation(session)
     assert len(rated) >= 10 and len({round(row.score, 2) for row in rated}) > 1
     resident = session.scalars(select(User).where(User.phone == account("resident")["login"])).one()
     assert any(review.author_id == resident.id for review in about_providers)
+
+
+def test_every_review_belongs_to_a_closed_booking_of_the_history_and_was_revealed_by_the_rules(app, session):
+    window = app.config["REVIEW_WINDOW_DAYS"]
+    written = session.scalars(select(Review).order_by(Review.id)).all()
+    assert len(written) >= 40
+    for review in written:
+        booking = review.booking
+        assert reviews.may_write(booking, review.side), (booking, review.side)
+        # Of the replayed history: booked before it began, closed when it ended, reviewed inside its window.
+        finished = reviews.finished_at(session, booking)
+        assert booking.created_at < booking.start_at and booking.events[0].action == "create"
+        assert finished < review.created_at < min(finished + timedelta(days=window), SEEDED_AT)
+        assert review.window_closes_at == finished + timedelta(days=window)
+        other = session.scalar(select(Review).where(Review.booking_id == booking.id,
+                                                    Review.side == COUNTERPART[review.side]))
+        if other is not None and other.created_at < review.window_closes_at:
+            # Double-blind: both became public when the second of them was written.
+            assert review.revealed_at == max(review.created_at, other.created_at), review.id
+        elif review.window_closes_at < SEEDED_AT - timedelta(minutes=5):
+            assert review.window_closes_at <= review.revealed_at <= review.window_closes_at + timedelta(minutes=5)
+        else:
+            assert review.revealed_at is None, review.id
+    assert any(review.revealed_at is None for review in written), "some still wait for the other side"
+    assert any(review.booking.status is BookingStatus.no_show for review in written)
+
+
+def test_every_reputation_figure_is_what_a_full_recompute_gives(app, session):
+    def figures() -> dict:
+        return {(row.subject_type, row.subject_id): {name: getattr(row, name) for name in reputation.COUNTERS}
+                for row in session.scalars(select(Reputation).where(Reputation.subject_type != "platform")
+                                           .execution_options(populate_existing=True))}
+
+    seeded = figures()
+    policy = reputation.Policy.from_config(app.config)
+    reputation.recompute_all(session, policy, SEEDED_AT)
+    recomputed = figures()
+
+    assert sum(values["review_count"] for values in seeded.values()) >= 40
+    assert {subject for subject, values in seeded.items() if any(values.values())} == recomputed.keys()
+    means = {side: reputation.platform_mean(reputation.reputation_of(session, "platform", side)) for side in (1, 2)}
+    for subject, values in recomputed.items():
+        mine = reputation._Totals(seeded[subject])
+        for name in reputation.COUNTERS:
+            assert getattr(mine, name) == pytest.approx(values[name], rel=1e-9, abs=1e-9), (subject, name)
+        mean = means[2 if subject[0] == "booker" else 1]
+        assert reputation.score_at(mine, mean, policy, SEEDED_AT) == pytest.approx(
+            reputation.reputation_of(session, *subject).score, rel=1e-9, abs=1e-9), subject
 
 
 def test_some_past_bookings_were_served_by_a_volunteer_and_reviewed_three_ways(session):

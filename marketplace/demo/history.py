@@ -22,6 +22,7 @@ from marketplace.config import DefaultConfig
 from marketplace.core import clock, events
 from marketplace.core.errors import DomainError
 from marketplace.core.zones import UTC
+from marketplace.demo.reviews import Reviewers
 from marketplace.listings.models import Listing
 from marketplace.notifications import services as notifications
 from marketplace.notifications.models import Notification
@@ -49,8 +50,9 @@ class Offer:
 
 
 def play(session: Session, offers: list[Offer], residents: list[User], demo_resident: User, *, today: date,
-         zone: str, rng: random.Random, seeding_began: datetime) -> list[Booking]:
-    """Book, decide and close slots from ``PAST_DAYS`` ago to ``DAYS_AHEAD`` ahead; the bookings made.
+         zone: str, rng: random.Random, seeding_began: datetime, reviewers: Reviewers) -> list[Booking]:
+    """Book, decide and close slots from ``PAST_DAYS`` ago to ``DAYS_AHEAD`` ahead, and review what was closed;
+    the bookings made.
 
     The scheduler's evenings are replayed for what happened before ``seeding_began``: what happens at the
     moment of seeding (the listings' own events, bookings made "now") is left to the real scheduler.
@@ -72,8 +74,11 @@ def play(session: Session, offers: list[Offer], residents: list[User], demo_resi
                     break
             if booking is not None:
                 _decide_and_close(session, offer, booking, zone, rng, now)
+                reviewers.plan(booking, offer.provider)
                 made.append(booking)
-        _run_the_outbox(session, min(datetime.combine(day, time(22), tz), history_ends))
+        evening = min(datetime.combine(day, time(22), tz), history_ends)
+        reviewers.act_until(session, evening)
+        _run_the_outbox(session, evening)
     _read_what_people_have_read(session, now)
     return made
 

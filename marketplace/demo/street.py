@@ -21,10 +21,8 @@ from marketplace.demo.organisations import ORGANISATIONS
 from marketplace.demo.people import (DEMO_LOGINS, DEMO_RESIDENT_PHONE, RESIDENT_NAMES, RESIDENT_PASSWORD,
                                      RESIDENT_PHONES, VOLUNTEER_PHONES)
 from marketplace.demo.places import COMMUNITIES, GRID_NAMES, STREET
-from marketplace.demo.reviews import review_past_bookings
+from marketplace.demo.reviews import Reviewers
 from marketplace.demo.voices import raise_voices_and_pledges
-
-
 from marketplace.demo.wishes import seed_wishes
 from marketplace.listings import services as listings
 from marketplace.listings.models import Listing, ListingStatus
@@ -34,6 +32,7 @@ from marketplace.places import services as places
 from marketplace.places.models import Place, PlaceKind
 
 RANDOM_SEED = 20260101
+REVIEWS_SEED = 20260102
 VOLUNTEER_SHARE = 0.3
 PARTY_MEMBER_SHARE = 0.25
 PUBLIC_HOLIDAYS = ((1, 1, "元旦"), (5, 1, "劳动节"), (10, 1, "国庆节"))
@@ -62,13 +61,13 @@ def seed(session: Session, *, timezone: str = "Asia/Shanghai") -> bool:
     volunteers = [people[phone] for phone in sorted(VOLUNTEER_PHONES)]
     demo_points.fund_the_street(session, platform_admin, list(dict.fromkeys(
         [people[DEMO_RESIDENT_PHONE], *residents, *volunteers])), office, office_admin, volunteers)
+    # The reviewers draw from their own generator, so that reviewing leaves the bookings as they were.
+    reviewers = Reviewers(platform_admin, residents, people[DEMO_RESIDENT_PHONE], random.Random(REVIEWS_SEED),
+                          seeding_began=began)
     made = history.play(session, published, residents, people[DEMO_RESIDENT_PHONE], today=today, zone=timezone,
-                        rng=rng, seeding_began=began)
+                        rng=rng, seeding_began=began, reviewers=reviewers)
     history.wait_and_talk(session, published, made, residents, people[DEMO_RESIDENT_PHONE], zone=timezone,
                           seeding_began=began)
-    review_past_bookings(session, [people[phone] for phone in (DEMO_RESIDENT_PHONE, *RESIDENT_PHONES[20:])
-                                   if phone not in VOLUNTEER_PHONES],
-                         people[DEMO_LOGINS[0].person.phone], rng, zone=timezone)
     raise_voices_and_pledges(session, people[DEMO_RESIDENT_PHONE], residents[0], people[DEMO_LOGINS[0].person.phone],
                              founded, zone=timezone)
     seed_wishes(session, tree, people[DEMO_RESIDENT_PHONE], people[WISH_STAFF_PHONE],

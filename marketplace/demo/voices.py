@@ -16,7 +16,7 @@ from marketplace.accounts.models import User
 from marketplace.bookings import lifecycle
 from marketplace.bookings import services as bookings
 from marketplace.bookings.models import BookingStatus
-from marketplace.core import clock
+from marketplace.core import clock, events
 from marketplace.demo.organisations import SCHOOL, YUEJIN_OFFICE
 from marketplace.feedback import services as feedback
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
@@ -65,6 +65,9 @@ def raise_voices_and_pledges(session: Session, resident: User, neighbour: User, 
                 bookings.approve_booking(session, _staff(school), booking, zone=zone)
             clock.travel_to(booking.end_at + timedelta(hours=2))
             lifecycle.complete_booking(session, booking)
+            # That evening's scheduler ran as in the history: attendance, reputation and points count it too.
+            while events.process_outbox(session, clock.now(), limit=1000):
+                pass
         clock.travel_to(started - timedelta(days=2, hours=5))
         complaint = feedback.send_feedback(session, resident, feedback.FeedbackInput(
             kind="complaint", subject="listing", subject_id=room.id, text=ANSWERED))
