@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import urllib3
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from marketplace.accounts.models import User
@@ -70,56 +70,72 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
-def _data(session: Session, event) -> tuple[int | None, dict] | None:
-    """The subject's owning organisation and what its endpoints may see of it: ids, times, status; never a
-    person's name, phone or words."""
-    if event.subject_type == "booking":
-        booking = session.get(Booking, event.subject_id, options=[joinedload(Booking.listing)])
-        if booking is None:
-            return None
-        return booking.listing.organisation_id, {
-            "booking_id": booking.id, "listing_id": booking.listing_id,
-            "organisation_id": booking.listing.organisation_id, "start_at": _iso(booking.start_at),
-            "end_at": _iso(booking.end_at), "seats": booking.seats, "status": event.payload.get("to_status"),
-            "from_status": event.payload.get("from_status"), "action": event.payload.get("action")}
-    if event.subject_type == "review":
-        review = session.get(Review, event.subject_id)
-        if review is None:
-            return None
-        return review.organisation_id, {
-            "review_id": review.id, "booking_id": review.booking_id, "listing_id": review.listing_id,
-            "organisation_id": review.organisation_id, "side": review.side.value, "stars": review.stars,
-            "revealed_at": _iso(review.revealed_at)}
-    wish = session.get(Wish, event.subject_id)
-    if wish is None:
-        return None
+def _booking_data(booking: Booking, event) -> tuple[int | None, dict]:
+    return booking.listing.organisation_id, {
+        "booking_id": booking.id, "listing_id": booking.listing_id, "organisation_id": booking.listing.organisation_id,
+        "start_at": _iso(booking.start_at), "end_at": _iso(booking.end_at), "seats": booking.seats,
+        "status": event.payload.get("to_status"), "from_status": event.payload.get("from_status"),
+        "action": event.payload.get("action")}
+
+
+def _review_data(review: Review, _event) -> tuple[int | None, dict]:
+    return review.organisation_id, {
+        "review_id": review.id, "booking_id": review.booking_id, "listing_id": review.listing_id,
+        "organisation_id": review.organisation_id, "side": review.side.value, "stars": review.stars,
+        "revealed_at": _iso(review.revealed_at)}
+
+
+def _wish_data(wish: Wish, _event) -> tuple[int | None, dict]:
     return None, {"wish_id": wish.id, "community_id": wish.community_id, "status": wish.status.value,
                   "needed_by": wish.needed_by.isoformat()}
 
 
-def enqueue_for_event(session: Session, event, now: datetime) -> int:
-    """A pending delivery of the event for each enabled endpoint that subscribed to it and may see it; how many."""
-    name = public_type(event.type, event.payload)
-    if name is None:
+# What an endpoint may see of each subject, with the subject's owning organisation: ids, times and status,
+# never a person's name, phone or words.
+SUBJECTS = {
+    "booking": (Booking, [joinedload(Booking.listing)], _booking_data),
+    "review": (Review, [], _review_data),
+    "wish": (Wish, [], _wish_data),
+}
+
+
+def enqueue_for_events(session: Session, batch: list, now: datetime) -> int:
+    """A pending delivery of each event for each enabled endpoint that subscribed to it and may see it, in a few
+    statements for the whole batch (none beyond one when no endpoint wants these events); how many."""
+    named = [(event, name) for event in batch if (name := public_type(event.type, event.payload)) is not None]
+    if not named:
         return 0
-    found = _data(session, event)
-    if found is None:
-        return 0
-    organisation_id, data = found
-    owners = [WebhookEndpoint.organisation_id.is_(None)]
-    if organisation_id is not None and name not in PLATFORM_ONLY:
-        owners.append(WebhookEndpoint.organisation_id == organisation_id)
+    wanted = {name for _event, name in named}
     endpoints = [endpoint for endpoint in session.scalars(
-        select(WebhookEndpoint).where(WebhookEndpoint.enabled, or_(*owners)).order_by(WebhookEndpoint.id))
-        if name in endpoint.events]
-    body = json.dumps({"type": name, "timestamp": _iso(event.occurred_at), "data": data}, ensure_ascii=False,
-                      separators=(",", ":"))
-    for endpoint in endpoints:
-        session.add(WebhookDelivery(endpoint_id=endpoint.id, event_id=event.id, event_type=name,
-                                    message_id=f"msg_{secrets.token_urlsafe(18)}", body=body, status=PENDING,
-                                    attempts=0, schedule_offset=0, next_attempt_at=now, created_at=now))
+        select(WebhookEndpoint).where(WebhookEndpoint.enabled).order_by(WebhookEndpoint.id))
+        if wanted & set(endpoint.events)]
+    if not endpoints:
+        return 0
+    subjects = {}
+    for subject_type, (model, options, _data) in SUBJECTS.items():
+        ids = {event.subject_id for event, _name in named if event.subject_type == subject_type}
+        if ids:
+            subjects.update({(subject_type, row.id): row for row in session.scalars(
+                select(model).where(model.id.in_(ids)).options(*options))})
+    made = 0
+    for event, name in named:
+        subject = subjects.get((event.subject_type, event.subject_id))
+        if subject is None:
+            continue
+        organisation_id, data = SUBJECTS[event.subject_type][2](subject, event)
+        body = json.dumps({"type": name, "timestamp": _iso(event.occurred_at), "data": data}, ensure_ascii=False,
+                          separators=(",", ":"))
+        for endpoint in endpoints:
+            may_see = endpoint.organisation_id is None or (
+                endpoint.organisation_id == organisation_id and name not in PLATFORM_ONLY)
+            if name in endpoint.events and may_see:
+                session.add(WebhookDelivery(endpoint_id=endpoint.id, event_id=event.id, event_type=name,
+                                            message_id=f"msg_{secrets.token_urlsafe(18)}", body=body,
+                                            status=PENDING, attempts=0, schedule_offset=0, next_attempt_at=now,
+                                            created_at=now))
+                made += 1
     session.flush()
-    return len(endpoints)
+    return made
 
 
 # Registration and management -------------------------------------------------------------------------------------
