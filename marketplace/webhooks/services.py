@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import urllib3
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from marketplace.accounts.models import User
@@ -243,9 +243,14 @@ def set_enabled(session: Session, actor: User, endpoint_id: int, enabled: bool) 
 
 
 def delete_endpoint(session: Session, actor: User, endpoint_id: int) -> None:
-    """Delete the endpoint and its delivery log; NotFound."""
-    session.delete(get_endpoint(session, actor, endpoint_id))
-    session.flush()
+    """Delete the endpoint and its delivery log; NotFound, also when someone else deleted it meanwhile."""
+    endpoint = get_endpoint(session, actor, endpoint_id)
+    # A statement, not the ORM's delete: two people deleting at once must see a 404, not a stale-data error;
+    # the database's cascades take the deliveries and attempts.
+    deleted = session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint.id)
+                              .execution_options(synchronize_session="fetch"))
+    if deleted.rowcount != 1:
+        raise NotFound(_l("没有这个 Webhook"))
 
 
 def list_deliveries(session: Session, viewer: User, endpoint_id: int, *, page: int,
