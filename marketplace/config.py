@@ -93,6 +93,15 @@ class DefaultConfig:
     # (the database allows at most "issuance" and "street"; everyone else's balance never goes negative).
     POINTS_PER_HOUR = 10
     POINTS_OVERDRAFT_ACCOUNTS = ["issuance", "street"]
+    # Webhooks (webhooks/): endpoints on loopback, private, link-local or reserved addresses are refused (SSRF)
+    # unless this is on (tests, a private network); each send's connect and read timeouts; after a secret's
+    # rotation how long the old one still signs; an endpoint is disabled when this many deliveries in a row
+    # failed every attempt, or when everything sent to it failed for this many days.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    WEBHOOK_TIMEOUT_SECONDS = 5.0
+    WEBHOOK_SECRET_OVERLAP_HOURS = 24
+    WEBHOOK_DISABLE_AFTER_FAILED_DELIVERIES = 5
+    WEBHOOK_DISABLE_AFTER_DAYS = 5
     API_TITLE = "社区资源超市 API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -119,6 +128,7 @@ ENVIRONMENT_KEYS = {
     "SMTP_FROM": str,
     "API_TOKEN_LIFETIME_DAYS": int,
     "PAGE_CACHE_SECONDS": float,
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS": lambda v: v.lower() in {"1", "true", "yes"},
     "SQLITE_SYNCHRONOUS": str.upper,
     "REMINDER_OFFSETS_HOURS": lambda v: [int(hours) for hours in v.split(",") if hours.strip()],  # e.g. "24,1"
 }

@@ -22,6 +22,7 @@ from marketplace.scheduler.models import SchedulerLease
 from marketplace.search.models import ListingView
 from marketplace.usage.models import UsageDay, UsageSnapshot
 from marketplace.waitlist.models import WaitlistEntry
+from marketplace.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from marketplace.wishes.models import Wish, WishCoClaimer
 
 __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage", "BookingSeries", "DigestRun",
@@ -31,4 +32,5 @@ __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage"
            "PointsTransfer", "Reputation",
            "ReputationOutcome", "Review", "ReviewReport", "SchedulerLease", "SlotHold", "UsageDay",
            "UsageSnapshot", "User", "UserSession", "WaitlistEntry", "Wish", "WishCoClaimer",
-           "Lottery", "LotteryApplication", "Need", "NeedInvitation", "NeedItem"]
+           "Lottery", "LotteryApplication", "Need", "NeedInvitation", "NeedItem",
+           "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint"]

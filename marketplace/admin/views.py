@@ -281,6 +281,7 @@ JOB_LABELS = {
     "escalate_feedback": _l("无人答复的群众发声上报街道"),
     "release_wish_claims": _l("认领后逾期未完成的心愿回到心愿墙"),
     "escalate_wishes": _l("无人认领的心愿上升到上一级心愿墙"),
+    "send_webhooks": _l("按重试时间表发送 Webhook 投递"),
     "draw_lotteries": _l("到时抽签，中签者获得预约"),
 }
 

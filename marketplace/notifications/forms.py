@@ -18,4 +18,5 @@ class PreferencesForm(FlaskForm):
     wishes_email = BooleanField(_l("微心愿的进展发邮件"))
     lotteries_email = BooleanField(_l("抽签结果发邮件"))
     invitations_email = BooleanField(_l("需求方邀请我的资源时发邮件"))
+    webhooks_email = BooleanField(_l("我登记的 Webhook 因连续失败被停用时发邮件"))
     requests_digest = BooleanField(_l("新申请每天早上汇总成一条，不再逐条通知（工作人员）"))

@@ -24,6 +24,7 @@ class Kind(str, enum.Enum):
     wishes = "wishes"  # micro-wishes: mine reviewed, claimed, fulfilled; ones I claimed; ones to review (staff)
     lotteries = "lotteries"  # the outcome of a lottery I applied for
     invitations = "invitations"  # a need's staff invite my listing to it
+    webhooks = "webhooks"  # a webhook endpoint I registered was disabled after failing
 
     @property
     def label(self):
@@ -41,6 +42,7 @@ KIND_LABELS = {
     Kind.wishes: _l("微心愿"),
     Kind.lotteries: _l("抽签结果"),
     Kind.invitations: _l("需求邀请"),
+    Kind.webhooks: _l("Webhook 通知"),
 }
 
 
@@ -79,7 +81,8 @@ class Notification(Base):
 PREFERENCE_DEFAULTS = {"reminders": True, "reminders_email": True, "decisions_email": True, "waitlist_email": True,
                        "messages_email": True, "requests_email": True, "requests_digest": False,
                        "reviews_email": True, "feedback_email": True, "wishes_email": True,
-                       "lotteries_email": True, "invitations_email": True}
+                       "lotteries_email": True, "invitations_email": True,
+                       "webhooks_email": True}
 
 
 def _preference(name: str, **kwargs):
@@ -105,6 +108,7 @@ class NotificationPreference(Base):
     wishes_email: Mapped[bool] = _preference("wishes_email")
     lotteries_email: Mapped[bool] = _preference("lotteries_email")
     invitations_email: Mapped[bool] = _preference("invitations_email")
+    webhooks_email: Mapped[bool] = _preference("webhooks_email")
 
     def email_for(self, kind: Kind) -> bool:
         return getattr(self, f"{kind.value}_email")

@@ -71,6 +71,7 @@ class PreferencesSchema(InputSchema):
     wishes = fields.Nested(KindEmailSchema)
     lotteries = fields.Nested(KindEmailSchema)
     invitations = fields.Nested(KindEmailSchema)
+    webhooks = fields.Nested(KindEmailSchema)
 
     @validates_schema
     def something_to_change(self, data, **kwargs):

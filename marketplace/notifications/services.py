@@ -52,6 +52,10 @@ def need_link(need_id: int) -> str:
     return f"/needs/{need_id}"
 
 
+def webhook_link(endpoint_id: int) -> str:
+    return f"/webhooks/{endpoint_id}"
+
+
 def waitlist_link(entry_id: int) -> str:
     """The person's waitlist, at the entry: where an offer is accepted."""
     return f"/waitlist#entry-{entry_id}"

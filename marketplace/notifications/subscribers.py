@@ -358,6 +358,16 @@ def tell_of_invitation(session: Session, event) -> None:
           skip=event.actor_id)
 
 
+@events.subscriber("webhook.disabled")
+def tell_of_disabled_webhook(session: Session, event) -> None:
+    """Whoever registered an endpoint that kept failing: it was disabled, and how to turn it back on."""
+    owner = session.get(User, event.payload.get("owner_id") or 0)
+    text = _l("你登记的 Webhook（编号 %(id)s）连续投递失败，已自动停用。请检查接收地址后在 Webhook 页面重新启用。",
+              id=event.subject_id)
+    _tell(session, [owner], Message(Kind.webhooks, ("webhook_endpoint", event.subject_id), text,
+                                    services.webhook_link(event.subject_id)), event)
+
+
 @events.subscriber("notification.created")
 def email_notification(session: Session, event) -> None:
     """Mail a new notification when SMTP is set up and its recipient wants email for its kind, once: the row is

@@ -24,6 +24,7 @@ from marketplace.reputation import services as reputation
 from marketplace.reviews import services as reviews
 from marketplace.usage import services as usage
 from marketplace.waitlist import services as waitlist
+from marketplace.webhooks import services as webhooks
 from marketplace.wishes import services as wishes
 
 Step = Callable[[Session, datetime, int, Mapping], tuple[int, int]]
@@ -132,6 +133,21 @@ def escalate_wishes(session: Session, now: datetime, limit: int, settings: Mappi
     return len(batch), sum(wishes.escalate_if_due(session, wish, now, rules=rules) for wish in batch)
 
 
+def send_webhooks(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
+    """Due webhook deliveries, one attempt each, on the Standard Webhooks retry schedule (see ``webhooks.services``)."""
+    found, claims = webhooks.claim_due(session, now, limit=limit)
+    # The claims commit before anything is sent: a crash mid-send, or a rollback of what follows, must not send
+    # an attempt again; nor may a database lock be held while waiting on a slow receiver.
+    session.commit()
+    limits = webhooks.Limits.from_config(settings)
+    succeeded = 0
+    for claim in claims:
+        status_code, error = webhooks.send(claim, now, allow_private=settings["WEBHOOK_ALLOW_PRIVATE_TARGETS"],
+                                           timeout=settings["WEBHOOK_TIMEOUT_SECONDS"])
+        succeeded += webhooks.record_outcome(session, claim, status_code, error, now, limits)
+    return found, succeeded
+
+
 JOBS: dict[str, Job] = {
     "process_outbox": Job(every=timedelta(seconds=5), step=process_outbox),
     "expire_requests": Job(every=timedelta(seconds=20), step=expire_requests),
@@ -150,4 +166,7 @@ JOBS: dict[str, Job] = {
     # Release before escalation: a released wish starts its time on the wall afresh.
     "release_wish_claims": Job(every=timedelta(minutes=5), step=release_wish_claims),
     "escalate_wishes": Job(every=timedelta(minutes=5), step=escalate_wishes),
+    # After the outbox (which turns events into deliveries) and every job that records events: a sweep sends
+    # what it made, at once as the spec's first attempt asks.
+    "send_webhooks": Job(every=timedelta(seconds=5), step=send_webhooks),
 }

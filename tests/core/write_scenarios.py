@@ -77,6 +77,8 @@ from marketplace.search.models import ListingView
 from marketplace.bookings import services as bookings
 from marketplace.waitlist import services as waitlist
 from marketplace.waitlist.models import EntryStatus, WaitlistEntry
+from marketplace.webhooks import services as webhooks
+from marketplace.webhooks.models import WebhookDelivery, WebhookEndpoint
 from marketplace.wishes import services as wishes
 from marketplace.wishes.models import Wish, WishCoClaimer, WishPhoto, WishStatus
 from marketplace.wishes.photos import MAX_PHOTOS as MAX_WISH_PHOTOS
@@ -2537,3 +2539,149 @@ def _delete_accounts(world: World, face: str) -> Plan:
 
 scenario("DELETE", "privacy_api.MyAccount")(lambda world: _delete_accounts(world, "api"))
 scenario("POST", "privacy.delete_account")(lambda world: _delete_accounts(world, "html"))
+
+
+# Webhooks -------------------------------------------------------------------------------------------------------------
+
+def _webhook_world(world: World) -> tuple[Organisation, list[User]]:
+    """An organisation with CLIENTS admins; its endpoints may point at this machine while the test runs."""
+    world.app.config["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = True
+    world.exits.callback(world.app.config.__setitem__, "WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+    return world.staffed_organisation()
+
+
+def _webhook_endpoints(world: World, org: Organisation, admin: User, n: int) -> list[int]:
+    made = [webhooks.register_endpoint(world.session, admin, webhooks.EndpointData(
+        f"http://127.0.0.1:9/hook{k}", ["booking.created"], org.id), clock.now(), allow_private=True).id
+        for k in range(n)]
+    world.session.commit()
+    return made
+
+
+def _register_webhooks(world: World, face: str) -> Plan:
+    """An organisation's admins register endpoints at the same moment: each acknowledged one exists once, with
+    its own secret."""
+    org, staff = _webhook_world(world)
+
+    def call(c, i):
+        url = f"http://127.0.0.1:9/c{c}/r{i}"
+        if face == "api":
+            return Call(world.api(staff[c]), "POST", "/api/v1/webhooks", tag=url,
+                        json={"url": url, "events": ["booking.created"], "organisation_id": org.id})
+        return Call(world.html(staff[c]), "POST", "/webhooks/", tag=url, data={
+            "url": url, "events": ["booking.created", "booking.cancelled"], "organisation_id": str(org.id)})
+
+    def check(outcomes):
+        rows = Counter(world.session.scalars(select(WebhookEndpoint.url).where(
+            WebhookEndpoint.organisation_id == org.id)))
+        each_acked(outcomes, lambda url: rows[url] == 1, "registered once")
+        expect(len(acks(outcomes)) == CLIENTS * ROUNDS, "a registration was refused")
+        if face == "api":
+            secrets_shown = {o.body_json()["secret"] for o in acks(outcomes)}
+            expect(len(secrets_shown) == CLIENTS * ROUNDS, "two endpoints were given one secret")
+    return Plan(grid(call), check)
+
+
+def _delete_webhooks(world: World, face: str) -> Plan:
+    """Every admin deletes the same endpoints at once: each is gone, the others told it is not there (404)."""
+    org, staff = _webhook_world(world)
+    ids = _webhook_endpoints(world, org, staff[0], ROUNDS)
+
+    def call(c, i):
+        if face == "api":
+            return Call(world.api(staff[c]), "DELETE", f"/api/v1/webhooks/{ids[i]}", tag=ids[i])
+        return Call(world.html(staff[c]), "POST", f"/webhooks/{ids[i]}/delete", tag=ids[i])
+
+    def check(outcomes):
+        left = world.session.scalar(select(func.count()).select_from(WebhookEndpoint).where(
+            WebhookEndpoint.id.in_(ids)))
+        expect(left == 0, f"{left} endpoints left")
+        expect(sorted(Counter(tags(outcomes))) == sorted(ids), f"deletes acknowledged: {tags(outcomes)}")
+    return Plan(grid(call), check, refused=frozenset({404}))
+
+
+def _rotate_webhook_secrets(world: World, face: str) -> Plan:
+    """Admins rotate the same endpoints' secrets at once: each ends with a secret some rotation handed out, and an
+    old one that still signs."""
+    org, staff = _webhook_world(world)
+    ids = _webhook_endpoints(world, org, staff[0], ROUNDS)
+
+    def call(c, i):
+        if face == "api":
+            return Call(world.api(staff[c]), "POST", f"/api/v1/webhooks/{ids[i]}/secret", tag=ids[i])
+        return Call(world.html(staff[c]), "POST", f"/webhooks/{ids[i]}/secret", tag=ids[i])
+
+    def check(outcomes):
+        endpoints = {e.id: e for e in world.session.scalars(select(WebhookEndpoint).where(
+            WebhookEndpoint.id.in_(ids)).execution_options(populate_existing=True))}
+        expect(all(e.previous_secret and e.previous_secret != e.secret for e in endpoints.values()),
+               "a rotation left no old secret beside the new one")
+        if face == "api":
+            handed = {(o.call.tag, o.body_json()["secret"]) for o in acks(outcomes)}
+            expect(all((e.id, e.secret) in handed for e in endpoints.values()), "a secret nobody was shown")
+        expect(len(acks(outcomes)) == CLIENTS * ROUNDS, "a rotation was refused")
+    return Plan(grid(call), check)
+
+
+def _toggle_webhooks(world: World, face: str, enabled: bool) -> Plan:
+    """Admins disable (or enable) the same endpoints at once: each ends so, every call acknowledged."""
+    org, staff = _webhook_world(world)
+    ids = _webhook_endpoints(world, org, staff[0], ROUNDS)
+    if enabled:
+        for endpoint_id in ids:
+            webhooks.set_enabled(world.session, staff[0], endpoint_id, False)
+        world.session.commit()
+
+    def call(c, i):
+        if face == "api":
+            return Call(world.api(staff[c]), "POST",
+                        f"/api/v1/webhooks/{ids[i]}/{'enable' if enabled else 'disable'}", tag=ids[i])
+        return Call(world.html(staff[c]), "POST", f"/webhooks/{ids[i]}/enabled",
+                    data={"enabled": "1" if enabled else "0"}, tag=ids[i])
+
+    def check(outcomes):
+        states = set(world.session.scalars(select(WebhookEndpoint.enabled).where(WebhookEndpoint.id.in_(ids))
+                                           .execution_options(populate_existing=True)))
+        expect(states == {enabled}, f"endpoints left enabled={states}")
+        expect(len(acks(outcomes)) == CLIENTS * ROUNDS, "a toggle was refused")
+    return Plan(grid(call), check)
+
+
+def _replay_webhooks(world: World, face: str) -> Plan:
+    """Admins replay the same finished deliveries at once: each is queued once (one 202), the rest told it is
+    already queued (409)."""
+    org, staff = _webhook_world(world)
+    endpoint_id = _webhook_endpoints(world, org, staff[0], 1)[0]
+    now = clock.now()
+    deliveries = [WebhookDelivery(endpoint_id=endpoint_id, event_type="booking.created",
+                                  message_id=f"msg_{uuid.uuid4().hex}", body="{}", status="succeeded", attempts=1,
+                                  schedule_offset=0, created_at=now, finished_at=now) for _ in range(ROUNDS)]
+    world.session.add_all(deliveries)
+    world.session.commit()
+    ids = [delivery.id for delivery in deliveries]
+
+    def call(c, i):
+        path = f"/webhooks/{endpoint_id}/deliveries/{ids[i]}/replay"
+        if face == "api":
+            return Call(world.api(staff[c]), "POST", "/api/v1" + path, tag=ids[i])
+        return Call(world.html(staff[c]), "POST", path, tag=ids[i])
+
+    def check(outcomes):
+        expect(sorted(tags(outcomes)) == sorted(ids), f"replays acknowledged: {tags(outcomes)}")
+        pending = world.session.scalar(select(func.count()).select_from(WebhookDelivery).where(
+            WebhookDelivery.id.in_(ids), WebhookDelivery.status == "pending"))
+        expect(pending == ROUNDS, f"{pending} of {ROUNDS} replayed deliveries queued")
+    return Plan(grid(call), check, refused=frozenset({409}))
+
+
+scenario("POST", "webhooks_api.Webhooks")(lambda world: _register_webhooks(world, "api"))
+scenario("POST", "webhooks.index")(lambda world: _register_webhooks(world, "html"))
+scenario("DELETE", "webhooks_api.Webhook")(lambda world: _delete_webhooks(world, "api"))
+scenario("POST", "webhooks.delete")(lambda world: _delete_webhooks(world, "html"))
+scenario("POST", "webhooks_api.WebhookSecret")(lambda world: _rotate_webhook_secrets(world, "api"))
+scenario("POST", "webhooks.rotate")(lambda world: _rotate_webhook_secrets(world, "html"))
+scenario("POST", "webhooks_api.WebhookDisable")(lambda world: _toggle_webhooks(world, "api", False))
+scenario("POST", "webhooks_api.WebhookEnable")(lambda world: _toggle_webhooks(world, "api", True))
+scenario("POST", "webhooks.toggle")(lambda world: _toggle_webhooks(world, "html", False))
+scenario("POST", "webhooks_api.DeliveryReplay")(lambda world: _replay_webhooks(world, "api"))
+scenario("POST", "webhooks.replay")(lambda world: _replay_webhooks(world, "html"))

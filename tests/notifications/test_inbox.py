@@ -148,7 +148,8 @@ def test_preferences_default_to_email_on_reminders_on_and_no_digest(client, resi
                     "waitlist": {"email": True}, "messages": {"email": True},
                     "requests": {"email": True, "digest": False}, "reviews": {"email": True},
                     "feedback": {"email": True}, "wishes": {"email": True},
-                    "lotteries": {"email": True}, "invitations": {"email": True}}
+                    "lotteries": {"email": True}, "invitations": {"email": True},
+                    "webhooks": {"email": True}}
 
 
 def test_a_put_changes_only_the_preferences_it_names(client, session, resident, api_token):

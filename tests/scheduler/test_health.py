@@ -48,7 +48,8 @@ def test_the_page_and_json_show_the_holder_heartbeat_lag_and_the_oldest_due_step
                                      "send_reminders", "release_bookings", "complete_bookings", "send_digests",
                                      "lapse_waitlist_holds", "draw_lotteries", "reveal_reviews",
                                      "recompute_reputation", "escalate_feedback", "snapshot_usage",
-                                     "release_wish_claims", "escalate_wishes"]
+                                     "release_wish_claims", "escalate_wishes",
+                                     "send_webhooks"]
     # Creating the listing wrote a domain event whose durable deliveries nothing has processed yet.
     assert response.json["outbox_backlog"] > 0
     assert response.json["outbox_backlog"] == session.scalar(
