@@ -65,6 +65,7 @@ ACTION_LABELS = {
     "pledge.update": _l("修改共建承诺"),
     "points.grant": _l("发放积分"),
     "points.reverse": _l("冲正积分"),
+    "user.deleted": _l("注销账号"),
 }
 
 OBJECT_TYPE_LABELS = {
