@@ -1,9 +1,19 @@
 """What a walk through issue 12's pages on a phone found: each test here is one thing a resident ran into."""
+from datetime import time
+
 import pytest
+from playwright.sync_api import expect
+
+from marketplace.core import clock, transactions
+from marketplace.listings.services import HoursInterval
+from marketplace.points import services as points
+from tests.bookings.conftest import NOW, local
+from tests.points.conftest import POLICY
 
 pytestmark = pytest.mark.browser
 
 PHONE_WIDTH = 375
+MORNINGS = [HoursInterval(weekday=d, opens=time(9), closes=time(12)) for d in range(7)]
 
 
 def fits_the_phone(page) -> bool:
@@ -22,3 +32,25 @@ def test_the_footer_links_are_big_enough_to_tap(page, live_server):
     assert links.count() >= 4
     for index in range(links.count()):
         assert links.nth(index).bounding_box()["height"] >= 44, links.nth(index).inner_text()
+
+
+def test_a_statement_line_keeps_its_booking_link_beside_its_label_on_a_phone(page, live_factory, live_db,
+                                                                             browser_login):
+    clock.travel_to(NOW)
+    listing = live_factory.listing(title="幸福里书画室", fee_type="points", fee_amount="5", slot_minutes=60,
+                                   min_duration_minutes=60, max_duration_minutes=60, hours=MORNINGS)
+    resident = live_factory.user(name="王阿姨")
+    admin = live_factory.user(platform_admin=True)
+    with transactions.read_only(False):
+        points.grant(live_db, admin, None, points.GrantRequest(amount="20", memo="启动积分", user_id=resident.id),
+                     POLICY)
+        live_db.commit()
+    live_factory.booking(listing=listing, booker=resident, start=local(2, 10), minutes=60)
+
+    browser_login(page, resident)
+    page.goto("/points/")
+    reason = page.get_by_test_id("points-entry").first.locator("td").nth(2)
+    link = reason.get_by_role("link")
+    expect(link).to_contain_text("预约")
+    label_column = page.evaluate("el => parseFloat(getComputedStyle(el).gridTemplateColumns)", reason.element_handle())
+    assert link.bounding_box()["x"] > reason.bounding_box()["x"] + label_column, "the link fell under the label"
