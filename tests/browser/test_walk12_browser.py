@@ -1,4 +1,5 @@
 """What a walk through issue 12's pages on a phone found: each test here is one thing a resident ran into."""
+import re
 from datetime import time
 
 import pytest
@@ -8,6 +9,7 @@ from marketplace.core import clock, transactions
 from marketplace.listings.services import HoursInterval
 from marketplace.points import services as points
 from tests.bookings.conftest import NOW, local
+from tests.lotteries.test_lotteries import applicants, open_lottery, run_draw
 from tests.points.conftest import POLICY
 
 pytestmark = pytest.mark.browser
@@ -54,3 +56,16 @@ def test_a_statement_line_keeps_its_booking_link_beside_its_label_on_a_phone(pag
     expect(link).to_contain_text("预约")
     label_column = page.evaluate("el => parseFloat(getComputedStyle(el).gridTemplateColumns)", reason.element_handle())
     assert link.bounding_box()["x"] > reason.bounding_box()["x"] + label_column, "the link fell under the label"
+
+
+def test_a_drawn_lottery_with_its_published_seed_fits_a_phone(page, live_server, live_db, live_factory):
+    clock.travel_to(NOW)
+    hall = live_factory.listing(title="社区礼堂")
+    with transactions.read_only(False):
+        lottery = open_lottery(live_db, hall)
+        applicants(live_factory, live_db, lottery, 3)
+        run_draw(live_db)
+    live_db.refresh(lottery)
+    page.goto(f"/listings/{lottery.listing_id}/lotteries/{lottery.id}")
+    expect(page.get_by_test_id("seed")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+    assert fits_the_phone(page)
