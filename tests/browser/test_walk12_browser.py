@@ -9,7 +9,9 @@ from marketplace.core import clock, transactions
 from marketplace.listings.services import HoursInterval
 from marketplace.points import services as points
 from tests.bookings.conftest import NOW, local
+from tests.feedback.conftest import build_street
 from tests.lotteries.test_lotteries import applicants, open_lottery, run_draw
+from tests.pledges.test_pledges import sign
 from tests.points.conftest import POLICY
 
 pytestmark = pytest.mark.browser
@@ -68,4 +70,17 @@ def test_a_drawn_lottery_with_its_published_seed_fits_a_phone(page, live_server,
     live_db.refresh(lottery)
     page.goto(f"/listings/{lottery.listing_id}/lotteries/{lottery.id}")
     expect(page.get_by_test_id("seed")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+    assert fits_the_phone(page)
+
+
+def test_the_pledges_table_keeps_a_units_name_on_one_line_on_a_phone(page, live_server, live_db, live_factory):
+    clock.travel_to(NOW)
+    with transactions.read_only(False):
+        street = build_street(live_factory, live_db)
+        sign(live_db, street.street_staff, street.unit)
+    page.goto("/pledges?year=2026")
+    name = page.get_by_test_id("pledge-row").get_by_role("link", name=street.unit.name)
+    line = page.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)", name.element_handle())
+    assert name.bounding_box()["height"] < 2 * line, "the unit's name is squeezed to a character per line"
+    expect(page.get_by_test_id("room-hours")).to_contain_text("0.0 / 7")
     assert fits_the_phone(page)
