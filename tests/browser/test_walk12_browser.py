@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from marketplace.core import clock, transactions
+from marketplace.feedback import services as feedback
 from marketplace.listings.services import HoursInterval
 from marketplace.points import services as points
 from tests.bookings.conftest import NOW, local
@@ -83,4 +84,19 @@ def test_the_pledges_table_keeps_a_units_name_on_one_line_on_a_phone(page, live_
     line = page.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)", name.element_handle())
     assert name.bounding_box()["height"] < 2 * line, "the unit's name is squeezed to a character per line"
     expect(page.get_by_test_id("room-hours")).to_contain_text("0.0 / 7")
+    assert fits_the_phone(page)
+
+
+def test_the_response_table_keeps_an_organisations_name_on_one_line_on_a_phone(page, live_server, live_db,
+                                                                               live_factory):
+    clock.travel_to(NOW)
+    with transactions.read_only(False):
+        street = build_street(live_factory, live_db)
+        feedback.send_feedback(live_db, street.resident, feedback.FeedbackInput(
+            kind="complaint", text="操场周六上午不开门", subject="organisation", subject_id=street.unit.id))
+        live_db.commit()
+    page.goto("/feedback")
+    name = page.get_by_test_id("response-row").get_by_role("link", name=street.unit.name)
+    line = page.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)", name.element_handle())
+    assert name.bounding_box()["height"] < 2 * line, "the organisation's name is squeezed to a character per line"
     assert fits_the_phone(page)
