@@ -38,3 +38,14 @@ def test_each_action_on_a_wish_has_its_own_notice(client, login, world):
     login(world.resident)
     said = {notice_of(client.get(f"/wishes/{wish.id}?notice={action}").get_data(as_text=True)) for action in NOTICES}
     assert len(said) == len(NOTICES) and "" not in said
+
+
+def test_staff_see_no_approve_button_on_a_wish_posted_for_a_resident_until_the_resident_confirms(
+        client, login, session, world):
+    wish = world.posted(by=world.staff, for_resident=world.resident)
+    login(world.staff)
+    page = client.get(f"/wishes/{wish.id}").get_data(as_text=True)
+    assert 'data-testid="approve-wish"' not in page and 'data-testid="awaiting-resident"' in page
+    assert client.post(f"/wishes/{wish.id}/confirm-posting").status_code == 302
+    page = client.get(f"/wishes/{wish.id}").get_data(as_text=True)
+    assert 'data-testid="approve-wish"' in page and 'data-testid="awaiting-resident"' not in page
