@@ -100,3 +100,11 @@ def test_the_response_table_keeps_an_organisations_name_on_one_line_on_a_phone(p
     line = page.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)", name.element_handle())
     assert name.bounding_box()["height"] < 2 * line, "the organisation's name is squeezed to a character per line"
     assert fits_the_phone(page)
+
+
+def test_a_checkbox_beside_a_long_label_keeps_its_size_on_a_phone(page, live_server, live_factory, browser_login):
+    resident = live_factory.user()
+    browser_login(page, resident)
+    page.goto("/feedback/new")
+    box = page.get_by_label("对公众匿名（平台管理员仍能看到是谁）").bounding_box()
+    assert box["width"] >= 19 and box["height"] >= 19
