@@ -37,6 +37,8 @@ MAX_TITLE_LENGTH = 60
 MAX_NEED_LENGTH = 500
 MAX_NOTE_LENGTH = 500
 MAX_HOURS = Decimal("100")
+# Where a wish can live: the wall shows its grid.
+WISH_PLACE_KINDS = (PlaceKind.grid, PlaceKind.building)
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,7 @@ def _moved_already(wish: Wish) -> Conflict:
 
 def _grid_and_community(session: Session, place_id) -> tuple[Place, Place, Place]:
     place = get_by_id(session, Place, place_id) if place_id is not None else None
-    if place is None or place.kind not in (PlaceKind.grid, PlaceKind.building):
+    if place is None or place.kind not in WISH_PLACE_KINDS:
         raise ValidationFailed("place_id", _l("请选择所在的网格或楼栋"))
     grid = place if place.kind is PlaceKind.grid else place.parent
     return place, grid, grid.parent

@@ -55,7 +55,12 @@ def wall():
 
 
 def _wish_form(form: WishForm) -> WishForm:
-    form.place_id.choices = [(0, "")] + place_choices(db.session)
+    # A wish lives in a grid or a building: the street and communities stay visible for orientation but cannot
+    # be picked, rather than being refused after the resident has filled in the whole form.
+    kinds = {place.id: place.kind for place in list_places(db.session)}
+    form.place_id.choices = [(0, _l("请选择"), {"disabled": True})] + [
+        (place_id, name, {} if kinds[place_id] in services.WISH_PLACE_KINDS else {"disabled": True})
+        for place_id, name in place_choices(db.session)]
     return form
 
 
@@ -64,6 +69,9 @@ def _wish_form(form: WishForm) -> WishForm:
 def new():
     """Post a wish (GET: the form); community staff may post for a resident."""
     form = _wish_form(WishForm() if request.method == "POST" else WishForm(formdata=None))
+    home = current_user.home_place
+    if request.method == "GET" and home is not None and home.kind in services.WISH_PLACE_KINDS:
+        form.place_id.data = home.id
     status = 200
     if request.method == "POST":
         status = 422
