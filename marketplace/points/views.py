@@ -51,18 +51,9 @@ def organisation(org_id: int):
     org = get_organisation(db.session, org_id)
     account = services.organisation_account_for(db.session, current_user, org)
     form = GrantForm()
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                services.grant(db.session, current_user, org, _grant_request(form),
-                               Policy.from_config(current_app.config))
-                db.session.commit()
-            except DomainError as error:
-                status = refuse_on_form(form, error)
-            else:
-                return redirect(url_for("points.organisation", org_id=org.id, granted=1))
+    status = _grant_from(org, form)
+    if status is None:
+        return redirect(url_for("points.organisation", org_id=org.id, granted=1))
     return render_template("points/organisation.html", organisation=org, form=form,
                            can_grant=can_manage_organisation(current_user, org), **_view(account)), status
 
@@ -72,19 +63,25 @@ def organisation(org_id: int):
 def street():
     _require_platform_admin()
     form = GrantForm()
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                services.grant(db.session, current_user, None, _grant_request(form),
-                               Policy.from_config(current_app.config))
-                db.session.commit()
-            except DomainError as error:
-                status = refuse_on_form(form, error)
-            else:
-                return redirect(url_for("points.street", granted=1))
+    status = _grant_from(None, form)
+    if status is None:
+        return redirect(url_for("points.street", granted=1))
     return _render_street(form, ReversalForm(formdata=None), status=status)
+
+
+def _grant_from(org, form: GrantForm) -> int | None:
+    """Grant from the organisation's account (the street's: None) on a POST: None once granted, else the page's
+    status (200 on GET, 422 with the form's errors)."""
+    if request.method != "POST":
+        return 200
+    if not form.validate_on_submit():
+        return 422
+    try:
+        services.grant(db.session, current_user, org, _grant_request(form), Policy.from_config(current_app.config))
+        db.session.commit()
+    except DomainError as error:
+        return refuse_on_form(form, error)
+    return None
 
 
 def _render_street(form: GrantForm, reversal: ReversalForm, *, status: int):
