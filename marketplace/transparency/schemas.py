@@ -1,5 +1,5 @@
 """Shapes of the public statistics API: the query (JSON or one table as CSV) and the published figures."""
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, pre_dump
 
 from marketplace.core.schemas import InputSchema, OneOf
 from marketplace.transparency.services import SUPPRESSED
@@ -32,6 +32,12 @@ class OutcomesSchema(Schema):
 
 
 class FiguresSchema(Schema):
+    """A cell's published figures (``services.Figures.public``: small counts already as "<5")."""
+
+    @pre_dump
+    def publish(self, figures, **_kwargs):
+        return figures.public()
+
     hours_open = fields.Float(required=True)
     hours_booked = fields.Float(required=True)
     utilisation = fields.Float(required=True, allow_none=True, metadata={"description": "预约小时 / 开放小时"})
@@ -50,14 +56,13 @@ class FiguresSchema(Schema):
 
 class PeriodSchema(Schema):
     label = fields.String(required=True, metadata={"description": "周的起始日（YYYY-MM-DD）或月份（YYYY-MM）"})
-    figures = fields.Function(lambda period: FiguresSchema().dump(period.figures.public()), required=True,
-                              metadata={"$ref": "#/components/schemas/Figures"})
+    figures = fields.Nested(FiguresSchema, required=True)
 
 
 class RankedSchema(Schema):
     listing_id = fields.Integer(required=True)
     title = fields.String(required=True)
-    figures = fields.Function(lambda ranked: FiguresSchema().dump(ranked.figures.public()), required=True)
+    figures = fields.Nested(FiguresSchema, required=True)
 
 
 class RatingsSchema(Schema):
@@ -78,7 +83,7 @@ class StatsSchema(Schema):
     first_day = fields.Date(required=True)
     last_day = fields.Date(required=True, metadata={"description": "今天（当天为实时数据）"})
     snapshots_until = fields.Date(required=True, allow_none=True, metadata={"description": "每日统计已完成到哪一天"})
-    total = fields.Function(lambda board: FiguresSchema().dump(board.total.public()), required=True)
+    total = fields.Nested(FiguresSchema, required=True)
     weeks = fields.List(fields.Nested(PeriodSchema), required=True)
     months = fields.List(fields.Nested(PeriodSchema), required=True)
     most_used = fields.List(fields.Nested(RankedSchema), required=True)
