@@ -40,6 +40,8 @@ from marketplace.reviews import api as reviews_api
 from marketplace.reviews import views as reviews_views
 from marketplace.search import api as search_api
 from marketplace.search import views as search_views
+from marketplace.transparency import api as transparency_api
+from marketplace.transparency import views as transparency_views
 from marketplace.waitlist import api as waitlist_api
 from marketplace.waitlist import views as waitlist_views
 from marketplace.webhooks import api as webhooks_api
@@ -52,14 +54,14 @@ HTML_BLUEPRINTS = [
     search_views.bp, admin_views.bp, groups_views.bp, favourites_views.bp, help_views.bp,
     notifications_views.bp, waitlist_views.bp, reviews_views.bp, feedback_views.bp, pledges_views.bp,
     wishes_views.bp, lotteries_views.bp, needs_views.bp, points_views.bp, exchange_views.bp, privacy_views.bp,
-    webhooks_views.bp,
+    webhooks_views.bp, transparency_views.bp,
 ]
 API_BLUEPRINTS = [
     accounts_api.blp, organisations_api.blp, places_api.blp, listings_api.blp, bookings_api.blp, search_api.blp,
     admin_api.blp, groups_api.blp, calendar_feed_api.blp, favourites_api.blp, notifications_api.blp,
     waitlist_api.blp, reviews_api.blp, feedback_api.blp, pledges_api.blp, wishes_api.blp,
     lotteries_api.blp, needs_api.blp, points_api.blp, exchange_api.blp,
-    exchange_api.records_blp, privacy_api.blp, webhooks_api.blp,
+    exchange_api.records_blp, privacy_api.blp, webhooks_api.blp, transparency_api.blp,
 ]
 
 

@@ -10,7 +10,7 @@ batch) gives the same rows.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,14 +21,16 @@ from marketplace.bookings.models import Booking, BookingEvent, BookingStatus
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import fetch_page
-from marketplace.core.zones import day_bounds, in_supported_years, local_date
+from marketplace.core.zones import day_bounds, in_supported_years, local_date, to_utc
 from marketplace.listings.models import Listing
 from marketplace.usage.models import UsageDay, UsageSnapshot
 
 # Bookings that held their time: what "hours booked" adds up (a no-show held it too).
 HELD_TIME = (BookingStatus.confirmed, BookingStatus.completed, BookingStatus.no_show)
+HOURS = tuple(f"booked_h{hour:02d}" for hour in range(24))
 FIGURES = ("open_minutes", "booked_minutes", "bookings", *(status.value for status in BookingStatus),
-           "cancelled_by_booker", "cancelled_by_provider", "people_served")
+           "cancelled_by_booker", "cancelled_by_provider", "people_served", "released", "cancel_lead_minutes",
+           *HOURS)
 MAX_RANGE_DAYS = 366
 CANCELLED_BY = {"cancel_by_booker": "cancelled_by_booker", "cancel_by_provider": "cancelled_by_provider"}
 
@@ -37,6 +39,13 @@ def snapshot_listings(session: Session, listings: list[Listing], day: date, zone
     """Compute and write (replacing any earlier one) the snapshot of each of these listings for the local day."""
     if not listings:
         return
+    figures = day_figures(session, listings, day, zone)
+    _upsert(session, [{"listing_id": listing_id, "day": day, **counts} for listing_id, counts in figures.items()])
+
+
+def day_figures(session: Session, listings: list[Listing], day: date, zone: str) -> dict[int, dict[str, int]]:
+    """Each listing's figures (FIGURES) for the local day as it stands now, without writing them: a snapshot
+    for a settled day, today's live numbers for one that is not."""
     start, end = day_bounds(day, zone)
     plans = availability.opening_plans(session, listings, day, day, zone)
     figures = {listing.id: dict.fromkeys(FIGURES, 0) for listing in listings}
@@ -51,23 +60,32 @@ def snapshot_listings(session: Session, listings: list[Listing], day: date, zone
         Booking.end_at > start,
     )).all()
     starting = [booking for booking in bookings if booking.start_at >= start]
-    cancelled_by = _cancellers(session, [b.id for b in starting if b.status is BookingStatus.cancelled])
+    last_moves = _last_moves(session, [b.id for b in starting
+                                       if b.status in (BookingStatus.cancelled, BookingStatus.no_show)])
+    hours = _local_hours(day, zone)
     served: dict[int, set[int]] = defaultdict(set)
     for booking in bookings:
         if booking.status in HELD_TIME:
-            figures[booking.listing_id]["booked_minutes"] += _minutes_within(booking.start_at, booking.end_at,
-                                                                             start, end)
+            counts = figures[booking.listing_id]
+            counts["booked_minutes"] += _minutes_within(booking.start_at, booking.end_at, start, end)
+            for name, (hour_start, hour_end) in zip(HOURS, hours):
+                counts[name] += _minutes_within(booking.start_at, booking.end_at, hour_start, hour_end)
     for booking in starting:
         counts = figures[booking.listing_id]
         counts["bookings"] += 1
         counts[booking.status.value] += 1
-        if booking.id in cancelled_by:
-            counts[cancelled_by[booking.id]] += 1
+        action, at = last_moves.get(booking.id, (None, None))
+        if action in CANCELLED_BY:
+            counts[CANCELLED_BY[action]] += 1
+        if booking.status is BookingStatus.cancelled and at is not None:
+            counts["cancel_lead_minutes"] += max(0, int((booking.start_at - at).total_seconds() // 60))
+        if action == "release":
+            counts["released"] += 1
         if booking.status is BookingStatus.completed:
             served[booking.listing_id].add(booking.booker_id)
     for listing_id, people in served.items():
         figures[listing_id]["people_served"] = len(people)
-    _upsert(session, [{"listing_id": listing_id, "day": day, **counts} for listing_id, counts in figures.items()])
+    return figures
 
 
 def snapshot_due_days(session: Session, now: datetime, zone: str, *, settle: timedelta, limit: int) -> int:
@@ -152,13 +170,21 @@ def _insert(session: Session, model):
     return (postgresql.insert if session.connection().dialect.name == "postgresql" else sqlite.insert)(model)
 
 
-def _cancellers(session: Session, booking_ids: list[int]) -> dict[int, str]:
-    """Who cancelled each of these cancelled bookings: the figure it counts in ("cancelled_by_booker" …)."""
+def _last_moves(session: Session, booking_ids: list[int]) -> dict[int, tuple[str, datetime]]:
+    """The action and time of the move into each of these bookings' final status (cancelled or no-show):
+    who cancelled and how early, or whether check-in released it."""
     if not booking_ids:
         return {}
-    moves = session.execute(select(BookingEvent.booking_id, BookingEvent.action).where(
-        BookingEvent.booking_id.in_(booking_ids), BookingEvent.to_status == BookingStatus.cancelled))
-    return {booking_id: CANCELLED_BY[action] for booking_id, action in moves if action in CANCELLED_BY}
+    moves = session.execute(select(BookingEvent.booking_id, BookingEvent.action, BookingEvent.at).where(
+        BookingEvent.booking_id.in_(booking_ids),
+        BookingEvent.to_status.in_((BookingStatus.cancelled, BookingStatus.no_show))))
+    return {booking_id: (action, at) for booking_id, action, at in moves}
+
+
+def _local_hours(day: date, zone: str) -> list[tuple[datetime, datetime]]:
+    """The UTC bounds of each of the local day's 24 wall-clock hours (on a change day one is empty or long)."""
+    marks = [to_utc(datetime.combine(day, time(hour)), zone, nonexistent="shift_forward") for hour in range(24)]
+    return list(zip(marks, [*marks[1:], day_bounds(day, zone)[1]]))
 
 
 def _minutes_within(begin: datetime, finish: datetime, start: datetime, end: datetime) -> int:

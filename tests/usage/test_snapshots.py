@@ -81,7 +81,10 @@ def test_a_day_of_mixed_bookings_gives_each_status_hours_people_and_who_cancelle
     zero = dict.fromkeys(usage.FIGURES, 0)
     assert figures(snapshot_of(session, instant, TUESDAY)) == {
         **zero, "open_minutes": 12 * 60, "booked_minutes": 60 + 120 + 60 + 60, "bookings": 6, "completed": 3,
-        "no_show": 1, "cancelled": 2, "cancelled_by_booker": 1, "cancelled_by_provider": 1, "people_served": 2}
+        "no_show": 1, "cancelled": 2, "cancelled_by_booker": 1, "cancelled_by_provider": 1, "people_served": 2,
+        # Cancelled on Monday 08:00, 28 and 29 hours before their start; the held hours land in their local hours.
+        "cancel_lead_minutes": 28 * 60 + 29 * 60,
+        **{f"booked_h{hour:02d}": 60 for hour in (9, 11, 14, 15, 16)}}
     assert figures(snapshot_of(session, approval, TUESDAY)) == {
         **zero, "open_minutes": 12 * 60, "bookings": 2, "rejected": 1, "expired": 1}
 

@@ -1,0 +1,46 @@
+"""The dashboard's tables as header and rows of plain values: what the page shows, the CSV downloads carry and
+the column names the JSON uses. Counts arrive already through ``services.published``."""
+from __future__ import annotations
+
+from marketplace.core.i18n import _l
+from marketplace.transparency.services import OUTCOMES, Dashboard, Figures
+
+TABLES = ("summary", "weeks", "months", "ranking", "hours")
+WEEKDAYS = (_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日"))
+
+FIGURE_COLUMNS = (
+    ("hours_open", _l("开放小时")), ("hours_booked", _l("预约小时")), ("utilisation", _l("使用率")),
+    ("idle_rate", _l("闲置率")), ("bookings", _l("预约数")),
+    *((f"outcome_{name}", label) for name, label in (
+        ("completed", _l("已完成")), ("confirmed", _l("已确认")), ("pending", _l("待审核")),
+        ("cancelled", _l("已取消")), ("rejected", _l("已拒绝")), ("expired", _l("已过期")),
+        ("no_show", _l("爽约")))),
+    ("people_served", _l("服务人次")), ("no_show_rate", _l("爽约率")),
+    ("auto_release_rate", _l("未签到自动释放率")), ("cancellation_rate", _l("取消率")),
+    ("cancellation_lead_hours", _l("平均提前取消小时")),
+)
+
+
+def figure_row(figures: Figures) -> list:
+    public = figures.public()
+    values = {**public, **{f"outcome_{name}": public["outcomes"][name] for name in OUTCOMES}}
+    return [values[key] for key, _label in FIGURE_COLUMNS]
+
+
+def table(board: Dashboard, name: str) -> tuple[list[str], list[str], list[list]]:
+    """One table of the dashboard: (column keys, column labels, rows)."""
+    keys = [key for key, _label in FIGURE_COLUMNS]
+    labels = [label for _key, label in FIGURE_COLUMNS]
+    if name == "summary":
+        return ["scope", *keys], [_l("范围"), *labels], [[board.scope.name, *figure_row(board.total)]]
+    if name in ("weeks", "months"):
+        periods = board.weeks if name == "weeks" else board.months
+        label = _l("周（起始日）") if name == "weeks" else _l("月份")
+        return ["period", *keys], [label, *labels], [[period.label, *figure_row(period.figures)]
+                                                     for period in periods]
+    if name == "hours":
+        return (["weekday", *(f"h{hour:02d}" for hour in range(24))], [_l("星期"), *(f"{hour}:00" for hour in range(24))],
+                [[weekday, *row] for weekday, row in zip(WEEKDAYS, board.busiest_hours)])
+    ranked = [(_l("使用最多"), each) for each in board.most_used] + [(_l("最闲置"), each) for each in board.least_used]
+    return (["group", "listing_id", "listing", *keys], [_l("分组"), _l("资源编号"), _l("资源"), *labels],
+            [[group, each.listing_id, each.title, *figure_row(each.figures)] for group, each in ranked])
