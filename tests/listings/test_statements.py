@@ -5,9 +5,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import event
 
-from marketplace.core import clock
+from marketplace.core import clock, zones
 from marketplace.extensions import db
 from marketplace.listings import services as listings
 
@@ -40,8 +41,10 @@ def busy_listings(factory, session, count: int):
     made = []
     for n in range(count):
         listing = factory.listing(organisation=org, place_id=tree["c1_building" if n % 2 else "c2_building"].id)
+        # Two days after the booking's (tomorrow, local), whatever the hour of the day in UTC.
+        closed = zones.local_date(clock.now(), current_app.config["TIMEZONE"]) + timedelta(days=3)
         listings.add_exception(session, actor, listing, listings.ExceptionData(
-            day=clock.now().date() + timedelta(days=2), is_closed=True, opens=None, closes=None, note="维修"))
+            day=closed, is_closed=True, opens=None, closes=None, note="维修"))
         session.commit()
         factory.booking(listing=listing)
         made.append(listing)
