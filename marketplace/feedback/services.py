@@ -220,10 +220,20 @@ def list_feedback(session: Session, *, organisation_id: int | None = None, listi
     return fetch_page(session, stmt, page=page, per_page=per_page)
 
 
-def median_response_seconds(session: Session, organisation_id: int) -> int | None:
-    """The median time to first answer of the organisation's answered items, read from the middle of the
-    (organisation, response_seconds) index: a count and at most two rows, not a scan of its items."""
-    answered = (Feedback.organisation_id == organisation_id) & Feedback.response_seconds.is_not(None)
+def _about(organisation_id: int | None, community_id: int | None):
+    """Items of one organisation, of one community, or (neither named) of the whole street."""
+    if organisation_id is not None:
+        return Feedback.organisation_id == organisation_id
+    if community_id is not None:
+        return Feedback.community_id == community_id
+    return Feedback.id.is_not(None)
+
+
+def median_response_seconds(session: Session, organisation_id: int | None = None, *,
+                            community_id: int | None = None) -> int | None:
+    """The median time to first answer of the organisation's (or the community's, or the street's) answered
+    items, read from the middle of the (organisation, response_seconds) index: a count and at most two rows."""
+    answered = _about(organisation_id, community_id) & Feedback.response_seconds.is_not(None)
     n = session.scalar(select(func.count()).select_from(Feedback).where(answered))
     if not n:
         return None
@@ -233,13 +243,16 @@ def median_response_seconds(session: Session, organisation_id: int) -> int | Non
     return round(sum(middle) / len(middle))
 
 
-def response_figures(session: Session, organisation_id: int) -> ResponseFigures:
+def response_figures(session: Session, organisation_id: int | None = None, *,
+                     community_id: int | None = None) -> ResponseFigures:
+    """Answered and waiting items and the median time to first answer, of an organisation, a community or the street."""
     counts = dict(session.execute(
-        select(Feedback.response_seconds.is_(None), func.count()).where(Feedback.organisation_id == organisation_id)
+        select(Feedback.response_seconds.is_(None), func.count())
+        .where(_about(organisation_id, community_id))
         .group_by(Feedback.response_seconds.is_(None))).all())
     answered = counts.get(False, 0)
-    return ResponseFigures(answered=answered, waiting=counts.get(True, 0),
-                           median_seconds=median_response_seconds(session, organisation_id) if answered else None)
+    median = median_response_seconds(session, organisation_id, community_id=community_id) if answered else None
+    return ResponseFigures(answered=answered, waiting=counts.get(True, 0), median_seconds=median)
 
 
 def response_table(session: Session, organisation_ids) -> list[tuple[Organisation, ResponseFigures]]:

@@ -384,6 +384,15 @@ def totals(session: Session, viewer) -> dict:
     return figures
 
 
+def moved_by_reason(session: Session, account_id: int | None = None) -> dict[Reason, tuple[int, Decimal]]:
+    """Transfers and points moved per reason: the whole ledger, or those into or out of one account (whose
+    source and destination indexes it reads)."""
+    stmt = select(PointsTransfer.reason, func.count(), _summed(PointsTransfer.amount)).group_by(PointsTransfer.reason)
+    if account_id is not None:
+        stmt = stmt.where((PointsTransfer.source_id == account_id) | (PointsTransfer.destination_id == account_id))
+    return {reason: (count, _points(total)) for reason, count, total in session.execute(stmt)}
+
+
 def _summed(column):
     """SUM of a points column in stored hundredths, 0 for no rows (exact, whatever the database)."""
     return func.coalesce(func.sum(type_coerce(column, BigInteger)), 0)

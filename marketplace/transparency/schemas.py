@@ -9,16 +9,19 @@ from marketplace.transparency.tables import TABLES
 class PublishedCount(fields.Field):
     """A count, or "<5" where a small count could point at a person."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, metadata=None, **kwargs):
+        description = "计数；1至4时公布为“<5”，以免指向具体的人"
+        if metadata:
+            description = f"{metadata['description']}（{description}）"
         super().__init__(metadata={"oneOf": [{"type": "integer"}, {"type": "string", "enum": [SUPPRESSED]}],
-                                   "description": "计数；1至4时公布为“<5”，以免指向具体的人"}, **kwargs)
+                                   "description": description}, **kwargs)
 
 
 class StatsQuerySchema(InputSchema):
     format = fields.String(load_default="json", validate=OneOf(["json", "csv"]),
                            metadata={"description": "json（默认）或 csv（UTF-8 带 BOM，Excel 可直接打开）"})
     table = fields.String(load_default="summary", validate=OneOf(list(TABLES)),
-                          metadata={"description": "format=csv 时下载哪张表：summary、weeks、months、ranking、hours"})
+                          metadata={"description": "format=csv 时下载哪张表：summary、weeks、months、ranking、hours、wishes、feedback、pledges、points"})
 
 
 class OutcomesSchema(Schema):
@@ -72,6 +75,41 @@ class RatingsSchema(Schema):
                                metadata={"description": "每个星级（1–5）的评价数"})
 
 
+class WishFiguresSchema(Schema):
+    posted = PublishedCount(required=True, metadata={"description": "审核通过、上墙的心愿"})
+    claimed = PublishedCount(required=True)
+    fulfilled = PublishedCount(required=True, metadata={"description": "已完成（含待确认）的心愿"})
+    median_hours_to_fulfil = fields.Float(required=True, allow_none=True,
+                                          metadata={"description": "从上墙到完成的小时数中位数；完成数较少时不公布"})
+
+
+class FeedbackFiguresSchema(Schema):
+    received = PublishedCount(required=True)
+    answered = PublishedCount(required=True)
+    median_response_hours = fields.Float(required=True, allow_none=True,
+                                         metadata={"description": "到首次答复的小时数中位数；答复数较少时不公布"})
+
+
+class PledgeRowSchema(Schema):
+    organisation_id = fields.Integer(required=True)
+    organisation = fields.String(required=True)
+    year = fields.Integer(required=True)
+    room_hours_pledged = fields.Integer(required=True)
+    room_hours_delivered = fields.Float(required=True)
+    room_share = fields.Float(required=True, allow_none=True, metadata={"description": "兑现场地小时 / 承诺场地小时"})
+    volunteer_hours_pledged = fields.Integer(required=True)
+    volunteer_hours_delivered = fields.Float(required=True)
+    volunteer_share = fields.Float(required=True, allow_none=True)
+
+
+class PointsRowSchema(Schema):
+    reason = fields.String(required=True)
+    label = fields.String(required=True)
+    direction = fields.String(required=True, metadata={"description": "earned（获得）、spent（花费）或 other"})
+    transfers = PublishedCount(required=True)
+    points = fields.Float(required=True, allow_none=True, metadata={"description": "积分合计；笔数较少时不公布"})
+
+
 class ScopeSchema(Schema):
     kind = fields.String(required=True, metadata={"description": "street、community、organisation 或 listing"})
     id = fields.Integer(required=True, allow_none=True)
@@ -91,3 +129,11 @@ class StatsSchema(Schema):
     ratings = fields.Nested(RatingsSchema, required=True)
     busiest_hours = fields.List(fields.List(fields.Float()), required=True,
                                 metadata={"description": "按星期（周一起）× 小时（0–23）的预约小时数，即热力图"})
+    wishes = fields.Nested(WishFiguresSchema, required=True, allow_none=True,
+                           metadata={"description": "街道与社区页：按心愿所属社区统计；其他范围为 null"})
+    feedback = fields.Nested(FeedbackFiguresSchema, required=True, allow_none=True,
+                             metadata={"description": "街道、社区（按所属社区）与组织页；资源页为 null"})
+    pledges = fields.List(fields.Nested(PledgeRowSchema), required=True, allow_none=True,
+                          metadata={"description": "今年的公益承诺与兑现：街道页为全部单位，组织页为本组织；其他为 null"})
+    points = fields.List(fields.Nested(PointsRowSchema), required=True, allow_none=True,
+                         metadata={"description": "按原因的积分流转：街道页为全部账本，组织页为本组织账户；其他为 null"})

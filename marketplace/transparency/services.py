@@ -4,7 +4,8 @@ Booking figures add up the nightly usage snapshots (one row per listing per loca
 (day, listing_id) and (listing_id, day) indexes) plus the live figures of the days not snapshotted yet (today,
 and yesterday until it settles), computed the same way the snapshot job does; never a scan of all bookings.
 Ratings come from one aggregate over revealed reviews (``ix_reviews_listing_revealed``).
-Every count that could point at a person goes through ``published`` before it leaves this module.
+Every count that could point at a person goes through ``published`` (``rules``) before it leaves this module;
+the wishes, feedback, pledges and points figures come from ``groups``.
 """
 from __future__ import annotations
 
@@ -22,24 +23,18 @@ from marketplace.listings.models import Listing
 from marketplace.organisations.models import Organisation
 from marketplace.places.models import Place, PlaceKind
 from marketplace.reviews.models import Review, ReviewSide
+from marketplace.transparency import groups
+from marketplace.transparency.rules import SUPPRESSED, published
 from marketplace.usage import services as usage
 from marketplace.usage.models import UsageSnapshot
 
 # Weeks of history the dashboard shows (the monthly series covers the same days).
 WEEKS = 26
 RANKED = 5
-# Fewer than this many, and a count could point at a person: it is published as "<5".
-SMALL_COUNT = 5
-SUPPRESSED = f"<{SMALL_COUNT}"
 OUTCOMES = ("completed", "confirmed", "pending", "cancelled", "rejected", "expired", "no_show")
 SUMMED = ("open_minutes", "booked_minutes", "bookings", *OUTCOMES, "cancelled_by_booker",
           "cancelled_by_provider", "people_served", "released", "cancel_lead_minutes", *usage.HOURS)
 SCOPES = ("street", "community", "organisation", "listing")
-
-
-def published(count: int) -> int | str:
-    """The one rule for small counts: 1 to 4 become "<5" (0 stays 0, it points at nobody)."""
-    return SUPPRESSED if 0 < count < SMALL_COUNT else count
 
 
 @dataclass
@@ -149,6 +144,11 @@ class Dashboard:
     ratings: dict
     # Hours booked per local weekday (Monday first) and hour of the day: the busiest-hours heat map.
     busiest_hours: list[list[float]]
+    # The other figure groups; None where the scope has no such figures (see ``groups``).
+    wishes: dict | None = None
+    feedback: dict | None = None
+    pledges: list[dict] | None = None
+    points: list[dict] | None = None
 
 
 def get_scope(session: Session, kind: str, scope_id: int | None = None) -> Scope:
@@ -191,6 +191,10 @@ def dashboard(session: Session, scope: Scope, *, today: date, zone: str) -> Dash
         months=_periods(by_day, first_day, today, lambda d: d.replace(day=1), lambda d: d.strftime("%Y-%m")),
         most_used=ranked[:RANKED], least_used=list(reversed(ranked[-RANKED:])) if ranked else [],
         ratings=_ratings(session, scope), busiest_hours=_busiest_hours(by_day),
+        wishes=groups.wishes(session, scope.kind, scope.id),
+        feedback=groups.feedback_figures(session, scope.kind, scope.id),
+        pledges=groups.pledge_rows(session, scope.kind, scope.id, year=today.year, zone=zone),
+        points=groups.points_rows(session, scope.kind, scope.id),
     )
 
 

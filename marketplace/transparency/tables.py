@@ -5,7 +5,7 @@ from __future__ import annotations
 from marketplace.core.i18n import _l
 from marketplace.transparency.services import OUTCOMES, Dashboard, Figures
 
-TABLES = ("summary", "weeks", "months", "ranking", "hours")
+TABLES = ("summary", "weeks", "months", "ranking", "hours", "wishes", "feedback", "pledges", "points")
 WEEKDAYS = (_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日"))
 
 FIGURE_COLUMNS = (
@@ -19,6 +19,21 @@ FIGURE_COLUMNS = (
     ("auto_release_rate", _l("未签到自动释放率")), ("cancellation_rate", _l("取消率")),
     ("cancellation_lead_hours", _l("平均提前取消小时")),
 )
+
+
+# The other figure groups' tables: (key, label) per column, in the order of the CSV and the page.
+GROUP_COLUMNS = {
+    "wishes": (("posted", _l("发布的心愿")), ("claimed", _l("已认领的心愿")), ("fulfilled", _l("已完成的心愿")),
+               ("median_hours_to_fulfil", _l("完成所需小时（中位数）"))),
+    "feedback": (("received", _l("收到的意见")), ("answered", _l("已答复的意见")),
+                 ("median_response_hours", _l("答复所需小时（中位数）"))),
+    "pledges": (("organisation_id", _l("组织编号")), ("organisation", _l("组织")), ("year", _l("年度")),
+                ("room_hours_pledged", _l("承诺场地小时")), ("room_hours_delivered", _l("兑现场地小时")),
+                ("room_share", _l("场地兑现率")), ("volunteer_hours_pledged", _l("承诺志愿小时")),
+                ("volunteer_hours_delivered", _l("兑现志愿小时")), ("volunteer_share", _l("志愿兑现率"))),
+    "points": (("reason", _l("原因代码")), ("label", _l("原因")), ("direction", _l("获得或花费")),
+               ("transfers", _l("笔数")), ("points", _l("积分"))),
+}
 
 
 def figure_row(figures: Figures) -> list:
@@ -41,6 +56,11 @@ def table(board: Dashboard, name: str) -> tuple[list[str], list[str], list[list]
     if name == "hours":
         return (["weekday", *(f"h{hour:02d}" for hour in range(24))], [_l("星期"), *(f"{hour}:00" for hour in range(24))],
                 [[weekday, *row] for weekday, row in zip(WEEKDAYS, board.busiest_hours)])
+    if name in GROUP_COLUMNS:
+        keys, labels = zip(*GROUP_COLUMNS[name])
+        group = getattr(board, name)
+        rows = [] if group is None else [group] if isinstance(group, dict) else group
+        return ["scope", *keys], [_l("范围"), *labels], [[board.scope.name, *(row[key] for key in keys)] for row in rows]
     ranked = [(_l("使用最多"), each) for each in board.most_used] + [(_l("最闲置"), each) for each in board.least_used]
     return (["group", "listing_id", "listing", *keys], [_l("分组"), _l("资源编号"), _l("资源"), *labels],
             [[group, each.listing_id, each.title, *figure_row(each.figures)] for group, each in ranked])
