@@ -58,6 +58,9 @@ class Feedback(Base):
         # An organisation's median: its answered items' response times, read in order from the index.
         Index("ix_feedback_items_org_response", "organisation_id", "response_seconds"),
         Index("ix_feedback_items_created", "created_at"),
+        # The public dashboard's medians of a community and of the street, read in order the same way.
+        Index("ix_feedback_items_community_response", "community_id", "response_seconds"),
+        Index("ix_feedback_items_response", "response_seconds"),
     )
 
     id: Mapped[intpk]
