@@ -81,7 +81,8 @@ def test_booking_a_points_priced_room_shows_its_fee_held(page, live_factory, liv
     widget.get_by_role("button", name="立即预约").click()
     expect(page.get_by_test_id("notice")).to_contain_text("预约成功")
 
-    page.get_by_test_id("nav-points").click()
+    page.goto("/profile")  # 我的账号 → 我的积分 (the header keeps to one row on a desktop)
+    page.get_by_role("link", name="我的积分").click()
     expect(page.get_by_test_id("points-balance")).to_contain_text("15.00")
     expect(page.get_by_test_id("points-held")).to_contain_text("5.00")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
