@@ -59,11 +59,13 @@ $(INSTALL_STAMP): setup.cfg pyproject.toml | $(BIN)/python
 	  || { echo "make setup: pip install -e '.[test]' failed" >&2; exit 1; }
 	@touch $@
 
-# Catalogues may not exist yet; then there is nothing to compile.
-compile-translations: python-packages
-	@if compgen -G 'translations/*/LC_MESSAGES/*.po' >/dev/null; then \
-	  $(PYBABEL) -q compile -d translations || { echo "make setup: pybabel compile failed" >&2; exit 1; }; \
-	fi
+# Compiled only when a catalogue changed: `make run` inside the test suite must not rewrite a catalogue the
+# other pass is reading.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/*.po))
+compile-translations: python-packages $(MO_FILES)
+
+translations/%.mo: translations/%.po | python-packages
+	@$(PYBABEL) -q compile -i $< -o $@ || { echo "make setup: pybabel compile $< failed" >&2; exit 1; }
 
 # The scheduler runs beside the server as its own process, started here rather than from a gunicorn hook:
 # gunicorn.conf.py is also the production server's settings, and production runs the scheduler as a
@@ -83,13 +85,18 @@ dev: setup
 	@$(FLASK) search reindex --catch-up
 	@exec $(FLASK) run --debug --host 127.0.0.1 --port $(PORT)
 
-# Both passes always run, so one report shows both databases; either failing fails the target.
+# Both passes always run, side by side (one core each on a two-core machine), so one report shows both
+# databases; the PostgreSQL pass's output is kept and shown after the SQLite pass's. Either failing fails.
 test: setup
-	@sqlite=0; postgres=0; \
+	@mkdir -p test-artifacts; postgres_log=test-artifacts/postgres-pass.log; sqlite=0; postgres=0; \
+	echo "==> Test suites on SQLite and on PostgreSQL, side by side (the PostgreSQL output follows)"; \
+	scripts/with-postgres $(PYTEST) -q -p no:cacheprovider $(PYTEST_ARGS) >"$$postgres_log" 2>&1 & postgres_pass=$$!; \
+	trap 'kill $$postgres_pass 2>/dev/null || true' INT TERM; \
 	echo "==> Test suite on SQLite"; \
 	$(PYTEST) -q $(PYTEST_ARGS) || sqlite=$$?; \
+	wait $$postgres_pass || postgres=$$?; \
 	echo "==> Test suite on PostgreSQL"; \
-	scripts/with-postgres $(PYTEST) -q $(PYTEST_ARGS) || postgres=$$?; \
+	cat "$$postgres_log"; \
 	if [ "$$sqlite" -ne 0 ] || [ "$$postgres" -ne 0 ]; then \
 	  echo "make test: FAILED (SQLite pass exit $$sqlite, PostgreSQL pass exit $$postgres)" >&2; exit 1; \
 	fi; \

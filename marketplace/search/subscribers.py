@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from marketplace.core import events
-from marketplace.search.sync import EVENT_TYPES, apply_event
+from marketplace.search.sync import EVENT_TYPES, apply_events
 
 
 @events.subscriber(*EVENT_TYPES, durable=False)
 def index_after_commit(session, event) -> None:
-    apply_event(session, event)
+    apply_events(session, [event])
 
 
-@events.subscriber(*EVENT_TYPES)
-def index_from_outbox(session, event) -> None:
+@events.subscriber(*EVENT_TYPES, batch=True)
+def index_from_outbox(session, batch) -> None:
     # Repeats the after-commit update (idempotent), or makes it when a crash came between commit and index.
-    apply_event(session, event)
+    apply_events(session, batch)

@@ -33,13 +33,18 @@ def search_index() -> SearchIndex:
     return current_app.extensions[EXTENSION]
 
 
-def apply_event(session: Session, event) -> None:
-    """Bring the entries of the listings an event touched in step with the committed rows."""
+def apply_events(session: Session, events: list) -> None:
+    """Bring the entries of the listings these events touched in step with the committed rows.
+
+    One index write for them all: each write of Whoosh's commits a segment and merges the small ones, so
+    an outbox run of hundreds of listing events written one by one kept SQLite's write lock for many seconds.
+    """
     bind = session.get_bind()
     # Read as a reader: the outbox sweep calling this holds SQLite's write lock on another connection.
     with transactions.read_only():
         with Session(bind=bind) as reader:
-            listing_ids = _listing_ids(reader, event.subject_type, event.subject_id, event.payload)
+            listing_ids = set().union(*(_listing_ids(reader, event.subject_type, event.subject_id, event.payload)
+                                        for event in events))
         search_index().apply(lambda: Session(bind=bind), listing_ids)
 
 

@@ -6,7 +6,7 @@ import random
 import pytest
 from sqlalchemy import select
 
-from marketplace.core import events
+from marketplace.core import clock, events, transactions
 from marketplace.listings import services as listings
 from marketplace.listings.models import Listing, ListingStatus
 from marketplace.organisations import services as organisations
@@ -126,3 +126,26 @@ def test_a_released_savepoint_waits_for_the_outer_commit(factory, session, index
     assert titles("陶艺") == []  # released, not committed: the outer transaction may still roll back
     session.rollback()
     assert titles("烘焙") == ["社区烘焙教室"]
+
+
+def test_the_outbox_applies_a_runs_listing_events_in_one_index_write(factory, session, index, titles):
+    """Each Whoosh write commits and merges segments; one per event kept SQLite's write lock for seconds."""
+    kept = [factory.listing(title=f"社区烘焙教室{number}") for number in range(5)]
+    gone = factory.listing(title="社区烘焙教室乙")
+    session.commit()
+    with transactions.read_only(False):
+        events.process_outbox(session, clock.now(), limit=10_000)  # what the factory's commits left
+        session.commit()
+    for listing in kept:
+        edit(session, listing, title=listing.title.replace("烘焙", "陶艺"))
+    delete(session, gone)
+    session.commit()
+    before = index._open().latest_generation()
+
+    with transactions.read_only(False):
+        assert events.process_outbox(session, clock.now(), limit=10_000) >= len(kept) + 1
+        session.commit()
+
+    assert index._open().latest_generation() == before + 1
+    assert sorted(titles("陶艺")) == sorted(listing.title for listing in kept)
+    assert titles("烘焙") == []
