@@ -8,8 +8,12 @@ from marketplace.bookings.models import (Booking, BookingMessage, BookingSeries,
                                          SlotHold)
 from marketplace.bookings.services import cancel_booking
 from marketplace.core.personal_data import Erasure, eraser, exporter, keep, rows
+from marketplace.listings.models import Listing, ListingStatus
+from marketplace.listings.services import suspend_listing
 
 ERASED_MESSAGE = "（已注销用户的留言已删除）"
+# Stored, as every cancellation reason is, and shown to the booker as written.
+PROVIDER_GONE = "志愿者已注销账号，这项服务不再提供"
 
 
 @exporter("bookings", ("bookings", "booker_id"))
@@ -48,6 +52,22 @@ def cancel_future_bookings(session: Session, user, erasure: Erasure) -> None:
         if booking.start_at > erasure.now:  # one under way is not withdrawn after the fact
             cancel_booking(session, user, booking, now=erasure.now, account_closing=True)
     session.execute(update(Booking).where(Booking.booker_id == user.id).values(purpose=""))
+
+
+@eraser("volunteer_offers", order=20)
+def withdraw_volunteer_offers(session: Session, user, erasure: Erasure) -> None:
+    """A volunteer who leaves takes their offers along: each is suspended (out of search and booking) and its
+    coming bookings are cancelled by the provider through the booking service, so each booker is told; past
+    bookings stay for the usage figures and the listing keeps its history, owned by the anonymised account."""
+    offers = session.scalars(select(Listing).where(Listing.provider_user_id == user.id).order_by(Listing.id)).all()
+    for listing in offers:
+        if listing.status is ListingStatus.published:
+            suspend_listing(session, user, listing, PROVIDER_GONE)
+    coming = session.scalars(select(Booking).where(
+        Booking.listing_id.in_([listing.id for listing in offers]), Booking.start_at > erasure.now,
+        Booking.status.in_([BookingStatus.pending, BookingStatus.confirmed])).order_by(Booking.id))
+    for booking in coming:
+        cancel_booking(session, user, booking, PROVIDER_GONE, now=erasure.now)
 
 
 @eraser("booking_messages", ("booking_messages", "author_id"), ("calendar_feed_tokens", "user_id"))
