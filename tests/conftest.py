@@ -294,6 +294,18 @@ class Factory:
         self.session.commit()
         return listing
 
+    def volunteer_listing(self, volunteer, *, place=None, publish=True, **fields):
+        """A volunteer's own skill listing (no organisation), open 09:00–17:00 every day."""
+        data = listings.ListingData(**{"kind": "skill", "title": f"法律咨询{self._next()}",
+                                       "place_id": (place or self.place_tree()["c1"]).id, **fields})
+        listing = listings.create_listing(self.session, volunteer, data, organisation_id=None)
+        listings.set_opening_hours(self.session, volunteer, listing, [
+            listings.HoursInterval(weekday=d, opens=time(9), closes=time(17)) for d in range(7)])
+        if publish:
+            listings.publish_listing(self.session, volunteer, listing)
+        self.session.commit()
+        return listing
+
     def booking(self, *, listing=None, booker=None, start=None, minutes=60, seats=1, group=None, purpose="",
                 zone="Asia/Shanghai"):
         """A booking through the real service: confirmed on instant listings, pending on approval ones.

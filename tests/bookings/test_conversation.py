@@ -1,7 +1,7 @@
 """A booking's conversation: the booker and the provider write and read it on the booking page and through the API;
 strangers, group members and platform admins as decided; bad input, a closed conversation and the rate limit
 refused with nothing written; one ``booking.message`` event per message, none when the transaction rolls back."""
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +13,6 @@ from marketplace.core import clock
 from marketplace.core.errors import Conflict, TooManyAttempts
 from marketplace.core.events import DomainEvent
 from marketplace.groups import services as groups
-from marketplace.listings import services as listing_services
 from tests.bookings.conftest import local
 
 RULES = conversation.ConversationRules(parse_limit("20 per hour"), timedelta(days=7))
@@ -124,12 +123,7 @@ def test_api_posts_a_trimmed_message_and_lists_the_conversation_oldest_first_in_
 
 def test_a_volunteer_offering_the_listing_answers_as_volunteer(factory, session, resident, now):
     volunteer = factory.user(name="退休律师老周", volunteer=True)
-    advice = listing_services.create_listing(session, volunteer, listing_services.ListingData(
-        kind="skill", title="法律咨询", place_id=factory.place_tree()["c1"].id), organisation_id=None)
-    listing_services.set_opening_hours(session, volunteer, advice, [
-        listing_services.HoursInterval(weekday=d, opens=time(9), closes=time(17)) for d in range(7)])
-    listing_services.publish_listing(session, volunteer, advice)
-    session.commit()
+    advice = factory.volunteer_listing(volunteer, title="法律咨询")
     booking = factory.booking(listing=advice, booker=resident, start=local(1, 10))
     write(session, resident, booking)
     answer = write(session, volunteer, booking, "可以，请带上合同")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import time, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -17,7 +17,6 @@ from marketplace.core.db import Base
 from marketplace.favourites import services as favourites
 from marketplace.feedback import services as feedback
 from marketplace.groups import services as groups
-from marketplace.listings import services as listing_services
 from marketplace.listings.models import Listing, ListingStatus
 from marketplace.notifications.models import Notification
 from marketplace.points.models import PointsAccount
@@ -184,12 +183,7 @@ def test_the_privacy_notice_is_linked_from_the_footer_in_both_languages(client):
 def test_a_volunteer_who_deletes_their_account_withdraws_their_offers_and_their_bookers_are_told(
         session, factory, client, api_token, deliver, now):
     volunteer = factory.user(name="退休律师老周", volunteer=True)
-    advice = listing_services.create_listing(session, volunteer, listing_services.ListingData(
-        kind="skill", title="法律咨询", place_id=factory.place_tree()["c1"].id), organisation_id=None)
-    listing_services.set_opening_hours(session, volunteer, advice, [
-        listing_services.HoursInterval(weekday=d, opens=time(9), closes=time(17)) for d in range(7)])
-    listing_services.publish_listing(session, volunteer, advice)
-    session.commit()
+    advice = factory.volunteer_listing(volunteer)
     resident = factory.user()
     past = factory.booking(listing=advice, booker=resident, start=local(1, 10))
     coming = factory.booking(listing=advice, booker=resident, start=local(5, 10))
