@@ -9,6 +9,7 @@ from PIL import Image
 from sqlalchemy import func, inspect, select
 
 from marketplace.accounts.models import User
+from marketplace.bookings.models import Booking
 from marketplace.core.audit import AuditEntry
 from marketplace.admin.views import ACTION_LABELS, FIELD_LABELS
 from marketplace.core import clock
@@ -17,7 +18,9 @@ from marketplace.listings import services as listing_services
 from marketplace.listings.models import Listing, ListingException, ListingStatus, Photo
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus
 from marketplace.places.models import Place
-from marketplace.reviews.models import ReportDecision
+from marketplace.pledges.models import Pledge
+from marketplace.points.models import PointsTransfer
+from marketplace.reviews.models import ReportDecision, Review
 from tests.conftest import PASSWORD
 
 
@@ -306,7 +309,8 @@ def test_every_audited_action_and_recorded_field_has_a_label():
     # The moderation of a review is recorded as review.<its decision>.
     recorded |= {f"review.{decision.value}" for decision in ReportDecision}
     assert {"listing.add_photo", "points.grant"} <= recorded and recorded <= set(ACTION_LABELS)
-    for model in (Listing, ListingException, Photo, Organisation, Membership, User, Place):
+    for model in (Listing, ListingException, Photo, Organisation, Membership, User, Place, Booking, Review, Pledge,
+                  PointsTransfer):
         fields = {attr.key for attr in inspect(model).column_attrs} - {"password_hash"}
         assert fields <= set(FIELD_LABELS), model
 
