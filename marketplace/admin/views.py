@@ -28,6 +28,7 @@ from marketplace.listings.models import (FACILITIES, FEE_TYPE_LABELS, LISTING_KI
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import (ORGANISATION_STATUS_LABELS, ORGANISATION_TYPE_LABELS,
                                               OrganisationStatus, StaffRole)
+from marketplace.points.models import REASON_LABELS
 from marketplace.scheduler import health as scheduler_health
 from marketplace.scheduler import jobs as scheduler_jobs
 from marketplace.scheduler import lease as scheduler_lease
@@ -201,6 +202,9 @@ FIELD_VALUE_LABELS = {
     "kind": {kind.value: label for kind, label in LISTING_KIND_LABELS.items()},
     "fee_type": {fee.value: label for fee, label in FEE_TYPE_LABELS.items()},
     "role": {role.value: role.label for role in StaffRole},
+    "reason": {reason.value: label for reason, label in REASON_LABELS.items()},
+    "reference_type": {"booking": _lp("one", "预约"), "wish": _l("心愿"), "grant": _l("发放奖励"),
+                       "transfer": _l("积分转账")},
 }
 
 MAX_SHOWN_VALUE = 200
