@@ -14,8 +14,8 @@ PYBABEL := $(BIN)/pybabel
 # Touched after every successful install, so pip runs again only when the dependencies change.
 INSTALL_STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := postgresql chromium fonts-noto-cjk
-# Babel already knows _, gettext and ngettext (with its plural argument); add the lazy ones.
-BABEL_KEYWORDS := -k _l -k lazy_gettext
+# Babel already knows _, gettext, ngettext and pgettext (with their plural and context arguments); add the lazy ones.
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k _lp:1c,2
 EN_CATALOGUE := translations/en/LC_MESSAGES/messages.po
 
 .PHONY: help setup system-packages python-packages compile-translations run dev test test-sqlite test-postgres translations

@@ -12,7 +12,7 @@ from marketplace.config import PROJECT_ROOT
 
 EN_PO = PROJECT_ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 # The same keywords as `make translations` (BABEL_KEYWORDS in the Makefile): Babel's own plus the lazy ones.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "_lp": ((1, "c"), 2)}
 # %(name)s for gettext's formatting, {name} for the marshmallow messages formatted with str.format.
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdifr]|\{\w*\}")
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -20,15 +20,15 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 CHINESE_ON_PURPOSE = {"换个说法试试，例如“活动室”“理发”，或用拼音首字母“hds”。"}
 
 
-def extracted_msgids() -> dict[str, str]:
-    """Every msgid the source tree marks for translation, as `pybabel extract -F babel.cfg` finds them."""
+def extracted_msgids() -> dict[tuple[str, str | None], str]:
+    """Every (msgid, context) the source tree marks for translation, as `pybabel extract -F babel.cfg` finds them."""
     with (PROJECT_ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
     found = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    for filename, lineno, message, _comments, context in extract_from_dir(
             str(PROJECT_ROOT), method_map, options_map, keywords=KEYWORDS):
         msgid = message[0] if isinstance(message, tuple) else message
-        found.setdefault(msgid, f"{filename}:{lineno}")
+        found.setdefault((msgid, context), f"{filename}:{lineno}")
     return found
 
 
@@ -45,8 +45,8 @@ def compiled_catalogue():
 def test_every_extracted_msgid_has_an_english_translation_in_the_compiled_catalogue():
     compiled = compiled_catalogue()  # compiling leaves out empty and fuzzy entries
     untranslated = []
-    for msgid, where in extracted_msgids().items():
-        message = compiled.get(msgid)
+    for (msgid, context), where in extracted_msgids().items():
+        message = compiled.get(msgid, context)
         strings = () if message is None else message.string if isinstance(message.string, tuple) else (message.string,)
         if not strings or not all(string.strip() for string in strings):
             untranslated.append(f"{where}: {msgid}")
@@ -170,5 +170,5 @@ def test_api_errors_stay_chinese_for_a_user_without_a_language(client, factory, 
 
 def test_the_english_catalogue_names_each_message_once():
     catalogue = (PROJECT_ROOT / "translations/en/LC_MESSAGES/messages.po").read_text("utf-8")
-    ids = re.findall(r'^msgid "(.+)"$', catalogue, re.M)
+    ids = re.findall(r'^(?:msgctxt "(.+)"\n)?msgid "(.+)"$', catalogue, re.M)
     assert [msgid for msgid, count in Counter(ids).items() if count > 1] == []

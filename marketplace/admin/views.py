@@ -15,7 +15,7 @@ from marketplace.admin.forms import RejectForm, SuspendForm
 from marketplace.core import clock
 from marketplace.core.errors import DomainError, Forbidden
 from marketplace.core.forms import refuse_on_form
-from marketplace.core.i18n import _l
+from marketplace.core.i18n import _l, _lp
 from marketplace.core.pagination import Page, clamp_page
 from marketplace.core.db import is_id
 from marketplace.core.permissions import is_platform_admin
@@ -28,6 +28,7 @@ from marketplace.listings.models import (FACILITIES, FEE_TYPE_LABELS, LISTING_KI
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import (ORGANISATION_STATUS_LABELS, ORGANISATION_TYPE_LABELS,
                                               OrganisationStatus, StaffRole)
+from marketplace.points.models import REASON_LABELS
 from marketplace.scheduler import health as scheduler_health
 from marketplace.scheduler import jobs as scheduler_jobs
 from marketplace.scheduler import lease as scheduler_lease
@@ -69,9 +70,9 @@ ACTION_LABELS = {
 }
 
 OBJECT_TYPE_LABELS = {
-    "organisations": _l("组织"),
+    "organisations": _lp("one", "组织"),
     "memberships": _l("组织成员"),
-    "listings": _l("资源"),
+    "listings": _lp("one", "资源"),
     "listing_exceptions": _l("例外安排"),
     "photos": _l("照片"),
     "users": _l("用户"),
@@ -151,6 +152,46 @@ FIELD_LABELS = {
     "is_platform_admin": _l("平台管理员"),
     "home_place_id": _l("所在社区"),
     "locale": _l("界面语言"),
+    "booker_id": _l("预约人编号"),
+    "group_id": _l("团队编号"),
+    "series_id": _l("系列预约编号"),
+    "seats": _l("预约座位数"),
+    "start_at": _l("预约开始时间"),
+    "end_at": _l("预约结束时间"),
+    "blocked_until": _l("占用至"),
+    "exclusive": _l("包场"),
+    "purpose": _l("用途"),
+    "decision_reason": _l("处理说明"),
+    "approval_deadline": _l("审批期限"),
+    "deadline_warned_at": _l("期限提醒时间"),
+    "checked_in_at": _l("签到时间"),
+    "served_by_id": _l("服务者编号"),
+    "booking_id": _l("预约编号"),
+    "side": _l("评价方向"),
+    "author_id": _l("作者编号"),
+    "reviewee_id": _l("被评价人编号"),
+    "stars": _l("星级"),
+    "text": _l("内容"),
+    "window_closes_at": _l("评价截止时间"),
+    "revealed_at": _l("公开时间"),
+    "hidden": _l("已隐藏"),
+    "counted": _l("计入评分"),
+    "reply": _l("回复"),
+    "replied_at": _l("回复时间"),
+    "replied_by_id": _l("回复人编号"),
+    "year": _l("年度"),
+    "room_hours": _l("承诺场地小时数"),
+    "volunteer_hours": _l("承诺志愿服务小时数"),
+    "signed_by_id": _l("签订人编号"),
+    "source_id": _l("转出账户编号"),
+    "destination_id": _l("转入账户编号"),
+    "amount": _l("积分数"),
+    "reason": _l("事由"),
+    "reference_type": _l("关联对象类型"),
+    "reference_id": _l("关联对象编号"),
+    "reverses_id": _l("冲正的转账编号"),
+    "memo": _l("备注"),
+    "actor_id": _l("操作人编号"),
 }
 
 # Recorded values are enum values ("pending"); the log shows them as the UI names them.
@@ -161,6 +202,9 @@ FIELD_VALUE_LABELS = {
     "kind": {kind.value: label for kind, label in LISTING_KIND_LABELS.items()},
     "fee_type": {fee.value: label for fee, label in FEE_TYPE_LABELS.items()},
     "role": {role.value: role.label for role in StaffRole},
+    "reason": {reason.value: label for reason, label in REASON_LABELS.items()},
+    "reference_type": {"booking": _lp("one", "预约"), "wish": _l("心愿"), "grant": _l("发放奖励"),
+                       "transfer": _l("积分转账")},
 }
 
 MAX_SHOWN_VALUE = 200

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.core.db import Base, created_at, intpk
-from marketplace.core.i18n import _l
+from marketplace.core.i18n import _l, _lp
 
 
 class FeedbackKind(str, enum.Enum):
@@ -41,8 +41,8 @@ class FeedbackSubject(str, enum.Enum):
 
 
 SUBJECT_LABELS = {
-    FeedbackSubject.listing: _l("资源"),
-    FeedbackSubject.organisation: _l("组织"),
+    FeedbackSubject.listing: _lp("one", "资源"),
+    FeedbackSubject.organisation: _lp("one", "组织"),
     FeedbackSubject.community: _l("社区"),
 }
 

@@ -23,9 +23,9 @@ from marketplace.core.i18n import _l
 from marketplace.core.pagination import fetch_page
 from marketplace.core.permissions import is_platform_admin
 from marketplace.core.validation import clean_text
-from marketplace.feedback import offices
 from marketplace.feedback.models import Feedback, FeedbackAnswer, FeedbackKind, FeedbackSubject
 from marketplace.listings.services import get_listing
+from marketplace.organisations import offices
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.places.models import Place, PlaceKind
 
@@ -99,7 +99,8 @@ def _choice(enum_type, value, field: str, message):
 def responsible_people(session: Session, item: Feedback) -> list[User]:
     """Who must answer: the organisation's staff, or the volunteer whose listing it is about."""
     if item.organisation_id is not None:
-        return offices.organisation_staff(session, item.organisation_id)
+        return list(session.scalars(select(User).join(Membership, Membership.user_id == User.id)
+                                    .where(Membership.organisation_id == item.organisation_id).order_by(User.id)))
     responder = session.get(User, item.responder_user_id) if item.responder_user_id else None
     return [responder] if responder is not None else []
 
@@ -124,7 +125,8 @@ def send_feedback(session: Session, author: User, data: FeedbackInput, *, now: d
     if not is_id(data.subject_id):
         raise ValidationFailed("subject_id", _l("请选择反馈的对象"))
     target = _target(session, author, subject, data.subject_id)
-    street_id, community_id = offices.street_and_community(target.place)
+    path = target.place.ancestor_ids
+    street_id, community_id = path[0], (path[1] if len(path) > 1 else None)
     item = Feedback(kind=kind, subject=subject, listing_id=target.listing_id, organisation_id=target.organisation_id,
                     responder_user_id=target.responder_user_id, community_id=community_id, street_id=street_id,
                     about=target.about[:200], author_id=author.id, anonymous=data.anonymous, text=text,
@@ -158,7 +160,7 @@ def is_responsible(session: Session, user, item: Feedback) -> bool:
 def may_answer(session: Session, user, item: Feedback) -> bool:
     """The responsible side; the street's staff and platform admins (the street answers what escalated)."""
     return (is_responsible(session, user, item) or is_platform_admin(user)
-            or offices.is_street_staff(session, user, item.street_id))
+            or offices.is_office_staff(session, user, [item.street_id]))
 
 
 def may_see_author(viewer, item: Feedback) -> bool:
@@ -280,6 +282,6 @@ def escalate_if_due(session: Session, feedback_id: int, now: datetime, *, after:
         return False
     item = session.get(Feedback, feedback_id, populate_existing=True)
     events.record(session, "feedback.escalated", subject=("feedback", item.id), payload={
-        "recipient_ids": _ids(offices.street_staff(session, item.street_id)), "kind": item.kind.value,
+        "recipient_ids": offices.office_staff_ids(session, [item.street_id]), "kind": item.kind.value,
         "about": item.about, "days": after.days})
     return True

@@ -18,8 +18,9 @@ from marketplace.core import audit
 from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.permissions import is_platform_admin
-from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, OrganisationType
-from marketplace.places.services import subtree_ids
+from marketplace.organisations import offices
+from marketplace.organisations.models import Membership
+from marketplace.places.models import Place
 
 
 @dataclass
@@ -29,8 +30,8 @@ class OfficeReset:
 
 
 def can_reset_password_of(session: Session, actor: User, user: User) -> bool:
-    """Platform admins, for anyone but another platform admin; staff of a verified community office, for
-    residents whose home is in the office's community and who are not staff of any organisation themselves
+    """Platform admins, for anyone but another platform admin; staff of a community office (``offices``), for
+    residents whose home is under the office's place and who are not staff of any organisation themselves
     (a home is chosen by the resident, so it must not let desk staff take over their own office's admin)."""
     if user.is_platform_admin:
         return False
@@ -39,10 +40,8 @@ def can_reset_password_of(session: Session, actor: User, user: User) -> bool:
     if user.home_place_id is None or session.scalar(select(Membership.id).where(Membership.user_id == user.id)
                                                     .limit(1)) is not None:
         return False
-    offices = session.scalars(select(Organisation).join(Membership).where(
-        Membership.user_id == actor.id, Organisation.type == OrganisationType.community_office,
-        Organisation.status == OrganisationStatus.verified))
-    return any(user.home_place_id in subtree_ids(session, office.place_id) for office in offices)
+    home = session.get(Place, user.home_place_id)
+    return any(home.path.startswith(place.path) for place in offices.office_places(session, actor))
 
 
 def issue_office_reset(session: Session, actor: User, login: str, *, now: datetime | None = None) -> OfficeReset:

@@ -48,6 +48,11 @@ class Place(Base):
     children: Mapped[list[Place]] = relationship(back_populates="parent", order_by="Place.name")
 
     @property
+    def ancestor_ids(self) -> list[int]:
+        """The ids along the path, the street first and this place last (read from ``path``, no query)."""
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    @property
     def full_name(self) -> str:
         names = []
         node: Place | None = self

@@ -25,9 +25,10 @@ from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFai
 from marketplace.core.i18n import _l
 from marketplace.core.permissions import is_platform_admin, role_in
 from marketplace.core.zones import MAX_YEAR, MIN_YEAR, to_utc
-from marketplace.feedback import offices
 from marketplace.listings.models import Listing, ListingKind
+from marketplace.organisations import offices
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus
+from marketplace.places.models import PlaceKind
 from marketplace.pledges.models import Pledge
 
 MAX_HOURS = 100_000
@@ -69,18 +70,15 @@ class PledgeReport:
         return self.share(self.delivered.volunteer_hours, self.pledge.volunteer_hours)
 
 
-def _street_of(org: Organisation) -> int | None:
-    return offices.street_and_community(org.place)[0]
-
-
 def may_sign(session: Session, user, org: Organisation) -> bool:
     """Platform admins, and the staff of the street the unit is in."""
-    return is_platform_admin(user) or offices.is_street_staff(session, user, _street_of(org))
+    return is_platform_admin(user) or offices.is_office_staff(session, user, org.place.ancestor_ids[:1])
 
 
 def may_sign_some(session: Session, user) -> bool:
     """Whether the user signs pledges anywhere (platform admins, the staff of a street's office)."""
-    return is_platform_admin(user) or offices.is_staff_of_a_street(session, user)
+    return is_platform_admin(user) or any(place.kind is PlaceKind.street
+                                          for place in offices.office_places(session, user))
 
 
 def may_edit(session: Session, user, pledge: Pledge) -> bool:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.core.db import Base, created_at, intpk
-from marketplace.core.i18n import _l
+from marketplace.core.i18n import _l, _lp
 from marketplace.organisations.models import Organisation
 
 CENT = Decimal("0.01")
@@ -66,7 +66,7 @@ class AccountKind(str, enum.Enum):
         return ACCOUNT_KIND_LABELS[self]
 
 
-ACCOUNT_KIND_LABELS = {AccountKind.user: _l("个人"), AccountKind.organisation: _l("组织"),
+ACCOUNT_KIND_LABELS = {AccountKind.user: _l("个人"), AccountKind.organisation: _lp("one", "组织"),
                        AccountKind.street: _l("街道"), AccountKind.issuance: _l("积分发行"),
                        AccountKind.holds: _l("预约冻结")}
 SYSTEM_KINDS = (AccountKind.street, AccountKind.issuance, AccountKind.holds)

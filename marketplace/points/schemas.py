@@ -18,6 +18,7 @@ class EntrySchema(Schema):
     counterparty = fields.String(required=True, metadata={"description": "对方账户"})
     reference_type = fields.String(required=True, metadata={"description": "booking / wish / grant / transfer"})
     reference_id = fields.Integer(allow_none=True, metadata={"description": "预约、心愿或被冲正记录的编号"})
+    reference_title = fields.String(allow_none=True, metadata={"description": "心愿的标题或预约的资源名称（已删除的为空）"})
     memo = fields.String(required=True)
 
 

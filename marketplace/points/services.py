@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import BigInteger, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, func, literal_column, or_, select, type_coerce, union_all
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from marketplace.accounts.models import User
@@ -31,6 +31,7 @@ from marketplace.listings.models import FeeType, Listing, ListingKind
 from marketplace.organisations.models import Organisation
 from marketplace.points.models import (CENT, MAY_OVERDRAW, AccountKind, PointsAccount, PointsTransfer, Reason,
                                        quantize)
+from marketplace.wishes.models import Wish
 
 MAX_GRANT = Decimal("10000")
 MAX_MEMO_LENGTH = 200
@@ -343,10 +344,24 @@ class Entry:
     reference_type: str
     reference_id: int | None
     memo: str
+    reference_title: str | None  # the wish's title, the booked listing's; None once it is gone
+
+
+def _reference_titles(session: Session, rows: list[PointsTransfer]) -> dict[tuple[str, int], str]:
+    """The titles of the wishes and of the bookings' listings these transfers refer to, in one query."""
+    wanted = {kind: {row.reference_id for row in rows if row.reference_type == kind and row.reference_id}
+              for kind in ("wish", "booking")}
+    if not any(wanted.values()):
+        return {}
+    wishes = select(literal_column("'wish'"), Wish.id, Wish.title).where(Wish.id.in_(wanted["wish"]))
+    bookings = (select(literal_column("'booking'"), Booking.id, Listing.title)
+                .join(Listing, Booking.listing_id == Listing.id).where(Booking.id.in_(wanted["booking"])))
+    return {(kind, ref): title for kind, ref, title in session.execute(union_all(wishes, bookings))}
 
 
 def statement(session: Session, account: PointsAccount, *, page: int = 1, per_page: int = 20) -> tuple[list[Entry], int]:
-    """The account's transfers, newest first, each signed (+ in, − out), and how many there are."""
+    """The account's transfers, newest first, each signed (+ in, − out) and named by what it was for, and how
+    many there are."""
     stmt = (select(PointsTransfer)
             .where(or_(PointsTransfer.source_id == account.id, PointsTransfer.destination_id == account.id))
             .options(selectinload(PointsTransfer.source).selectinload(PointsAccount.user),
@@ -355,12 +370,14 @@ def statement(session: Session, account: PointsAccount, *, page: int = 1, per_pa
                      selectinload(PointsTransfer.destination).selectinload(PointsAccount.organisation))
             .order_by(PointsTransfer.id.desc()))
     rows, total = fetch_page(session, stmt, page=page, per_page=per_page)
+    titles = _reference_titles(session, rows)
     entries = []
     for row in rows:
         incoming = row.destination_id == account.id
         other = row.source if incoming else row.destination
         entries.append(Entry(row.id, row.created_at, row.amount if incoming else -row.amount, row.reason,
-                             other.name, row.reference_type, row.reference_id, row.memo))
+                             other.name, row.reference_type, row.reference_id, row.memo,
+                             titles.get((row.reference_type, row.reference_id))))
     return entries, total
 
 

@@ -2,7 +2,7 @@
 the column names the JSON uses. Counts arrive already through ``services.published``."""
 from __future__ import annotations
 
-from marketplace.core.i18n import _l
+from marketplace.core.i18n import _l, _lp
 from marketplace.transparency.services import OUTCOMES, Dashboard, Figures
 
 TABLES = ("summary", "weeks", "months", "ranking", "hours", "wishes", "feedback", "pledges", "points")
@@ -27,7 +27,7 @@ GROUP_COLUMNS = {
                ("median_hours_to_fulfil", _l("完成所需小时（中位数）"))),
     "feedback": (("received", _l("收到的意见")), ("answered", _l("已答复的意见")),
                  ("median_response_hours", _l("答复所需小时（中位数）"))),
-    "pledges": (("organisation_id", _l("组织编号")), ("organisation", _l("组织")), ("year", _l("年度")),
+    "pledges": (("organisation_id", _l("组织编号")), ("organisation", _lp("one", "组织")), ("year", _l("年度")),
                 ("room_hours_pledged", _l("承诺场地小时")), ("room_hours_delivered", _l("兑现场地小时")),
                 ("room_share", _l("场地兑现率")), ("volunteer_hours_pledged", _l("承诺志愿小时")),
                 ("volunteer_hours_delivered", _l("兑现志愿小时")), ("volunteer_share", _l("志愿兑现率"))),
@@ -62,5 +62,5 @@ def table(board: Dashboard, name: str) -> tuple[list[str], list[str], list[list]
         rows = [] if group is None else [group] if isinstance(group, dict) else group
         return ["scope", *keys], [_l("范围"), *labels], [[board.scope.name, *(row[key] for key in keys)] for row in rows]
     ranked = [(_l("使用最多"), each) for each in board.most_used] + [(_l("最闲置"), each) for each in board.least_used]
-    return (["group", "listing_id", "listing", *keys], [_l("分组"), _l("资源编号"), _l("资源"), *labels],
+    return (["group", "listing_id", "listing", *keys], [_l("分组"), _l("资源编号"), _lp("one", "资源"), *labels],
             [[group, each.listing_id, each.title, *figure_row(each.figures)] for group, each in ranked])

@@ -1,8 +1,8 @@
 """Micro-wishes: posting (also for a resident, 代办), review by community staff, the public wall, claims and
 their release, fulfilment, confirmation, and escalation up the place tree.
 
-Community staff are the staff of verified community offices (``OrganisationType.community_office``): an office
-at a community reviews that community's wishes, an office at the street reviews the whole street's. Each move
+Community staff are the staff of the community offices (``organisations.offices`` says which): an office at a
+community reviews that community's wishes, an office at the street reviews the whole street's. Each move
 of a wish is one conditional UPDATE that re-checks the status it moves from, so two people (or two sweepers)
 acting at the same instant move it once: the other is told it has moved (Conflict). Every move records a
 ``wish.*`` event naming whom to tell; the points area subscribes to ``wish.confirmed``.
@@ -28,7 +28,7 @@ from marketplace.core.permissions import is_platform_admin
 from marketplace.core.validation import clean_text
 from marketplace.core.zones import in_supported_years, local_date
 from marketplace.groups.models import Group
-from marketplace.organisations.models import Membership, Organisation, OrganisationStatus, OrganisationType
+from marketplace.organisations import offices
 from marketplace.places.models import Place, PlaceKind
 from marketplace.places.services import get_place
 from marketplace.wishes.models import ON_THE_WALL, Wish, WishCoClaimer, WishStatus
@@ -70,28 +70,15 @@ class WishInput:
 
 # Who is who -----------------------------------------------------------------------------------------------------------
 
-def _ancestor_ids(place: Place) -> list[int]:
-    """The place's id and those above it, top first (read from its path, no query)."""
-    return [int(part) for part in place.path.strip("/").split("/") if part]
-
-
-def _office_staff_ids(session: Session, place_ids: list[int]) -> list[int]:
-    return list(session.scalars(
-        select(Membership.user_id).join(Organisation)
-        .where(Organisation.type == OrganisationType.community_office,
-               Organisation.status == OrganisationStatus.verified, Organisation.place_id.in_(place_ids))
-        .distinct().order_by(Membership.user_id)))
-
-
 def reviewer_ids(session: Session, wish: Wish) -> list[int]:
     """Community staff who review and act for the wish's resident: offices at its community or its street."""
-    return _office_staff_ids(session, _ancestor_ids(session.get(Place, wish.community_id)))
+    return offices.office_staff_ids(session, session.get(Place, wish.community_id).ancestor_ids)
 
 
 def level_staff_ids(session: Session, place: Place) -> list[int]:
     """Whom to tell when a wish reaches this wall: the offices at that place; for a street with no office of
     its own, the platform admins (who run the street's platform)."""
-    staff = _office_staff_ids(session, [place.id])
+    staff = offices.office_staff_ids(session, [place.id])
     if not staff and place.kind is PlaceKind.street:
         staff = list(session.scalars(select(User.id).where(User.is_platform_admin.is_(True)).order_by(User.id)))
     return staff
@@ -106,11 +93,9 @@ def can_review(session: Session, user, wish: Wish) -> bool:
 
 
 def is_office_staff(session: Session, user) -> bool:
-    """Whether the user is staff of any verified community office (may post for residents, sees the queue)."""
-    return _signed_in(user) and (is_platform_admin(user) or session.scalar(
-        select(Membership.id).join(Organisation).where(
-            Membership.user_id == user.id, Organisation.type == OrganisationType.community_office,
-            Organisation.status == OrganisationStatus.verified).limit(1)) is not None)
+    """Whether the user is a platform admin or staff of any community office (may post for residents, sees the
+    queue)."""
+    return _signed_in(user) and (is_platform_admin(user) or offices.is_office_staff(session, user))
 
 
 def may_claim(user) -> bool:
@@ -162,7 +147,7 @@ def public_wall(session: Session, *, place_id: int | None = None, status: WishSt
         raise ValidationFailed("status", _l("墙上只有待认领、已认领和待确认的心愿"))
     stmt = select(Wish).where(Wish.status.in_(ON_THE_WALL) if status is None else Wish.status == status)
     if place_id is not None:
-        stmt = stmt.where(Wish.wall_place_id.in_(_ancestor_ids(get_place(session, place_id))))
+        stmt = stmt.where(Wish.wall_place_id.in_(get_place(session, place_id).ancestor_ids))
     unclaimed_first = (Wish.status != WishStatus.open)
     return fetch_page(session, stmt.options(*_wall_options())
                       .order_by(unclaimed_first, Wish.needed_by, Wish.id), page=page, per_page=per_page)
@@ -175,10 +160,7 @@ def review_queue(session: Session, actor) -> list[Wish]:
         raise Forbidden(_l("只有社区居委会工作人员可以审核心愿"))
     stmt = select(Wish).where(Wish.status == WishStatus.pending)
     if not is_platform_admin(actor):
-        offices = session.scalars(select(Organisation.place_id).join(Membership).where(
-            Membership.user_id == actor.id, Organisation.type == OrganisationType.community_office,
-            Organisation.status == OrganisationStatus.verified)).all()
-        paths = [place.path for place in session.scalars(select(Place).where(Place.id.in_(offices)))]
+        paths = [place.path for place in offices.office_places(session, actor)]
         communities = select(Place.id).where(Place.kind == PlaceKind.community,
                                              or_(*[Place.path.startswith(path) for path in paths]))
         stmt = stmt.where(Wish.community_id.in_(communities))
@@ -263,7 +245,7 @@ def post_wish(session: Session, actor: User, data: WishInput, *, rules: Rules, n
         if resident.id == actor.id:
             raise ValidationFailed("resident_login", _l("为自己发布心愿不用填写居民账号"))
         community = session.get(Place, values["community_id"])
-        if not (is_platform_admin(actor) or actor.id in _office_staff_ids(session, _ancestor_ids(community))):
+        if not (is_platform_admin(actor) or offices.is_office_staff(session, actor, community.ancestor_ids)):
             raise Forbidden(_l("只有该社区居委会的工作人员可以代居民发布心愿"))
     confirmed = resident.id == actor.id or data.confirmed_in_person
     wish = Wish(resident_id=resident.id, posted_by_id=actor.id, resident_confirmed_at=now if confirmed else None,

@@ -5,19 +5,24 @@ import re
 from datetime import datetime, time, timezone
 
 import pytest
+from flask import current_app
 from PIL import Image
 from sqlalchemy import func, inspect, select
 
 from marketplace.accounts.models import User
+from marketplace.bookings.models import Booking
 from marketplace.core.audit import AuditEntry
 from marketplace.admin.views import ACTION_LABELS, FIELD_LABELS
-from marketplace.core import clock
+from marketplace.core import clock, transactions
 from marketplace.listings import photos
 from marketplace.listings import services as listing_services
 from marketplace.listings.models import Listing, ListingException, ListingStatus, Photo
 from marketplace.organisations.models import Membership, Organisation, OrganisationStatus
 from marketplace.places.models import Place
-from marketplace.reviews.models import ReportDecision
+from marketplace.pledges.models import Pledge
+from marketplace.points import services as points
+from marketplace.points.models import PointsTransfer
+from marketplace.reviews.models import ReportDecision, Review
 from tests.conftest import PASSWORD
 
 
@@ -306,7 +311,8 @@ def test_every_audited_action_and_recorded_field_has_a_label():
     # The moderation of a review is recorded as review.<its decision>.
     recorded |= {f"review.{decision.value}" for decision in ReportDecision}
     assert {"listing.add_photo", "points.grant"} <= recorded and recorded <= set(ACTION_LABELS)
-    for model in (Listing, ListingException, Photo, Organisation, Membership, User, Place):
+    for model in (Listing, ListingException, Photo, Organisation, Membership, User, Place, Booking, Review, Pledge,
+                  PointsTransfer):
         fields = {attr.key for attr in inspect(model).column_attrs} - {"password_hash"}
         assert fields <= set(FIELD_LABELS), model
 
@@ -328,3 +334,18 @@ def test_the_english_audit_log_names_the_action_the_object_and_the_hours(app, cl
     assert 'data-testid="audit-object">党群服务中心多功能厅<' in page
     hours = client.get("/admin/audit?object_type=listings").data.decode()
     assert "Wed 18:30–20:30" in hours and "18:30:00-20:30:00" not in hours and "Listings #" not in hours
+
+
+def test_the_english_audit_log_names_the_fields_and_reason_of_a_points_grant(client, factory, login, admin, session):
+    volunteer = factory.user(volunteer=True)
+    with transactions.read_only(False):
+        points.grant(session, admin, None, points.GrantRequest(amount="15", memo="重阳节志愿服务", user_id=volunteer.id),
+                     points.Policy.from_config(current_app.config))
+        session.commit()
+    login(admin)
+    client.post("/language/en", data={"next": "/"})
+    page = client.get("/admin/audit?object_type=points_transfers").data.decode()
+    cells = re.findall(r'<td data-label="[^"]*">([^<]*)</td>', page)
+    for label in ("From account (ID)", "To account (ID)", "Points", "Reason", "Done by (ID)"):
+        assert label in cells, (label, cells)
+    assert "Grant" in cells and not {"destination_id", "amount", "reason", "grant"} & set(cells)

@@ -210,6 +210,61 @@ def test_the_phone_header_stays_on_one_line_in_english(page, live_server, street
     screenshot(page, "design-search-phone-en")
 
 
+def open_more_by_keyboard(page):
+    """Focus 更多 / More, open it with Enter and return the open list (it must not be clipped by the strip)."""
+    summary = page.get_by_test_id("nav-more").locator("summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    menu = page.locator(".more-menu")
+    expect(menu).to_be_visible()
+    box, width = menu.bounding_box(), page.viewport_size["width"]
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    assert summary.bounding_box()["height"] >= 44
+    for link in menu.get_by_role("link").all():
+        link_box = link.bounding_box()
+        assert link_box["height"] >= 44 and link_box["width"] >= 150
+        middle = [link_box["x"] + link_box["width"] / 2, link_box["y"] + link_box["height"] / 2]
+        on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y)?.closest('a')?.textContent", middle)
+        assert on_top == link.text_content(), f"{link.text_content()!r} is covered or clipped"
+    return menu
+
+
+def test_more_in_the_header_opens_by_keyboard_and_leads_to_the_streets_pages(page, browser, live_server, street,
+                                                                             browser_login, screenshot):
+    page.goto("/")
+    assert_header_on_one_line(page)
+    expect(page.locator(".more-menu")).to_be_hidden()
+    menu = open_more_by_keyboard(page)
+    expect(menu.get_by_role("link")).to_have_text(["组织", "群众发声", "共驻共建", "需求清单", "公开数据"])
+    screenshot(page, "design-more-phone")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(menu.get_by_role("link", name="群众发声")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server.base_url}/feedback")
+
+    context, desk = desktop_page(browser, live_server)
+    try:
+        browser_login(desk, street["staff"])
+        desk.get_by_test_id("switch-language").click()
+        expect(desk.locator("html")).to_have_attribute("lang", "en")
+        assert_header_on_one_line(desk)
+        summary = desk.get_by_test_id("nav-more").locator("summary")
+        nav = desk.locator("header .nav > a").first.bounding_box()
+        middle = summary.bounding_box()["y"] + summary.bounding_box()["height"] / 2
+        assert nav["y"] <= middle <= nav["y"] + nav["height"], "More sits on the navigation's row"
+        expect(summary).to_have_text("More")
+        hidden = desk.evaluate("(() => { const n = document.querySelector('header .nav'); return n.scrollWidth - n.clientWidth; })()")
+        assert hidden <= 0, f"a staff member's English strip hides {hidden}px behind More on a desktop"
+        menu = open_more_by_keyboard(desk)
+        screenshot(desk, "design-more-desktop-en")
+        menu.get_by_role("link", name="Open data").click()
+        expect(desk).to_have_url(f"{live_server.base_url}/transparency")
+        expect(desk.locator("html")).to_have_attribute("lang", "en")
+    finally:
+        context.close()
+
+
 def test_an_unknown_page_has_a_human_heading_and_ways_back(page, screenshot):
     response = page.goto("/listings/999999")
 

@@ -55,7 +55,7 @@ def test_confirming_a_fulfilled_wish_grows_the_volunteers_balance(page, new_phon
     expect(helper.get_by_test_id("points-balance")).to_contain_text("25.00")  # 2.5 hours × 10 a hour
     earned = helper.get_by_test_id("points-entry").first
     expect(earned).to_contain_text("+25.00")
-    earned.get_by_role("link", name=f"心愿 #{wish.id}").click()
+    earned.get_by_role("link", name="陪老人去医院复诊").click()
     expect(helper.get_by_test_id("wish-status")).to_have_text("已圆梦")
     assert helper.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
     screenshot(helper, "points-earned-phone")

@@ -250,3 +250,13 @@ def test_an_item_found_due_by_two_sweepers_or_answered_meanwhile_escalates_at_mo
     assert [(event.subject_id, event.payload["recipient_ids"]) for event in escalated] == [
         (waiting.id, [street.street_staff.id])]
     assert services.due_for_escalation(session, clock.now(), after=after, limit=10) == []
+
+
+def test_english_wall_names_one_listing_in_the_singular(session, client, street):
+    send(session, street.resident, "listing", street.listing.id)
+    send(session, street.resident, "organisation", street.unit.id)
+    client.post("/language/en", data={"next": "/feedback"})
+    page = client.get("/feedback").get_data(as_text=True)
+    assert f"Listing: {street.listing.title}" in page
+    assert f"Organisation: {street.unit.name}" in page
+    assert "Listings:" not in page

@@ -2,15 +2,22 @@
 and reversals, with bad input refused in the user's language."""
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from flask import current_app
+from sqlalchemy import event as sqlalchemy_event
 
+from marketplace.core import clock, transactions, zones
 from marketplace.core.audit import AuditEntry
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import StaffRole
+from marketplace.points import services
 from marketplace.points.models import PointsAccount, PointsTransfer
-from tests.points.conftest import balance, local
+from marketplace.wishes import services as wishes
+from tests.points.conftest import POLICY, balance, local
 
 
 def test_my_points_lists_balance_and_entries_newest_first(client, factory, fund, api_token, points_listing, now):
@@ -195,3 +202,58 @@ def test_reading_points_opens_no_account(session, client, factory, api_token, lo
     assert client.get("/points/street").status_code == 200
     assert client.get("/points/").status_code == 200
     assert session.query(PointsAccount).count() == 0
+
+
+def _earned_for_wishes(session, factory, user, titles) -> None:
+    """Wishes posted through the real service, each confirmed with an hour's earning for ``user``."""
+    rules = wishes.Rules.from_config(current_app.config)
+    building = factory.place_tree()["c1_building"]
+    resident = factory.user()
+    with transactions.read_only(False):
+        for title in titles:
+            wish = wishes.post_wish(session, resident, wishes.WishInput(
+                title=title, need="需要有人帮忙", place_id=building.id,
+                needed_by=zones.local_date(clock.now(), rules.zone) + timedelta(days=5)), rules=rules)
+            services.earn_for_wish(session, wish.id, {"claimant_id": user.id, "hours": 1}, POLICY)
+        session.commit()
+
+
+def test_my_points_names_each_wish_and_booked_listing_by_its_title(session, client, factory, fund, login,
+                                                                   points_listing, api_token, now):
+    user = factory.user(volunteer=True)
+    fund(user=user, amount="9")
+    listing = points_listing(title="幸福里书画室")
+    factory.booking(listing=listing, booker=user, start=local(1, 10))
+    _earned_for_wishes(session, factory, user, ["帮独居老人买菜", "陪王奶奶去医院"])
+    login(user)
+    page = client.get("/points/").get_data(as_text=True)
+    shown = re.findall(r'data-testid="points-reference">([^<]+)<', page)
+    assert shown == ["陪王奶奶去医院", "帮独居老人买菜", "幸福里书画室"]
+    entries = client.get("/api/v1/me/points", headers=api_token(user)).json["entries"]
+    assert [e["reference_title"] for e in entries] == ["陪王奶奶去医院", "帮独居老人买菜", "幸福里书画室", None]
+
+
+def _statements_for_my_points(session, client) -> int:
+    sent = []
+    engine = session.get_bind()
+    count = lambda *_args: sent.append(1)  # noqa: E731
+    sqlalchemy_event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/points/").status_code == 200
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", count)
+    return len(sent)
+
+
+def test_the_titles_of_a_page_of_points_cost_one_query_however_many_entries(session, client, factory, login,
+                                                                           points_listing, now):
+    one, many = factory.user(), factory.user()
+    _earned_for_wishes(session, factory, one, ["修水龙头"])
+    _earned_for_wishes(session, factory, many, [f"心愿{n}" for n in range(8)])
+    listing = points_listing()
+    for start in range(3):
+        factory.booking(listing=listing, booker=many, start=local(1, 10 + start))
+    login(one)
+    with_one = _statements_for_my_points(session, client)
+    login(many)
+    assert _statements_for_my_points(session, client) == with_one
