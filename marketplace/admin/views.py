@@ -151,6 +151,7 @@ FIELD_LABELS = {
     "is_platform_admin": _l("平台管理员"),
     "home_place_id": _l("所在社区"),
     "locale": _l("界面语言"),
+    "deleted_at": _l("注销时间"),
 }
 
 # Recorded values are enum values ("pending"); the log shows them as the UI names them.
