@@ -152,6 +152,8 @@ FIELD_LABELS = {
     "home_place_id": _l("所在社区"),
     "locale": _l("界面语言"),
     "deleted_at": _l("注销时间"),
+    "hsds_id": _l("开放数据编号（HSDS）"),
+    "hsds_service_at_location_id": _l("服务地点的开放数据编号（HSDS）"),
 }
 
 # Recorded values are enum values ("pending"); the log shows them as the UI names them.
