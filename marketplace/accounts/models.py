@@ -64,6 +64,16 @@ class User(UserMixin, Base):
     def _display_name_expression(cls):
         return cls.chosen_name
 
+    @display_name.inplace.update_expression
+    @classmethod
+    def _display_name_update(cls, value):
+        return [(cls.chosen_name, value)]
+
+    @display_name.inplace.bulk_dml
+    @classmethod
+    def _display_name_bulk_dml(cls, mapping: dict, value) -> None:
+        mapping["chosen_name"] = value
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
         return not self.is_disabled
