@@ -4,7 +4,6 @@ from marketplace.bookings.models import Booking, BookingEvent, BookingMessage, B
 from marketplace.core.audit import AuditEntry
 from marketplace.core.events import DomainEvent, EventDelivery
 from marketplace.core.reputation import Reputation
-from marketplace.exchange.models import HsdsRecord
 from marketplace.favourites.models import Favourite
 from marketplace.feedback.models import Feedback, FeedbackAnswer
 from marketplace.groups.models import Group, GroupMember
@@ -26,7 +25,7 @@ from marketplace.webhooks.models import WebhookAttempt, WebhookDelivery, Webhook
 from marketplace.wishes.models import Wish, WishCoClaimer
 
 __all__ = ["ApiToken", "AuditEntry", "Booking", "BookingEvent", "BookingMessage", "BookingSeries", "DigestRun",
-           "DomainEvent", "EventDelivery", "Favourite", "HsdsRecord", "Feedback", "FeedbackAnswer", "Group", "GroupMember", "Listing", "ListingException",
+           "DomainEvent", "EventDelivery", "Favourite", "Feedback", "FeedbackAnswer", "Group", "GroupMember", "Listing", "ListingException",
            "ListingView", "LoginAttempt", "Membership", "Notification", "NotificationPreference",
            "OpeningHours", "Organisation", "PasswordResetCode", "Photo", "Place", "Pledge", "PointsAccount",
            "PointsTransfer", "Reputation",

@@ -4,11 +4,16 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import and_, Boolean, ForeignKey, Index, Integer, String, false
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from marketplace.core.reputation import Reputation
 from marketplace.core.db import Base, created_at, intpk
+from marketplace.core.i18n import _l
 from marketplace.places.models import Place
+
+# What a deleted account is called, in each viewer's language.
+DELETED_NAME = _l("已注销用户")
 
 
 class User(UserMixin, Base):
@@ -18,7 +23,8 @@ class User(UserMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    display_name: Mapped[str] = mapped_column(String(50))
+    # The name as the person typed it; read ``display_name``, which knows about deleted accounts.
+    chosen_name: Mapped[str] = mapped_column("display_name", String(50))
     is_party_member: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     is_volunteer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -31,6 +37,8 @@ class User(UserMixin, Base):
     shows_phone_publicly: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     public_contact_note: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[created_at]
+    # When the person deleted their account (privacy.services.delete_account); their name is erased then.
+    deleted_at: Mapped[datetime | None]
 
     home_place: Mapped[Place | None] = relationship()
     # The person's figures as a volunteer provider and as a booker (see core.reputation), or None.
@@ -40,6 +48,31 @@ class User(UserMixin, Base):
     booker_reputation: Mapped[Reputation | None] = relationship(
         Reputation, uselist=False, viewonly=True,
         primaryjoin=lambda: and_(Reputation.subject_type == "booker", foreign(Reputation.subject_id) == User.id))
+
+    @hybrid_property
+    def display_name(self) -> str:
+        """The one way a person's name is shown or serialised: a deleted account is 已注销用户 / "Deleted user"
+        in the viewer's language (a lazy string, translated where it is rendered). In SQL: the stored name."""
+        return DELETED_NAME if self.deleted_at is not None else self.chosen_name
+
+    @display_name.inplace.setter
+    def _display_name_setter(self, value: str) -> None:
+        self.chosen_name = value
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls):
+        return cls.chosen_name
+
+    @display_name.inplace.update_expression
+    @classmethod
+    def _display_name_update(cls, value):
+        return [(cls.chosen_name, value)]
+
+    @display_name.inplace.bulk_dml
+    @classmethod
+    def _display_name_bulk_dml(cls, mapping: dict, value) -> None:
+        mapping["chosen_name"] = value
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts

@@ -192,6 +192,9 @@ FIELD_LABELS = {
     "reverses_id": _l("冲正的转账编号"),
     "memo": _l("备注"),
     "actor_id": _l("操作人编号"),
+    "deleted_at": _l("注销时间"),
+    "hsds_id": _l("开放数据编号（HSDS）"),
+    "hsds_service_at_location_id": _l("服务地点的开放数据编号（HSDS）"),
 }
 
 # Recorded values are enum values ("pending"); the log shows them as the UI names them.

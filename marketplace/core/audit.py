@@ -30,12 +30,13 @@ class AuditEntry(Base):
 
 
 def snapshot(obj, *, exclude: tuple[str, ...] = ("password_hash",)) -> dict:
-    """A JSON-safe dict of an object's column values, for before/after audit records."""
+    """A JSON-safe dict of an object's column values by column name, for before/after audit records."""
     values = {}
     for attr in inspect(obj).mapper.column_attrs:
-        if attr.key in exclude:
+        name = attr.columns[0].name
+        if name in exclude:
             continue
-        values[attr.key] = _json_safe(getattr(obj, attr.key))
+        values[name] = _json_safe(getattr(obj, attr.key))
     return values
 
 

@@ -98,7 +98,7 @@ class ServiceAtLocation(MethodView):
     @blp.response(200, ServiceAtLocationSchema)
     def get(self, service_at_location_id):
         """一处服务地点：服务在哪里提供（含地址）"""
-        listing = hsds.find_listing(db.session, str(service_at_location_id), what="service_at_location")
+        listing = hsds.find_listing(db.session, str(service_at_location_id), service_at_location=True)
         if listing is None:
             raise NotFound(_l("找不到这个服务地点"))
         return _catalogue([listing]).service_at_location(str(service_at_location_id))

@@ -4,9 +4,11 @@ One representation in the middle: ``Tables``, a dict of HSDS table name → rows
 each table in HSDS id order so that an export does not depend on our row ids. The JSON documents nest these rows
 (``nest_service`` …); the tabular data package writes them as they are; an import reads either back into tables.
 
-Ids: HSDS wants UUIDs. An object born here gets ``uuid5(NAMESPACE, "<kind>:<our id>")``; an imported one keeps the
-id it came with (``HsdsRecord``). Every other object (location, address, schedule, contact, phone) hangs off its
-service or organisation and derives its id from that one's, so exports are stable and imports idempotent.
+Ids: HSDS wants UUIDs. Each organisation and listing stores its own (``hsds_id``, and a listing its
+service_at_location's): a fresh UUID for one born here (those born before the ids were stored kept the
+``uuid5(NAMESPACE, "<kind>:<our id>")`` they were exported with), the id it came with for an imported one. Every
+other object (location, address, schedule, contact, phone) hangs off its service or organisation and derives its id
+from that one's, so exports are stable, imports idempotent, and a detail request one indexed lookup.
 
 What is left out on purpose: a listing's kind, capacity, booking rules and photos (HSDS has no place for them);
 drafts and suspended listings (not public); a volunteer's phone unless they chose to show it, and their account.
@@ -25,7 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.masking import chosen_public_phone
 from marketplace.core import zones
-from marketplace.exchange.models import HsdsRecord
+from marketplace.core.ids import child_uuid as child_id
 from marketplace.listings.models import Listing, ListingStatus
 from marketplace.organisations.models import Organisation
 from marketplace.places.models import Place
@@ -50,18 +52,6 @@ NUMBER_COLUMNS = {("schedule", "timezone")}
 VOLUNTEERS_SUFFIX = "志愿者"
 
 Tables = dict[str, list[dict]]
-
-
-def derived_id(kind: str, local_id: int) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"{kind}:{local_id}"))
-
-
-def child_id(parent: str, what: str) -> str:
-    return str(uuid.uuid5(uuid.UUID(parent), what))
-
-
-def _known_ids(session: Session, kind: str) -> dict[int, str]:
-    return dict(session.execute(select(HsdsRecord.local_id, HsdsRecord.hsds_id).where(HsdsRecord.kind == kind)).all())
 
 
 def _community_and_street(place: Place) -> tuple[str, str]:
@@ -105,20 +95,30 @@ def organisations_with_services() -> Select:
             .order_by(Organisation.id))
 
 
+def _load_ancestors(session: Session, places: Iterable[Place]) -> list[Place]:
+    """Every place above these in one statement, so that walking up to the community and street finds them in the
+    session's identity map instead of sending one statement per step. The caller holds on to the list while it
+    walks: the identity map keeps objects only as long as something else does."""
+    above = {int(part) for place in places for part in place.path.strip("/").split("/") if part} - {
+        place.id for place in places}
+    return list(session.scalars(select(Place).where(Place.id.in_(above)))) if above else []
+
+
 def export_tables(session: Session, listings: Iterable[Listing], *, zone: str, now: datetime,
                   organisations: Iterable[Organisation] = (), progress=lambda listing: None) -> Tables:
     """These listings, their providers and ``organisations`` as HSDS tables, without personal data."""
-    org_ids, service_ids = _known_ids(session, "organization"), _known_ids(session, "service")
     offset = offset_hours(zone, now)
     tables: Tables = {name: [] for name in TABLES}
     providers: dict[int, Organisation] = {org.id: org for org in organisations}
     volunteer_orgs: dict[str, str] = {}
+    listings = list(listings)
+    ancestors = _load_ancestors(session, {listing.place for listing in listings})  # noqa: F841 - held, see there
     for listing in listings:
-        service_id = service_ids.get(listing.id) or derived_id("service", listing.id)
+        service_id = listing.hsds_id
         community, street_name = _community_and_street(listing.place)
         if listing.organisation is not None:
             providers[listing.organisation.id] = listing.organisation
-            org_id = org_ids.get(listing.organisation.id) or derived_id("organization", listing.organisation.id)
+            org_id = listing.organisation.hsds_id
         else:
             # HSDS wants every service under an organisation: volunteers' own offers sit under their street's.
             org_id = volunteer_orgs.setdefault(street_name, volunteers_id(street_name))
@@ -132,7 +132,7 @@ def export_tables(session: Session, listings: Iterable[Listing], *, zone: str, n
             "id": child_id(service_id, "address"), "location_id": location_id,
             "address_1": listing.address or listing.place.name, "city": street_name, "region": community,
             "state_province": "", "postal_code": "", "country": COUNTRY, "address_type": "physical"})
-        tables["service_at_location"].append({"id": child_id(service_id, "service_at_location"),
+        tables["service_at_location"].append({"id": listing.hsds_service_at_location_id,
                                               "service_id": service_id, "location_id": location_id})
         for hours in listing.opening_hours:
             tables["schedule"].append({
@@ -141,7 +141,7 @@ def export_tables(session: Session, listings: Iterable[Listing], *, zone: str, n
                 "closes_at": _clock_time(hours.closes, offset), "timezone": offset})
         progress(listing)
     for organisation in providers.values():
-        org_id = org_ids.get(organisation.id) or derived_id("organization", organisation.id)
+        org_id = organisation.hsds_id
         tables["organization"].append({"id": org_id, "name": organisation.name,
                                        "description": organisation.description})
         if organisation.contact_phone:
@@ -161,28 +161,15 @@ def volunteers_id(street_name: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"volunteers:{street_name}"))
 
 
-def find_listing(session: Session, hsds_id: str, *, what: str = "") -> Listing | None:
-    """The published listing whose service (or, with ``what``, whose child such as "service_at_location") has
-    this HSDS id, or None."""
-    for listing_id, service_id in _service_ids(session):
-        if (child_id(service_id, what) if what else service_id) == hsds_id:
-            return session.scalars(published_listings().where(Listing.id == listing_id)).first()
-    return None
+def find_listing(session: Session, hsds_id: str, *, service_at_location: bool = False) -> Listing | None:
+    """The published listing whose service (or service_at_location) has this HSDS id, or None: one indexed lookup."""
+    column = Listing.hsds_service_at_location_id if service_at_location else Listing.hsds_id
+    return session.scalars(published_listings().where(column == hsds_id)).first()
 
 
 def find_organisation(session: Session, hsds_id: str) -> Organisation | None:
-    """The organisation with published listings that has this HSDS id, or None."""
-    known = _known_ids(session, "organization")
-    for org_id in session.scalars(organisations_with_services().with_only_columns(Organisation.id)):
-        if (known.get(org_id) or derived_id("organization", org_id)) == hsds_id:
-            return session.get(Organisation, org_id)
-    return None
-
-
-def _service_ids(session: Session):
-    known = _known_ids(session, "service")
-    for listing_id in session.scalars(published_listings().with_only_columns(Listing.id)):
-        yield listing_id, known.get(listing_id) or derived_id("service", listing_id)
+    """The organisation with published listings that has this HSDS id, or None: one indexed lookup."""
+    return session.scalars(organisations_with_services().where(Organisation.hsds_id == hsds_id)).first()
 
 
 def _add_volunteer_contact(tables: Tables, service_id: str, listing: Listing) -> None:

@@ -1,11 +1,12 @@
 """Importing an HSDS catalogue into a street: organisations and their services, idempotently, with a report.
 
-An object keeps the HSDS id it came with (``HsdsRecord``), so importing the same file again updates what changed
+An object keeps the HSDS id it came with (its ``hsds_id``), so importing the same file again updates what changed
 and creates nothing. Whatever cannot be taken in is refused with a reason, never half-imported.
 """
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
@@ -15,7 +16,6 @@ from sqlalchemy.orm import Session
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.exchange.hsds import VOLUNTEERS_SUFFIX, WEEKDAYS, Tables, offset_hours, volunteers_id
-from marketplace.exchange.models import HsdsRecord
 from marketplace.listings.models import Listing, ListingKind, ListingStatus, OpeningHours
 from marketplace.listings.services import record_change
 from marketplace.organisations.models import Organisation, OrganisationStatus, OrganisationType
@@ -52,8 +52,25 @@ def get_street(session: Session, street_id: int) -> Place:
     return place
 
 
-def _record(session: Session, kind: str, hsds_id: str) -> HsdsRecord | None:
-    return session.scalar(select(HsdsRecord).where(HsdsRecord.kind == kind, HsdsRecord.hsds_id == hsds_id))
+def _uuid(value) -> str | None:
+    """The id in its canonical form (lower case, hyphens), or None when it is not a UUID, which HSDS requires."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return None
+
+
+ID_TAKEN = _l("这个编号已属于平台上另一条记录")
+
+
+def _ours_in(street: Place, found):
+    """What an earlier import of this id into ``street`` made, or None: an object elsewhere with that id (born
+    here and exported, or imported into another street) is not this import's to change."""
+    return found if found is not None and found.place.path.startswith(street.path) else None
+
+
+def _id_taken(session: Session, model, hsds_id: str) -> bool:
+    return session.scalar(select(model.id).where(model.hsds_id == hsds_id)) is not None
 
 
 def _is_volunteers(org: dict) -> bool:
@@ -104,10 +121,13 @@ def _import_organisation(session, street, org: dict, phone: dict, report: Import
     if not name or len(name) > 100:
         report.refused.append(Outcome("organization", org["id"], name, str(_l("组织名称必须填写，且不超过100个字"))))
         return None
+    hsds_id = _uuid(org["id"])
+    if hsds_id is None:
+        report.refused.append(Outcome("organization", org["id"], name, str(_l("编号不是 UUID"))))
+        return None
     values = {"name": name, "description": str(org.get("description") or ""),
               "contact_phone": str(phone.get("number") or "")[:20], "office_hours": str(phone.get("description") or "")[:200]}
-    record = _record(session, "organization", org["id"])
-    organisation = session.get(Organisation, record.local_id) if record else None
+    organisation = _ours_in(street, session.scalar(select(Organisation).where(Organisation.hsds_id == hsds_id)))
     clash = session.scalar(select(Organisation).where(Organisation.name == name))
     if clash is not None and clash is not organisation:
         report.refused.append(Outcome("organization", org["id"], name, str(_l("平台上已有同名的组织"))))
@@ -116,11 +136,13 @@ def _import_organisation(session, street, org: dict, phone: dict, report: Import
         (report.updated if _apply(organisation, values) else report.unchanged).append(
             Outcome("organization", org["id"], name))
         return organisation
+    if _id_taken(session, Organisation, hsds_id):
+        report.refused.append(Outcome("organization", org["id"], name, str(ID_TAKEN)))
+        return None
     organisation = Organisation(**values, type=OrganisationType.social_organisation, place_id=street.id,
-                                status=OrganisationStatus.verified, verified_at=now)
+                                status=OrganisationStatus.verified, verified_at=now, hsds_id=hsds_id)
     session.add(organisation)
     session.flush()
-    session.add(HsdsRecord(kind="organization", hsds_id=org["id"], local_id=organisation.id))
     report.created.append(Outcome("organization", org["id"], name))
     return organisation
 
@@ -139,6 +161,9 @@ def _import_service(session, street, service: dict, organisations, address: dict
         return refuse(_l("只导入正在提供的服务（状态为 active）"))
     if not name or len(name) > 100:
         return refuse(_l("服务名称必须填写，且不超过100个字"))
+    hsds_id = _uuid(service["id"])
+    if hsds_id is None:
+        return refuse(_l("编号不是 UUID"))
     try:
         hours = sorted({_hours(row, local_offset) for row in schedules})
     except ValueError as error:
@@ -146,13 +171,14 @@ def _import_service(session, street, service: dict, organisations, address: dict
     place = _place_for(session, street, str(address.get("region") or "").strip(), report)
     values = {"title": name, "description": str(service.get("description") or ""), "place_id": place.id,
               "address": str(address.get("address_1") or "")[:200], "organisation_id": organisation.id}
-    record = _record(session, "service", service["id"])
-    listing = session.get(Listing, record.local_id) if record else None
+    listing = _ours_in(street, session.scalar(select(Listing).where(Listing.hsds_id == hsds_id)))
+    if listing is None and _id_taken(session, Listing, hsds_id):
+        return refuse(ID_TAKEN)
     if listing is None:
-        listing = Listing(**values, kind=ListingKind.service, status=ListingStatus.published, published_at=now)
+        listing = Listing(**values, kind=ListingKind.service, status=ListingStatus.published, published_at=now,
+                          hsds_id=hsds_id)
         session.add(listing)
         session.flush()
-        session.add(HsdsRecord(kind="service", hsds_id=service["id"], local_id=listing.id))
         changed, outcome = True, report.created
     else:
         changed = _apply(listing, values)

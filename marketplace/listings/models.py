@@ -12,6 +12,7 @@ from marketplace.accounts.models import User
 from marketplace.core.reputation import Reputation
 from marketplace.core.db import Base, created_at, intpk, updated_at
 from marketplace.core.i18n import _l
+from marketplace.core.ids import child_uuid, new_uuid
 from marketplace.organisations.models import Organisation
 from marketplace.places.models import Place
 
@@ -79,6 +80,12 @@ FACILITIES = {
 WEEKDAY_LABELS = [_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日")]
 
 
+def _service_at_location_id(context) -> str:
+    """Derived from the service's id (set explicitly or by its own default, which runs first: it is the column
+    before this one), as every HSDS child object's id is."""
+    return child_uuid(context.get_current_parameters()["hsds_id"], "service_at_location")
+
+
 class Listing(Base):
     """One bookable thing offered by an organisation or by a volunteer."""
 
@@ -106,6 +113,11 @@ class Listing(Base):
     # N shares it seat by seat between N bookers. None: the provider has not said (skills, services).
     people: Mapped[int | None] = mapped_column(Integer)
     capacity: Mapped[int] = mapped_column(Integer, default=1)
+    # The ids the open-data exchange (exchange.hsds) gives the listing's service and its service_at_location:
+    # stored, so a detail request finds them by index; an imported listing keeps the service id it came with.
+    hsds_id: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_uuid)
+    hsds_service_at_location_id: Mapped[str] = mapped_column(String(36), unique=True, index=True,
+                                                             default=_service_at_location_id)
 
     @property
     def is_exclusive(self) -> bool:

@@ -10,6 +10,7 @@ from marketplace.accounts.models import User
 from marketplace.core.reputation import Reputation
 from marketplace.core.db import Base, created_at, intpk
 from marketplace.core.i18n import _l
+from marketplace.core.ids import new_uuid
 from marketplace.places.models import Place
 
 
@@ -80,6 +81,9 @@ class Organisation(Base):
     # Fair-use caps over all the organisation's listings together; None means no cap.
     max_active_bookings_per_booker: Mapped[int | None] = mapped_column(Integer)
     max_hours_per_week_per_booker: Mapped[int | None] = mapped_column(Integer)
+    # The id the open-data exchange (exchange.hsds) gives the organisation: stored, so a detail request finds it by
+    # index; an imported organisation keeps the one it came with.
+    hsds_id: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_uuid)
     created_at: Mapped[created_at]
 
     place: Mapped[Place] = relationship()

@@ -20,7 +20,6 @@ from marketplace.core.i18n import _l
 from marketplace.core.personal_data import Erasure
 from marketplace.wishes.models import Wish
 
-DELETED_NAME = "已注销用户"
 UNUSABLE_PASSWORD = "!deleted"  # no werkzeug hash looks like this, so no password ever matches it
 
 
@@ -54,7 +53,9 @@ def delete_account(session: Session, user: User, password: str | None, erasure: 
     user.phone = None
     user.email = None
     user.password_hash = UNUSABLE_PASSWORD
-    user.display_name = DELETED_NAME
+    # Only the fact is kept: User.display_name shows the account as deleted in each viewer's language.
+    user.chosen_name = ""
+    user.deleted_at = erasure.now
     user.home_place_id = None
     user.locale = None
     user.is_party_member = user.is_volunteer = user.is_platform_admin = False

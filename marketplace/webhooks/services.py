@@ -300,40 +300,54 @@ class Claimed:
     secrets: list[str]
 
 
-def claim_due(session: Session, now: datetime, *, limit: int) -> tuple[int, list[Claimed]]:
-    """Claim up to ``limit`` due deliveries of enabled endpoints for one attempt each: a conditional update of
-    the attempt count (a second sweeper's claim of the same row matches nothing) and the attempt's row; how many
-    were due and the claims. Deliveries whose schedule ran out with no outcome (a crash) end failed unsent."""
-    due = session.execute(
+@dataclass(frozen=True)
+class Due:
+    delivery_id: int
+    attempts: int
+    schedule_offset: int
+
+
+def due_deliveries(session: Session, now: datetime, *, limit: int) -> list[Due]:
+    """Up to ``limit`` pending deliveries of enabled endpoints whose next attempt is due, earliest first (the
+    status and next_attempt_at index). Read without a lock: ``claim`` is what makes an attempt one sweeper's."""
+    return [Due(*row) for row in session.execute(
         select(WebhookDelivery.id, WebhookDelivery.attempts, WebhookDelivery.schedule_offset)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .where(WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= now, WebhookEndpoint.enabled)
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)
-        .with_for_update(of=WebhookDelivery, skip_locked=True)).all()
-    claims = []
-    for delivery_id, attempts, offset in due:
-        made = attempts - offset
-        values = ({"status": FAILED, "finished_at": now, "next_attempt_at": None} if made >= MAX_ATTEMPTS else
-                  {"attempts": attempts + 1,
-                   "next_attempt_at": now + RETRY_DELAYS[min(made, len(RETRY_DELAYS) - 1)]})
-        moved = session.execute(
-            update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == PENDING,
-                                          WebhookDelivery.attempts == attempts)
-            .values(**values).execution_options(synchronize_session=False))
-        if moved.rowcount != 1 or made >= MAX_ATTEMPTS:
-            continue
-        delivery = session.get(WebhookDelivery, delivery_id, options=[joinedload(WebhookDelivery.endpoint)],
-                               populate_existing=True)
-        attempt = WebhookAttempt(delivery_id=delivery_id, number=attempts + 1, started_at=now, error="")
-        session.add(attempt)
-        session.flush()
-        endpoint = delivery.endpoint
-        in_use = [endpoint.secret] + ([endpoint.previous_secret] if endpoint.previous_secret
-                                      and endpoint.previous_secret_until and endpoint.previous_secret_until > now
-                                      else [])
-        claims.append(Claimed(delivery_id, attempt.id, attempts + 1, made + 1 >= MAX_ATTEMPTS, endpoint.url,
-                              delivery.message_id, delivery.body, in_use))
-    return len(due), claims
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit))]
+
+
+def claim(session: Session, due: Due, now: datetime) -> Claimed | None:
+    """Claim the delivery's next attempt: a conditional update of its attempt count from the count this sweeper
+    read, so that of two sweepers that read the same count one matches the row and the other nothing (on
+    PostgreSQL the second waits on the first's row lock, then re-reads the row); then the attempt's row, whose
+    unique number is the database's second guard. None when another sweeper claimed it first, or when the
+    schedule ran out with no outcome (a crash): that delivery ends failed, unsent."""
+    made = due.attempts - due.schedule_offset
+    values = ({"status": FAILED, "finished_at": now, "next_attempt_at": None} if made >= MAX_ATTEMPTS else
+              {"attempts": due.attempts + 1, "next_attempt_at": now + RETRY_DELAYS[min(made, len(RETRY_DELAYS) - 1)]})
+    moved = session.execute(
+        update(WebhookDelivery).where(WebhookDelivery.id == due.delivery_id, WebhookDelivery.status == PENDING,
+                                      WebhookDelivery.attempts == due.attempts)
+        .values(**values).execution_options(synchronize_session=False))
+    if moved.rowcount != 1 or made >= MAX_ATTEMPTS:
+        return None
+    delivery = session.get(WebhookDelivery, due.delivery_id, options=[joinedload(WebhookDelivery.endpoint)],
+                           populate_existing=True)
+    attempt = WebhookAttempt(delivery_id=due.delivery_id, number=due.attempts + 1, started_at=now, error="")
+    session.add(attempt)
+    session.flush()
+    endpoint = delivery.endpoint
+    in_use = [endpoint.secret] + ([endpoint.previous_secret] if endpoint.previous_secret
+                                  and endpoint.previous_secret_until and endpoint.previous_secret_until > now else [])
+    return Claimed(due.delivery_id, attempt.id, due.attempts + 1, made + 1 >= MAX_ATTEMPTS, endpoint.url,
+                   delivery.message_id, delivery.body, in_use)
+
+
+def claim_due(session: Session, now: datetime, *, limit: int) -> tuple[int, list[Claimed]]:
+    """Claim one attempt of each of up to ``limit`` due deliveries; how many were due and the claims."""
+    due = due_deliveries(session, now, limit=limit)
+    return len(due), [claimed for row in due if (claimed := claim(session, row, now)) is not None]
 
 
 def send(claim: Claimed, now: datetime, *, allow_private: bool, timeout: float) -> tuple[int | None, str]:

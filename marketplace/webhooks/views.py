@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from marketplace.core import clock, permissions
@@ -19,9 +19,9 @@ from marketplace.webhooks.forms import EndpointForm
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
-NOTICES = frozenset({"rotated", "enabled", "disabled", "deleted", "replayed"})
-# The secret to show once, on the page the registration or rotation redirects to.
-SHOW_SECRET = "webhook_secret_once"
+NOTICES = frozenset({"enabled", "disabled", "deleted", "replayed"})
+# A page showing a secret is kept by no cache (nor the browser's back button).
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _form() -> EndpointForm:
@@ -45,8 +45,7 @@ def index():
                                                                 form.organisation_id.data), clock.now(),
                 allow_private=current_app.config["WEBHOOK_ALLOW_PRIVATE_TARGETS"])
             db.session.commit()
-            session[SHOW_SECRET] = (endpoint.id, endpoint.secret)
-            return redirect(url_for("webhooks.detail", endpoint_id=endpoint.id))
+            return _detail_page(endpoint, secret=endpoint.secret), 201, NO_STORE
         except DomainError as error:
             status = refuse_on_form(form, error)
     else:
@@ -58,13 +57,16 @@ def index():
 @bp.route(f"/<{ID}:endpoint_id>")
 @login_required
 def detail(endpoint_id: int):
-    endpoint = services.get_endpoint(db.session, current_user, endpoint_id)
+    return _detail_page(services.get_endpoint(db.session, current_user, endpoint_id))
+
+
+def _detail_page(endpoint, *, secret: str | None = None, notice: str | None = None) -> str:
+    """The endpoint's page. A new secret is shown only in the response of the POST that made it: never stored
+    for a later request, so it rides in no cookie (Flask's session cookie is signed, not encrypted)."""
     page, per_page = clamp_page(request.args.get("page"), request.args.get("per_page"))
-    deliveries, total = services.list_deliveries(db.session, current_user, endpoint_id, page=page, per_page=per_page)
-    shown = session.pop(SHOW_SECRET, None)
-    secret = shown[1] if shown and shown[0] == endpoint.id else None
+    deliveries, total = services.list_deliveries(db.session, current_user, endpoint.id, page=page, per_page=per_page)
     return render_template("webhooks/detail.html", endpoint=endpoint, page=Page(deliveries, total, page, per_page),
-                           secret=secret, events=services.PUBLIC_EVENTS, notice=done_notice(NOTICES))
+                           secret=secret, events=services.PUBLIC_EVENTS, notice=notice or done_notice(NOTICES))
 
 
 def _done(endpoint_id: int, notice: str):
@@ -77,8 +79,8 @@ def rotate(endpoint_id: int):
     overlap = timedelta(hours=current_app.config["WEBHOOK_SECRET_OVERLAP_HOURS"])
     secret = services.rotate_secret(db.session, current_user, endpoint_id, clock.now(), overlap=overlap)
     db.session.commit()
-    session[SHOW_SECRET] = (endpoint_id, secret)
-    return _done(endpoint_id, "rotated")
+    return _detail_page(services.get_endpoint(db.session, current_user, endpoint_id), secret=secret,
+                        notice="rotated"), 200, NO_STORE
 
 
 @bp.route(f"/<{ID}:endpoint_id>/enabled", methods=["POST"])

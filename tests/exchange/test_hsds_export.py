@@ -61,12 +61,14 @@ def test_a_malformed_document_fails_the_schema_check(session, catalogue):
     assert len(hsds_errors("service", broken)) == 2
 
 
-def test_ids_are_uuids_derived_from_ours_and_the_same_on_every_export(session, catalogue):
+def test_ids_are_the_stored_uuids_and_the_same_on_every_export(session, catalogue):
     first, second = _tables(session), _tables(session)
     assert first == second
-    room_id = hsds.derived_id("service", catalogue["room"].id)
-    assert uuid.UUID(room_id).version == 5
-    assert room_id in {row["id"] for row in first["service"]}
+    room = catalogue["room"]
+    assert uuid.UUID(room.hsds_id) and room.hsds_id in {row["id"] for row in first["service"]}
+    assert {row["id"]: row["service_id"] for row in first["service_at_location"]}[
+        room.hsds_service_at_location_id] == room.hsds_id
+    assert catalogue["organisation"].hsds_id in {row["id"] for row in first["organization"]}
 
 
 def test_drafts_stay_out_and_volunteers_show_only_what_they_chose(session, catalogue):
@@ -97,14 +99,14 @@ def test_the_services_list_pages_in_the_hsds_form(client, catalogue):
 
 
 def test_one_service_comes_whole_with_organisation_locations_and_schedules(client, catalogue):
-    service_id = hsds.derived_id("service", catalogue["hall"].id)
+    service_id = catalogue["hall"].hsds_id
     service = client.get(f"/api/v1/exchange/hsds/services/{service_id}").json
     assert hsds_errors("service", service) == []
     assert service["organization"]["contacts"][0]["phones"][0]["number"] == "010-88886666"
     assert service["service_at_locations"][0]["location"]["addresss"][0]["region"] == "建设路社区"
     assert [(s["byday"], s["opens_at"]) for s in service["schedules"]] == [("SA", "08:30+08:00")]
     assert client.get(f"/api/v1/exchange/hsds/services/{uuid.uuid4()}").status_code == 404
-    draft_id = hsds.derived_id("service", catalogue["draft"].id)
+    draft_id = catalogue["draft"].hsds_id
     assert client.get(f"/api/v1/exchange/hsds/services/{draft_id}").status_code == 404
 
 

@@ -76,6 +76,41 @@ def test_importing_the_same_file_twice_creates_nothing_the_second_time(session, 
     assert meal.organisation.contact_phone == "010-66665555"
 
 
+def test_an_import_keeps_the_ids_it_came_with_and_touches_nothing_outside_its_street(session, factory):
+    street, elsewhere = factory.place_tree()["street"], factory.place_tree()["street"]
+    tables = hsds.tables_from_documents(_foreign_document("没有重名"))
+    services.import_tables(session, street, tables, zone=ZONE, now=clock.now())
+    session.commit()
+    meal = session.scalar(select(Listing).where(Listing.title == "老年助餐"))
+    assert (meal.hsds_id, meal.organisation.hsds_id) == ("6d7e8f90-0112-4c3d-94e5-f60718293a4b", ORG)
+    assert meal.hsds_service_at_location_id == hsds.child_id(meal.hsds_id, "service_at_location")
+    # The same ids into another street: what the first import made is not this one's to move or rename.
+    again = services.import_tables(session, elsewhere, tables, zone=ZONE, now=clock.now())
+    session.commit()
+    assert (again.created, again.updated, again.unchanged) == ([], [], [])
+    assert {(o.name, o.reason) for o in again.refused} >= {
+        ("南城养老服务中心", "平台上已有同名的组织"), ("老年助餐", "所属组织没有导入")}
+    session.refresh(meal)
+    assert meal.place.parent_id == street.id
+
+
+def test_an_id_that_is_not_a_uuid_or_is_taken_elsewhere_is_refused_with_the_reason(session, factory):
+    street = factory.place_tree()["street"]
+    ours = factory.listing(title="本平台的活动室")
+    tables = hsds.tables_from_documents({"services": [
+        {"id": "not-a-uuid", "name": "理疗", "status": "active", "organization": {"id": ORG, "name": "新机构"}},
+        {"id": ours.hsds_id, "name": "冒名的服务", "status": "active", "organization": {"id": ORG, "name": "新机构"}}],
+        "organizations": [{"id": "also-not-a-uuid", "name": "另一个机构"},
+                          {"id": ours.organisation.hsds_id, "name": "冒名的机构"}]})
+    report = services.import_tables(session, street, tables, zone=ZONE, now=clock.now())
+    assert {(o.name, o.reason) for o in report.refused} == {
+        ("理疗", "编号不是 UUID"), ("另一个机构", "编号不是 UUID"),
+        ("冒名的服务", "这个编号已属于平台上另一条记录"), ("冒名的机构", "这个编号已属于平台上另一条记录")}
+    assert _names(report.created) == [("organization", "新机构")]
+    session.refresh(ours)
+    assert ours.title == "本平台的活动室"
+
+
 def test_a_changed_service_is_updated_not_duplicated(session, factory):
     street = factory.place_tree()["street"]
     document = _foreign_document("不会重名")

@@ -326,18 +326,42 @@ def test_disable_enable_and_delete(session, client, api_token, factory, org, rec
     assert client.get(f"/api/v1/webhooks/{endpoint_id}", headers=headers).status_code == 404
 
 
-def test_the_staff_page_registers_an_endpoint_and_shows_its_secret_once(session, client, login, org,
-                                                                        private_targets, receiver):
+def session_cookie(client) -> str:
+    """What the signed (not encrypted) Flask session cookie says: anyone holding the cookie can read it."""
+    cookie = client.get_cookie(current_app.config["SESSION_COOKIE_NAME"])
+    if cookie is None:
+        return ""
+    return str(current_app.session_interface.get_signing_serializer(current_app).loads(cookie.value))
+
+
+def test_the_staff_page_registers_an_endpoint_and_shows_its_secret_once_in_its_answer_not_in_a_cookie(
+        session, client, login, org, private_targets, receiver):
     organisation, admin = org
     login(admin)
     assert client.get("/webhooks/").status_code == 200
     response = client.post("/webhooks/", data={"url": receiver.url, "events": ["booking.created"],
                                                "organisation_id": str(organisation.id)})
-    assert response.status_code == 302, response.data.decode()[:500]
+    assert response.status_code == 201, response.data.decode()[:500]
     endpoint = session.scalar(select(WebhookEndpoint).where(WebhookEndpoint.organisation_id == organisation.id))
-    first = client.get(response.headers["Location"]).data.decode()
-    assert endpoint.secret in first
-    assert endpoint.secret not in client.get(response.headers["Location"]).data.decode()
+    assert endpoint.secret in response.data.decode() and response.headers["Cache-Control"] == "no-store"
+    assert session_cookie(client) and "whsec_" not in session_cookie(client)
+    assert endpoint.secret not in client.get(f"/webhooks/{endpoint.id}").data.decode()
+
+
+def test_rotating_on_the_staff_page_shows_the_new_secret_once_in_its_answer_not_in_a_cookie(
+        session, client, login, org, private_targets, receiver):
+    organisation, admin = org
+    login(admin)
+    endpoint = services.register_endpoint(session, admin, services.EndpointData(
+        receiver.url, ["booking.created"], organisation.id), clock.now(), allow_private=True)
+    session.commit()
+    response = client.post(f"/webhooks/{endpoint.id}/secret")
+    session.refresh(endpoint)
+    page = response.data.decode()
+    assert response.status_code == 200 and endpoint.secret in page and "密钥已更换" in page
+    assert endpoint.previous_secret not in page and response.headers["Cache-Control"] == "no-store"
+    assert session_cookie(client) and "whsec_" not in session_cookie(client)
+    assert endpoint.secret not in client.get(f"/webhooks/{endpoint.id}").data.decode()
 
 
 def test_the_staff_page_shows_a_refused_target_next_to_the_field(client, login, org):
