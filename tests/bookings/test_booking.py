@@ -163,6 +163,20 @@ def test_the_database_itself_refuses_overlapping_exclusive_bookings(factory, ses
         session.execute(insert(Booking).values(**cancelled_overlap))
 
 
+def test_a_clash_the_checks_missed_is_refused_by_the_database_as_taken_with_alternatives(
+        factory, session, now, writing, monkeypatch):
+    # As if the lock or the check had let a racing booking through: the overlap guard is the last line.
+    listing = factory.listing(slot_minutes=60, min_duration_minutes=60)
+    factory.booking(listing=listing, start=local(3, 14))
+    monkeypatch.setattr("marketplace.bookings.services.check_bookable", lambda *args, **kwargs: 0)
+    with pytest.raises(SlotTaken) as taken:
+        book(session, factory.user(), listing, local(3, 14), local(3, 15))
+    assert str(taken.value.message) == "这个时段刚刚被别人预约了"
+    assert "2026-06-04T15:00:00+08:00" in [a["start"] for a in taken.value.details["alternatives"]["same_day"]]
+    # Only the refused insert was undone: the unit of work goes on.
+    assert session.scalar(select(func.count(Booking.id)).where(Booking.listing_id == listing.id)) == 1
+
+
 def test_nothing_is_written_when_a_booking_is_refused(factory, session, now, writing):
     listing = factory.listing(hours=[HoursInterval(weekday=0, opens=time(9), closes=time(12))])
     with pytest.raises(ValidationFailed):
