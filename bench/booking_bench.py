@@ -382,7 +382,8 @@ def main() -> None:
             print(f"availability over 31 days, {rounds} random listings:")
             print(f"  indexed query + step function: p50 {percentile(indexed, .5) * 1000:.2f} ms, "
                   f"p95 {percentile(indexed, .95) * 1000:.2f} ms "
-                  f"(CPU p50 {percentile(indexed_cpu, .5) * 1000:.2f} ms, p95 {percentile(indexed_cpu, .95) * 1000:.2f} ms)")
+                  f"(CPU p50 {percentile(indexed_cpu, .5) * 1000:.2f} ms, "
+                  f"p95 {percentile(indexed_cpu, .95) * 1000:.2f} ms)")
             print(f"  naive reference:               p50 {percentile(naive, .5) * 1000:.2f} ms, "
                   f"p95 {percentile(naive, .95) * 1000:.2f} ms")
 
@@ -395,7 +396,8 @@ def main() -> None:
             print(f"booking creation, single client, {creations} attempts each:")
             print(f"  create_booking (lock, rules, insert, log): {rate:.0f}/s, CPU {cpu * 1000:.2f} ms a booking "
                   f"({made} booked, {refused} refused)")
-            print(f"  POST /api/v1/bookings (in-process WSGI):   {api_rate:.0f}/s, CPU {api_cpu * 1000:.2f} ms a booking "
+            print(f"  POST /api/v1/bookings (in-process WSGI):   {api_rate:.0f}/s, "
+                  f"CPU {api_cpu * 1000:.2f} ms a booking "
                   f"({api_made} booked, {api_refused} refused)")
             print(f"  naive reference:                            {naive_rate:.0f}/s, CPU {naive_cpu * 1000:.2f} ms a "
                   f"booking ({naive_made} booked)")

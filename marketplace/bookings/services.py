@@ -109,8 +109,8 @@ def aware_utc(value, field: str) -> datetime:
 def get_bookable_listing(session: Session, listing_id) -> Listing:
     """A published listing; NotFound for unknown ids and drafts, ValidationFailed when suspended."""
     # With its organisation, whose caps the booking's lock and rules read, and the hours its rules check.
-    listing = session.get(Listing, listing_id, options=[joinedload(Listing.organisation),
-                                                        joinedload(Listing.opening_hours)]) if is_id(listing_id) else None
+    listing = session.get(Listing, listing_id, options=[
+        joinedload(Listing.organisation), joinedload(Listing.opening_hours)]) if is_id(listing_id) else None
     if listing is None or listing.status is ListingStatus.draft:
         raise NotFound(_l("找不到这个资源"))
     if listing.status is not ListingStatus.published:

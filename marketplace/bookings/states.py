@@ -6,9 +6,9 @@
 Every other status is final. Services call :func:`transition` (the scheduler's batches :func:`transition_many`)
 and nothing else changes ``status``.
 
-Each move (and a booking's first status, see :func:`log_creation`) is written twice, in the same transaction: a ``BookingEvent``,
-the booking's history that its pages show, and a ``booking.<status>`` domain event (``core.events``),
-which is what other areas (notifications, reputation …) subscribe to.
+Each move (and a booking's first status: :func:`log_creation`) is written twice, in the same transaction: a
+``BookingEvent``, the booking's history that its pages show, and a ``booking.<status>`` domain event
+(``core.events``), which is what other areas (notifications, reputation …) subscribe to.
 """
 from __future__ import annotations
 
