@@ -327,7 +327,8 @@ def edit_booking(session: Session, actor: User, booking: Booking, change: Bookin
     if isinstance(shift, bool) or not isinstance(shift, int) or abs(shift) > MAX_SHIFT_MINUTES:
         raise ValidationFailed("shift_minutes", _l("调整的分钟数应为整数，且不超过一年"))
     seats = booking.seats if change.seats is None else change.seats
-    if shift or seats != booking.seats:
+    moves = bool(shift) or seats != booking.seats
+    if moves:
         if booking.status is BookingStatus.confirmed and needs_approval(listing, booking.booker):
             raise ValidationFailed(None, _l("已批准的预约不能修改时间或人数，请取消后重新预约"))
         start, end = booking.start_at + timedelta(minutes=shift), booking.end_at + timedelta(minutes=shift)
@@ -339,27 +340,25 @@ def edit_booking(session: Session, actor: User, booking: Booking, change: Bookin
             notes.append(str(_l("时间调整%(n)s分钟", n=shift)))
         if seats != booking.seats:
             notes.append(str(_l("人数改为%(n)s", n=seats)))
-        booking.start_at, booking.end_at, booking.seats = start, end, seats
-        booking.blocked_until = end + timedelta(minutes=listing.buffer_minutes)
-        if booking.status is BookingStatus.pending:
-            booking.approval_deadline = min(booking.approval_deadline, start)
-    if purpose is not None:
-        booking.purpose = purpose
-    booking.updated_at = now
-    states.record(booking, action="edit", actor=actor, at=now, reason="；".join(notes)[:MAX_REASON_LENGTH])
-    _flush_guarded(session)
-    return booking
-
-
-def _flush_guarded(session: Session) -> None:
-    """Flush in a savepoint, turning the database's overlap guard into SlotTaken (the session stays usable)."""
     try:
+        # The changes are made inside the savepoint (begin_nested flushes what is pending first, outside it), so
+        # that the database's overlap guard refusing them undoes them alone and the session stays usable.
         with session.begin_nested():
+            if moves:
+                booking.start_at, booking.end_at, booking.seats = start, end, seats
+                booking.blocked_until = end + timedelta(minutes=listing.buffer_minutes)
+                if booking.status is BookingStatus.pending:
+                    booking.approval_deadline = min(booking.approval_deadline, start)
+            if purpose is not None:
+                booking.purpose = purpose
+            booking.updated_at = now
+            states.record(booking, action="edit", actor=actor, at=now, reason="；".join(notes)[:MAX_REASON_LENGTH])
             session.flush()
     except IntegrityError as error:
         if OVERLAP_GUARD not in str(error.orig):
             raise
         raise SlotTaken(_l("这个时段刚刚被别人预约了"), details={"seats_left": 0}) from None
+    return booking
 
 
 def require_provider(actor, booking: Booking) -> None:
