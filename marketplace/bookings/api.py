@@ -17,6 +17,7 @@ from marketplace.bookings.schemas import (AvailabilityQuerySchema, AvailabilityS
                                           SeriesCreateSchema, SeriesEditSchema, SeriesPreviewSchema, SeriesRequestSchema,
                                           SeriesSchema)
 from marketplace.core.api import API_PREFIX, Blueprint, PageArgs, optional_user, page_of, require_user
+from marketplace.core.db import commit_keeping_loaded
 from marketplace.core.http import deployment_zone
 from marketplace.core.urls import ID
 from marketplace.extensions import db
@@ -62,7 +63,7 @@ class Bookings(MethodView):
         booker = require_user()
         booking = services.create_booking(db.session, booker, services.BookingRequest(**data),
                                           zone=deployment_zone())
-        db.session.commit()
+        commit_keeping_loaded(db.session)  # the new booking was read back whole by its INSERT … RETURNING
         return booking
 
 

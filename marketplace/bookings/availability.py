@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import String, cast, inspect, null, or_, select, union_all
+from sqlalchemy import String, bindparam, cast, inspect, null, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -215,34 +215,49 @@ def holds_overlapping(session: Session, listing_id: int, start: datetime, end: d
     """The blocked spans of the listing's confirmed bookings, pending ones still within their approval
     deadline, and slot holds not yet run out, that overlap [start, end). A request nobody decided in
     time no longer holds its slot, nor does a waitlist hold past its ``held_until``."""
-    stmt = _holding([listing_id], start, end, now, exclude_booking_id)
     return [Hold(row.start_at, row.blocked_until, row.seats, row.held_until,
-                 None if row.purpose is None else HoldPurpose(row.purpose)) for row in session.execute(stmt)]
+                 None if row.purpose is None else HoldPurpose(row.purpose))
+            for row in session.execute(*_holding([listing_id], start, end, now, exclude_booking_id))]
 
 
-def _holding(listing_ids: list[int], start: datetime, end: datetime, now: datetime, exclude_booking_id: int | None):
-    """What holds time of these listings overlapping [start, end), bookings and slot holds in one statement: the
-    one statement of that rule."""
+def _holding_statement(excluding: bool):
+    """What holds time of some listings overlapping [start, end), bookings and slot holds in one statement: the
+    one statement of that rule. Built once (per ``excluding``), since every booking and availability runs it."""
+    listing_ids = bindparam("listing_ids", expanding=True)
+    start, end, earliest, now = (bindparam(name, type_=UTCDateTime()) for name in ("start", "end", "earliest", "now"))
     bookings = select(Booking.listing_id, Booking.start_at, Booking.blocked_until, Booking.seats,
                       cast(null(), UTCDateTime()).label("held_until"), cast(null(), String(16)).label("purpose")).where(
         Booking.listing_id.in_(listing_ids),
         Booking.start_at < end,
-        Booking.start_at >= start - LONGEST_BLOCKED_SPAN,
+        Booking.start_at >= earliest,
         Booking.blocked_until > start,
         Booking.status.in_(ACTIVE_STATUSES),
         or_(Booking.status == BookingStatus.confirmed, Booking.approval_deadline > now),
     )
-    if exclude_booking_id is not None:
-        bookings = bookings.where(Booking.id != exclude_booking_id)
+    if excluding:
+        bookings = bookings.where(Booking.id != bindparam("exclude_booking_id"))
     holds = select(SlotHold.listing_id, SlotHold.start_at, SlotHold.blocked_until, SlotHold.seats,
                    SlotHold.held_until, SlotHold.purpose).where(
         SlotHold.listing_id.in_(listing_ids),
         SlotHold.start_at < end,
-        SlotHold.start_at >= start - LONGEST_BLOCKED_SPAN,
+        SlotHold.start_at >= earliest,
         SlotHold.blocked_until > start,
         SlotHold.held_until > now,
     )
     return union_all(bookings, holds)
+
+
+_HOLDING = {excluding: _holding_statement(excluding) for excluding in (False, True)}
+
+
+def _holding(listing_ids: list[int], start: datetime, end: datetime, now: datetime,
+             exclude_booking_id: int | None) -> tuple:
+    """The holding statement and its parameters, for ``session.execute(*...)``."""
+    parameters = {"listing_ids": listing_ids, "start": start, "end": end, "earliest": start - LONGEST_BLOCKED_SPAN,
+                  "now": now}
+    if exclude_booking_id is None:
+        return _HOLDING[False], parameters
+    return _HOLDING[True], {**parameters, "exclude_booking_id": exclude_booking_id}
 
 
 def open_days(session: Session, listing: Listing, first_day: date, last_day: date, zone: str) -> set[date]:
@@ -473,7 +488,7 @@ def _holds_of(session: Session, windows: dict, now: datetime,
     until = max(latest + duration + timedelta(minutes=listing.buffer_minutes)
                 for listing, duration, _, latest in windows.values())
     holds: dict[int, list[Hold]] = defaultdict(list)
-    for row in session.execute(_holding(list(windows), since, until, now, exclude_booking_id)):
+    for row in session.execute(*_holding(list(windows), since, until, now, exclude_booking_id)):
         holds[row.listing_id].append(Hold(row.start_at, row.blocked_until, row.seats, row.held_until))
     return holds
 

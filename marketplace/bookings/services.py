@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.bookings import charges, states
@@ -24,10 +24,11 @@ from marketplace.bookings.locking import lock_booking, lock_listing, lock_organi
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus
 from marketplace.bookings.permissions import can_provide, can_see_requests_of, can_view_booking, is_booker
 from marketplace.core import clock
-from marketplace.core.db import get_by_id
+from marketplace.core.db import get_by_id, is_id
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import fetch_page
+from marketplace.core.transactions import statement_savepoint
 from marketplace.core.validation import clean_text
 from marketplace.core.zones import UTC, in_supported_years, local_date, week_bounds
 from marketplace.groups.models import Group
@@ -107,7 +108,9 @@ def aware_utc(value, field: str) -> datetime:
 
 def get_bookable_listing(session: Session, listing_id) -> Listing:
     """A published listing; NotFound for unknown ids and drafts, ValidationFailed when suspended."""
-    listing = get_by_id(session, Listing, listing_id)
+    # With its organisation, whose caps the booking's lock and rules read, and the hours its rules check.
+    listing = session.get(Listing, listing_id, options=[
+        joinedload(Listing.organisation), joinedload(Listing.opening_hours)]) if is_id(listing_id) else None
     if listing is None or listing.status is ListingStatus.draft:
         raise NotFound(_l("找不到这个资源"))
     if listing.status is not ListingStatus.published:
@@ -239,22 +242,26 @@ def insert_checked_booking(session: Session, listing: Listing, booker: User, gro
             series: BookingSeries | None = None) -> Booking:
     """Write a booking that has passed every check, under the listing lock, and log its creation."""
     status = BookingStatus.pending if needs_approval(listing, booker) else BookingStatus.confirmed
-    booking = Booking(
-        listing=listing, booker_id=booker.id, group_id=group.id if group else None, series=series, seats=seats,
-        start_at=start, end_at=end, blocked_until=end + timedelta(minutes=listing.buffer_minutes),
-        exclusive=listing.is_exclusive, status=status, purpose=purpose,
-        approval_deadline=approval_deadline(start, now) if status is BookingStatus.pending else None,
-        created_at=now, updated_at=now,
-        events=[],  # a new booking's history starts empty: logging its creation then loads nothing
-    )
-    session.add(booking)
     try:
-        _flush_guarded(session)
-    except SlotTaken as taken:
-        taken.details["alternatives"] = nearest_alternatives(session, listing, start, end, seats, zone=zone, now=now)
-        raise
+        # When the database's overlap guard refuses the insert, only that is undone: the unit of work goes on,
+        # to offer alternatives.
+        with statement_savepoint(session):
+            booking = session.scalars(insert(Booking).returning(Booking), [{
+                "listing_id": listing.id, "booker_id": booker.id, "group_id": group.id if group else None,
+                "series_id": series.id if series else None, "seats": seats, "start_at": start, "end_at": end,
+                "blocked_until": end + timedelta(minutes=listing.buffer_minutes), "exclusive": listing.is_exclusive,
+                "status": status, "purpose": purpose,
+                "approval_deadline": approval_deadline(start, now) if status is BookingStatus.pending else None,
+                "created_at": now, "updated_at": now}]).one()
+    except IntegrityError as error:
+        if OVERLAP_GUARD not in str(error.orig):
+            raise
+        raise SlotTaken(_l("这个时段刚刚被别人预约了"), details={
+            "seats_left": 0,
+            "alternatives": nearest_alternatives(session, listing, start, end, seats, zone=zone, now=now),
+        }) from None
     charges.charge_new_booking(session, booking)
-    states.record(booking, action="create", actor=booker, at=now)  # once flushed: its event names its id
+    states.log_creation(session, booking, actor=booker, at=now)
     return booking
 
 
@@ -320,7 +327,8 @@ def edit_booking(session: Session, actor: User, booking: Booking, change: Bookin
     if isinstance(shift, bool) or not isinstance(shift, int) or abs(shift) > MAX_SHIFT_MINUTES:
         raise ValidationFailed("shift_minutes", _l("调整的分钟数应为整数，且不超过一年"))
     seats = booking.seats if change.seats is None else change.seats
-    if shift or seats != booking.seats:
+    moves = bool(shift) or seats != booking.seats
+    if moves:
         if booking.status is BookingStatus.confirmed and needs_approval(listing, booking.booker):
             raise ValidationFailed(None, _l("已批准的预约不能修改时间或人数，请取消后重新预约"))
         start, end = booking.start_at + timedelta(minutes=shift), booking.end_at + timedelta(minutes=shift)
@@ -332,27 +340,25 @@ def edit_booking(session: Session, actor: User, booking: Booking, change: Bookin
             notes.append(str(_l("时间调整%(n)s分钟", n=shift)))
         if seats != booking.seats:
             notes.append(str(_l("人数改为%(n)s", n=seats)))
-        booking.start_at, booking.end_at, booking.seats = start, end, seats
-        booking.blocked_until = end + timedelta(minutes=listing.buffer_minutes)
-        if booking.status is BookingStatus.pending:
-            booking.approval_deadline = min(booking.approval_deadline, start)
-    if purpose is not None:
-        booking.purpose = purpose
-    booking.updated_at = now
-    states.record(booking, action="edit", actor=actor, at=now, reason="；".join(notes)[:MAX_REASON_LENGTH])
-    _flush_guarded(session)
-    return booking
-
-
-def _flush_guarded(session: Session) -> None:
-    """Flush in a savepoint, turning the database's overlap guard into SlotTaken (the session stays usable)."""
     try:
+        # The changes are made inside the savepoint (begin_nested flushes what is pending first, outside it), so
+        # that the database's overlap guard refusing them undoes them alone and the session stays usable.
         with session.begin_nested():
+            if moves:
+                booking.start_at, booking.end_at, booking.seats = start, end, seats
+                booking.blocked_until = end + timedelta(minutes=listing.buffer_minutes)
+                if booking.status is BookingStatus.pending:
+                    booking.approval_deadline = min(booking.approval_deadline, start)
+            if purpose is not None:
+                booking.purpose = purpose
+            booking.updated_at = now
+            states.record(booking, action="edit", actor=actor, at=now, reason="；".join(notes)[:MAX_REASON_LENGTH])
             session.flush()
     except IntegrityError as error:
         if OVERLAP_GUARD not in str(error.orig):
             raise
         raise SlotTaken(_l("这个时段刚刚被别人预约了"), details={"seats_left": 0}) from None
+    return booking
 
 
 def require_provider(actor, booking: Booking) -> None:

@@ -6,9 +6,9 @@
 Every other status is final. Services call :func:`transition` (the scheduler's batches :func:`transition_many`)
 and nothing else changes ``status``.
 
-Each move (and a booking's first status) is written twice, in the same transaction: a ``BookingEvent``,
-the booking's history that its pages show, and a ``booking.<status>`` domain event (``core.events``),
-which is what other areas (notifications, reputation …) subscribe to.
+Each move (and a booking's first status: :func:`log_creation`) is written twice, in the same transaction: a
+``BookingEvent``, the booking's history that its pages show, and a ``booking.<status>`` domain event
+(``core.events``), which is what other areas (notifications, reputation …) subscribe to.
 """
 from __future__ import annotations
 
@@ -99,13 +99,21 @@ def transition_many(session: Session, booking_ids: list[int], source: BookingSta
 
 
 def record(booking: Booking, *, action: str, actor, at: datetime, reason: str = "") -> BookingEvent:
-    """Log something that happened to the booking without changing its status (creation, check-in, edits)."""
-    event = BookingEvent(action=action, from_status=None if action == "create" else booking.status,
-                         to_status=booking.status, actor_id=getattr(actor, "id", None), reason=reason, at=at)
+    """Log something that happened to the booking without changing its status (check-in, edits)."""
+    event = BookingEvent(action=action, from_status=booking.status, to_status=booking.status,
+                         actor_id=getattr(actor, "id", None), reason=reason, at=at)
     booking.events.append(event)
-    if action == "create":
-        _announce(booking, event)
     return event
+
+
+def log_creation(session: Session, booking: Booking, *, actor, at: datetime) -> None:
+    """Log a new, inserted booking's first status: its history entry and its ``booking.<status>`` event."""
+    actor_id = getattr(actor, "id", None)
+    session.execute(insert(BookingEvent.__table__), {
+        "booking_id": booking.id, "action": "create", "from_status": None, "to_status": booking.status,
+        "actor_id": actor_id, "reason": "", "at": at})
+    _announce_move(session, booking.id, booking.listing_id, booking.booker_id, None, booking.status, "create", "",
+                   actor_id)
 
 
 def _announce(booking: Booking, history: BookingEvent) -> None:
@@ -116,9 +124,9 @@ def _announce(booking: Booking, history: BookingEvent) -> None:
 def _announce_move(session: Session, booking_id: int, listing_id: int, booker_id: int,
                    from_status: BookingStatus | None, to_status: BookingStatus, action: str, reason: str,
                    actor_id: int | None) -> None:
-    events.record(session, f"booking.{to_status.value}", subject=("booking", booking_id),
-                  payload=_move_payload(listing_id, booker_id, from_status, to_status, action, reason),
-                  actor_id=actor_id)
+    events.record_many(session, f"booking.{to_status.value}", [
+        (("booking", booking_id), _move_payload(listing_id, booker_id, from_status, to_status, action, reason))],
+        actor_id=actor_id)
 
 
 def _move_payload(listing_id: int, booker_id: int, from_status: BookingStatus | None, to_status: BookingStatus,

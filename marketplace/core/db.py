@@ -6,7 +6,7 @@ from typing import Annotated, TypeVar
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, registry, scoped_session
 
 from marketplace.core import clock
 
@@ -74,11 +74,27 @@ def get_by_id(session: Session, model: type[T], row_id) -> T | None:
     return session.get(model, row_id) if is_id(row_id) else None
 
 
+def commit_keeping_loaded(session: Session) -> None:
+    """Commit without expiring what the session holds, for a write handler that then renders what it wrote: the
+    response needs no second transaction (on SQLite another BEGIN IMMEDIATE, queued behind the other writers,
+    only to read the rows back). Only for rows whose committed values the session already has (no column the
+    database fills or changes on its own, such as a trigger's, is shown)."""
+    if isinstance(session, scoped_session):
+        session = session()
+    expires = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expires
+
+
 intpk = Annotated[int, mapped_column(primary_key=True)]
 created_at = Annotated[datetime, mapped_column(UTCDateTime(), default=_utcnow, nullable=False)]
 updated_at = Annotated[
     datetime, mapped_column(UTCDateTime(), default=_utcnow, onupdate=_utcnow, nullable=False)
 ]
 
-__all__ = ["Base", "UTCDateTime", "NAMING_CONVENTION", "MAX_ID", "is_id", "dialect_insert", "get_by_id", "intpk", "created_at", "updated_at",
+__all__ = ["Base", "UTCDateTime", "NAMING_CONVENTION", "MAX_ID", "is_id", "dialect_insert", "get_by_id",
+           "commit_keeping_loaded", "intpk", "created_at", "updated_at",
            "func"]

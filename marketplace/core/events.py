@@ -173,17 +173,19 @@ def record_many(session: Session, event_type: str, subjects: list[tuple[tuple[st
     now = clock.now()
     if len({subject for subject, _payload in subjects}) != len(subjects):
         raise ValueError("record_many needs distinct subjects")
+    # Core inserts given their rows as parameters (not .values([...]), which SQLAlchemy compiles anew each time):
+    # the statements come from the cache, and the driver still gets one multi-row INSERT each.
+    events_table, deliveries_table = DomainEvent.__table__, EventDelivery.__table__
     ids = {(row.subject_type, row.subject_id): row.id for row in session.execute(
-        insert(DomainEvent).values([
-            {"type": event_type, "subject_type": subject_type, "subject_id": subject_id, "payload": payload,
-             "actor_id": actor_id, "occurred_at": now} for (subject_type, subject_id), payload in subjects])
-        .returning(DomainEvent.id, DomainEvent.subject_type, DomainEvent.subject_id))}
+        insert(events_table).returning(events_table.c.id, events_table.c.subject_type, events_table.c.subject_id),
+        [{"type": event_type, "subject_type": subject_type, "subject_id": subject_id, "payload": payload,
+          "actor_id": actor_id, "occurred_at": now} for (subject_type, subject_id), payload in subjects])}
     event_ids = [ids[subject] for subject, _payload in subjects]
     names = _durable_subscribers(event_type)
     if names:
-        session.execute(insert(EventDelivery).values([
+        session.execute(insert(deliveries_table), [
             {"event_id": event_id, "subscriber": name, "status": PENDING, "attempts": 0, "next_attempt_at": now,
-             "last_error": ""} for event_id in event_ids for name in names]))
+             "last_error": ""} for event_id in event_ids for name in names])
     transaction = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_RECORDED, []).extend(
         (transaction, Event(event_id, event_type, subject_type, subject_id, payload, actor_id, now))

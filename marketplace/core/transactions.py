@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+from sqlalchemy.orm import Session
 
 # Set on a connection's info while its current transaction was begun with BEGIN IMMEDIATE.
 BEGUN_IMMEDIATE = "begun_immediate"
@@ -59,6 +60,14 @@ def sqlite_begin_listener(is_read_only_request: Callable[[], bool]):
 def holds_write_lock(connection: Connection) -> bool:
     """Whether this SQLite connection's transaction began with BEGIN IMMEDIATE (holds the write lock)."""
     return bool(connection.info.get(BEGUN_IMMEDIATE))
+
+
+def statement_savepoint(session: Session):
+    """Wrap a statement the database may refuse (a constraint, a trigger) when the unit of work must go on after
+    a refusal: a savepoint on PostgreSQL, where a refused statement aborts the whole transaction; nothing on
+    SQLite, which undoes the refused statement alone (and spares the SAVEPOINT and RELEASE round trips).
+    For ``session.execute`` only: a refused flush ends the session's transaction on either database."""
+    return nullcontext() if session.connection().dialect.name == "sqlite" else session.begin_nested()
 
 
 # SQLSTATEs PostgreSQL gives when a unit of work could not get its locks in time or lost a lock conflict:

@@ -2,10 +2,11 @@
 from datetime import time, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.core import clock
+from marketplace.extensions import db
 from marketplace.listings.services import HoursInterval
 from tests.bookings.conftest import local
 
@@ -103,6 +104,34 @@ def test_booking_returns_201_and_shows_up_in_my_bookings(client, api_token, now,
     assert client.get("/api/v1/bookings", headers=headers, query_string={"status": "cancelled"}).json["total"] == 0
     detail = client.get(f"/api/v1/bookings/{body['id']}", headers=headers).json
     assert [e["action"] for e in detail["events"]] == ["create"]
+
+
+def test_a_booking_made_through_the_api_is_answered_without_reading_it_back(client, api_token, now, listing,
+                                                                           resident, session):
+    headers = api_token(resident)
+    post_booking(client, headers, listing, local(1, 10), local(1, 11))  # warm: first-request work is not counted
+    session.expunge_all()  # a request starts with an empty session; the test's shares its objects
+    after_commit: list[str] = []
+    committed = []
+
+    def record(_connection, _cursor, statement, *_args):
+        if committed:
+            after_commit.append(statement)
+
+    def commit(committing):
+        if not committing.in_nested_transaction():  # the unit of work's commit, not a savepoint's release
+            committed.append(True)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    event.listen(session(), "after_commit", commit)
+    try:
+        response = post_booking(client, headers, listing, local(2, 10), local(2, 11))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+        event.remove(session(), "after_commit", commit)
+    assert response.status_code == 201 and committed
+    assert response.json["listing"]["title"] == listing.title and response.json["booker"]["id"] == resident.id
+    assert after_commit == []
 
 
 def test_the_loser_of_a_slot_gets_409_with_alternatives(client, api_token, factory, now, listing, resident):

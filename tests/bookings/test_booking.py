@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.bookings.availability import SlotTaken
 from marketplace.bookings.models import Booking, BookingEvent, BookingStatus
-from marketplace.bookings.services import BookingRequest, create_booking, needs_approval
+from marketplace.bookings.services import BookingChange, BookingRequest, create_booking, edit_booking, needs_approval
 from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.groups import services as groups
 from marketplace.listings import services as listings
@@ -161,6 +161,32 @@ def test_the_database_itself_refuses_overlapping_exclusive_bookings(factory, ses
     cancelled_overlap = {**clash, "status": BookingStatus.cancelled}
     with session.begin_nested():
         session.execute(insert(Booking).values(**cancelled_overlap))
+
+
+def test_a_clash_the_checks_missed_is_refused_by_the_database_as_taken_with_alternatives(
+        factory, session, now, writing, monkeypatch):
+    # As if the lock or the check had let a racing booking through: the overlap guard is the last line.
+    listing = factory.listing(slot_minutes=60, min_duration_minutes=60)
+    factory.booking(listing=listing, start=local(3, 14))
+    monkeypatch.setattr("marketplace.bookings.services.check_bookable", lambda *args, **kwargs: 0)
+    with pytest.raises(SlotTaken) as taken:
+        book(session, factory.user(), listing, local(3, 14), local(3, 15))
+    assert str(taken.value.message) == "这个时段刚刚被别人预约了"
+    assert "2026-06-04T15:00:00+08:00" in [a["start"] for a in taken.value.details["alternatives"]["same_day"]]
+    # Only the refused insert was undone: the unit of work goes on.
+    assert session.scalar(select(func.count(Booking.id)).where(Booking.listing_id == listing.id)) == 1
+
+
+def test_a_move_into_a_clash_the_checks_missed_is_refused_by_the_database_as_taken(
+        factory, session, now, writing, monkeypatch):
+    listing = factory.listing(slot_minutes=60, min_duration_minutes=60)
+    factory.booking(listing=listing, start=local(3, 14))
+    later = factory.booking(listing=listing, start=local(3, 16))
+    monkeypatch.setattr("marketplace.bookings.services.check_bookable", lambda *args, **kwargs: 0)
+    with pytest.raises(SlotTaken, match="这个时段刚刚被别人预约了"):
+        edit_booking(session, later.booker, later, BookingChange(shift_minutes=-120), zone=SHANGHAI)
+    # Only the refused change was undone: the unit of work goes on.
+    assert session.scalar(select(func.count(Booking.id)).where(Booking.listing_id == listing.id)) == 2
 
 
 def test_nothing_is_written_when_a_booking_is_refused(factory, session, now, writing):
