@@ -35,6 +35,7 @@ OUTCOMES = ("completed", "confirmed", "pending", "cancelled", "rejected", "expir
 SUMMED = ("open_minutes", "booked_minutes", "bookings", *OUTCOMES, "cancelled_by_booker",
           "cancelled_by_provider", "people_served", "released", "cancel_lead_minutes", *usage.HOURS)
 SCOPES = ("street", "community", "organisation", "listing")
+STREET_NAME = _l("全街道")
 
 
 @dataclass
@@ -154,7 +155,7 @@ class Dashboard:
 def get_scope(session: Session, kind: str, scope_id: int | None = None) -> Scope:
     """The street, a community, an organisation or a listing, as a filter on listings; NotFound if none."""
     if kind == "street":
-        return Scope("street", None, _l("全街道"), Listing.id.isnot(None))
+        return Scope("street", None, STREET_NAME, Listing.id.isnot(None))
     if kind == "community":
         place = session.get(Place, scope_id)
         if place is None or place.kind is not PlaceKind.community:

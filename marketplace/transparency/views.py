@@ -13,7 +13,7 @@ from marketplace.core.i18n import _l
 from marketplace.core.urls import ID
 from marketplace.core.zones import local_date
 from marketplace.extensions import db
-from marketplace.transparency import services
+from marketplace.transparency import related, services
 from marketplace.transparency.tables import TABLES, table
 
 bp = Blueprint("transparency", __name__, url_prefix="/transparency")
@@ -44,8 +44,8 @@ def _page(kind: str, scope_id: int | None = None):
     board = board_of(kind, scope_id)
     if request.args.get("format") == "csv":
         return csv_response(board, request.args.get("table", "summary"))
-    return render_template("transparency/dashboard.html", board=board, tables={name: table(board, name)
-                                                                                for name in TABLES})
+    return render_template("transparency/dashboard.html", board=board, links=related.related(db.session, board.scope),
+                           tables={name: table(board, name) for name in TABLES})
 
 
 @bp.route("")
