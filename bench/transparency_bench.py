@@ -119,7 +119,7 @@ def median_seconds(call, rounds: int) -> float:
 
 def naive_totals() -> dict[str, int]:
     """The reference: every figure recomputed from the raw bookings of each day of the window, per request."""
-    listings = list(db.session.scalars(select(Listing).order_by(Listing.id)))
+    listings = list(db.session.scalars(select(Listing.id).order_by(Listing.id)))
     totals = dict.fromkeys(transparency.SUMMED, 0)
     first_day = TODAY - timedelta(weeks=transparency.WEEKS) + timedelta(days=1)
     for offset in range((TODAY - first_day).days + 1):

@@ -253,11 +253,12 @@ def _live_sums(session, scope, first_day, today, snapshots_until, zone) -> dict[
     """The days in the window after the last snapshotted one, computed as the snapshot job would."""
     # Before the first snapshot only today is live: older days appear once the job has caught up.
     day = max(first_day, snapshots_until + timedelta(days=1)) if snapshots_until else today
-    listings = list(session.scalars(select(Listing).where(scope.where).order_by(Listing.id))) if day <= today else []
+    listings = session.execute(select(Listing.id, Listing.created_at).where(scope.where).order_by(Listing.id)
+                               ).all() if day <= today else []
     live = {}
     while day <= today:
         day_end = day_bounds(day, zone)[1]
-        live[day] = usage.day_figures(session, [each for each in listings if each.created_at < day_end], day, zone)
+        live[day] = usage.day_figures(session, [each.id for each in listings if each.created_at < day_end], day, zone)
         day += timedelta(days=1)
     return live
 
