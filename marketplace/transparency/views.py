@@ -17,12 +17,24 @@ from marketplace.transparency import related, services
 from marketplace.transparency.tables import TABLES, table
 
 bp = Blueprint("transparency", __name__, url_prefix="/transparency")
+SETTLED = "transparency_settled_sums"
 
 
 def board_of(kind: str, scope_id: int | None = None) -> services.Dashboard:
     zone = current_app.config["TIMEZONE"]
     scope = services.get_scope(db.session, kind, scope_id)
-    return services.dashboard(db.session, scope, today=local_date(clock.now(), zone), zone=zone)
+    return services.dashboard(db.session, scope, today=local_date(clock.now(), zone), zone=zone,
+                              settled=settled_sums())
+
+
+def settled_sums() -> services.SettledSums | None:
+    """This process's kept snapshot sums, or None when ``DASHBOARD_CACHE_ENTRIES`` is 0."""
+    entries = current_app.config["DASHBOARD_CACHE_ENTRIES"]
+    if entries <= 0:
+        return None
+    if SETTLED not in current_app.extensions:
+        current_app.extensions[SETTLED] = services.SettledSums(entries)
+    return current_app.extensions[SETTLED]
 
 
 def csv_response(board: services.Dashboard, name: str) -> Response:
