@@ -3,6 +3,8 @@
 Booking figures add up the nightly usage snapshots (one row per listing per local day, read through their
 (day, listing_id) and (listing_id, day) indexes) plus the live figures of the days not snapshotted yet (today,
 and yesterday until it settles), computed the same way the snapshot job does; never a scan of all bookings.
+The snapshot sums of a scope are kept per process (``SettledSums``) until the job finishes another day, so a
+request mostly computes today's live figures: a few statements for all the scope's listings together.
 Ratings come from one aggregate over revealed reviews (``ix_reviews_listing_revealed``).
 Every count that could point at a person goes through ``published`` (``rules``) before it leaves this module;
 the wishes, feedback, pledges and points figures come from ``groups``.
@@ -263,11 +265,15 @@ def _snapshot_sums():
     return [func.sum(getattr(UsageSnapshot, name)).label(name) for name in SUMMED]
 
 
-def _snapshot_window(scope: Scope, first_day: date, today: date, snapshots_until: date | None):
+def _snapshot_days(first_day: date, today: date, snapshots_until: date | None):
     last = min(today, snapshots_until) if snapshots_until else first_day - timedelta(days=1)
-    window = (UsageSnapshot.day >= first_day, UsageSnapshot.day <= last)
+    return UsageSnapshot.day >= first_day, UsageSnapshot.day <= last
+
+
+def _snapshot_window(scope: Scope, first_day: date, today: date, snapshots_until: date | None):
+    days = _snapshot_days(first_day, today, snapshots_until)
     # The street is every listing: no filter to join.
-    return window if scope.kind == "street" else (UsageSnapshot.listing_id.in_(_scope_listing_ids(scope)), *window)
+    return days if scope.kind == "street" else (UsageSnapshot.listing_id.in_(_scope_listing_ids(scope)), *days)
 
 
 def _daily_sums(session, scope, first_day, today, snapshots_until) -> dict[date, dict[str, int]]:
@@ -295,9 +301,8 @@ def _listing_minutes(session, scope, first_day, today, snapshots_until) -> dict[
 
 def _listing_sums(session, listing_ids, first_day, today, snapshots_until) -> dict[int, dict[str, int]]:
     """Every figure of these few listings (the ranked ones), read through ``(listing_id, day)``."""
-    last = min(today, snapshots_until) if snapshots_until else first_day - timedelta(days=1)
     rows = session.execute(select(UsageSnapshot.listing_id, *_snapshot_sums()).where(
-        UsageSnapshot.listing_id.in_(listing_ids), UsageSnapshot.day >= first_day, UsageSnapshot.day <= last)
+        UsageSnapshot.listing_id.in_(listing_ids), *_snapshot_days(first_day, today, snapshots_until))
         .group_by(UsageSnapshot.listing_id))
     per_listing: dict[int, dict[str, int]] = defaultdict(_blank)
     for row in rows:
