@@ -82,6 +82,9 @@ class DefaultConfig:
     # (committed changes show at once; this bounds what time alone changes), and this many bytes per worker.
     PAGE_CACHE_SECONDS = 10
     PAGE_CACHE_MAX_BYTES = 4 * 1024 * 1024
+    # Dashboards (street, communities, organisations, listings) whose snapshot sums each worker keeps in memory
+    # until the next day is snapshotted (transparency.services.SettledSums); 0 computes them on every request.
+    DASHBOARD_CACHE_ENTRIES = 256
     # The `flask db` commands (Flask-Migrate and Alembic, about 11 MB); the web server's app (serve.py) goes without.
     MIGRATION_COMMANDS = True
     # Staff are warned (booking.deadline_near) once a pending request's approval deadline is this close.
@@ -128,6 +131,7 @@ ENVIRONMENT_KEYS = {
     "SMTP_FROM": str,
     "API_TOKEN_LIFETIME_DAYS": int,
     "PAGE_CACHE_SECONDS": float,
+    "DASHBOARD_CACHE_ENTRIES": int,
     "WEBHOOK_ALLOW_PRIVATE_TARGETS": lambda v: v.lower() in {"1", "true", "yes"},
     "SQLITE_SYNCHRONOUS": str.upper,
     "REMINDER_OFFSETS_HOURS": lambda v: [int(hours) for hours in v.split(",") if hours.strip()],  # e.g. "24,1"

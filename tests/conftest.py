@@ -75,6 +75,7 @@ def app(database_url, tmp_path_factory):
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "PAGE_CACHE_SECONDS": 0,  # each test renders its pages anew (tests/core/test_page_cache.py keeps them)
+        "DASHBOARD_CACHE_ENTRIES": 0,  # each test sums its snapshots anew (tests/transparency keeps them)
         "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search_index")),
         "UPLOAD_DIR": str(instance / "uploads"),
     })

@@ -144,7 +144,7 @@ def _subtract(span: tuple[int, int], closures: list[tuple[int, int]]) -> list[tu
     return pieces
 
 
-def _local_pieces(listing: Listing, day: date, hours: dict[int, list[tuple[int, int]]],
+def _local_pieces(day: date, hours: dict[int, list[tuple[int, int]]],
                   exceptions: list[ListingException]) -> list[tuple[int, int, int]]:
     """(grid anchor, from, to) in minutes of ``day``: the weekly hours unless closed, minus closed spans, plus
     extra openings. The slot grid of a piece keeps the anchor of the opening it was cut from."""
@@ -175,6 +175,43 @@ def opening_plans(session: Session, listings: list[Listing], first_day: date, la
             for listing in listings}
 
 
+def open_intervals(session: Session, listing_ids: list[int], day: date,
+                   zone: str) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Each listing's open intervals (UTC) on one local day, the ``intervals`` of its ``opening_plan``, read as
+    plain rows (the day's weekly hours in one query, its exceptions in another) without loading the listings or
+    laying out their slot grids: for figures over many listings at once."""
+    hours: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for listing_id, opens, closes in session.execute(select(
+            OpeningHours.listing_id, OpeningHours.opens, OpeningHours.closes).where(
+            OpeningHours.listing_id.in_(listing_ids), OpeningHours.weekday == day.weekday())):
+        hours[listing_id].append((_minutes(opens), _minutes(closes)))
+    exceptions: dict[int, list[ListingException]] = defaultdict(list)
+    for exception in session.scalars(select(ListingException).where(
+            ListingException.listing_id.in_(listing_ids), ListingException.day == day)):
+        exceptions[exception.listing_id].append(exception)
+    tz = get_zone(zone)
+    midnight = datetime.combine(day, time())
+    # Most listings share a few opening times: each (from, to) is converted to UTC once.
+    converted: dict[tuple[int, int], tuple[datetime, datetime] | None] = {}
+    intervals = {}
+    for listing_id in listing_ids:
+        pieces = []
+        for _anchor, begin, finish in _local_pieces(day, {day.weekday(): hours[listing_id]}, exceptions[listing_id]):
+            if (begin, finish) not in converted:
+                converted[(begin, finish)] = _utc_piece(midnight, begin, finish, tz)
+            if converted[(begin, finish)] is not None:
+                pieces.append(converted[(begin, finish)])
+        intervals[listing_id] = _merged(pieces)
+    return intervals
+
+
+def _utc_piece(midnight: datetime, begin: int, finish: int, tz) -> tuple[datetime, datetime] | None:
+    """A local piece of a day (minutes from midnight) in UTC; None if it fell wholly into a skipped hour."""
+    opens_at = to_utc(midnight + timedelta(minutes=begin), tz, nonexistent="shift_forward")
+    closes_at = to_utc(midnight + timedelta(minutes=finish), tz, nonexistent="shift_forward")
+    return None if closes_at <= opens_at else (opens_at, closes_at)
+
+
 def _plan(listing: Listing, opening_hours, exceptions, first_day: date, last_day: date, zone: str) -> OpeningPlan:
     tz = get_zone(zone)
     hours: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -189,12 +226,12 @@ def _plan(listing: Listing, opening_hours, exceptions, first_day: date, last_day
     day = first_day
     while day <= last_day:
         midnight = datetime.combine(day, time())
-        for anchor, begin, finish in _local_pieces(listing, day, hours, exceptions_by_day.get(day, [])):
-            opens_at = to_utc(midnight + timedelta(minutes=begin), tz, nonexistent="shift_forward")
-            closes_at = to_utc(midnight + timedelta(minutes=finish), tz, nonexistent="shift_forward")
-            if closes_at <= opens_at:
+        for anchor, begin, finish in _local_pieces(day, hours, exceptions_by_day.get(day, [])):
+            piece = _utc_piece(midnight, begin, finish, tz)
+            if piece is None:
                 continue  # the whole piece fell into the hour skipped by a clock change
-            intervals.append((opens_at, closes_at))
+            intervals.append(piece)
+            opens_at = piece[0]
             first = begin + (-(begin - anchor) % step)
             wall_starts = range(first, finish, step)
             if tz.utcoffset(midnight + timedelta(minutes=begin)) == tz.utcoffset(midnight + timedelta(minutes=finish)):

@@ -3,13 +3,16 @@
 Booking figures add up the nightly usage snapshots (one row per listing per local day, read through their
 (day, listing_id) and (listing_id, day) indexes) plus the live figures of the days not snapshotted yet (today,
 and yesterday until it settles), computed the same way the snapshot job does; never a scan of all bookings.
+The snapshot sums of a scope are kept per process (``SettledSums``) until the job finishes another day, so a
+request mostly computes today's live figures: a few statements for all the scope's listings together.
 Ratings come from one aggregate over revealed reviews (``ix_reviews_listing_revealed``).
 Every count that could point at a person goes through ``published`` (``rules``) before it leaves this module;
 the wishes, feedback, pledges and points figures come from ``groups``.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -35,6 +38,9 @@ OUTCOMES = ("completed", "confirmed", "pending", "cancelled", "rejected", "expir
 SUMMED = ("open_minutes", "booked_minutes", "bookings", *OUTCOMES, "cancelled_by_booker",
           "cancelled_by_provider", "people_served", "released", "cancel_lead_minutes", *usage.HOURS)
 SCOPES = ("street", "community", "organisation", "listing")
+# What ranks the listings: kept for every listing of the scope, the other figures only for the ranked few.
+MINUTES = ("open_minutes", "booked_minutes")
+STREET_NAME = _l("全街道")
 
 
 @dataclass
@@ -154,7 +160,7 @@ class Dashboard:
 def get_scope(session: Session, kind: str, scope_id: int | None = None) -> Scope:
     """The street, a community, an organisation or a listing, as a filter on listings; NotFound if none."""
     if kind == "street":
-        return Scope("street", None, _l("全街道"), Listing.id.isnot(None))
+        return Scope("street", None, STREET_NAME, Listing.id.isnot(None))
     if kind == "community":
         place = session.get(Place, scope_id)
         if place is None or place.kind is not PlaceKind.community:
@@ -172,24 +178,61 @@ def get_scope(session: Session, kind: str, scope_id: int | None = None) -> Scope
     return Scope("listing", listing.id, listing.title, Listing.id == listing.id)
 
 
-def dashboard(session: Session, scope: Scope, *, today: date, zone: str) -> Dashboard:
-    """Every figure of the scope over the last WEEKS weeks up to and including the local day ``today``."""
+class SettledSums:
+    """The snapshot part of dashboards kept in memory (per process), least recently used dropped beyond
+    ``entries``. The snapshots of done days are never written again, so an entry stays right as long as its key
+    holds: the window's first day, the last done day (the job finishing a day moves it) and the ids of the
+    scope's listings (a listing created, or moved to another community or organisation, changes them)."""
+
+    def __init__(self, entries: int):
+        self.entries = entries
+        self._sums: OrderedDict[tuple, tuple[dict, dict]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple[dict, dict] | None:
+        with self._lock:
+            found = self._sums.get(key)
+            if found is not None:
+                self._sums.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, sums: tuple[dict, dict]) -> None:
+        with self._lock:
+            self._sums[key] = sums
+            while len(self._sums) > self.entries:
+                self._sums.popitem(last=False)
+
+
+def dashboard(session: Session, scope: Scope, *, today: date, zone: str,
+              settled: SettledSums | None = None) -> Dashboard:
+    """Every figure of the scope over the last WEEKS weeks up to and including the local day ``today``; the sums
+    of the snapshotted days from ``settled`` when it has them (and into it when not)."""
     first_day = today - timedelta(weeks=WEEKS) + timedelta(days=1)
     snapshots_until = usage.last_day_done(session)
-    by_day = _daily_sums(session, scope, first_day, today, snapshots_until)
-    per_listing = _listing_sums(session, scope, first_day, today, snapshots_until)
-    live = _live_sums(session, scope, first_day, today, snapshots_until, zone)
-    for day, listings in live.items():
-        for listing_id, sums in listings.items():
+    listings = session.execute(select(Listing.id, Listing.created_at).where(scope.where).order_by(Listing.id)).all()
+    key = (scope.kind, scope.id, first_day, snapshots_until, tuple(listing.id for listing in listings))
+    kept = settled.get(key) if settled is not None else None
+    if kept is None:
+        kept = (_daily_sums(session, scope, first_day, today, snapshots_until),
+                _listing_minutes(session, scope, first_day, today, snapshots_until))
+        if settled is not None:
+            settled.put(key, kept)
+    # Copies: today's live figures are added into them below, the kept sums stay those of the snapshots.
+    by_day = defaultdict(_blank, {day: dict(sums) for day, sums in kept[0].items()})
+    minutes = defaultdict(_no_minutes, {listing_id: dict(sums) for listing_id, sums in kept[1].items()})
+    live = _live_sums(session, listings, first_day, today, snapshots_until, zone)
+    for day, day_listings in live.items():
+        for listing_id, sums in day_listings.items():
             _add(by_day[day], sums)
-            _add(per_listing[listing_id], sums)
+            for name in MINUTES:
+                minutes[listing_id][name] += sums[name]
     total = Figures(_total(by_day.values()))
-    ranked = _ranking(session, per_listing)
+    most_used, least_used = _ranking(session, minutes, first_day, today, snapshots_until, live)
     return Dashboard(
         scope=scope, first_day=first_day, last_day=today, snapshots_until=snapshots_until, total=total,
         weeks=_periods(by_day, first_day, today, _week_start, lambda d: d.isoformat()),
         months=_periods(by_day, first_day, today, lambda d: d.replace(day=1), lambda d: d.strftime("%Y-%m")),
-        most_used=ranked[:RANKED], least_used=list(reversed(ranked[-RANKED:])) if ranked else [],
+        most_used=most_used, least_used=least_used,
         ratings=_ratings(session, scope), busiest_hours=_busiest_hours(by_day),
         wishes=groups.wishes(session, scope.kind, scope.id),
         feedback=groups.feedback_figures(session, scope.kind, scope.id),
@@ -222,10 +265,15 @@ def _snapshot_sums():
     return [func.sum(getattr(UsageSnapshot, name)).label(name) for name in SUMMED]
 
 
-def _snapshot_window(scope: Scope, first_day: date, today: date, snapshots_until: date | None):
+def _snapshot_days(first_day: date, today: date, snapshots_until: date | None):
     last = min(today, snapshots_until) if snapshots_until else first_day - timedelta(days=1)
-    return (UsageSnapshot.listing_id.in_(_scope_listing_ids(scope)), UsageSnapshot.day >= first_day,
-            UsageSnapshot.day <= last)
+    return UsageSnapshot.day >= first_day, UsageSnapshot.day <= last
+
+
+def _snapshot_window(scope: Scope, first_day: date, today: date, snapshots_until: date | None):
+    days = _snapshot_days(first_day, today, snapshots_until)
+    # The street is every listing: no filter to join.
+    return days if scope.kind == "street" else (UsageSnapshot.listing_id.in_(_scope_listing_ids(scope)), *days)
 
 
 def _daily_sums(session, scope, first_day, today, snapshots_until) -> dict[date, dict[str, int]]:
@@ -238,25 +286,39 @@ def _daily_sums(session, scope, first_day, today, snapshots_until) -> dict[date,
     return by_day
 
 
-def _listing_sums(session, scope, first_day, today, snapshots_until) -> dict[int, dict[str, int]]:
-    rows = session.execute(select(UsageSnapshot.listing_id, *_snapshot_sums())
+def _no_minutes() -> dict[str, int]:
+    return dict.fromkeys(MINUTES, 0)
+
+
+def _listing_minutes(session, scope, first_day, today, snapshots_until) -> dict[int, dict[str, int]]:
+    """Each listing's open and booked minutes: all the ranking needs of every listing."""
+    rows = session.execute(select(UsageSnapshot.listing_id, *(func.sum(getattr(UsageSnapshot, name)).label(name)
+                                                              for name in MINUTES))
                            .where(*_snapshot_window(scope, first_day, today, snapshots_until))
                            .group_by(UsageSnapshot.listing_id))
+    return {row.listing_id: {name: int(getattr(row, name) or 0) for name in MINUTES} for row in rows}
+
+
+def _listing_sums(session, listing_ids, first_day, today, snapshots_until) -> dict[int, dict[str, int]]:
+    """Every figure of these few listings (the ranked ones), read through ``(listing_id, day)``."""
+    rows = session.execute(select(UsageSnapshot.listing_id, *_snapshot_sums()).where(
+        UsageSnapshot.listing_id.in_(listing_ids), *_snapshot_days(first_day, today, snapshots_until))
+        .group_by(UsageSnapshot.listing_id))
     per_listing: dict[int, dict[str, int]] = defaultdict(_blank)
     for row in rows:
         per_listing[row.listing_id] = {name: int(getattr(row, name) or 0) for name in SUMMED}
     return per_listing
 
 
-def _live_sums(session, scope, first_day, today, snapshots_until, zone) -> dict[date, dict[int, dict[str, int]]]:
-    """The days in the window after the last snapshotted one, computed as the snapshot job would."""
+def _live_sums(session, listings, first_day, today, snapshots_until, zone) -> dict[date, dict[int, dict[str, int]]]:
+    """The days in the window after the last snapshotted one, computed as the snapshot job would, for these
+    (id, created_at) listings."""
     # Before the first snapshot only today is live: older days appear once the job has caught up.
     day = max(first_day, snapshots_until + timedelta(days=1)) if snapshots_until else today
-    listings = list(session.scalars(select(Listing).where(scope.where).order_by(Listing.id))) if day <= today else []
     live = {}
     while day <= today:
         day_end = day_bounds(day, zone)[1]
-        live[day] = usage.day_figures(session, [each for each in listings if each.created_at < day_end], day, zone)
+        live[day] = usage.day_figures(session, [each.id for each in listings if each.created_at < day_end], day, zone)
         day += timedelta(days=1)
     return live
 
@@ -284,14 +346,22 @@ def _busiest_hours(by_day) -> list[list[float]]:
     return [[round(value / 60, 1) for value in row] for row in minutes]
 
 
-def _ranking(session, per_listing) -> list[Ranked]:
-    """Listings that were open in the window, most used first (ties by id, so the order is stable)."""
-    open_ids = [listing_id for listing_id, sums in per_listing.items() if sums["open_minutes"]]
-    titles = {row.id: row.title for row in session.execute(
-        select(Listing.id, Listing.title).where(Listing.id.in_(open_ids)))} if open_ids else {}
-    ranked = [Ranked(listing_id, titles[listing_id], Figures(per_listing[listing_id])) for listing_id in open_ids]
-    ranked.sort(key=lambda r: (-r.figures.utilisation, r.listing_id))
-    return ranked
+def _ranking(session, minutes, first_day, today, snapshots_until, live) -> tuple[list[Ranked], list[Ranked]]:
+    """The RANKED most used and least used of the listings open in the window (ties by id, so the order is
+    stable), ranked by their minutes, with every figure read for those few only."""
+    ranked = sorted((listing_id for listing_id, sums in minutes.items() if sums["open_minutes"]),
+                    key=lambda listing_id: (-Figures(minutes[listing_id]).utilisation, listing_id))
+    most, least = ranked[:RANKED], list(reversed(ranked[-RANKED:]))
+    shown = {*most, *least}
+    if not shown:
+        return [], []
+    per_listing = _listing_sums(session, shown, first_day, today, snapshots_until)
+    for day_listings in live.values():
+        for listing_id in shown & day_listings.keys():
+            _add(per_listing[listing_id], day_listings[listing_id])
+    titles = dict(session.execute(select(Listing.id, Listing.title).where(Listing.id.in_(shown))).all())
+    return ([Ranked(listing_id, titles[listing_id], Figures(per_listing[listing_id])) for listing_id in most],
+            [Ranked(listing_id, titles[listing_id], Figures(per_listing[listing_id])) for listing_id in least])
 
 
 def _ratings(session, scope: Scope) -> dict:

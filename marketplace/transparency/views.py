@@ -13,16 +13,28 @@ from marketplace.core.i18n import _l
 from marketplace.core.urls import ID
 from marketplace.core.zones import local_date
 from marketplace.extensions import db
-from marketplace.transparency import services
+from marketplace.transparency import related, services
 from marketplace.transparency.tables import TABLES, table
 
 bp = Blueprint("transparency", __name__, url_prefix="/transparency")
+SETTLED = "transparency_settled_sums"
 
 
 def board_of(kind: str, scope_id: int | None = None) -> services.Dashboard:
     zone = current_app.config["TIMEZONE"]
     scope = services.get_scope(db.session, kind, scope_id)
-    return services.dashboard(db.session, scope, today=local_date(clock.now(), zone), zone=zone)
+    return services.dashboard(db.session, scope, today=local_date(clock.now(), zone), zone=zone,
+                              settled=settled_sums())
+
+
+def settled_sums() -> services.SettledSums | None:
+    """This process's kept snapshot sums, or None when ``DASHBOARD_CACHE_ENTRIES`` is 0."""
+    entries = current_app.config["DASHBOARD_CACHE_ENTRIES"]
+    if entries <= 0:
+        return None
+    if SETTLED not in current_app.extensions:
+        current_app.extensions[SETTLED] = services.SettledSums(entries)
+    return current_app.extensions[SETTLED]
 
 
 def csv_response(board: services.Dashboard, name: str) -> Response:
@@ -44,8 +56,8 @@ def _page(kind: str, scope_id: int | None = None):
     board = board_of(kind, scope_id)
     if request.args.get("format") == "csv":
         return csv_response(board, request.args.get("table", "summary"))
-    return render_template("transparency/dashboard.html", board=board, tables={name: table(board, name)
-                                                                                for name in TABLES})
+    return render_template("transparency/dashboard.html", board=board, links=related.related(db.session, board.scope),
+                           tables={name: table(board, name) for name in TABLES})
 
 
 @bp.route("")

@@ -9,6 +9,7 @@ batch) gives the same rows.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
@@ -39,19 +40,20 @@ def snapshot_listings(session: Session, listings: list[Listing], day: date, zone
     """Compute and write (replacing any earlier one) the snapshot of each of these listings for the local day."""
     if not listings:
         return
-    figures = day_figures(session, listings, day, zone)
+    figures = day_figures(session, [listing.id for listing in listings], day, zone)
     _upsert(session, [{"listing_id": listing_id, "day": day, **counts} for listing_id, counts in figures.items()])
 
 
-def day_figures(session: Session, listings: list[Listing], day: date, zone: str) -> dict[int, dict[str, int]]:
+def day_figures(session: Session, listing_ids: list[int], day: date, zone: str) -> dict[int, dict[str, int]]:
     """Each listing's figures (FIGURES) for the local day as it stands now, without writing them: a snapshot
-    for a settled day, today's live numbers for one that is not."""
+    for a settled day, today's live numbers for one that is not. A few statements for all the listings
+    together (their open hours, the bookings overlapping the day, the final moves of those cancelled or not
+    attended), whatever their number."""
     start, end = day_bounds(day, zone)
-    plans = availability.opening_plans(session, listings, day, day, zone)
-    figures = {listing.id: dict.fromkeys(FIGURES, 0) for listing in listings}
-    for listing_id, plan in plans.items():
+    figures = {listing_id: dict.fromkeys(FIGURES, 0) for listing_id in listing_ids}
+    for listing_id, intervals in availability.open_intervals(session, listing_ids, day, zone).items():
         figures[listing_id]["open_minutes"] = sum(_minutes_within(opens, closes, start, end)
-                                                  for opens, closes in plan.intervals)
+                                                  for opens, closes in intervals)
     bookings = session.execute(select(
         Booking.id, Booking.listing_id, Booking.booker_id, Booking.start_at, Booking.end_at, Booking.status,
     ).where(
@@ -63,13 +65,17 @@ def day_figures(session: Session, listings: list[Listing], day: date, zone: str)
     last_moves = _last_moves(session, [b.id for b in starting
                                        if b.status in (BookingStatus.cancelled, BookingStatus.no_show)])
     hours = _local_hours(day, zone)
+    hour_starts = [hour_start for hour_start, _hour_end in hours]
     served: dict[int, set[int]] = defaultdict(set)
     for booking in bookings:
         if booking.status in HELD_TIME:
             counts = figures[booking.listing_id]
             counts["booked_minutes"] += _minutes_within(booking.start_at, booking.end_at, start, end)
-            for name, (hour_start, hour_end) in zip(HOURS, hours):
-                counts[name] += _minutes_within(booking.start_at, booking.end_at, hour_start, hour_end)
+            # Only the hours the booking overlaps: from the one it starts in (or the first) to the one it ends in.
+            hour = max(0, bisect_right(hour_starts, booking.start_at) - 1)
+            while hour < len(hours) and hours[hour][0] < booking.end_at:
+                counts[HOURS[hour]] += _minutes_within(booking.start_at, booking.end_at, *hours[hour])
+                hour += 1
     for booking in starting:
         counts = figures[booking.listing_id]
         counts["bookings"] += 1

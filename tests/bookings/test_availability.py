@@ -3,7 +3,7 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from marketplace.bookings.availability import availability, check_bookable
+from marketplace.bookings.availability import availability, check_bookable, open_intervals, opening_plans
 from marketplace.bookings.services import cancel_booking
 from marketplace.core import clock
 from marketplace.core.errors import ValidationFailed
@@ -184,3 +184,30 @@ def test_the_maximum_advance_is_counted_to_the_minute(factory, session, now):
     with pytest.raises(ValidationFailed, match="最多只能提前2天预约"):
         check_bookable(session, listing, limit + timedelta(minutes=30), limit + timedelta(minutes=60), 1,
                        zone=SHANGHAI)
+
+
+@pytest.mark.parametrize(("day", "zone"), [(TODAY + timedelta(days=7), SHANGHAI), (date(2026, 3, 29), BERLIN)],
+                         ids=["shanghai-monday", "berlin-spring-change"])
+def test_the_open_intervals_of_many_listings_at_once_are_their_opening_plans_intervals(factory, session, day, zone):
+    clock.travel_to(local(day - timedelta(days=7), 12, zone=zone))
+    weekday = day.weekday()
+    org = factory.organisation()
+    staff = org.memberships[0].user
+    plain = factory.listing(organisation=org, hours=[HoursInterval(weekday=weekday, opens=time(0), closes=time(6))])
+    split = factory.listing(organisation=org, hours=[HoursInterval(weekday=weekday, opens=time(1), closes=time(3)),
+                                                     HoursInterval(weekday=weekday, opens=time(14), closes=time(17))])
+    cut = factory.listing(organisation=org, hours=[HoursInterval(weekday=weekday, opens=time(0), closes=time(6))])
+    listings.add_exception(session, staff, cut, ExceptionData(day=day, opens=time(1), closes=time(2)))
+    listings.add_exception(session, staff, cut, ExceptionData(day=day, is_closed=False, opens=time(2, 15),
+                                                              closes=time(2, 45)))
+    shut = factory.listing(organisation=org, hours=[HoursInterval(weekday=weekday, opens=time(9), closes=time(12))])
+    listings.add_exception(session, staff, shut, ExceptionData(day=day, note="端午节"))
+    other_day = factory.listing(organisation=org, hours=[HoursInterval(weekday=(weekday + 1) % 7, opens=time(9),
+                                                                       closes=time(12))])
+    session.commit()
+    chosen = [plain, split, cut, shut, other_day]
+    ids = [listing.id for listing in chosen]
+    session.expire_all()
+    plans = opening_plans(session, [session.get(type(plain), listing_id) for listing_id in ids], day, day, zone)
+    assert open_intervals(session, ids, day, zone) == {listing_id: plans[listing_id].intervals for listing_id in ids}
+    assert plans[plain.id].intervals and plans[cut.id].intervals and not plans[shut.id].intervals

@@ -7,13 +7,15 @@ import io
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import select
 
 from marketplace.bookings import lifecycle
 from marketplace.bookings import services as bookings
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.core import clock, zones
-from marketplace.transparency import services
+from marketplace.places.models import Place
+from marketplace.transparency import services, views
 from marketplace.usage import services as usage
 from tests.bookings.conftest import NOW, SHANGHAI, TODAY, local, now  # noqa: F401 - the frozen clock fixture
 
@@ -164,3 +166,78 @@ def test_the_pages_and_api_need_no_login_and_refuse_unknown_scopes_and_tables(cl
     assert client.get(f"/transparency/communities/{place_id + 1000}").status_code == 404
     assert client.get("/api/v1/stats/street?format=csv&table=people").status_code == 422
     assert client.get("/transparency?format=csv&table=people").status_code == 422
+
+
+def snapshot_reads(session, call):
+    """What ``call`` returns, and how many of its statements read the snapshots table."""
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = session.get_bind()
+    sqlalchemy_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        result = call()
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", seen)
+    return result, sum("usage_snapshots" in statement for statement in statements)
+
+
+def test_kept_snapshot_sums_give_the_same_figures_reading_only_the_ranked_listings_again(session, month):
+    org, busy, _quiet, _door = month
+    kept = services.SettledSums(8)
+    scope = services.get_scope(session, "organisation", org.id)
+    today = zones.local_date(clock.now(), SHANGHAI)
+    first, cold_reads = snapshot_reads(session, lambda: services.dashboard(session, scope, today=today, zone=SHANGHAI,
+                                                                            settled=kept))
+    again, warm_reads = snapshot_reads(session, lambda: services.dashboard(session, scope, today=today, zone=SHANGHAI,
+                                                                            settled=kept))
+    # Cold: the sums by day, every listing's minutes, the ranked few's figures; warm: only the last.
+    assert cold_reads == 3 and warm_reads == 1
+    assert again.total.sums == first.total.sums == raw_figures(session, [busy.id, _quiet.id, _door.id])
+    assert [period.figures.sums for period in again.weeks] == [period.figures.sums for period in first.weeks]
+    assert again.most_used == first.most_used and again.busiest_hours == first.busiest_hours
+    # Today's live figures are added to copies: the kept sums, and so a third look, stay as they were.
+    assert services.dashboard(session, scope, today=today, zone=SHANGHAI, settled=kept).total.sums == first.total.sums
+
+
+def test_kept_snapshot_sums_give_way_to_a_newly_snapshotted_day_and_to_a_listing_moved_away(factory, session, month):
+    org, busy, quiet, door = month
+    kept = services.SettledSums(8)
+
+    def figures(kind, scope_id, settled):
+        today = zones.local_date(clock.now(), SHANGHAI)
+        return services.dashboard(session, services.get_scope(session, kind, scope_id), today=today, zone=SHANGHAI,
+                                  settled=settled).total.sums
+
+    community = session.get(Place, busy.place_id).path.strip("/").split("/")[1]
+    before = figures("community", int(community), kept)
+    other = factory.organisation()
+    quiet.organisation_id, quiet.place_id = other.id, other.place_id
+    session.commit()
+    assert figures("organisation", org.id, kept) == figures("organisation", org.id, None)
+    assert figures("community", int(community), kept) == figures("community", int(community), None) != before
+    factory.booking(listing=busy, start=local(DAYS + 1, 15))
+    midnight = zones.day_bounds(TODAY + timedelta(days=DAYS + 1), SHANGHAI)[1]
+    clock.travel_to(midnight + timedelta(minutes=10))
+    primed = figures("listing", busy.id, kept)  # a new day has begun, the one before is not snapshotted yet
+    clock.travel_to(midnight + GRACE)
+    lifecycle.complete_due(session, clock.now(), limit=1000, grace=GRACE)
+    usage.snapshot_due_days(session, clock.now(), SHANGHAI, settle=GRACE, limit=10_000)
+    session.commit()
+    # One more day in the window, the one just snapshotted with its booking in it.
+    raw = {**raw_figures(session, [busy.id]), "open_minutes": (DAYS + 3) * 12 * 60}
+    assert figures("listing", busy.id, kept) == figures("listing", busy.id, None) == raw != primed
+
+
+def test_the_page_and_the_api_keep_the_snapshot_sums_when_the_setting_allows(app, client, session, month,
+                                                                             monkeypatch):
+    org, _busy, _quiet, _door = month
+    monkeypatch.setitem(app.config, "DASHBOARD_CACHE_ENTRIES", 8)
+    monkeypatch.setitem(app.extensions, views.SETTLED, services.SettledSums(8))
+    url = f"/api/v1/stats/organisations/{org.id}"
+    first, cold_reads = snapshot_reads(session, lambda: client.get(url).get_json())
+    again, warm_reads = snapshot_reads(session, lambda: client.get(url).get_json())
+    page, page_reads = snapshot_reads(session, lambda: client.get(f"/transparency/organisations/{org.id}"))
+    assert (cold_reads, warm_reads, page_reads) == (3, 1, 1) and again == first and page.status_code == 200
