@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from marketplace.core.errors import NotFound
 from marketplace.core.i18n import _l
 from marketplace.core.zones import day_bounds
-from marketplace.listings.models import Listing
+from marketplace.listings.models import Listing, ListingStatus
 from marketplace.organisations.models import Organisation
 from marketplace.places.models import Place, PlaceKind
 from marketplace.reviews.models import Review, ReviewSide
@@ -347,10 +347,13 @@ def _busiest_hours(by_day) -> list[list[float]]:
 
 
 def _ranking(session, minutes, first_day, today, snapshots_until, live) -> tuple[list[Ranked], list[Ranked]]:
-    """The RANKED most used and least used of the listings open in the window (ties by id, so the order is
-    stable), ranked by their minutes, with every figure read for those few only."""
-    ranked = sorted((listing_id for listing_id, sums in minutes.items() if sums["open_minutes"]),
-                    key=lambda listing_id: (-Figures(minutes[listing_id]).utilisation, listing_id))
+    """The RANKED most used and least used of the listings open in the window and public now (a draft or a
+    suspended listing is not named; ties by id, so the order is stable), ranked by their minutes, with every
+    figure read for those few only."""
+    public = set(session.scalars(select(Listing.id).where(
+        Listing.id.in_([listing_id for listing_id, sums in minutes.items() if sums["open_minutes"]]),
+        Listing.status == ListingStatus.published)))
+    ranked = sorted(public, key=lambda listing_id: (-Figures(minutes[listing_id]).utilisation, listing_id))
     most, least = ranked[:RANKED], list(reversed(ranked[-RANKED:]))
     shown = {*most, *least}
     if not shown:

@@ -23,7 +23,7 @@ from marketplace.core.errors import ValidationFailed
 from marketplace.core.i18n import _l
 from marketplace.core.pagination import fetch_page
 from marketplace.core.zones import day_bounds, in_supported_years, local_date, to_utc
-from marketplace.listings.models import Listing
+from marketplace.listings.models import Listing, ListingStatus
 from marketplace.usage.models import UsageDay, UsageSnapshot
 
 # Bookings that held their time: what "hours booked" adds up (a no-show held it too).
@@ -51,7 +51,10 @@ def day_figures(session: Session, listing_ids: list[int], day: date, zone: str) 
     attended), whatever their number."""
     start, end = day_bounds(day, zone)
     figures = {listing_id: dict.fromkeys(FIGURES, 0) for listing_id in listing_ids}
-    for listing_id, intervals in availability.open_intervals(session, listing_ids, day, zone).items():
+    # A draft or suspended listing is open to nobody: its hours are not hours the public could have used.
+    published = list(session.scalars(select(Listing.id).where(Listing.id.in_(listing_ids),
+                                                              Listing.status == ListingStatus.published)))
+    for listing_id, intervals in availability.open_intervals(session, published, day, zone).items():
         figures[listing_id]["open_minutes"] = sum(_minutes_within(opens, closes, start, end)
                                                   for opens, closes in intervals)
     bookings = session.execute(select(

@@ -14,6 +14,7 @@ from marketplace.bookings import lifecycle
 from marketplace.bookings import services as bookings
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.core import clock, zones
+from marketplace.listings import services as listings
 from marketplace.places.models import Place
 from marketplace.transparency import services, views
 from marketplace.usage import services as usage
@@ -120,6 +121,18 @@ def test_today_counts_live_before_its_snapshot_exists(session, month):
     session.commit()
     assert zones.local_date(factory_booking.start_at, SHANGHAI) == zones.local_date(clock.now(), SHANGHAI)
     assert board(session, "listing", busy.id).total.sums["bookings"] == before + 1
+
+
+def test_a_listing_not_public_counts_no_open_hours_and_is_not_named_in_the_ranking(factory, session, month):
+    org, busy, quiet, door = month
+    draft = factory.listing(organisation=org, publish=False)  # opening hours set, never published
+    today = zones.local_date(clock.now(), SHANGHAI)
+    assert usage.day_figures(session, [draft.id, busy.id], today, SHANGHAI)[draft.id]["open_minutes"] == 0
+    listings.suspend_listing(session, staff_of(quiet), quiet, "维修")
+    session.commit()
+    figures = board(session, "organisation", org.id)
+    named = {entry.listing_id for entry in figures.most_used + figures.least_used}
+    assert quiet.id not in named and draft.id not in named and busy.id in named
 
 
 @pytest.mark.parametrize(("count", "shown"), [(0, 0), (1, "<5"), (4, "<5"), (5, 5), (12, 12)])
