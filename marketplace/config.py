@@ -82,8 +82,9 @@ class DefaultConfig:
     # (committed changes show at once; this bounds what time alone changes), and this many bytes per worker.
     PAGE_CACHE_SECONDS = 10
     PAGE_CACHE_MAX_BYTES = 4 * 1024 * 1024
-    # The `flask db` commands (Flask-Migrate and Alembic, about 11 MB); the web server's app (serve.py) goes without.
-    MIGRATION_COMMANDS = True
+    # The command-line commands: `flask db` (Flask-Migrate and Alembic, about 11 MB) and ours (the demo street, the
+    # scheduler's APScheduler, imports and exports: a few MB more); the web server's app (serve.py) goes without.
+    COMMANDS = True
     # Staff are warned (booking.deadline_near) once a pending request's approval deadline is this close.
     APPROVAL_REMINDER_HOURS = 2
     # Feedback and complaints nobody answered this many days after they were sent escalate to the street.

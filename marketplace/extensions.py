@@ -37,7 +37,7 @@ def select_locale() -> str:
 def init_app(app) -> None:
     db.init_app(app)
     events.dispatch_after_commit(db.session)
-    if app.config["MIGRATION_COMMANDS"]:
+    if app.config["COMMANDS"]:
         from flask_migrate import Migrate
         Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
