@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
+import json
 import os
 import re
 import sys
@@ -82,15 +83,21 @@ def _to_simplified():
         pkg_resources = sys.modules.pop("pkg_resources", None)
         sys.modules["pkg_resources"] = None
         try:
-            import zhconv
+            import zhconv.zhconv
         finally:
             if pkg_resources is None:
                 sys.modules.pop("pkg_resources", None)
             else:
                 sys.modules["pkg_resources"] = pkg_resources
-    # zhconv's own loader leaves its dictionary file open (a ResourceWarning); given a path it closes it.
-    zhconv.loaddict(os.path.join(os.path.dirname(zhconv.__file__), "zhcdict.json"))
-    return lambda text: zhconv.convert(text, "zh-cn")
+        # zhconv's own loader keeps every table of its file (to traditional, Hong Kong, Taiwan: about 2 MB more
+        # per worker); converting to mainland simplified reads two of them, so only those two are decoded.
+        if zhconv.zhconv.zhcdicts is None:
+            with open(os.path.join(os.path.dirname(zhconv.__file__), "zhcdict.json"), encoding="utf-8") as file:
+                text = file.read()
+            decoder = json.JSONDecoder()
+            zhconv.zhconv.zhcdicts = {name: decoder.raw_decode(text, text.index(f'"{name}": ') + len(name) + 4)[0]
+                                      for name in ("zh2Hans", "zh2CN")}
+    return lambda text: zhconv.zhconv.convert(text, "zh-cn")
 
 
 @lru_cache(maxsize=None)

@@ -1,5 +1,6 @@
 """The analyzer cuts our text the way residents type it."""
 import importlib.util
+import json
 import random
 from pathlib import Path
 
@@ -91,3 +92,25 @@ def test_the_dictionary_loaded_word_by_word_cuts_as_rjiebas_own():
         for hmm in (False, True):
             assert ours.cut(text, hmm=hmm) == theirs.cut(text, hmm=hmm), text
             assert ours.tokenize(text, mode="search", hmm=hmm) == theirs.tokenize(text, mode="search", hmm=hmm), text
+
+
+def test_traditional_characters_turn_simplified_as_with_all_of_zhconvs_tables():
+    """The analyzer decodes only the two tables of zhconv's file that mainland simplified needs; every phrase and
+    character of the file converts as zhconv's own loader (all tables) converts it."""
+    import zhconv.zhconv
+
+    ours = analyzer._to_simplified()
+    path = Path(zhconv.zhconv.__file__).parent / "zhcdict.json"
+    tables = json.loads(path.read_text(encoding="utf-8"))
+    texts = [key for table in tables.values() if isinstance(table, dict) for key in table] + [
+        tables["TRADONLY"], tables["SIMPONLY"], "社區活動室的鋼琴課", "臺灣的「軟體」與香港的「軟件」"]
+    converted = [ours(text) for text in texts]
+    kept = {name: getattr(zhconv.zhconv, name) for name in ("zhcdicts", "dict_zhcn", "pfsdict")}
+    try:
+        zhconv.zhconv.zhcdicts, zhconv.zhconv.dict_zhcn, zhconv.zhconv.pfsdict = None, None, {}
+        zhconv.zhconv.loaddict(str(path))
+        assert converted == [zhconv.zhconv.convert(text, "zh-cn") for text in texts]
+    finally:
+        for name, value in kept.items():
+            setattr(zhconv.zhconv, name, value)
+    assert ours("社區活動室") == "社区活动室"
