@@ -1,7 +1,7 @@
 """What a web worker holds: the app gunicorn serves loads neither the command-line commands (Flask-Migrate, Alembic,
 the demo street, APScheduler) nor setuptools' pkg_resources (which zhconv would import to find its data file), nor
-what only a few pages use (icalendar, Pillow, segno) until one of them is asked for, and still converts traditional
-characters in searches. Checked in a fresh interpreter, as a worker starts."""
+what only a few pages or the scheduler use (icalendar, Pillow, segno, urllib3) until one of them is asked for, and
+still converts traditional characters in searches. Checked in a fresh interpreter, as a worker starts."""
 from __future__ import annotations
 
 import subprocess
@@ -42,7 +42,7 @@ for thread in threads:
 for thread in threads:
     thread.join()
 loaded = {"flask_migrate", "alembic", "pkg_resources", "marketplace.demo", "marketplace.cli", "apscheduler",
-          "icalendar", "PIL", "segno"} & set(imported)
+          "icalendar", "PIL", "segno", "urllib3"} & set(imported)
 assert not loaded, f"loaded {sorted(loaded)}"
 print(" ".join(converted))
 """
