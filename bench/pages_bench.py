@@ -14,8 +14,8 @@ so nearly every request is served from it) and with the page cache off (every re
 page costs when it is not kept, after a change or on a URL no one asked for lately).
 
 Printed: requests/s per page and its ratio to bare Flask (targets: ≥ 10 %, goal 25 %), SQL statements
-per anonymous page measured in-process (target ≤ 4 for listing, browse and search), and resident memory
-per worker after the load (target ≤ 150 MB). Ratios are printed last.
+per anonymous page measured in-process (target ≤ 4 for listing, browse and search), and memory per worker
+after the load: resident (RSS, target ≤ 150 MB), proportional (PSS) and unique (USS). Ratios are printed last.
 """
 from __future__ import annotations
 
@@ -279,8 +279,8 @@ def main() -> None:
     for label, (rates, hello_rate, statements, memory, rendered, _rendered_hello) in results.items():
         print(f"\n{label}: bare Flask hello {hello_rate:,.0f} requests/s; "
               f"memory per worker {', '.join(f'{rss:.0f}' for rss, _pss, _uss in memory)} MB resident "
-              f"(target ≤ {MEMORY_TARGET_MB}), {', '.join(f'{pss:.0f}' for _rss, pss, _uss in memory)} MB proportional, "
-              f"{', '.join(f'{uss:.0f}' for _rss, _pss, uss in memory)} MB unique")
+              f"(target ≤ {MEMORY_TARGET_MB}), {', '.join(f'{pss:.0f}' for _rss, pss, _uss in memory)} MB "
+              f"proportional, {', '.join(f'{uss:.0f}' for _rss, _pss, uss in memory)} MB unique")
         print(f"  {'page':<14}{'requests/s':>12}{'rendered':>10}{'SQL':>6}")
         for name, rate in rates.items():
             print(f"  {name:<14}{rate:>12,.0f}{rendered[name]:>10,.0f}{statements[name]:>6}")
