@@ -14,8 +14,8 @@ so nearly every request is served from it) and with the page cache off (every re
 page costs when it is not kept, after a change or on a URL no one asked for lately).
 
 Printed: requests/s per page and its ratio to bare Flask (targets: ≥ 10 %, goal 25 %), SQL statements
-per anonymous page measured in-process (target ≤ 4 for listing, browse and search), and resident memory
-per worker after the load (target ≤ 150 MB). Ratios are printed last.
+per anonymous page measured in-process (target ≤ 4 for listing, browse and search), and memory per worker
+after the load: resident (RSS, target ≤ 150 MB), proportional (PSS) and unique (USS). Ratios are printed last.
 """
 from __future__ import annotations
 
@@ -144,15 +144,17 @@ class Server:
         except OSError:
             return False
 
-    def worker_memory_mb(self) -> list[tuple[float, float]]:
-        """Each worker's resident memory and its proportional share (PSS: pages shared with other processes,
-        such as libraries, counted by their share): RSS is the target's measure, PSS what a worker adds."""
+    def worker_memory_mb(self) -> list[tuple[float, float, float]]:
+        """Each worker's resident memory (RSS, the target's measure: every page it can touch, shared or not), its
+        proportional share (PSS: pages shared with other processes, such as libraries, counted by their share)
+        and its unique set (USS: pages no other process has, what stopping the worker would give back)."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
         sizes = []
         for pid in children:
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-            sizes.append(tuple(int(re.search(rf"^{key}:\s+(\d+) kB", rollup, re.M).group(1)) / 1024
-                               for key in ("Rss", "Pss")))
+            kb = {key: int(re.search(rf"^{key}:\s+(\d+) kB", rollup, re.M).group(1))
+                  for key in ("Rss", "Pss", "Private_Clean", "Private_Dirty")}
+            sizes.append((kb["Rss"] / 1024, kb["Pss"] / 1024, (kb["Private_Clean"] + kb["Private_Dirty"]) / 1024))
         return sizes
 
     def stop(self) -> None:
@@ -276,14 +278,15 @@ def main() -> None:
     failures = []
     for label, (rates, hello_rate, statements, memory, rendered, _rendered_hello) in results.items():
         print(f"\n{label}: bare Flask hello {hello_rate:,.0f} requests/s; "
-              f"memory per worker {', '.join(f'{rss:.0f}' for rss, _pss in memory)} MB resident "
-              f"(target ≤ {MEMORY_TARGET_MB}), {', '.join(f'{pss:.0f}' for _rss, pss in memory)} MB proportional")
+              f"memory per worker {', '.join(f'{rss:.0f}' for rss, _pss, _uss in memory)} MB resident "
+              f"(target ≤ {MEMORY_TARGET_MB}), {', '.join(f'{pss:.0f}' for _rss, pss, _uss in memory)} MB "
+              f"proportional, {', '.join(f'{uss:.0f}' for _rss, _pss, uss in memory)} MB unique")
         print(f"  {'page':<14}{'requests/s':>12}{'rendered':>10}{'SQL':>6}")
         for name, rate in rates.items():
             print(f"  {name:<14}{rate:>12,.0f}{rendered[name]:>10,.0f}{statements[name]:>6}")
             if name in ("listing", "browse", "search") and statements[name] > SQL_TARGET:
                 failures.append(f"{label}: {name} runs {statements[name]} SQL statements (target ≤ {SQL_TARGET})")
-        largest = max(rss for rss, _pss in memory)
+        largest = max(rss for rss, _pss, _uss in memory)
         if largest > MEMORY_TARGET_MB:
             failures.append(f"{label}: a worker holds {largest:.0f} MB (target ≤ {MEMORY_TARGET_MB})")
 

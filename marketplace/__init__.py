@@ -32,7 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
     web.register_blueprints(app)
     http.register(app)
 
-    from marketplace import cli
+    if app.config["COMMANDS"]:
+        from marketplace import cli
 
-    cli.register(app)
+        cli.register(app)
     return app

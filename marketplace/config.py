@@ -85,8 +85,9 @@ class DefaultConfig:
     # Dashboards (street, communities, organisations, listings) whose snapshot sums each worker keeps in memory
     # until the next day is snapshotted (transparency.services.SettledSums); 0 computes them on every request.
     DASHBOARD_CACHE_ENTRIES = 256
-    # The `flask db` commands (Flask-Migrate and Alembic, about 11 MB); the web server's app (serve.py) goes without.
-    MIGRATION_COMMANDS = True
+    # The command-line commands: `flask db` (Flask-Migrate and Alembic, about 11 MB) and ours (the demo street, the
+    # scheduler's APScheduler, imports and exports: a few MB more); the web server's app (serve.py) goes without.
+    COMMANDS = True
     # Staff are warned (booking.deadline_near) once a pending request's approval deadline is this close.
     APPROVAL_REMINDER_HOURS = 2
     # Feedback and complaints nobody answered this many days after they were sent escalate to the street.

@@ -2,13 +2,16 @@
 import re
 from collections import Counter
 
+import flask
 import pytest
+from babel import Locale
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from marketplace.config import PROJECT_ROOT
+from marketplace.extensions import select_locale
 
 EN_PO = PROJECT_ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 # The same keywords as `make translations` (BABEL_KEYWORDS in the Makefile): Babel's own plus the lazy ones.
@@ -123,6 +126,18 @@ def test_signed_in_user_keeps_the_chosen_language_on_their_account(client, facto
     session.refresh(user)
     assert user.locale == "en"
     assert "My bookings" in page and "Log out" in page
+
+
+def test_the_language_chosen_is_the_locale_its_name_parses_to(app):
+    """flask-babel is given Locale objects, so it never parses a name through babel's alias tables (global data that
+    nothing else on a page reads); each is the very Locale that parsing the name gives."""
+    for chosen, expected in ((None, "zh_CN"), ("en", "en"), ("zh_CN", "zh_CN"), ("xx", "zh_CN")):
+        with app.test_request_context("/"):
+            if chosen:
+                flask.session["locale"] = chosen
+            assert select_locale() == Locale.parse(expected)
+    with app.app_context():
+        assert select_locale() == Locale.parse("zh_CN")
 
 
 def test_unknown_language_code_falls_back_to_chinese(client):

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-
-from icalendar import Calendar, Event
+from typing import TYPE_CHECKING
 
 from marketplace.accounts.models import User
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.core.i18n import _l
 from marketplace.listings.models import Listing
+
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event
 
 PRODUCT_ID = "-//社区资源超市//预约日历//ZH"
 UID_DOMAIN = "bookings.community-marketplace"
@@ -35,7 +37,10 @@ def _status(booking: Booking) -> str:
     return "CANCELLED" if booking.status in NOT_HAPPENING else "CONFIRMED"
 
 
+# icalendar (about 3 MB) is imported when a calendar is first written, not with the web worker: most never do.
 def _calendar(name: str) -> Calendar:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
@@ -47,6 +52,8 @@ def _calendar(name: str) -> Calendar:
 
 def _event(booking: Booking, now: datetime) -> Event:
     """The fields every feed shares: nothing about the booker."""
+    from icalendar import Event
+
     event = Event()
     event.add("uid", booking_uid(booking))
     event.add("dtstamp", now)

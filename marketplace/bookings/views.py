@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-import segno
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -379,6 +378,8 @@ def door_qr_svg(listing, *, scale: int) -> Markup:
     """Today's QR code of the listing's door (the check-in link with today's token), as inline SVG."""
     token = todays_door_token(current_app.config["SECRET_KEY"], listing.id, now=clock.now(), zone=deployment_zone())
     link = url_for("bookings.door", listing_id=listing.id, token=token, _external=True)
+    import segno  # on the pages that show a check-in code, not with every worker (about 1 MB)
+
     return Markup(segno.make(link, error="m").svg_inline(scale=scale, title=str(_l("扫码签到"))))
 
 

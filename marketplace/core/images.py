@@ -7,8 +7,6 @@ import os
 import uuid
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
-
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.i18n import _l
 
@@ -35,6 +33,8 @@ def check_image(content: bytes, *, max_bytes: int, field: str = "photo") -> Chec
         raise ValidationFailed(field, _l("请选择要上传的图片"))
     if len(content) > max_bytes:
         raise ValidationFailed(field, _l("图片不能超过%(mb)sMB", mb=max_bytes // (1024 * 1024)))
+    from PIL import Image, UnidentifiedImageError  # on the first upload, not with every worker (about 2 MB)
+
     try:
         with Image.open(io.BytesIO(content)) as image:
             image_format = image.format

@@ -18,6 +18,9 @@ characters, which are indexed anyway, instead of being cut differently in differ
 """
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
+import json
 import os
 import re
 import sys
@@ -36,14 +39,39 @@ PLACE_NUMBER = re.compile(r"(?<![0-9a-z])(?:[0-9]+|[a-z])(?:号楼|号院|单元
 
 
 # The dictionaries are loaded on first use, not at import: a worker that only serves listing pages would
-# otherwise hold jieba's (about 33 MB), zhconv's (10 MB) and pypinyin's (54 MB, needed only to index).
+# otherwise hold jieba's (about 25 MB), zhconv's (10 MB) and pypinyin's (54 MB, needed only to index).
 _ZHCONV_IMPORT = threading.Lock()
+_JIEBA_LOAD = threading.Lock()
+
+
+def _jieba():
+    """The one jieba of the process, loaded by the first thread that asks while the others wait (lru_cache would
+    let a worker's threads each build their own at once on its first searches)."""
+    with _JIEBA_LOAD:
+        return _load_jieba()
 
 
 @lru_cache(maxsize=None)
-def _jieba():
-    import rjieba
-    return rjieba
+def _load_jieba():
+    """A jieba (rjieba) holding jieba's dictionary: the same words and frequencies, so the same cuts.
+
+    rjieba's package builds its default instance from the dictionary compiled into its extension as it is
+    imported, and that instance holds about 33 MB; the same 349,046 words added one by one from jieba's
+    own dict.txt, without their part-of-speech tags (we never tag), hold about 25 MB. So the extension is
+    loaded without its package (tests/search/test_analyzer.py checks both cut alike)."""
+    package = importlib.util.find_spec("rjieba")
+    extension = importlib.machinery.FileFinder(
+        package.submodule_search_locations[0],
+        (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES)).find_spec("rjieba.rjieba")
+    rjieba = importlib.util.module_from_spec(extension)
+    extension.loader.exec_module(rjieba)
+    jieba = rjieba.Jieba.empty()
+    with open(os.path.join(os.path.dirname(importlib.util.find_spec("jieba").origin), "dict.txt"),
+              encoding="utf-8") as dictionary:
+        for line in dictionary:
+            word, frequency = line.split(" ", 2)[:2]
+            jieba.add_word(word, int(frequency), None)
+    return jieba
 
 
 @lru_cache(maxsize=None)
@@ -55,15 +83,21 @@ def _to_simplified():
         pkg_resources = sys.modules.pop("pkg_resources", None)
         sys.modules["pkg_resources"] = None
         try:
-            import zhconv
+            import zhconv.zhconv
         finally:
             if pkg_resources is None:
                 sys.modules.pop("pkg_resources", None)
             else:
                 sys.modules["pkg_resources"] = pkg_resources
-    # zhconv's own loader leaves its dictionary file open (a ResourceWarning); given a path it closes it.
-    zhconv.loaddict(os.path.join(os.path.dirname(zhconv.__file__), "zhcdict.json"))
-    return lambda text: zhconv.convert(text, "zh-cn")
+        # zhconv's own loader keeps every table of its file (to traditional, Hong Kong, Taiwan: about 2 MB more
+        # per worker); converting to mainland simplified reads two of them, so only those two are decoded.
+        if zhconv.zhconv.zhcdicts is None:
+            with open(os.path.join(os.path.dirname(zhconv.__file__), "zhcdict.json"), encoding="utf-8") as file:
+                text = file.read()
+            decoder = json.JSONDecoder()
+            zhconv.zhconv.zhcdicts = {name: decoder.raw_decode(text, text.index(f'"{name}": ') + len(name) + 4)[0]
+                                      for name in ("zh2Hans", "zh2CN")}
+    return lambda text: zhconv.zhconv.convert(text, "zh-cn")
 
 
 @lru_cache(maxsize=None)

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import urllib3
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
@@ -359,8 +358,8 @@ def send(claim: Claimed, now: datetime, *, allow_private: bool, timeout: float) 
     headers = signing.headers(claim.secrets, claim.message_id, int(now.timestamp()), claim.body)
     try:
         return targets.post(target, claim.body.encode(), headers, timeout=timeout), ""
-    except urllib3.exceptions.HTTPError as error:
-        return None, f"{type(error).__name__}: {error}"[:300]
+    except targets.SendFailed as failed:
+        return None, str(failed)[:300]
 
 
 @dataclass(frozen=True)

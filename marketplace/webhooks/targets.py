@@ -12,13 +12,15 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import urllib3
-
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.i18n import _l
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_RESPONSE_BYTES = 2048
+
+
+class SendFailed(Exception):
+    """Nothing answered in time, or the connection failed: why, in urllib3's words."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,9 @@ def resolve(url: str, *, allow_private: bool) -> Target:
 def post(target: Target, body: bytes, headers: dict[str, str], *, timeout: float) -> int:
     """POST the body to the target's checked address, no redirects followed; the response's status code.
 
-    Raises urllib3's errors (HTTPError and its subclasses) when nothing answered in time."""
+    Raises SendFailed when nothing answered in time or the connection failed."""
+    import urllib3  # here, where sending happens (the scheduler), not in every web worker (about 1 MB)
+
     host_header = target.host if target.port == DEFAULT_PORTS[target.scheme] else f"{target.host}:{target.port}"
     options = {"timeout": urllib3.Timeout(connect=timeout, read=timeout), "retries": False, "maxsize": 1}
     if target.scheme == "https":
@@ -75,11 +79,14 @@ def post(target: Target, body: bytes, headers: dict[str, str], *, timeout: float
                                            assert_hostname=target.host, **options)
     else:
         pool = urllib3.HTTPConnectionPool(target.address, target.port, **options)
-    with pool:
-        response = pool.urlopen("POST", target.path, body=body, redirect=False, assert_same_host=False,
-                                preload_content=False, headers={
-                                    **headers, "Host": host_header, "Content-Type": "application/json",
-                                    "User-Agent": "marketplace-webhooks/1"})
-        response.read(MAX_RESPONSE_BYTES)
-        response.release_conn()
-        return response.status
+    try:
+        with pool:
+            response = pool.urlopen("POST", target.path, body=body, redirect=False, assert_same_host=False,
+                                    preload_content=False, headers={
+                                        **headers, "Host": host_header, "Content-Type": "application/json",
+                                        "User-Agent": "marketplace-webhooks/1"})
+            response.read(MAX_RESPONSE_BYTES)
+            response.release_conn()
+            return response.status
+    except urllib3.exceptions.HTTPError as error:
+        raise SendFailed(f"{type(error).__name__}: {error}") from error

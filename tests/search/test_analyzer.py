@@ -1,4 +1,10 @@
 """The analyzer cuts our text the way residents type it."""
+import importlib.util
+import json
+import random
+from pathlib import Path
+
+from marketplace.search import analyzer
 from marketplace.search.analyzer import index_terms, normalise_query, pinyin_terms, query_words, segment
 from marketplace.search.queries import parse
 
@@ -64,3 +70,47 @@ def test_a_building_number_with_its_unit_is_one_term_on_both_sides():
     assert {"3号楼", "3号院", "a座", "2单元"} <= set(terms("跃进路3号院3号楼A座2单元"))
     assert "3号楼" not in terms("13号楼")
     assert query_words("12号楼会议室") == ["12号楼", "会议室"]
+
+
+def test_the_dictionary_loaded_word_by_word_cuts_as_rjiebas_own():
+    """The analyzer's jieba holds jieba's dict.txt added word by word (less memory than rjieba's built-in
+    dictionary): every word with the same frequency, so every cut the same, HMM on or off."""
+    import rjieba
+
+    ours, theirs = analyzer._jieba(), rjieba.Jieba()
+    rng = random.Random(8)
+    with open(Path(importlib.util.find_spec("jieba").origin).parent / "dict.txt", encoding="utf-8") as dictionary:
+        words = [line.split(" ", 1)[0] for line in dictionary]
+    assert all(ours.suggest_freq(word) == theirs.suggest_freq(word) for word in rng.sample(words, 20_000))
+    assert all(theirs.has_word(word) for word in words[-1000:])
+    characters = [chr(code) for code in range(0x4E00, 0x9FFF)]
+    texts = ["每周四上午，爱心理发师为70岁以上老人免费理发。", "3号楼A座二单元的多功能活动室可容纳120人"]
+    texts += ["".join(rng.choice(words) for _ in range(rng.randint(2, 20))) for _ in range(1500)]
+    texts += ["".join(rng.choice(characters) for _ in range(rng.randint(2, 30))) for _ in range(500)]
+    for text in texts:
+        assert ours.cut_all(text) == theirs.cut_all(text), text
+        for hmm in (False, True):
+            assert ours.cut(text, hmm=hmm) == theirs.cut(text, hmm=hmm), text
+            assert ours.tokenize(text, mode="search", hmm=hmm) == theirs.tokenize(text, mode="search", hmm=hmm), text
+
+
+def test_traditional_characters_turn_simplified_as_with_all_of_zhconvs_tables():
+    """The analyzer decodes only the two tables of zhconv's file that mainland simplified needs; every phrase and
+    character of the file converts as zhconv's own loader (all tables) converts it."""
+    import zhconv.zhconv
+
+    ours = analyzer._to_simplified()
+    path = Path(zhconv.zhconv.__file__).parent / "zhcdict.json"
+    tables = json.loads(path.read_text(encoding="utf-8"))
+    texts = [key for table in tables.values() if isinstance(table, dict) for key in table] + [
+        tables["TRADONLY"], tables["SIMPONLY"], "社區活動室的鋼琴課", "臺灣的「軟體」與香港的「軟件」"]
+    converted = [ours(text) for text in texts]
+    kept = {name: getattr(zhconv.zhconv, name) for name in ("zhcdicts", "dict_zhcn", "pfsdict")}
+    try:
+        zhconv.zhconv.zhcdicts, zhconv.zhconv.dict_zhcn, zhconv.zhconv.pfsdict = None, None, {}
+        zhconv.zhconv.loaddict(str(path))
+        assert converted == [zhconv.zhconv.convert(text, "zh-cn") for text in texts]
+    finally:
+        for name, value in kept.items():
+            setattr(zhconv.zhconv, name, value)
+    assert ours("社區活動室") == "社区活动室"

@@ -7,7 +7,11 @@ import sys
 
 from marketplace.config import PROJECT_ROOT
 
-LOADED = "import sys; print(' '.join(m for m in ('rjieba', 'pypinyin', 'zhconv') if m in sys.modules))"
+# jieba's dictionary is not a module of its own (the analyzer loads rjieba's extension without its package).
+LOADED = ("import sys\n"
+          "analyzer = sys.modules.get('marketplace.search.analyzer')\n"
+          "jieba = ['rjieba'] if analyzer and analyzer._load_jieba.cache_info().currsize else []\n"
+          "print(' '.join(jieba + [m for m in ('pypinyin', 'zhconv') if m in sys.modules]))")
 
 
 def modules_loaded_after(code: str, tmp_path) -> set[str]:
