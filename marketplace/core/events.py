@@ -166,10 +166,12 @@ def record(session: Session, event_type: str, *, subject: tuple[str, int], paylo
 
 def record_many(session: Session, event_type: str, subjects: list[tuple[tuple[str, int], dict]], *,
                 actor_id: int | None = None) -> list[int]:
-    """``record`` of many events of one type, each (subject, payload), one statement for the events and one for
-    their deliveries (the ORM would insert them one by one on SQLite); their ids, in the order given.
+    """``record`` of many events of one type, each (subject, payload): the events in one executemany, their
+    deliveries in another (SQLAlchemy sends each as multi-row INSERTs from one cached compilation, where the ORM
+    would flush row by row and a ``values([...])`` is compiled anew for each length); their ids, in the order given.
 
-    The subjects must differ: the new ids are matched to them by subject.
+    The subjects must differ: the new ids are matched to them by subject (asking the INSERT to return them in
+    order makes SQLAlchemy insert row by row on SQLite).
     """
     if not subjects:
         return []
@@ -179,16 +181,15 @@ def record_many(session: Session, event_type: str, subjects: list[tuple[tuple[st
     if len({subject for subject, _payload in subjects}) != len(subjects):
         raise ValueError("record_many needs distinct subjects")
     ids = {(row.subject_type, row.subject_id): row.id for row in session.execute(
-        insert(DomainEvent).values([
-            {"type": event_type, "subject_type": subject_type, "subject_id": subject_id, "payload": payload,
-             "actor_id": actor_id, "occurred_at": now} for (subject_type, subject_id), payload in subjects])
-        .returning(DomainEvent.id, DomainEvent.subject_type, DomainEvent.subject_id))}
+        insert(DomainEvent).returning(DomainEvent.id, DomainEvent.subject_type, DomainEvent.subject_id),
+        [{"type": event_type, "subject_type": subject_type, "subject_id": subject_id, "payload": payload,
+          "actor_id": actor_id, "occurred_at": now} for (subject_type, subject_id), payload in subjects])}
     event_ids = [ids[subject] for subject, _payload in subjects]
     names = _durable_subscribers(event_type)
     if names:
-        session.execute(insert(EventDelivery).values([
+        session.execute(insert(EventDelivery), [
             {"event_id": event_id, "subscriber": name, "status": PENDING, "attempts": 0, "next_attempt_at": now,
-             "last_error": ""} for event_id in event_ids for name in names]))
+             "last_error": ""} for event_id in event_ids for name in names])
     transaction = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_RECORDED, []).extend(
         (transaction, Event(event_id, event_type, subject_type, subject_id, payload, actor_id, now))
