@@ -267,6 +267,13 @@ def _deliver_one(session: Session, sub: _Subscriber | None, delivery, event: Dom
                         .execution_options(synchronize_session=False))
 
 
+def oldest_due(session: Session, now: datetime) -> datetime | None:
+    """When the longest-waiting delivery ``process_outbox`` would run fell due, or None (one index seek)."""
+    return session.scalar(select(EventDelivery.next_attempt_at).where(
+        EventDelivery.status == PENDING, EventDelivery.next_attempt_at <= now)
+        .order_by(EventDelivery.next_attempt_at).limit(1))
+
+
 def outbox_health(session: Session, now: datetime) -> dict:
     """The outbox at a glance, for the platform admin's health page."""
     backlog, oldest = session.execute(

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask
 
-from marketplace.core import clock
+from marketplace.core import clock, transactions
 from marketplace.extensions import db
 from marketplace.scheduler import jobs, lease
 
@@ -49,6 +49,8 @@ class Runner:
         batch_size = self.app.config["SCHEDULER_BATCH_SIZE"]
         moved = 0
         with self.busy, self.app.app_context():
+            if job.due is not None and not self._due(job):
+                return 0
             while True:
                 now = clock.now()
                 # Each batch renews the lease first (unless it just did): a long catch-up keeps it (and
@@ -67,6 +69,13 @@ class Runner:
                 moved += changed
                 if found < batch_size:
                     return moved
+
+    def _due(self, job: jobs.Job) -> bool:
+        """Whether the job has work due, read as a reader: no write lock taken, nothing to commit."""
+        with transactions.read_only():
+            due = job.due(db.session, clock.now(), self.app.config)
+            db.session.rollback()
+        return due is not None
 
     def _renewed_recently(self, now: datetime) -> bool:
         return self.renewed_at is not None and self.renewed_at <= now < self.renewed_at + RENEWED_RECENTLY

@@ -300,6 +300,14 @@ class Claimed:
     secrets: list[str]
 
 
+def oldest_due(session: Session, now: datetime) -> datetime | None:
+    """The retry time of the longest-waiting delivery ``claim_due`` would claim, or None (one index seek)."""
+    return session.scalar(
+        select(WebhookDelivery.next_attempt_at).join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= now, WebhookEndpoint.enabled)
+        .order_by(WebhookDelivery.next_attempt_at).limit(1))
+
+
 def claim_due(session: Session, now: datetime, *, limit: int) -> tuple[int, list[Claimed]]:
     """Claim up to ``limit`` due deliveries of enabled endpoints for one attempt each: a conditional update of
     the attempt count (a second sweeper's claim of the same row matches nothing) and the attempt's row; how many
