@@ -91,8 +91,9 @@ def draw_lotteries(session: Session, now: datetime, limit: int, settings: Mappin
 
 
 def process_outbox(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
-    """The durable subscribers of domain events (see ``core.events``), due deliveries oldest first."""
-    ran = events.process_outbox(session, now, limit=limit)
+    """The durable subscribers of domain events (see ``core.events``), due deliveries oldest first, in units of
+    ``OUTBOX_BATCH_SIZE`` (the runner goes on while a run finds at least ``limit``)."""
+    ran = events.process_outbox(session, now, limit=max(limit, settings["OUTBOX_BATCH_SIZE"]))
     return ran, ran
 
 
