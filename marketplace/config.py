@@ -78,6 +78,9 @@ class DefaultConfig:
     REMINDER_OFFSETS_HOURS = [24, 1]
     # Bookings one scheduler unit of work moves at most (a crash rolls back at most this many, to be redone).
     SCHEDULER_BATCH_SIZE = 100
+    # Outbox deliveries one unit of work runs at most: a run's fixed cost (claim, savepoints, commit) is shared by
+    # more deliveries, and each batch subscriber gets more events at once (about 6 deliveries per booking event).
+    OUTBOX_BATCH_SIZE = 500
     # Anonymous pages kept in each worker's memory (core/pagecache.py): at most this many seconds after rendering
     # (committed changes show at once; this bounds what time alone changes), and this many bytes per worker.
     PAGE_CACHE_SECONDS = 10

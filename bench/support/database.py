@@ -9,7 +9,7 @@ import os
 import tempfile
 
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from marketplace import create_app
 from marketplace.extensions import db
@@ -49,3 +49,31 @@ def drop_schema(dialect: str, schema: str) -> None:
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(path + suffix):
                 os.unlink(path + suffix)
+
+
+class ServerCPU:
+    """CPU seconds the PostgreSQL backends of ``engine``'s connections have used, read from /proc (the server runs
+    on this machine in the bench set-ups); None on SQLite (its work is this process's own) or when unreadable."""
+
+    def __init__(self, engine):
+        self.pids: set[int] = set()
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", self._remember)
+
+    def _remember(self, connection, _record) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.pids.add(cursor.fetchone()[0])
+
+    def seconds(self) -> float | None:
+        if not self.pids:
+            return None
+        total = 0
+        try:
+            for pid in self.pids:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            return None
+        return total / os.sysconf("SC_CLK_TCK")

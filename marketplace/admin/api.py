@@ -1,5 +1,4 @@
 """JSON face of platform administration: the audit log, accounts and the scheduler's health."""
-from datetime import timedelta
 
 from flask import current_app
 from flask.views import MethodView
@@ -54,8 +53,7 @@ class SchedulerHealth(MethodView):
     def get(self):
         """定时任务的健康状况：租约持有者、最近心跳、延迟、最早未处理的到期事项（平台管理员）"""
         require_platform_admin()
-        grace = timedelta(minutes=current_app.config["COMPLETION_GRACE_MINUTES"])
-        return scheduler_health.scheduler_health(db.session, clock.now(), grace=grace)
+        return scheduler_health.scheduler_health(db.session, clock.now(), current_app.config)
 
 
 @blp.route("/usage")

@@ -49,9 +49,11 @@ class SchedulerHealthSchema(Schema):
     expires_at = fields.DateTime(allow_none=True)
     lag_seconds = fields.Float(allow_none=True, metadata={"description": "现在距最近心跳的秒数"})
     oldest_due_at = fields.DateTime(allow_none=True,
-                                    metadata={"description": "最早到期但尚未处理的预约事项（过期或完成）的到期时间"})
+                                    metadata={"description": "timed_jobs 中各任务最早到期但尚未处理的事项的到期时间"})
     stale = fields.Boolean(metadata={"description": "超过5分钟没有心跳（或从未运行）"})
     jobs = fields.List(fields.String(), metadata={"description": "定时任务（数量固定，与预约数量无关）"})
+    timed_jobs = fields.List(fields.String(), metadata={
+        "description": "有单一到期时间、计入 oldest_due_at 的任务；其余任务每次运行时自己查找到期事项"})
     outbox_backlog = fields.Integer(metadata={"description": "领域事件尚未完成的投递数"})
     outbox_failed = fields.Integer(metadata={"description": "多次重试仍失败、已放弃的投递数"})
 

@@ -1,7 +1,7 @@
 """Platform admin pages: dashboard, organisation review, users, listings, the audit log, the scheduler's health
 and the usage snapshots."""
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_babel import format_datetime
@@ -336,9 +336,8 @@ JOB_LABELS = {
 
 @bp.route("/scheduler")
 def scheduler():
-    grace = timedelta(minutes=current_app.config["COMPLETION_GRACE_MINUTES"])
     return render_template("admin/scheduler.html",
-                           health=scheduler_health.scheduler_health(db.session, clock.now(), grace=grace),
+                           health=scheduler_health.scheduler_health(db.session, clock.now(), current_app.config),
                            stale_after=scheduler_health.STALE_AFTER, job_labels=JOB_LABELS,
                            intervals={name: job.every for name, job in scheduler_jobs.JOBS.items()}
                            | {"heartbeat": scheduler_lease.RENEW_EVERY})

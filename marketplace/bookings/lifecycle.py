@@ -173,13 +173,16 @@ def due_for_completion(session: Session, now: datetime, *, limit: int = 500,
     ).order_by(Booking.end_at, Booking.id).limit(limit))
 
 
-def oldest_due(session: Session, now: datetime, *, grace: timedelta) -> datetime | None:
-    """When the longest-waiting due step fell due (a deadline, or an end plus grace), or None: the scheduler's lag."""
-    deadline = session.scalar(select(Booking.approval_deadline).where(
+def oldest_expiry_due(session: Session, now: datetime) -> datetime | None:
+    """The deadline of the longest-overdue request ``due_for_expiry`` would find, or None (one index seek)."""
+    return session.scalar(select(Booking.approval_deadline).where(
         Booking.status == BookingStatus.pending, Booking.approval_deadline <= now,
     ).order_by(Booking.approval_deadline).limit(1))
+
+
+def oldest_completion_due(session: Session, now: datetime, *, grace: timedelta) -> datetime | None:
+    """When the longest-waiting booking ``due_for_completion`` would find fell due (its end plus grace), or None."""
     end = session.scalar(select(Booking.end_at).where(
         Booking.status == BookingStatus.confirmed, Booking.end_at <= now - grace,
     ).order_by(Booking.end_at).limit(1))
-    candidates = [moment for moment in (deadline, end + grace if end else None) if moment is not None]
-    return min(candidates, default=None)
+    return end + grace if end is not None else None

@@ -105,6 +105,7 @@ class _Subscriber:
     fn: Callable
     durable: bool
     batch: bool = False
+    when: Callable[[], bool] | None = None
 
     def wants(self, event_type: str) -> bool:
         return any(fnmatch.fnmatchcase(event_type, pattern) for pattern in self.patterns)
@@ -114,18 +115,22 @@ _subscribers: dict[str, _Subscriber] = {}
 _durable_names: dict[str, tuple[str, ...]] = {}  # event type -> its durable subscribers, as record() needs them
 
 
-def subscriber(*event_types: str, durable: bool = True, batch: bool = False):
+def subscriber(*event_types: str, durable: bool = True, batch: bool = False, when: Callable[[], bool] | None = None):
     """Register ``fn(session, event)`` for these event types (``"booking.*"`` matches every booking event).
 
     With ``batch`` (durable only), ``fn(session, events)`` gets a list of events, oldest first. Its effects must
     stay in the database: when it raises, the outbox undoes them and runs it again on each event alone.
+
+    ``when`` (durable only) is asked as each event is recorded: while it answers False the subscriber gets no
+    delivery of it at all, so a reaction the deployment has turned off (email without SMTP settings) costs the
+    outbox nothing. The subscriber must still check for itself: the settings may change before its delivery runs.
     """
-    if batch and not durable:
-        raise ValueError("only durable subscribers take batches")
+    if (batch or when is not None) and not durable:
+        raise ValueError("only durable subscribers take batches or a when")
 
     def register(fn):
         name = f"{fn.__module__}.{fn.__qualname__}"
-        _subscribers[name] = _Subscriber(name, event_types, fn, durable, batch)
+        _subscribers[name] = _Subscriber(name, event_types, fn, durable, batch, when)
         _durable_names.clear()
         return fn
 
@@ -137,7 +142,7 @@ def _durable_subscribers(event_type: str) -> tuple[str, ...]:
     if names is None:
         names = _durable_names[event_type] = tuple(sub.name for sub in _subscribers.values()
                                                    if sub.durable and sub.wants(event_type))
-    return names
+    return tuple(name for name in names if (when := _subscribers[name].when) is None or when())
 
 
 def record(session: Session, event_type: str, *, subject: tuple[str, int], payload: dict | None = None,
@@ -161,10 +166,12 @@ def record(session: Session, event_type: str, *, subject: tuple[str, int], paylo
 
 def record_many(session: Session, event_type: str, subjects: list[tuple[tuple[str, int], dict]], *,
                 actor_id: int | None = None) -> list[int]:
-    """``record`` of many events of one type, each (subject, payload), one statement for the events and one for
-    their deliveries (the ORM would insert them one by one on SQLite); their ids, in the order given.
+    """``record`` of many events of one type, each (subject, payload): the events in one executemany, their
+    deliveries in another (SQLAlchemy sends each as multi-row INSERTs from one cached compilation, where the ORM
+    would flush row by row and a ``values([...])`` is compiled anew for each length); their ids, in the order given.
 
-    The subjects must differ: the new ids are matched to them by subject.
+    The subjects must differ: the new ids are matched to them by subject (asking the INSERT to return them in
+    order makes SQLAlchemy insert row by row on SQLite).
     """
     if not subjects:
         return []
@@ -261,6 +268,13 @@ def _deliver_one(session: Session, sub: _Subscriber | None, delivery, event: Dom
         session.execute(update(EventDelivery).where(EventDelivery.id == delivery.id)
                         .values(finished_at=None, last_error=f"{type(error).__name__}: {error}"[:2000], **outcome)
                         .execution_options(synchronize_session=False))
+
+
+def oldest_due(session: Session, now: datetime) -> datetime | None:
+    """When the longest-waiting delivery ``process_outbox`` would run fell due, or None (one index seek)."""
+    return session.scalar(select(EventDelivery.next_attempt_at).where(
+        EventDelivery.status == PENDING, EventDelivery.next_attempt_at <= now)
+        .order_by(EventDelivery.next_attempt_at).limit(1))
 
 
 def outbox_health(session: Session, now: datetime) -> dict:

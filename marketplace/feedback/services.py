@@ -266,6 +266,14 @@ def response_table(session: Session, organisation_ids) -> list[tuple[Organisatio
     return [(org, response_figures(session, org.id)) for org in orgs]
 
 
+def oldest_escalation_due(session: Session, now: datetime, *, after: timedelta) -> datetime | None:
+    """When the longest-waiting item ``due_for_escalation`` would find fell due, or None (one index seek)."""
+    sent = session.scalar(select(Feedback.created_at).where(
+        Feedback.first_answered_at.is_(None), Feedback.escalated_at.is_(None), Feedback.created_at <= now - after)
+        .order_by(Feedback.created_at).limit(1))
+    return sent + after if sent is not None else None
+
+
 def due_for_escalation(session: Session, now: datetime, *, after: timedelta, limit: int) -> list[int]:
     """Ids of items unanswered and not escalated ``after`` their sending, oldest first (the partial index)."""
     return list(session.scalars(select(Feedback.id).where(

@@ -172,6 +172,12 @@ def _tiers(session: Session, lottery: Lottery, applications: list[LotteryApplica
     return {a.user_id: 0 if (homes.get(a.user_id) or "").startswith(prefix) else 1 for a in applications}
 
 
+def oldest_draw_due(session: Session, now: datetime) -> datetime | None:
+    """The draw time of the longest-waiting lottery ``due_draws`` would find, or None (one index seek)."""
+    return session.scalar(select(Lottery.draw_at).where(Lottery.status == LotteryStatus.open, Lottery.draw_at <= now)
+                          .order_by(Lottery.draw_at).limit(1))
+
+
 def due_draws(session: Session, now: datetime, *, limit: int = 100) -> list[tuple[int, int]]:
     """(lottery id, listing id) of open lotteries whose draw time came, oldest first (the status+draw_at index)."""
     return [tuple(row) for row in session.execute(select(Lottery.id, Lottery.listing_id).where(

@@ -132,10 +132,11 @@ def notify_all(session: Session, wanted: list[tuple[User, Message, int | None]])
     if not rows:
         return []
     # The unique (event, recipient, kind) row: a delivery run twice, or a racing one, inserts nothing.
+    # An executemany: SQLAlchemy sends multi-row INSERTs from one cached compilation.
     made = list(session.scalars(
-        dialect_insert(session, Notification).values(list(rows.values()))
+        dialect_insert(session, Notification)
         .on_conflict_do_nothing(index_elements=["event_id", "recipient_id", "kind"])
-        .returning(Notification)))
+        .returning(Notification), list(rows.values())))
     made.sort(key=lambda notification: notification.id)
     events.record_many(session, "notification.created", [
         (("notification", notification.id), {"recipient_id": notification.recipient_id,

@@ -6,7 +6,7 @@ Python, and enough for plain-text messages to one recipient, so no mail dependen
 """
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -368,7 +368,12 @@ def tell_of_disabled_webhook(session: Session, event) -> None:
                                     services.webhook_link(event.subject_id)), event)
 
 
-@events.subscriber("notification.created")
+def _mail_on() -> bool:
+    # Outside an app context the settings are unknown: keep the delivery, which checks them when it runs.
+    return not has_app_context() or mail_configured(current_app.config)
+
+
+@events.subscriber("notification.created", when=_mail_on)
 def email_notification(session: Session, event) -> None:
     """Mail a new notification when SMTP is set up and its recipient wants email for its kind, once: the row is
     locked and marked emailed in the outbox's transaction; a refused send raises, so the outbox retries it."""

@@ -178,6 +178,23 @@ def end_hold(session: Session, booking_id: int, *, take: bool) -> PointsTransfer
                     ("booking", booking_id))
 
 
+def end_holds(session: Session, booking_ids: Collection[int], *, take: bool) -> list[PointsTransfer]:
+    """``end_hold`` of many bookings (an outbox run's): one read finds the few whose hold is still open, and only
+    those go through ``end_hold``'s locks and re-check."""
+    return [ended for booking_id in _open_holds(session, booking_ids)
+            if (ended := end_hold(session, booking_id, take=take)) is not None]
+
+
+def _open_holds(session: Session, booking_ids: Collection[int]) -> list[int]:
+    reasons: dict[int, set[Reason]] = {}
+    for booking_id, reason in session.execute(select(PointsTransfer.reference_id, PointsTransfer.reason).where(
+            PointsTransfer.reference_type == "booking", PointsTransfer.reference_id.in_(set(booking_ids)),
+            PointsTransfer.reason.in_((Reason.hold, Reason.take, Reason.release)))):
+        reasons.setdefault(booking_id, set()).add(reason)
+    return sorted(booking_id for booking_id, made in reasons.items()
+                  if Reason.hold in made and not made & {Reason.take, Reason.release})
+
+
 def provider_account(session: Session, listing: Listing) -> PointsAccount:
     if listing.organisation_id is not None:
         return organisation_account(session, listing.organisation_id)
@@ -217,6 +234,15 @@ def earn_for_booking(session: Session, booking_id: int, policy: Policy) -> Point
         return None
     return transfer(session, issuance, volunteer, amount, Reason.earn_service,
                     ("booking", booking_id), overdraft=policy.overdraft)
+
+
+def earn_for_bookings(session: Session, booking_ids: Collection[int], policy: Policy) -> list[PointsTransfer]:
+    """``earn_for_booking`` of many bookings: one read keeps those of a volunteer's skill or service listing (few
+    of an outbox run's completions), and only those go on to its locks and checks."""
+    may_earn = session.scalars(select(Booking.id).join(Listing, Listing.id == Booking.listing_id).where(
+        Booking.id.in_(set(booking_ids)), Listing.provider_user_id.is_not(None), Listing.kind.in_(SERVICE_KINDS))
+        .order_by(Booking.id)).all()
+    return [earned for booking_id in may_earn if (earned := earn_for_booking(session, booking_id, policy)) is not None]
 
 
 def earn_for_wish(session: Session, wish_id: int, payload: Mapping, policy: Policy) -> list[PointsTransfer]:

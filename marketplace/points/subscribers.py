@@ -19,19 +19,19 @@ from marketplace.points.services import Policy
 charges.on_create(services.hold_for_booking)
 
 
-@events.subscriber("booking.completed", "booking.no_show")
-def take_held_points(session, event) -> None:
-    services.end_hold(session, event.subject_id, take=True)
+@events.subscriber("booking.completed", "booking.no_show", batch=True)
+def take_held_points(session, batch) -> None:
+    services.end_holds(session, [event.subject_id for event in batch], take=True)
 
 
-@events.subscriber("booking.cancelled", "booking.rejected", "booking.expired")
-def return_held_points(session, event) -> None:
-    services.end_hold(session, event.subject_id, take=False)
+@events.subscriber("booking.cancelled", "booking.rejected", "booking.expired", batch=True)
+def return_held_points(session, batch) -> None:
+    services.end_holds(session, [event.subject_id for event in batch], take=False)
 
 
-@events.subscriber("booking.completed")
-def earn_for_service(session, event) -> None:
-    services.earn_for_booking(session, event.subject_id, Policy.from_config(current_app.config))
+@events.subscriber("booking.completed", batch=True)
+def earn_for_service(session, batch) -> None:
+    services.earn_for_bookings(session, [event.subject_id for event in batch], Policy.from_config(current_app.config))
 
 
 @events.subscriber("wish.confirmed")

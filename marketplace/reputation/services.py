@@ -322,6 +322,14 @@ def last_nightly_moment(now: datetime, hour_utc: int) -> datetime:
     return moment if moment <= now else moment - timedelta(days=1)
 
 
+def recompute_due_at(session: Session, now: datetime, *, hour_utc: int) -> datetime | None:
+    """When the nightly recompute fell due and has not run (before the first sweep ever: last night), or None."""
+    last = session.scalar(select(Reputation.scored_at).where(Reputation.subject_type == PLATFORM,
+                                                             Reputation.subject_id == LAST_RECOMPUTE))
+    moment = last_nightly_moment(now, hour_utc)
+    return moment if last is None or last < moment else None
+
+
 def recompute_if_due(session: Session, policy: Policy, now: datetime, *, hour_utc: int) -> bool:
     """The nightly recompute, once per night at ``hour_utc`` (the first sweep ever only notes the time); whether
     it ran. Decided under the lock ``recompute_all`` takes, so two sweepers at once recompute once."""

@@ -198,6 +198,12 @@ def reveal(session: Session, review: Review, now: datetime) -> bool:
     return True
 
 
+def oldest_reveal_due(session: Session, now: datetime) -> datetime | None:
+    """When the earliest window ``due_for_reveal`` would find closed, or None (one index seek)."""
+    return session.scalar(select(Review.window_closes_at).where(
+        Review.revealed_at.is_(None), Review.window_closes_at <= now).order_by(Review.window_closes_at).limit(1))
+
+
 def due_for_reveal(session: Session, now: datetime, *, limit: int = 500) -> list[Review]:
     """Unrevealed reviews whose window has closed, earliest first (the partial index on window_closes_at)."""
     return list(session.scalars(select(Review).where(Review.revealed_at.is_(None), Review.window_closes_at <= now)

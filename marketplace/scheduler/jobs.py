@@ -28,12 +28,17 @@ from marketplace.webhooks import services as webhooks
 from marketplace.wishes import services as wishes
 
 Step = Callable[[Session, datetime, int, Mapping], tuple[int, int]]
+Due = Callable[[Session, datetime, Mapping], datetime | None]
 
 
 @dataclass(frozen=True)
 class Job:
     every: timedelta
     step: Step  # (session, now, batch size, the deployment's settings) -> (found, moved)
+    # (session, now, settings) -> when the longest-waiting work the step would find fell due, or None: one indexed
+    # read, so that a sweep with nothing due reads and does not queue for the write lock (SQLite) for this job.
+    # It must find whatever the step finds. Jobs without one (their due work is not one indexed time) just run.
+    due: Due | None = None
 
 
 def expire_requests(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
@@ -86,8 +91,9 @@ def draw_lotteries(session: Session, now: datetime, limit: int, settings: Mappin
 
 
 def process_outbox(session: Session, now: datetime, limit: int, settings: Mapping) -> tuple[int, int]:
-    """The durable subscribers of domain events (see ``core.events``), due deliveries oldest first."""
-    ran = events.process_outbox(session, now, limit=limit)
+    """The durable subscribers of domain events (see ``core.events``), due deliveries oldest first, in units of
+    ``OUTBOX_BATCH_SIZE`` (the runner goes on while a run finds at least ``limit``)."""
+    ran = events.process_outbox(session, now, limit=max(limit, settings["OUTBOX_BATCH_SIZE"]))
     return ran, ran
 
 
@@ -148,25 +154,69 @@ def send_webhooks(session: Session, now: datetime, limit: int, settings: Mapping
     return found, succeeded
 
 
+def outbox_due(session: Session, now: datetime, settings: Mapping) -> datetime | None:
+    return events.oldest_due(session, now)
+
+
+def expiry_due(session: Session, now: datetime, settings: Mapping) -> datetime | None:
+    return lifecycle.oldest_expiry_due(session, now)
+
+
+def completion_due(session: Session, now: datetime, settings: Mapping) -> datetime | None:
+    return lifecycle.oldest_completion_due(session, now, grace=_completion_grace(settings))
+
+
+def lapse_due(session: Session, now: datetime, settings: Mapping) -> datetime | None:
+    return waitlist.oldest_lapse_due(session, now)
+
+
+def draw_due(session: Session, now: datetime, settings: Mapping) -> datetime | None:
+    return lotteries.oldest_draw_due(session, now)
+
+
+def reveal_due(session: Session, now: datetime, settings: Mapping) -> datetime | None:
+    return reviews.oldest_reveal_due(session, now)
+
+
+def feedback_escalation_due(session: Session, now: datetime, settings: Mapping) -> datetime | None:
+    return feedback.oldest_escalation_due(session, now, after=timedelta(days=settings["FEEDBACK_ESCALATE_DAYS"]))
+
+
+def recompute_due(session: Session, now: datetime, settings: Mapping) -> datetime | None:
+    return reputation.recompute_due_at(session, now, hour_utc=settings["REPUTATION_RECOMPUTE_HOUR_UTC"])
+
+
+def wish_claim_due(session: Session, now: datetime, settings: Mapping) -> datetime | None:
+    return wishes.oldest_claim_due(session, now)
+
+
+def wish_escalation_due(session: Session, now: datetime, settings: Mapping) -> datetime | None:
+    return wishes.oldest_escalation_due(session, now)
+
+
+def webhooks_due(session: Session, now: datetime, settings: Mapping) -> datetime | None:
+    return webhooks.oldest_due(session, now)
+
+
 JOBS: dict[str, Job] = {
-    "process_outbox": Job(every=timedelta(seconds=5), step=process_outbox),
-    "expire_requests": Job(every=timedelta(seconds=20), step=expire_requests),
+    "process_outbox": Job(every=timedelta(seconds=5), step=process_outbox, due=outbox_due),
+    "expire_requests": Job(every=timedelta(seconds=20), step=expire_requests, due=expiry_due),
     "warn_deadlines": Job(every=timedelta(minutes=1), step=warn_deadlines),
     "send_reminders": Job(every=timedelta(seconds=60), step=send_reminders),
     # Before completion: a sweep late enough for both releases a missed booking (a no-show), never completes it.
     "release_bookings": Job(every=timedelta(seconds=60), step=release_bookings),
-    "complete_bookings": Job(every=timedelta(seconds=60), step=complete_bookings),
+    "complete_bookings": Job(every=timedelta(seconds=60), step=complete_bookings, due=completion_due),
     "send_digests": Job(every=timedelta(minutes=10), step=send_digests),
-    "lapse_waitlist_holds": Job(every=timedelta(seconds=20), step=lapse_waitlist_holds),
-    "draw_lotteries": Job(every=timedelta(seconds=30), step=draw_lotteries),
-    "reveal_reviews": Job(every=timedelta(minutes=5), step=reveal_reviews),
-    "recompute_reputation": Job(every=timedelta(hours=1), step=recompute_reputation),
-    "escalate_feedback": Job(every=timedelta(minutes=10), step=escalate_feedback),
+    "lapse_waitlist_holds": Job(every=timedelta(seconds=20), step=lapse_waitlist_holds, due=lapse_due),
+    "draw_lotteries": Job(every=timedelta(seconds=30), step=draw_lotteries, due=draw_due),
+    "reveal_reviews": Job(every=timedelta(minutes=5), step=reveal_reviews, due=reveal_due),
+    "recompute_reputation": Job(every=timedelta(hours=1), step=recompute_reputation, due=recompute_due),
+    "escalate_feedback": Job(every=timedelta(minutes=10), step=escalate_feedback, due=feedback_escalation_due),
     "snapshot_usage": Job(every=timedelta(minutes=10), step=snapshot_usage),
     # Release before escalation: a released wish starts its time on the wall afresh.
-    "release_wish_claims": Job(every=timedelta(minutes=5), step=release_wish_claims),
-    "escalate_wishes": Job(every=timedelta(minutes=5), step=escalate_wishes),
+    "release_wish_claims": Job(every=timedelta(minutes=5), step=release_wish_claims, due=wish_claim_due),
+    "escalate_wishes": Job(every=timedelta(minutes=5), step=escalate_wishes, due=wish_escalation_due),
     # After the outbox (which turns events into deliveries) and every job that records events: a sweep sends
     # what it made, at once as the spec's first attempt asks.
-    "send_webhooks": Job(every=timedelta(seconds=5), step=send_webhooks),
+    "send_webhooks": Job(every=timedelta(seconds=5), step=send_webhooks, due=webhooks_due),
 }

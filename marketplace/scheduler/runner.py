@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask
 
-from marketplace.core import clock
+from marketplace.core import clock, transactions
 from marketplace.extensions import db
 from marketplace.scheduler import jobs, lease
 
@@ -41,14 +41,22 @@ class Runner:
         self.renewed_at = now if self.holding else None
         return self.holding
 
-    def run_job(self, name: str) -> int:
-        """Run one job until nothing is due, batch by batch; how many bookings this runner moved."""
+    def run_job(self, name: str, *, due: bool | None = None) -> int:
+        """Run one job until nothing is due, batch by batch; how many bookings this runner moved.
+
+        ``due`` is what the caller's read of the job's probe found (``sweep`` reads every probe at once); by
+        default a job with a probe reads it first and stops there when nothing is due.
+        """
         if not self.holding:
             return 0
         job = jobs.JOBS[name]
         batch_size = self.app.config["SCHEDULER_BATCH_SIZE"]
         moved = 0
         with self.busy, self.app.app_context():
+            if due is None and job.due is not None:
+                due = self._due([name])[name]
+            if due is False:
+                return 0
             while True:
                 now = clock.now()
                 # Each batch renews the lease first (unless it just did): a long catch-up keeps it (and
@@ -68,6 +76,15 @@ class Runner:
                 if found < batch_size:
                     return moved
 
+    def _due(self, names) -> dict[str, bool]:
+        """Whether each of these jobs (each with a probe) has work due, read in one reader's transaction: no write
+        lock taken, nothing to commit."""
+        with transactions.read_only():
+            now = clock.now()
+            due = {name: jobs.JOBS[name].due(db.session, now, self.app.config) is not None for name in names}
+            db.session.rollback()
+        return due
+
     def _renewed_recently(self, now: datetime) -> bool:
         return self.renewed_at is not None and self.renewed_at <= now < self.renewed_at + RENEWED_RECENTLY
 
@@ -75,7 +92,16 @@ class Runner:
         """Take the lease and run every job once; None when another scheduler holds the lease."""
         if not self.heartbeat():
             return None
-        return {name: self.run_job(name) for name in jobs.JOBS}
+        with self.app.app_context():
+            due = self._due([name for name, job in jobs.JOBS.items() if job.due is not None])
+        moved: dict[str, int] = {}
+        for name in jobs.JOBS:
+            # A job that moved something may have made work for a later one (the outbox, webhook deliveries for
+            # send_webhooks): from then on "nothing due" is read again when its job's turn comes.
+            found_due = due.get(name, True)
+            stale = any(moved.values())
+            moved[name] = self.run_job(name, due=None if stale and not found_due else found_due)
+        return moved
 
     def release(self) -> None:
         with self.busy, self.app.app_context():

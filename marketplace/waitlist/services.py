@@ -246,6 +246,13 @@ def accept_offer(session: Session, user: User, entry: WaitlistEntry, *, zone: st
     return booking
 
 
+def oldest_lapse_due(session: Session, now: datetime) -> datetime | None:
+    """When the longest-expired hold that ``due_to_lapse`` would find ran out, or None (one index seek)."""
+    return session.scalar(select(WaitlistEntry.hold_until).where(
+        WaitlistEntry.status == EntryStatus.offered, WaitlistEntry.hold_until <= now)
+        .order_by(WaitlistEntry.hold_until).limit(1))
+
+
 def due_to_lapse(session: Session, now: datetime, *, limit: int = 500) -> list[tuple[int, int]]:
     """(entry id, listing id) of offers whose hold ran out, oldest first (uses the status+hold_until index)."""
     return [tuple(row) for row in session.execute(select(WaitlistEntry.id, WaitlistEntry.listing_id).where(

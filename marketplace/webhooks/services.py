@@ -299,6 +299,14 @@ class Claimed:
     secrets: list[str]
 
 
+def oldest_due(session: Session, now: datetime) -> datetime | None:
+    """The retry time of the longest-waiting delivery ``claim_due`` would claim, or None (one index seek)."""
+    return session.scalar(
+        select(WebhookDelivery.next_attempt_at).join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= now, WebhookEndpoint.enabled)
+        .order_by(WebhookDelivery.next_attempt_at).limit(1))
+
+
 @dataclass(frozen=True)
 class Due:
     delivery_id: int

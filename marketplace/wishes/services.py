@@ -406,6 +406,12 @@ def release_wish(session: Session, actor: User, wish: Wish, *, rules: Rules, now
     return wish
 
 
+def oldest_claim_due(session: Session, now: datetime) -> datetime | None:
+    """The progress deadline of the longest-overdue claim ``due_claims`` would find, or None (one index seek)."""
+    return session.scalar(select(Wish.claim_due_at).where(Wish.status == WishStatus.claimed, Wish.claim_due_at <= now)
+                          .order_by(Wish.claim_due_at).limit(1))
+
+
 def due_claims(session: Session, now: datetime, *, limit: int) -> list[Wish]:
     """Claimed wishes past their progress deadline, earliest first (the status and claim_due_at index)."""
     return list(session.scalars(select(Wish).where(Wish.status == WishStatus.claimed, Wish.claim_due_at <= now)
@@ -479,6 +485,12 @@ def confirm_wish(session: Session, actor: User, wish: Wish, *, thanks: str = "",
 
 
 # Escalation ----------------------------------------------------------------------------------------------------------
+
+def oldest_escalation_due(session: Session, now: datetime) -> datetime | None:
+    """When the longest-waiting wish ``due_escalations`` would find was due to go up, or None (one index seek)."""
+    return session.scalar(select(Wish.escalate_at).where(Wish.status == WishStatus.open, Wish.escalate_at <= now)
+                          .order_by(Wish.escalate_at).limit(1))
+
 
 def due_escalations(session: Session, now: datetime, *, limit: int) -> list[Wish]:
     """Unclaimed wishes whose time on their wall is up, earliest first (the status and escalate_at index)."""

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.core import clock, events
 from marketplace.notifications import services as notifications
@@ -132,3 +132,19 @@ def test_nobody_without_an_address_and_nothing_without_smtp_settings_is_mailed(a
     assert session.scalar(select(Notification.emailed_at).where(Notification.recipient_id == mailed.id)) is None
     failed = session.scalars(select(events.EventDelivery.status)).all()
     assert set(failed) == {events.DONE}
+
+
+def test_without_smtp_settings_a_notification_leaves_the_outbox_no_email_delivery_to_run(app, factory, session, now):
+    """Email is the only reaction to notification.created: with no SMTP its deliveries would all be no-ops, so
+    none is written; with SMTP each new notification gets one."""
+
+    def email_deliveries(booker) -> int:
+        booked(factory, booker)
+        deliver(session)  # the confirmation, and its notification.created event
+        return session.scalar(select(func.count()).select_from(events.EventDelivery).join(events.DomainEvent).where(
+            events.DomainEvent.type == "notification.created", events.DomainEvent.subject_id.in_(
+                select(Notification.id).where(Notification.recipient_id == booker.id))))
+
+    assert email_deliveries(mail_user(factory, session)) == 0
+    with smtp_inbox(app):
+        assert email_deliveries(mail_user(factory, session)) == 1

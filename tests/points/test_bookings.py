@@ -3,11 +3,12 @@ pay), taken by the provider when it completes or its booker does not show, retur
 rejected or expired; a volunteer's free skill or service earns hours × rate when completed."""
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.bookings import lifecycle
 from marketplace.bookings import series as series_services
@@ -219,3 +220,49 @@ def test_a_wish_confirmed_with_no_hours_earns_nothing_and_is_done(session, facto
     delivery = session.scalar(select(events.EventDelivery).where(
         events.EventDelivery.subscriber == "marketplace.points.subscribers.earn_for_wish"))
     assert delivery.status == events.DONE
+
+
+def test_one_outbox_run_of_many_bookings_moves_the_same_points_as_running_them_one_by_one(
+        session, factory, fund, points_listing, volunteer_listing, deliver, now, caplog, monkeypatch):
+    """The three booking subscribers take an outbox run's events as a batch: completed, no-show, cancelled and
+    free bookings, a volunteer's skill, and a hold already ended, all in one run, end as they do one by one."""
+
+    def ledger(one_by_one: bool) -> list:
+        clock.travel_to(now)
+        booker, volunteer = factory.user(), factory.user(volunteer=True)
+        fund(user=booker, amount="20")
+        listing, skill = points_listing(), volunteer_listing(volunteer)
+        made = [factory.booking(listing=listing, booker=booker, start=local(1, hour)) for hour in (10, 12, 14, 16)]
+        made += [factory.booking(listing=skill, start=local(1, 10), minutes=90),
+                 factory.booking(listing=factory.listing(), start=local(1, 10))]
+        with transactions.read_only(False):
+            services.end_hold(session, made[3].id, take=False)  # ended before its event is delivered
+            bookings.cancel_booking(session, booker, made[2], "有事去不了")
+            bookings.cancel_booking(session, booker, made[3], "有事去不了")
+            clock.travel_to(local(1, 12, 30))
+            bookings.mark_no_show(session, staff_of(listing), made[1])
+            clock.travel_to(local(1, 20))
+            for booking in (made[0], made[4], made[5]):
+                lifecycle.complete_booking(session, booking)
+            session.commit()
+        if one_by_one:
+            while events.process_outbox(session, clock.now(), limit=1):
+                session.commit()
+        else:
+            with caplog.at_level(logging.INFO, logger=events.__name__):
+                assert deliver() < 500, "one run, so each subscriber gets its events together"
+            assert "failed on a batch" not in caplog.text, "a failed batch runs its events alone: not a batch"
+        assert session.scalar(select(func.count()).select_from(events.EventDelivery).where(
+            events.EventDelivery.status != events.DONE)) == 0
+        return [[(row.reason, row.amount, row.destination.kind) for row in session.scalars(
+            select(PointsTransfer).where(PointsTransfer.reference_type == "booking",
+                                         PointsTransfer.reference_id == booking.id).order_by(PointsTransfer.id))]
+                for booking in made]
+
+    monkeypatch.setattr(events.log, "disabled", False)  # the migrations' logging set-up turned it off
+    alone = ledger(one_by_one=True)
+    assert [[reason for reason, _amount, _kind in rows] for rows in alone] == [
+        [Reason.hold, Reason.take], [Reason.hold, Reason.take], [Reason.hold, Reason.release],
+        [Reason.hold, Reason.release], [Reason.earn_service], []]
+    assert ledger(one_by_one=False) == alone
+    assert services.verify(session, POLICY) == []

@@ -317,11 +317,38 @@ def test_a_sweep_renews_the_lease_once_unless_its_batches_outlast_a_few_seconds(
     assert writing(runner.sweep) is not None  # the heartbeat, then every job: one renewal
     committed_db.commit()
     assert lease.current(committed_db).heartbeat_at == NOW
+    # send_reminders has no due-time probe, so it runs its batch (and renews) even with nothing due.
     clock.travel_to(NOW + RENEWED_RECENTLY - timedelta(microseconds=1))
-    writing(runner.run_job, "expire_requests")
+    writing(runner.run_job, "send_reminders")
     committed_db.commit()
     assert lease.current(committed_db).heartbeat_at == NOW
     clock.travel_to(NOW + RENEWED_RECENTLY)
-    writing(runner.run_job, "expire_requests")
+    writing(runner.run_job, "send_reminders")
     committed_db.commit()
     assert lease.current(committed_db).heartbeat_at == NOW + RENEWED_RECENTLY
+
+
+def test_a_sweep_with_nothing_due_takes_the_write_lock_only_for_the_jobs_without_a_due_time(app, committed_db):
+    """Each job with a due-time probe reads first, as a reader, and stops there when nothing is due; on SQLite only
+    the heartbeat and the jobs without a probe begin IMMEDIATE (queue for the write lock) and commit."""
+    from sqlalchemy import event
+
+    from marketplace.extensions import db
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("BEGIN IMMEDIATE is SQLite's")
+    clock.travel_to(NOW)
+    runner = Runner(app)
+    writing(runner.sweep)  # the first sweep ever notes the nightly recompute's time
+    begun = []
+    listener = lambda _connection, _cursor, statement, *_rest: begun.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        clock.advance(RENEWED_RECENTLY)
+        moved = writing(runner.sweep)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert moved is not None and not any(moved.values())
+    unprobed = [name for name, job in JOBS.items() if job.due is None]
+    assert 0 < len(unprobed) < len(JOBS) - 5
+    assert begun.count("BEGIN IMMEDIATE") == 1 + len(unprobed)  # the heartbeat, then those jobs

@@ -451,3 +451,27 @@ def test_the_payload_is_json_with_type_timestamp_and_data(session, client, api_t
     payload = json.loads(receiver.requests[0][1])
     assert set(payload) == {"type", "timestamp", "data"}
     assert payload["data"]["start_at"] == booking.start_at.isoformat().replace("+00:00", "Z")
+
+
+def test_one_scheduler_sweep_sends_the_deliveries_its_own_outbox_run_made(app, committed_db, receiver,
+                                                                          private_targets):
+    """Nothing is due for send_webhooks when the sweep begins; its outbox run then makes a delivery, and the same
+    sweep sends it (the sweep reads every job's due time at its start, and again once a job has moved something)."""
+    from marketplace.scheduler.runner import Runner
+
+    factory = Factory(committed_db)
+    admin = factory.user()
+    organisation = factory.organisation(admin=admin)
+    listing = factory.listing(organisation=organisation)
+    with transactions.read_only(False):
+        services.register_endpoint(committed_db, admin, services.EndpointData(
+            url=receiver.url, events=["booking.created"], organisation_id=organisation.id), clock.now(),
+            allow_private=True)
+        committed_db.commit()
+    runner = Runner(app)
+    with transactions.read_only(False):
+        runner.sweep()  # what making the listing and the endpoint set off
+        factory.booking(listing=listing, start=at_ten(2))
+        moved = runner.sweep()
+    assert moved["process_outbox"] > 0 and moved["send_webhooks"] == 1
+    assert len(receiver.requests) == 1
