@@ -214,6 +214,9 @@ def browser_login():
         page.get_by_label("密码").fill(password)
         page.locator("main form button[type=submit]").click()
         expect(page.locator("header .me")).to_contain_text(user.display_name)
+        # The header exists once the page's HTML is parsed, before its stylesheet may have arrived (a loaded
+        # machine): a test measuring the layout right after signing in must see it styled.
+        page.wait_for_load_state("load")
         return page
 
     return log_in
