@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
@@ -229,11 +229,15 @@ def get_listing(session: Session, listing_id: int, *, viewer=None) -> Listing:
     return listing
 
 
-def get_listing_for_page(session: Session, listing_id: int, *, viewer=None) -> Listing:
-    """``get_listing`` with everything the listing's page shows loaded in two statements (the listing with its
-    provider, place, photos and hours; its exceptions); NotFound as ``get_listing``."""
+def get_listing_for_page(session: Session, listing_id: int, *, viewer=None, exceptions_from: date) -> Listing:
+    """``get_listing`` with everything the listing's page shows loaded in one statement: the listing with its
+    provider, place, photos, hours and its exceptions from the local day ``exceptions_from`` on (the page shows
+    only days from today; the day before is kept for hours that run past midnight): so ``listing.exceptions``
+    holds only those. NotFound as ``get_listing``."""
     listing = session.get(Listing, listing_id, options=[
-        *CARD_LOADING, joinedload(Listing.opening_hours), selectinload(Listing.exceptions)]) if is_id(listing_id) else None
+        *CARD_LOADING, joinedload(Listing.opening_hours),
+        joinedload(Listing.exceptions.and_(ListingException.day >= exceptions_from - timedelta(days=1))),
+    ]) if is_id(listing_id) else None
     if listing is None or not can_view_listing(viewer, listing):
         raise NotFound(_l("找不到这个资源"))
     return listing

@@ -98,7 +98,8 @@ def _render_detail(listing, *, action_error: str | None = None, suspend_form=Non
 @bp.route(f"/listings/<{ID}:listing_id>")
 @anonymous_page
 def detail(listing_id: int):
-    return _render_detail(services.get_listing_for_page(db.session, listing_id, viewer=current_user))
+    return _render_detail(services.get_listing_for_page(db.session, listing_id, viewer=current_user,
+                                                        exceptions_from=local_today()))
 
 
 @bp.route("/manage/listings")
