@@ -25,9 +25,10 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from marketplace import extensions, models, subscribers, web  # noqa: F401 - the metadata, the reactions
-    from marketplace.core import http, pagecache
+    from marketplace.core import assets, http, pagecache
 
     extensions.init_app(app)
+    assets.install(app)
     pagecache.install(app, extensions.db.session)
     web.register_blueprints(app)
     http.register(app)

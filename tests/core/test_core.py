@@ -35,6 +35,7 @@ WEB_FACING = {"views.py", "api.py", "forms.py", "schemas.py", "cli.py", "feeds_a
 ADAPTERS = {"core/http.py", "accounts/signin.py", "accounts/mail.py", "waitlist/settings.py", "scheduler/runner.py",
             "search/sync.py",  # keeps the app's index in step after its sessions commit
             "core/pagecache.py",  # keeps anonymous responses
+            "core/assets.py",  # versions the static URLs and lets browsers keep those
             "accounts/models.py"}  # User is Flask-Login's user (UserMixin)
 
 
