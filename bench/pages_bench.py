@@ -15,7 +15,7 @@ page costs when it is not kept, after a change or on a URL no one asked for late
 
 Printed: requests/s per page and its ratio to bare Flask (targets: ≥ 10 %, goal 25 %), SQL statements
 per anonymous page measured in-process (target ≤ 4 for listing, browse and search), and memory per worker
-after the load: resident (RSS, target ≤ 150 MB), proportional (PSS) and unique (USS). Ratios are printed last.
+after the load and the corpus's whole query mix: resident (RSS, target ≤ 150 MB), proportional (PSS) and unique (USS). Ratios are printed last.
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -46,6 +47,7 @@ from marketplace.organisations.models import Organisation  # noqa: E402
 from marketplace.places.models import Place, PlaceKind  # noqa: E402
 
 CONNECTIONS = 20
+QUERY_CONNECTIONS = 4
 SQL_TARGET = 4
 MEMORY_TARGET_MB = 150
 RATIO_TARGET, RATIO_GOAL = 0.10, 0.25
@@ -201,15 +203,40 @@ def python_load(url: str, seconds: float) -> float:
                 return
             done[index] += 1
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CONNECTIONS)]
     started = time.monotonic()
+    run_clients(client, range(CONNECTIONS), errors)
+    return sum(done) / (time.monotonic() - started)
+
+
+def run_clients(client, arguments, errors: list[str]) -> None:
+    """``client(argument)`` for each argument, each in a thread of its own; the first error ends the bench."""
+    threads = [threading.Thread(target=client, args=(argument,)) for argument in arguments]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     if errors:
         raise SystemExit(errors[0])
-    return sum(done) / (time.monotonic() - started)
+
+
+def ask_every_query(server: Server, corpus) -> None:
+    """The corpus's whole query mix (pinyin and everyday words among them) on the search page and API, once on
+    each of a few connections (both workers take some), so each worker holds what real searches make it load
+    before its memory is read."""
+    paths = [f"{prefix}?q={quote(query)}" for queries in corpus.QUERIES.values() for query in queries
+             for prefix in ("/search", "/api/v1/search")]
+    errors: list[str] = []
+
+    def ask(first: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        for path in paths[first:] + paths[:first]:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                errors.append(f"{path} answered {response.status}")
+
+    run_clients(ask, (i * len(paths) // QUERY_CONNECTIONS for i in range(QUERY_CONNECTIONS)), errors)
 
 
 def measure(app_server: Server, hello: Server, paths: dict[str, str], seconds: float, rounds: int,
@@ -262,6 +289,8 @@ def main() -> None:
             server = Server("serve:app", env, workdir / f"app-{added}.log")
             try:
                 rates, hello_rate = measure(server, hello, paths, seconds, rounds, wrk)
+                memory_after_pages = server.worker_memory_mb()
+                ask_every_query(server, corpus)
                 memory = server.worker_memory_mb()
             finally:
                 server.stop()
@@ -271,16 +300,18 @@ def main() -> None:
                 rendered, rendered_hello = measure(server, hello, paths, seconds, rounds, wrk)
             finally:
                 server.stop()
-            results[label] = (rates, hello_rate, statements, memory, rendered, rendered_hello)
+            results[label] = (rates, hello_rate, statements, memory, rendered, rendered_hello, memory_after_pages)
     finally:
         hello.stop()
 
     failures = []
-    for label, (rates, hello_rate, statements, memory, rendered, _rendered_hello) in results.items():
+    for label, (rates, hello_rate, statements, memory, rendered, _rendered_hello, after_pages) in results.items():
         print(f"\n{label}: bare Flask hello {hello_rate:,.0f} requests/s; "
               f"memory per worker {', '.join(f'{rss:.0f}' for rss, _pss, _uss in memory)} MB resident "
               f"(target ≤ {MEMORY_TARGET_MB}), {', '.join(f'{pss:.0f}' for _rss, pss, _uss in memory)} MB "
-              f"proportional, {', '.join(f'{uss:.0f}' for _rss, _pss, uss in memory)} MB unique")
+              f"proportional, {', '.join(f'{uss:.0f}' for _rss, _pss, uss in memory)} MB unique, after the pages' "
+              f"load and the corpus's whole query mix (after the pages alone: "
+              f"{', '.join(f'{rss:.0f}' for rss, _pss, _uss in after_pages)} MB resident)")
         print(f"  {'page':<14}{'requests/s':>12}{'rendered':>10}{'SQL':>6}")
         for name, rate in rates.items():
             print(f"  {name:<14}{rate:>12,.0f}{rendered[name]:>10,.0f}{statements[name]:>6}")

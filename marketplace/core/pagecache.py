@@ -13,6 +13,11 @@ another process's change, kept page or not.) Pages also expire ``PAGE_CACHE_SECO
 (a slot that has started, "today"). Writes that no anonymous page shows (``PRIVATE_TABLES``: sign-ins, tokens,
 the inbox, the scheduler's lease, the outbox's bookkeeping) leave the version alone.
 
+A page is rendered by one request at a time: visitors asking for a page that another of the worker's threads
+is rendering wait for that page (up to ``RENDER_WAIT_SECONDS``) instead of rendering it again. Without this,
+when a busy page expired every thread of the worker rendered it at once, each holding its own copy of the
+rows, the template's output and the search's postings.
+
 Only plain anonymous requests are served or kept: GET, no Authorization header, a session holding nothing but
 a CSRF token and a chosen language. The CSRF token in a kept page is a placeholder, filled with the visitor's
 own on the way out. One machine: several web nodes would need the version in a place they share.
@@ -46,6 +51,9 @@ PRIVATE_TABLES = frozenset({
     "booking_reminders",
 })
 _CHANGED = "page_data_changed"
+# How long a visitor waits for another request's rendering of the same page before rendering it too (a render
+# that takes this long is stuck on something a second render would not get past faster).
+RENDER_WAIT_SECONDS = 5.0
 
 
 def anonymous_page(view: Callable) -> Callable:
@@ -123,11 +131,33 @@ class PageStore:
         self._bytes -= len(self._pages.pop(key).body)
 
 
+class Renderings:
+    """The pages being rendered right now, each by one request, which the others asking for it wait for."""
+
+    def __init__(self):
+        self._done: dict[tuple, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def begin(self, key: tuple) -> threading.Event | None:
+        """None when the caller is to render the page (and call ``end``), else what marks its rendering done."""
+        with self._lock:
+            done = self._done.get(key)
+            if done is None:
+                self._done[key] = threading.Event()
+            return done
+
+    def end(self, key: tuple) -> None:
+        with self._lock:
+            done = self._done.pop(key)
+        done.set()
+
+
 class _PageCache:
     def __init__(self, app: Flask):
         self.version = DataVersion(app.config["PAGE_VERSION_FILE"])
         self.seconds = app.config["PAGE_CACHE_SECONDS"]
         self.store = PageStore(app.config["PAGE_CACHE_MAX_BYTES"])
+        self.renderings = Renderings()
         self.marked: dict[str, bool] = {}
         self.remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE_NAME)
 
@@ -147,6 +177,7 @@ def install(app: Flask, sessions) -> None:
     # First, before the other hooks: a page served from memory needs none of them.
     app.before_request_funcs.setdefault(None, []).insert(0, lambda: _serve(cache))
     app.after_request(lambda response: _keep(cache, response))
+    app.teardown_request(lambda _error: _end_rendering(cache))
 
 
 def _is_marked(cache: _PageCache, endpoint: str | None) -> bool:
@@ -168,6 +199,12 @@ def _serve(cache: _PageCache):
     key = (request.full_path, session.get("locale"), cache.version.current())
     page = cache.store.get(key, clock.now().timestamp())
     if page is None:
+        rendering = cache.renderings.begin(key)
+        if rendering is None:
+            g.page_cache_rendering = key
+        elif rendering.wait(RENDER_WAIT_SECONDS):
+            page = cache.store.get(key, clock.now().timestamp())
+    if page is None:  # this request renders it (or the one it waited for kept nothing: an error, a notice)
         g.page_cache_key = key
         return None
     body = page.body.replace(TOKEN_PLACEHOLDER, generate_csrf().encode()) if page.has_token else page.body
@@ -186,6 +223,12 @@ def _keep(cache: _PageCache, response):
         body = body.replace(token, TOKEN_PLACEHOLDER)
     cache.store.put(key, _Page(body, response.mimetype, has_token, clock.now().timestamp() + cache.seconds))
     return response
+
+
+def _end_rendering(cache: _PageCache) -> None:
+    key = g.pop("page_cache_rendering", None)
+    if key is not None:
+        cache.renderings.end(key)
 
 
 def _after_flush(session: Session, _context) -> None:

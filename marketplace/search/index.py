@@ -13,7 +13,6 @@ from functools import lru_cache
 from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
-from whoosh import index as whoosh_index
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.index import LockError
@@ -27,13 +26,14 @@ from marketplace.search.analyzer import chinese_analyzer, pinyin_analyzer
 from marketplace.search.engine import PostingCache
 from marketplace.search.queries import Lexicon
 from marketplace.search.ranking import NEUTRAL_STARS, ReputationWeighting, listing_reputation
+from marketplace.search.storage import WindowStorage
 
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "listings"
 # Raise it whenever the schema or the analyzer changes what is indexed: an index built by other code is
 # rebuilt on start (`search reindex --catch-up`) instead of being caught up.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 FORMAT_FILE = "FORMAT"
 # A rebuild keeps its postings in memory up to this size (per process) instead of spilling sorted
 # runs to disk, which Whoosh does by pickling every posting one by one (a third of the indexing time).
@@ -140,14 +140,14 @@ class SearchIndex:
     # -- opening -----------------------------------------------------------------------------------
 
     def exists(self) -> bool:
-        return whoosh_index.exists_in(self.directory, indexname=INDEX_NAME)
+        return os.path.isdir(self.directory) and WindowStorage(self.directory).index_exists(INDEX_NAME)
 
     def _open(self):
         if self._ix is None:
             if not self.exists():
                 self.create()
             else:
-                self._ix = whoosh_index.open_dir(self.directory, indexname=INDEX_NAME)
+                self._ix = WindowStorage(self.directory).open_index(INDEX_NAME)
         return self._ix
 
     def is_current(self) -> bool:
@@ -162,7 +162,7 @@ class SearchIndex:
     def create(self) -> None:
         """Create an empty index (replacing whatever the directory held)."""
         os.makedirs(self.directory, exist_ok=True)
-        self._ix = whoosh_index.create_in(self.directory, build_schema(), indexname=INDEX_NAME)
+        self._ix = WindowStorage(self.directory).create_index(build_schema(), INDEX_NAME)
         with open(os.path.join(self.directory, FORMAT_FILE), "w") as marker:
             marker.write(str(INDEX_FORMAT))
         self._searcher = None

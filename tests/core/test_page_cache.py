@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -155,3 +156,87 @@ def test_kept_pages_stay_within_their_bytes_dropping_the_least_recently_served()
     assert store.get("a", now=1.0) is not None  # served: "b" is now the least recent
     store.put("c", pagecache._Page(b"12345", "text/html", False, expires=100.0))
     assert [key for key in "abc" if store.get(key, now=1.0)] == ["a", "c"]
+
+
+class HeldRendering:
+    """Holds the first thread that runs SQL on ``worker``'s engine until released; counts each thread's statements."""
+
+    def __init__(self, worker):
+        with worker.app_context():
+            self.engine = db.engine
+        self.started, self.release = threading.Event(), threading.Event()
+        self.statements: dict[int, int] = {}
+        self._first = None
+        self._lock = threading.Lock()
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._statement)
+        return self
+
+    def __exit__(self, *_exc):
+        self.release.set()
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+
+    def _statement(self, *_args):
+        thread = threading.get_ident()
+        with self._lock:
+            self.statements[thread] = self.statements.get(thread, 0) + 1
+            self._first = self._first or thread
+        if thread == self._first:
+            self.started.set()
+            self.release.wait(30)
+
+
+def fetch_in_thread(worker, path: str):
+    got = {}
+
+    def fetch():
+        got["thread"] = threading.get_ident()
+        got["response"] = worker.test_client().get(path)
+
+    thread = threading.Thread(target=fetch)
+    thread.start()
+    return thread, got
+
+
+def a_listing(worker) -> None:
+    factory, context = writes(worker)
+    factory.listing(title="阳光活动室")
+    context.pop()
+
+
+def second_visitor_during_a_held_rendering(worker, held: HeldRendering):
+    """A first visitor's rendering of the browse page held, and a second visitor asking for it."""
+    first, first_got = fetch_in_thread(worker, "/listings")
+    assert held.started.wait(30)
+    second, second_got = fetch_in_thread(worker, "/listings")
+    return (first, first_got), (second, second_got)
+
+
+def test_visitors_asking_for_a_page_being_rendered_wait_for_it_instead_of_rendering_it_again(cached):
+    a_listing(cached)
+    with HeldRendering(cached) as held:
+        (first, first_got), (second, second_got) = second_visitor_during_a_held_rendering(cached, held)
+        second.join(0.5)
+        assert second.is_alive() and held.statements.get(second_got["thread"], 0) == 0
+        held.release.set()
+        first.join(30)
+        second.join(30)
+    assert "阳光活动室" in first_got["response"].get_data(as_text=True)
+    assert "阳光活动室" in second_got["response"].get_data(as_text=True)
+    assert held.statements.get(second_got["thread"], 0) == 0
+
+
+def test_a_visitor_renders_the_page_itself_when_the_rendering_it_waits_for_takes_too_long(cached, monkeypatch):
+    monkeypatch.setattr(pagecache, "RENDER_WAIT_SECONDS", 0.2)
+    a_listing(cached)
+    with HeldRendering(cached) as held:
+        (first, _), (second, second_got) = second_visitor_during_a_held_rendering(cached, held)
+        second.join(30)
+        assert not second.is_alive() and first.is_alive()
+        assert "阳光活动室" in second_got["response"].get_data(as_text=True)
+        held.release.set()
+        first.join(30)
+    # Whichever finished last kept the page: the next visitor is served from memory.
+    _, again = statements_of(cached, lambda: cached.test_client().get("/listings"))
+    assert again == 0
