@@ -30,6 +30,8 @@ from functools import lru_cache
 
 from whoosh.analysis import Token, Tokenizer
 
+from marketplace.search import pinyin
+
 CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 WORD_CHARS = re.compile(r"[\w]", re.UNICODE)
 ASCII_LETTERS = re.compile(r"^[a-z]+$")
@@ -39,8 +41,8 @@ PLACE_NUMBER = re.compile(r"(?<![0-9a-z])(?:[0-9]+|[a-z])(?:号楼|号院|单元
 
 
 # The dictionaries are loaded on first use, not at import: a worker that only serves listing pages would
-# otherwise hold jieba's (about 25 MB), zhconv's (10 MB) and pypinyin's (8 MB, see _load_pinyin: needed to index and to
-# light up a pinyin query).
+# otherwise hold jieba's (about 25 MB) and zhconv's (10 MB); the pinyin table (search/pinyin.py, 1 MB) is needed only
+# to index and to light up a pinyin query.
 _ZHCONV_IMPORT = threading.Lock()
 _JIEBA_LOAD = threading.Lock()
 
@@ -99,37 +101,6 @@ def _to_simplified():
             zhconv.zhconv.zhcdicts = {name: decoder.raw_decode(text, text.index(f'"{name}": ') + len(name) + 4)[0]
                                       for name in ("zh2Hans", "zh2CN")}
     return lambda text: zhconv.zhconv.convert(text, "zh-cn")
-
-
-PINYIN_PHRASES = os.path.join(os.path.dirname(__file__), "pinyin_phrases.json")
-_PINYIN_LOAD = threading.Lock()
-
-
-def _pinyin():
-    with _PINYIN_LOAD:
-        return _load_pinyin()
-
-
-@lru_cache(maxsize=None)
-def _load_pinyin():
-    """pypinyin without its phrase dictionary (about 45 MB in each worker), taught instead the 3,644 phrases that
-    read otherwise than their characters (scripts/pinyin-phrases): every word reads as with the whole dictionary."""
-    # pypinyin reads both switches as it is imported; the second keeps it from copying its character table.
-    switches = {"PYPINYIN_NO_PHRASES": "1", "PYPINYIN_NO_DICT_COPY": "1"}
-    previous = {name: os.environ.get(name) for name in switches}
-    os.environ.update(switches)
-    try:
-        import pypinyin
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name)
-            else:
-                os.environ[name] = value
-    with open(PINYIN_PHRASES, encoding="utf-8") as table:
-        pypinyin.load_phrases_dict(json.load(table))
-    return lambda word: ("".join(pypinyin.lazy_pinyin(word)),
-                         "".join(pypinyin.lazy_pinyin(word, style=pypinyin.Style.FIRST_LETTER)))
 
 
 def all_cjk(text: str) -> bool:
@@ -200,7 +171,7 @@ def index_terms(text: str) -> list[tuple[str, int, int]]:
 @lru_cache(maxsize=200_000)
 def word_pinyin(word: str) -> tuple[str, str]:
     """(full pinyin, initials) of a Chinese word: 活动室 → ("huodongshi", "hds")."""
-    return _pinyin()(word)
+    return pinyin.table().read(word)
 
 
 def pinyin_terms(text: str) -> list[tuple[str, int, int]]:

@@ -24,7 +24,7 @@ _with_pinyin = highlight_analyzer()
 
 def _analyzer(words: frozenset[str]):
     """Pinyin terms are ASCII letters: unless a query word is too, none can match, and the text's pinyin (and
-    pypinyin's dictionary) is not needed."""
+    the pinyin table) is not needed."""
     return _with_pinyin if any(looks_like_pinyin(word) for word in words) else _words_only
 
 

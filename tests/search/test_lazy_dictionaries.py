@@ -1,5 +1,5 @@
 """The analyzer's dictionaries load when text is first cut, not with the app: a worker serving only listing
-pages does without jieba's, and one whose queries have no pinyin does without pypinyin's."""
+pages does without jieba's, and one whose queries have no pinyin does without the pinyin table; none loads pypinyin."""
 from __future__ import annotations
 
 import subprocess
@@ -11,7 +11,9 @@ from marketplace.config import PROJECT_ROOT
 LOADED = ("import sys\n"
           "analyzer = sys.modules.get('marketplace.search.analyzer')\n"
           "jieba = ['rjieba'] if analyzer and analyzer._load_jieba.cache_info().currsize else []\n"
-          "print(' '.join(jieba + [m for m in ('pypinyin', 'zhconv') if m in sys.modules]))")
+          "reader = sys.modules.get('marketplace.search.pinyin')\n"
+          "table = ['pinyin-table'] if reader and reader._load.cache_info().currsize else []\n"
+          "print(' '.join(jieba + table + [m for m in ('pypinyin', 'zhconv') if m in sys.modules]))")
 
 
 def modules_loaded_after(code: str, tmp_path) -> set[str]:
@@ -38,4 +40,4 @@ def test_highlighting_chinese_words_needs_no_pinyin(tmp_path):
 def test_a_pinyin_query_still_lights_up_its_word(tmp_path):
     code = ("from marketplace.search.highlight import highlight_title\n"
             "assert '>活动室</mark>' in highlight_title('党员活动室', frozenset({'hds'}))")
-    assert "pypinyin" in modules_loaded_after(code, tmp_path)
+    assert modules_loaded_after(code, tmp_path) == {"rjieba", "pinyin-table"}
