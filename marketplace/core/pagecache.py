@@ -97,7 +97,9 @@ class _Page:
 
 
 class PageStore:
-    """Kept pages, least recently used dropped first once they pass ``max_bytes``; safe across threads."""
+    """Kept pages, least recently used dropped first once they pass ``max_bytes``, and those past their time
+    dropped whenever a page is kept (else a burst of one-off pages, searches mostly, would hold their bytes
+    long after anyone could be served them); safe across threads."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
@@ -116,12 +118,12 @@ class PageStore:
             self._pages.move_to_end(key)
             return page
 
-    def put(self, key: tuple, page: _Page) -> None:
+    def put(self, key: tuple, page: _Page, now: float) -> None:
         if len(page.body) > self.max_bytes:
             return
         with self._lock:
-            if key in self._pages:
-                self._drop(key)
+            for expired in [kept for kept, old in self._pages.items() if old.expires <= now or kept == key]:
+                self._drop(expired)
             self._pages[key] = page
             self._bytes += len(page.body)
             while self._bytes > self.max_bytes:
@@ -221,7 +223,8 @@ def _keep(cache: _PageCache, response):
     has_token = bool(token) and token in body
     if has_token:
         body = body.replace(token, TOKEN_PLACEHOLDER)
-    cache.store.put(key, _Page(body, response.mimetype, has_token, clock.now().timestamp() + cache.seconds))
+    now = clock.now().timestamp()
+    cache.store.put(key, _Page(body, response.mimetype, has_token, now + cache.seconds), now)
     return response
 
 

@@ -27,8 +27,9 @@ from marketplace.search.queries import (PINYIN_BOOST, RELATED_WEIGHT, TITLE_BOOS
                                         word_alternatives)
 from marketplace.search.ranking import ReputationWeighting
 
-# How many (document, term) entries the cache may hold in all, per process: ~100 bytes each, so
-# about 50 MB; the 100,000-listing benchmark's whole query mix needs about 400,000.
+# How many (document, term) entries the cache may hold in all, per process: ~65 bytes each (a float and its dict
+# slot; the document numbers are shared), so about 32 MB; the 100,000-listing benchmark's whole query mix needs about
+# 400,000.
 CACHE_ENTRIES = 500_000
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 
@@ -72,7 +73,16 @@ class PostingCache:
         self.size = 0
         self._postings: OrderedDict = OrderedDict()
         self._lengths: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._docnums: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
+
+    def docnums(self, leaf) -> tuple[int, ...]:
+        """The leaf's document numbers as one set of int objects, shared by every cached term's dict (Whoosh
+        decodes each posting list into ints of its own: 32 bytes more per cached entry)."""
+        numbers = self._docnums.get(leaf)
+        if numbers is None:
+            numbers = self._docnums.setdefault(leaf, tuple(range(leaf.doc_count_all())))
+        return numbers
 
     def lengths(self, leaf, fieldname: str) -> list[int]:
         per_field = self._lengths.setdefault(leaf, {})
@@ -109,6 +119,7 @@ class PostingCache:
         b = weighting._field_B.get(fieldname, weighting.B)
         k1 = weighting.K1
         lengths = self.lengths(leaf, fieldname)
+        docnums = self.docnums(leaf)
         matcher = leaf.postings(fieldname, btext)
         if isinstance(matcher, FilterMatcher):  # hides deleted documents; search() drops those itself
             matcher = matcher.child
@@ -118,7 +129,7 @@ class PostingCache:
             matcher._read_ids()
             matcher._read_weights()
             for docnum, tf in zip(matcher._ids, matcher._weights):
-                parts[docnum] = tf * (k1 + 1) / (tf + k1 * ((1 - b) + b * lengths[docnum] / avgfl))
+                parts[docnums[docnum]] = tf * (k1 + 1) / (tf + k1 * ((1 - b) + b * lengths[docnum] / avgfl))
             matcher._next_block()
         return parts
 

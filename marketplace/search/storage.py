@@ -4,12 +4,14 @@ Whoosh's own file storage maps a segment's compound file and then copies every p
 a BytesIO: the terms and postings of 10,000 listings are 4.5 MB of copies per worker (on top of the mapped
 pages themselves), and the copy grows with the street. Here every part is a window on the file read with
 ``os.pread``, which leaves the bytes in the system's page cache, shared by all workers and the scheduler,
-and which many threads may call at once on one open file (one searcher serves all of a worker's threads).
+and which many threads may call at once on one open file (one searcher serves all of a worker's threads; each
+thread keeps its own position in a window).
 """
 from __future__ import annotations
 
 import os
 import sys
+import threading
 from array import array
 
 from whoosh.filedb.filestore import FileStorage
@@ -30,13 +32,22 @@ class OpenFile:
 
 
 class Window:
-    """``length`` bytes of an open file from ``offset``, as a read-only file with a position of its own."""
+    """``length`` bytes of an open file from ``offset``, as a read-only file with a position of its own in each
+    thread: Whoosh seeks and then reads (a posting list's header, say), and a worker's threads share one searcher."""
 
     def __init__(self, raw: OpenFile, offset: int, length: int):
         self.raw = raw
         self.offset = offset
         self.length = length
-        self.position = 0
+        self._cursor = threading.local()
+
+    @property
+    def position(self) -> int:
+        return getattr(self._cursor, "position", 0)
+
+    @position.setter
+    def position(self, value: int) -> None:
+        self._cursor.position = value
 
     def pread(self, position: int, size: int) -> bytes:
         return os.pread(self.raw.descriptor, max(0, min(size, self.length - position)), self.offset + position)

@@ -152,10 +152,17 @@ def test_signed_in_visitors_get_their_own_page_not_the_kept_one(cached):
 def test_kept_pages_stay_within_their_bytes_dropping_the_least_recently_served():
     store = pagecache.PageStore(max_bytes=10)
     for key in ("a", "b"):
-        store.put(key, pagecache._Page(b"12345", "text/html", False, expires=100.0))
+        store.put(key, pagecache._Page(b"12345", "text/html", False, expires=100.0), now=1.0)
     assert store.get("a", now=1.0) is not None  # served: "b" is now the least recent
-    store.put("c", pagecache._Page(b"12345", "text/html", False, expires=100.0))
+    store.put("c", pagecache._Page(b"12345", "text/html", False, expires=100.0), now=1.0)
     assert [key for key in "abc" if store.get(key, now=1.0)] == ["a", "c"]
+
+
+def test_kept_pages_past_their_time_give_back_their_bytes_when_another_page_is_kept():
+    store = pagecache.PageStore(max_bytes=100)
+    store.put("a", pagecache._Page(b"12345", "text/html", False, expires=10.0), now=1.0)
+    store.put("b", pagecache._Page(b"123", "text/html", False, expires=30.0), now=20.0)
+    assert store._bytes == 3 and store.get("a", now=5.0) is None
 
 
 class HeldRendering:
