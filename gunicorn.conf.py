@@ -22,8 +22,9 @@ graceful_timeout = 10
 accesslog = "-"
 
 # glibc's malloc gives each thread that contends for it an arena of its own (up to eight per core) and keeps the
-# memory freed into each: a worker's eight threads held about 10 MB more than with two arenas, for no speed a
-# two-core machine can measure. Set in each worker before its threads start (the MALLOC_ARENA_MAX environment
+# memory freed into each: a worker's eight threads held about 10 MB more than with two arenas, and two arenas about
+# 2-3 MB more than one, for no speed a two-core machine can measure (the threads take turns at Python's lock, so
+# they seldom allocate at once). Set in each worker before its threads start (the MALLOC_ARENA_MAX environment
 # variable would have to be set before gunicorn itself starts).
 M_ARENA_MAX = -8
 # glibc gives memory freed inside its heaps back to the system only when asked (malloc_trim): what a burst of
@@ -43,7 +44,7 @@ def post_fork(_server, _worker):
     c_library = ctypes.CDLL(libc) if libc else None
     mallopt = getattr(c_library, "mallopt", None)
     if mallopt is not None:  # glibc; other C libraries may lack it
-        mallopt(M_ARENA_MAX, 2)
+        mallopt(M_ARENA_MAX, 1)
     _malloc_trim = getattr(c_library, "malloc_trim", None)
 
 

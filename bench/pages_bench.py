@@ -15,7 +15,8 @@ page costs when it is not kept, after a change or on a URL no one asked for late
 
 Printed: requests/s per page and its ratio to bare Flask (targets: ≥ 10 %, goal 25 %), SQL statements
 per anonymous page measured in-process (target ≤ 4 for listing, browse and search), and memory per worker
-after the load and the corpus's whole query mix: resident (RSS, target ≤ 150 MB), proportional (PSS) and unique (USS). Ratios are printed last.
+after the load and the corpus's whole query mix (pinyin included): resident (RSS, target ≤ 150 MB), proportional
+(PSS) and unique (USS); resident after the pages' load alone too. Ratios are printed last.
 """
 from __future__ import annotations
 

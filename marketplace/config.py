@@ -82,9 +82,11 @@ class DefaultConfig:
     # more deliveries, and each batch subscriber gets more events at once (about 6 deliveries per booking event).
     OUTBOX_BATCH_SIZE = 500
     # Anonymous pages kept in each worker's memory (core/pagecache.py): at most this many seconds after rendering
-    # (committed changes show at once; this bounds what time alone changes), and this many bytes per worker.
+    # (committed changes show at once; this bounds what time alone changes), and this many bytes per worker: pages
+    # past their time are dropped, so what is kept is what was asked for in the last PAGE_CACHE_SECONDS, and 2 MB
+    # holds some 60 pages of 30 KB, more than a street's busy pages.
     PAGE_CACHE_SECONDS = 10
-    PAGE_CACHE_MAX_BYTES = 4 * 1024 * 1024
+    PAGE_CACHE_MAX_BYTES = 2 * 1024 * 1024
     # Dashboards (street, communities, organisations, listings) whose snapshot sums each worker keeps in memory
     # until the next day is snapshotted (transparency.services.SettledSums); 0 computes them on every request.
     DASHBOARD_CACHE_ENTRIES = 256

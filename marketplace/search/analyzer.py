@@ -93,13 +93,17 @@ def _to_simplified():
             else:
                 sys.modules["pkg_resources"] = pkg_resources
         # zhconv's own loader keeps every table of its file (to traditional, Hong Kong, Taiwan: about 2 MB more
-        # per worker); converting to mainland simplified reads two of them, so only those two are decoded.
+        # per worker) and then a merged copy of the two that mainland simplified reads. Only those two are
+        # decoded here, merged as zhconv merges them for "zh-cn" (zh2CN over zh2Hans), and kept once.
         if zhconv.zhconv.zhcdicts is None:
             with open(os.path.join(os.path.dirname(zhconv.__file__), "zhcdict.json"), encoding="utf-8") as file:
                 text = file.read()
             decoder = json.JSONDecoder()
-            zhconv.zhconv.zhcdicts = {name: decoder.raw_decode(text, text.index(f'"{name}": ') + len(name) + 4)[0]
-                                      for name in ("zh2Hans", "zh2CN")}
+            mainland, overrides = (decoder.raw_decode(text, text.index(f'"{name}": ') + len(name) + 4)[0]
+                                   for name in ("zh2Hans", "zh2CN"))
+            mainland.update(overrides)
+            zhconv.zhconv.dict_zhcn = mainland
+            zhconv.zhconv.zhcdicts = {}  # not None: zhconv would load its whole file
     return lambda text: zhconv.zhconv.convert(text, "zh-cn")
 
 

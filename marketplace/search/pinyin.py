@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import threading
-from array import array
 from bisect import bisect_left
 from functools import lru_cache
 
@@ -22,35 +21,29 @@ _LOAD = threading.Lock()
 
 
 class PinyinTable:
-    """Characters (code points sorted, their readings in one string) and phrases, as read from the table."""
+    """Characters (one sorted string) with their readings (fixed-width slots of one string), and phrases."""
 
     def __init__(self, path: str = TABLE):
-        self.codes = array("I")
-        self.offsets = array("I", [0])
-        readings: list[str] = []
-        length = 0
-        self.phrases: dict[str, tuple[str, str]] = {}
         with open(path, encoding="utf-8") as lines:
-            self.chinese_runs = re.compile(f"(?:{next(lines).rstrip(chr(10)).split(chr(9), 1)[1]})+")
-            for line in lines:
-                text, full, initials = line.rstrip("\n").split("\t")
-                if len(text) == 1:
-                    self.codes.append(ord(text))
-                    readings.append(f"{full} {initials}")
-                    length += len(readings[-1])
-                    self.offsets.append(length)
-                else:
-                    self.phrases[text] = (full, initials)
-        self.readings = "".join(readings)
-        self.prefixes = {phrase[:end] for phrase in self.phrases for end in range(1, len(phrase) + 1)}
+            self.chinese_runs = re.compile(f"(?:{next(lines).rstrip(chr(10)).split(chr(9))[1]})+")
+            self.characters = next(lines).rstrip("\n").split("\t")[1]
+            _, width, self.readings = next(lines).rstrip("\n").split("\t")
+            self.width = int(width)
+            # phrase → "full<tab>initials": one string each (3,644 tuples of two weigh more than all the characters)
+            self.phrases = dict(line.rstrip("\n").split("\t", 1) for line in lines)
+        self.sorted_phrases = sorted(self.phrases)
+
+    def is_prefix(self, text: str) -> bool:
+        """Whether some phrase starts with ``text`` (the first phrase not sorting before it does, if any)."""
+        index = bisect_left(self.sorted_phrases, text)
+        return index < len(self.sorted_phrases) and self.sorted_phrases[index].startswith(text)
 
     def character(self, ch: str) -> tuple[str, str]:
         """A character's reading, or the character itself where it has none (as pypinyin leaves it)."""
-        code = ord(ch)
-        index = bisect_left(self.codes, code)
-        if index == len(self.codes) or self.codes[index] != code:
+        index = bisect_left(self.characters, ch)
+        if index == len(self.characters) or self.characters[index] != ch:
             return ch, ch
-        full, initials = self.readings[self.offsets[index]:self.offsets[index + 1]].split(" ")
+        full, initials = self.readings[index * self.width:(index + 1) * self.width].rstrip().split(" ")
         return full, initials
 
     def cut(self, run: str) -> list[str]:
@@ -62,7 +55,7 @@ class PinyinTable:
         while start < len(run):
             longest = 0
             end = start
-            while end < len(run) and run[start:end + 1] in self.prefixes:
+            while end < len(run) and self.is_prefix(run[start:end + 1]):
                 end += 1
                 if run[start:end] in self.phrases:
                     longest = end - start
@@ -85,8 +78,10 @@ class PinyinTable:
             full.append(text[position:run.start()])
             initials.append(text[position:run.start()])
             for piece in self.cut(run.group()):
-                reading = self.phrases.get(piece) if len(piece) > 1 else None
-                if reading is None:
+                phrase = self.phrases.get(piece) if len(piece) > 1 else None
+                if phrase is not None:
+                    reading = phrase.split("\t")
+                else:
                     readings = [self.character(ch) for ch in piece]
                     reading = ("".join(r[0] for r in readings), "".join(r[1] for r in readings))
                 full.append(reading[0])
