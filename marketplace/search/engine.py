@@ -96,7 +96,7 @@ class PostingCache:
         key = (id(leaf), fieldname, text)
         with self._lock:
             cached = self._postings.get(key)
-            if cached is not None and cached[0] is leaf and cached[1] == avgfl:
+            if cached is not None and cached[0]() is leaf and cached[1] == avgfl:
                 self._postings.move_to_end(key)
                 return cached[2]
         parts = self._read(leaf, fieldname, text, avgfl)
@@ -104,7 +104,8 @@ class PostingCache:
             previous = self._postings.pop(key, None)
             if previous is not None:
                 self.size -= len(previous[2])
-            self._postings[key] = (leaf, avgfl, parts)
+            # The leaf held weakly: a segment merged away or replaced must not live on (with its open file) in here.
+            self._postings[key] = (weakref.ref(leaf), avgfl, parts)
             self.size += len(parts)
             while self.size > self.budget and len(self._postings) > 1:
                 _, (_, _, evicted) = self._postings.popitem(last=False)

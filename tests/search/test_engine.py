@@ -1,6 +1,9 @@
 """The set-based engine returns what Whoosh's own search returns, with the same scores."""
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 from whoosh.query import Term
 
@@ -51,3 +54,15 @@ def test_engine_applies_filters_like_whoosh(varied, index):
                                 engine.query_terms(parsed, lexicon), allowed=restriction, limit=3)
     assert total == len(expected)
     assert [docnum for _, docnum in best] == [hit.docnum for hit in expected]
+
+
+def test_the_posting_cache_does_not_keep_the_readers_of_replaced_segments_alive(varied, index, session):
+    searcher = index.searcher()
+    avgfl = searcher.avg_field_length("text")
+    readers = [weakref.ref(sub.reader()) for sub, _ in searcher.leaf_searchers()]
+    assert any([index.postings.tf_parts(reader(), "text", "活动室", avgfl) for reader in readers])
+    del searcher
+    index.rebuild(session)  # every segment replaced
+    index.lexicon(index.searcher())
+    gc.collect()
+    assert [reader() for reader in readers] == [None] * len(readers)
