@@ -25,7 +25,7 @@ class PinyinTable:
 
     def __init__(self, path: str = TABLE):
         with open(path, encoding="utf-8") as lines:
-            self.chinese_runs = re.compile(f"(?:{next(lines).rstrip(chr(10)).split(chr(9))[1]})+")
+            self.chinese_runs = re.compile("(?:" + next(lines).rstrip("\n").split("\t")[1] + ")+")
             self.characters = next(lines).rstrip("\n").split("\t")[1]
             _, width, self.readings = next(lines).rstrip("\n").split("\t")
             self.width = int(width)

@@ -23,12 +23,15 @@ class OpenFile:
     its readers while another thread may still be reading through them, and a descriptor closed then could
     meanwhile name some other file."""
 
+    descriptor = None
+
     def __init__(self, path: str):
         self.descriptor = os.open(path, os.O_RDONLY)
         self.size = os.fstat(self.descriptor).st_size
 
     def __del__(self):
-        os.close(self.descriptor)
+        if self.descriptor is not None:  # None: the file could not be opened
+            os.close(self.descriptor)
 
 
 class Window:

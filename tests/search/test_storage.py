@@ -1,10 +1,13 @@
 """The index's files read in place (search/storage.py): each thread of a worker reads what it asked for."""
 from __future__ import annotations
 
+import gc
 import os
 import random
 import threading
 import time
+
+import pytest
 
 from marketplace.search.storage import WindowStorage
 
@@ -48,3 +51,9 @@ def test_a_window_reads_its_own_part_of_the_file_at_any_position(tmp_path):
     assert window.get(3, 4) == b"3456" and window.read() == b"0123456789" and window.read(5) == b""
     window.seek(-2, 2)
     assert window.read(5) == b"89"
+
+
+def test_a_missing_file_is_an_error_of_its_own_and_leaves_nothing_open(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        WindowStorage(str(tmp_path)).open_file("missing")
+    gc.collect()  # the half-made file's clean-up must not fail (pytest reports any error raised there)
