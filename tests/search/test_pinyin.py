@@ -47,4 +47,5 @@ def test_text_that_is_not_chinese_stays_as_it_is_around_the_words_read():
     from marketplace.search.analyzer import word_pinyin
     assert word_pinyin("3号楼活动室") == ("3haolouhuodongshi", "3hlhds")
     assert word_pinyin("AA制") == ("AAzhi", "AAz")
+    assert word_pinyin("维修wifi") == ("weixiuwifi", "wxwifi")
     assert word_pinyin("银行，行长") == ("yinhang，hangzhang", "yh，hz")
