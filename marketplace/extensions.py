@@ -51,7 +51,8 @@ def init_app(app) -> None:
     lock_timeout_ms = int(app.config["DATABASE_LOCK_TIMEOUT"] * 1000)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", _sqlite_settings(lock_timeout_ms, app.config["SQLITE_SYNCHRONOUS"]))
+            event.listen(db.engine, "connect", _sqlite_settings(lock_timeout_ms, app.config["SQLITE_SYNCHRONOUS"],
+                                                                   app.config["SQLITE_CACHE_KB"]))
             event.listen(db.engine, "begin", transactions.sqlite_begin_listener(_is_safe_request))
         elif db.engine.dialect.name == "postgresql":
             event.listen(db.engine, "connect", _postgresql_settings(lock_timeout_ms))
@@ -62,13 +63,14 @@ def _is_safe_request() -> bool:
     return has_request_context() and request.method in SAFE_METHODS
 
 
-def _sqlite_settings(busy_timeout_ms: int, synchronous: str):
+def _sqlite_settings(busy_timeout_ms: int, synchronous: str, cache_kb: int):
     if synchronous not in SQLITE_SYNCHRONOUS_MODES:
         raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {sorted(SQLITE_SYNCHRONOUS_MODES)}")
 
     def on_connect(dbapi_connection, _record) -> None:
         """WAL lets readers run beside the writer; busy_timeout makes writers queue for the lock, for a bounded time;
-        ``synchronous`` says when SQLite waits for the disk (see SQLITE_SYNCHRONOUS in config.py).
+        ``synchronous`` says when SQLite waits for the disk (see SQLITE_SYNCHRONOUS in config.py), ``cache_size`` how
+        much of the file the connection keeps in its own memory (SQLITE_CACHE_KB).
 
         pysqlite's own transaction handling is switched off (isolation_level=None) so that SQLAlchemy
         emits BEGIN itself: savepoints then work, and ``core.transactions`` chooses BEGIN IMMEDIATE.
@@ -79,6 +81,7 @@ def _sqlite_settings(busy_timeout_ms: int, synchronous: str):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute(f"PRAGMA cache_size=-{cache_kb:d}")  # negative: in KiB, not in pages
         cursor.close()
 
     return on_connect

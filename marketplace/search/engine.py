@@ -27,10 +27,12 @@ from marketplace.search.queries import (PINYIN_BOOST, RELATED_WEIGHT, TITLE_BOOS
                                         word_alternatives)
 from marketplace.search.ranking import ReputationWeighting
 
-# How many (document, term) entries the cache may hold in all, per process: ~65 bytes each (a float and its dict
-# slot; the document numbers are shared), so about 32 MB; the 100,000-listing benchmark's whole query mix needs about
-# 400,000.
-CACHE_ENTRIES = 500_000
+# How many (document, term) entries the cache may hold per process: ~36 bytes each (a dict slot; the document numbers
+# and the scores are shared), up to ten per indexed listing and never fewer than the minimum. The corpus's whole query
+# mix needs about five per listing at 10,000 and at 100,000 listings; a fixed size either starves a large street (every
+# common word read again from disk, ~10 ms at 10,000 listings) or lets a small street's workers grow for nothing.
+CACHE_ENTRIES_PER_DOCUMENT = 10
+CACHE_MIN_ENTRIES = 100_000
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 
 
@@ -67,14 +69,19 @@ def query_terms(parsed: ParsedQuery, lexicon: Lexicon) -> list[list[QueryTerm]]:
 class PostingCache:
     """Bounded LRU of ``(leaf reader, field, term) → {docnum: tf part}``, plus per-leaf lengths."""
 
-    def __init__(self, weighting: ReputationWeighting, entries: int = CACHE_ENTRIES):
+    def __init__(self, weighting: ReputationWeighting):
         self.weighting = weighting
-        self.budget = entries
+        self.budget = CACHE_MIN_ENTRIES
         self.size = 0
         self._postings: OrderedDict = OrderedDict()
         self._lengths: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._docnums: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._parts: dict[str, tuple[float, dict[float, float]]] = {}
         self._lock = threading.Lock()
+
+    def fit(self, documents: int) -> None:
+        """Size the budget to an index of ``documents`` documents (entries over it go at the next read)."""
+        self.budget = max(CACHE_MIN_ENTRIES, CACHE_ENTRIES_PER_DOCUMENT * documents)
 
     def docnums(self, leaf) -> tuple[int, ...]:
         """The leaf's document numbers as one set of int objects, shared by every cached term's dict (Whoosh
@@ -112,6 +119,15 @@ class PostingCache:
                 self.size -= len(evicted)
         return parts
 
+    def shared_parts(self, fieldname: str, avgfl: float) -> dict[float, float]:
+        """One float object per distinct score part of the field: a part depends only on a term's frequency in the
+        document and the document's length, one of 256 steps, so a few hundred floats stand for every cached posting
+        (24 bytes each saved)."""
+        current = self._parts.get(fieldname)
+        if current is None or current[0] != avgfl:
+            current = self._parts[fieldname] = (avgfl, {})
+        return current[1]
+
     def _read(self, leaf, fieldname: str, text: str, avgfl: float) -> dict[int, float]:
         btext = text.encode("utf-8")
         if (fieldname, btext) not in leaf:
@@ -121,6 +137,7 @@ class PostingCache:
         k1 = weighting.K1
         lengths = self.lengths(leaf, fieldname)
         docnums = self.docnums(leaf)
+        shared = self.shared_parts(fieldname, avgfl)
         matcher = leaf.postings(fieldname, btext)
         if isinstance(matcher, FilterMatcher):  # hides deleted documents; search() drops those itself
             matcher = matcher.child
@@ -130,7 +147,8 @@ class PostingCache:
             matcher._read_ids()
             matcher._read_weights()
             for docnum, tf in zip(matcher._ids, matcher._weights):
-                parts[docnums[docnum]] = tf * (k1 + 1) / (tf + k1 * ((1 - b) + b * lengths[docnum] / avgfl))
+                part = tf * (k1 + 1) / (tf + k1 * ((1 - b) + b * lengths[docnum] / avgfl))
+                parts[docnums[docnum]] = shared.setdefault(part, part)
             matcher._next_block()
         return parts
 
@@ -146,6 +164,7 @@ def search(searcher, cache: PostingCache, factors_of, per_word: list[list[QueryT
     """
     if not per_word or any(not any(t.required for t in terms) for terms in per_word):
         return [], 0
+    cache.fit(searcher.doc_count_all())
     idf = {(t.fieldname, t.text): searcher.idf(t.fieldname, t.text) for terms in per_word for t in terms}
     avgfl = {name: searcher.avg_field_length(name) or 1 for name in ("text", "title", "pinyin")}
     best: list[tuple[tuple[bool, bool], float, int]] = []

@@ -175,15 +175,25 @@ def test_without_trusted_proxies_a_forwarded_header_is_ignored(tmp_path):
     assert address_seen(tmp_path) == "10.0.0.2"
 
 
-def synchronous_mode(tmp_path, **config) -> int:
-    """SQLite's synchronous setting on the app's connections (1 NORMAL, 2 FULL, 3 EXTRA)."""
+def sqlite_setting(tmp_path, pragma: str, **config) -> int:
+    """A PRAGMA's value on the app's SQLite connections."""
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "SECRET_KEY": "x", **config})
     with app.app_context():
         try:
             with db.engine.connect() as connection:
-                return connection.exec_driver_sql("PRAGMA synchronous").scalar()
+                return connection.exec_driver_sql(f"PRAGMA {pragma}").scalar()
         finally:
             db.engine.dispose()
+
+
+def synchronous_mode(tmp_path, **config) -> int:
+    """SQLite's synchronous setting on the app's connections (1 NORMAL, 2 FULL, 3 EXTRA)."""
+    return sqlite_setting(tmp_path, "synchronous", **config)
+
+
+def test_each_sqlite_connection_keeps_a_small_page_cache_of_its_own_unless_told_otherwise(tmp_path):
+    assert sqlite_setting(tmp_path, "cache_size") == -256  # KiB; SQLite's own default is -2000
+    assert sqlite_setting(tmp_path, "cache_size", SQLITE_CACHE_KB=1024) == -1024
 
 
 def test_sqlite_commits_without_waiting_for_the_disk_unless_told_to(tmp_path):

@@ -66,3 +66,38 @@ def test_the_posting_cache_does_not_keep_the_readers_of_replaced_segments_alive(
     index.lexicon(index.searcher())
     gc.collect()
     assert [reader() for reader in readers] == [None] * len(readers)
+
+
+def test_cached_scores_share_one_float_per_distinct_value(varied, index):
+    searcher = index.searcher()
+    avgfl = searcher.avg_field_length("text")
+    parts = [part for sub, _ in searcher.leaf_searchers() for word in index.lexicon(searcher).words
+             for part in index.postings.tf_parts(sub.reader(), "text", word, avgfl).values()]
+    assert len(parts) > len(set(parts))
+    assert len({id(part) for part in parts}) == len(set(parts))
+
+
+def test_the_posting_cache_keeps_to_a_budget_sized_by_the_index_dropping_the_least_recently_used(varied, index,
+                                                                                                 monkeypatch):
+    monkeypatch.setattr(engine, "CACHE_MIN_ENTRIES", 0)
+    searcher = index.searcher()
+    leaf = next(sub.reader() for sub, _ in searcher.leaf_searchers())
+    avgfl = searcher.avg_field_length("text")
+    cache = engine.PostingCache(index._weighting)
+    cache.fit(2)
+    budget = 2 * engine.CACHE_ENTRIES_PER_DOCUMENT
+    words = sorted(word for word in index.lexicon(searcher).words if ("text", word.encode()) in leaf)
+    first = min(words, key=lambda word: leaf.doc_frequency("text", word))
+    others = [word for word in words if word != first]
+    read, first_reads = {}, []
+    for word in others:
+        first_reads.append(cache.tf_parts(leaf, "text", first, avgfl))  # used before each other word
+        read[word] = cache.tf_parts(leaf, "text", word, avgfl)
+    assert sum(len(parts) for parts in read.values()) > budget  # more than fits
+    assert 0 < cache.size <= budget
+    assert all(parts is first_reads[0] for parts in first_reads)  # never dropped, so read from the index once
+    kept = {text for _, _, text in cache._postings}
+    assert {first, others[-1]} <= kept and others[0] not in kept
+
+    engine.search(searcher, cache, index.reputation_factors, engine.query_terms(parse("活动室"), index.lexicon(searcher)))
+    assert cache.budget == engine.CACHE_ENTRIES_PER_DOCUMENT * searcher.doc_count_all()
