@@ -2,7 +2,9 @@
 writers wait for the database's write lock."""
 from __future__ import annotations
 
+import gc
 import os
+import runpy
 import socket
 import sqlite3
 import subprocess
@@ -119,3 +121,14 @@ def test_visitors_are_served_while_writers_wait_for_the_database_lock(gunicorn_s
         for writer in writers:
             writer.join(timeout=30)
     assert len(results) == 4 and set(results) <= {401, 429}  # each writer got its answer once the lock was free
+
+
+def test_a_worker_leaves_what_it_loaded_at_start_out_of_garbage_collection():
+    settings = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    gc.unfreeze()
+    try:
+        settings["post_worker_init"](None)
+        assert gc.get_freeze_count() > 10_000  # the modules and objects this process has loaded so far
+        assert len(gc.get_objects()) < gc.get_freeze_count() / 10
+    finally:
+        gc.unfreeze()
