@@ -467,24 +467,50 @@ def _free_slots(listing: Listing, plan: OpeningPlan, occupancy: Occupancy, durat
 
 def is_free_during(session: Session, listing: Listing, start: datetime, end: datetime, *, zone: str,
                    now: datetime | None = None) -> bool:
-    """Whether a resident asking for "free from start to end" would find this listing free then.
+    """Whether a resident asking for "free from start to end" would find this listing free then (see free_during)."""
+    return listing.id in free_during(session, [listing], start, end, zone=zone, now=now)
 
-    It is when one booking of the whole window would be accepted now. A listing whose bookings are
+
+def free_during(session: Session, listings: list[Listing], start: datetime, end: datetime, *, zone: str,
+                now: datetime | None = None) -> set[int]:
+    """The ids of those listings a resident asking for "free from start to end" would find free then.
+
+    One is when one booking of the whole window would be accepted now. A listing whose bookings are
     all shorter than the window (its maximum duration is less) is free when one booking of its
     longest length fits inside the window; one whose bookings are all longer (its minimum duration
-    is more) is free when one booking of its shortest length covers the window.
+    is more) is free when one booking of its shortest length covers the window. Listings asking the
+    same question are answered together (``availability_of``: a few queries for all of them, not a few
+    each); a listing whose rules refuse that booking's length is not free.
     """
     now = now or clock.now()
     window = (end - start).total_seconds() / 60
-    if window > listing.max_duration_minutes:
-        longest = listing.max_duration_minutes - listing.max_duration_minutes % listing.slot_minutes
-        slots = availability(session, listing, start, end, zone, now, duration_minutes=longest)
-        return any(slot.end <= end for slot in slots)
-    if window < listing.min_duration_minutes:
-        earliest = end - timedelta(minutes=listing.min_duration_minutes)
-        slots = availability(session, listing, earliest, start + timedelta(microseconds=1), zone, now)
-        return any(slot.end >= end for slot in slots)
-    return _fits(session, listing, start, end, 1, zone, now)
+    # (first start, last start, booking minutes, kind of fit) → the listings asking it
+    asked: dict[tuple[datetime, datetime, int, str], list[Listing]] = defaultdict(list)
+    for listing in listings:
+        if window > listing.max_duration_minutes:
+            minutes = listing.max_duration_minutes - listing.max_duration_minutes % listing.slot_minutes
+            question = (start, end, minutes, "inside")
+        elif window < listing.min_duration_minutes:
+            minutes = listing.min_duration_minutes
+            question = (end - timedelta(minutes=minutes), start + timedelta(microseconds=1), minutes, "covering")
+        elif window.is_integer():
+            minutes = int(window)
+            question = (start, start + timedelta(microseconds=1), minutes, "whole")
+        else:  # no booking ends between two minutes
+            continue
+        try:
+            check_duration(listing, start, start + timedelta(minutes=minutes))
+        except ValidationFailed:
+            continue
+        asked[question].append(listing)
+    free = set()
+    for (first, last, minutes, fit), asking in asked.items():
+        slots = availability_of(session, asking, first, last, zone, now, duration_minutes=minutes)
+        for listing in asking:
+            if any(slot.end <= end if fit == "inside" else slot.end >= end if fit == "covering" else
+                   slot.start == start and slot.end == end for slot in slots[listing.id]):
+                free.add(listing.id)
+    return free
 
 
 def _load_opening_hours(session: Session, listings: list[Listing]) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 from whoosh.query import Or, Term
 from whoosh.sorting import FieldFacet
 
-from marketplace.bookings.availability import availability_of, is_free_during
+from marketplace.bookings.availability import availability_of, free_during
 from marketplace.bookings.models import ACTIVE_STATUSES, Booking
 from marketplace.core import clock
 from marketplace.core.errors import ValidationFailed
@@ -179,8 +179,9 @@ def search_listings(session: Session, index: SearchIndex, text: str | None, filt
         ranked, matched = _ranked(session, searcher, index, parsed, lexicon, query, restriction, FREE_AT_CANDIDATES)
         scores = dict(ranked)
         start, end = filters.free_at
-        free = [listing for listing in _published_in_order(session, list(scores))
-                if is_free_during(session, listing, start, end, zone=zone)]
+        candidates = _published_in_order(session, list(scores))
+        free_ids = free_during(session, candidates, start, end, zone=zone)
+        free = [listing for listing in candidates if listing.id in free_ids]
         total = len(free)
         lower_bound = matched > FREE_AT_CANDIDATES
         listings = free[offset:offset + per_page]
