@@ -480,7 +480,7 @@ def free_during(session: Session, listings: list[Listing], start: datetime, end:
     longest length fits inside the window; one whose bookings are all longer (its minimum duration
     is more) is free when one booking of its shortest length covers the window. Listings asking the
     same question are answered together (``availability_of``: a few queries for all of them, not a few
-    each); a listing whose rules refuse that booking's length is not free.
+    each); a listing whose grid cannot make that booking's length is not free, and does not stop the others.
     """
     now = now or clock.now()
     window = (end - start).total_seconds() / 60
@@ -503,13 +503,12 @@ def free_during(session: Session, listings: list[Listing], start: datetime, end:
         except ValidationFailed:
             continue
         asked[question].append(listing)
+    fits = {"inside": lambda slot: slot.end <= end, "covering": lambda slot: slot.end >= end,
+            "whole": lambda slot: slot.start == start and slot.end == end}
     free = set()
     for (first, last, minutes, fit), asking in asked.items():
         slots = availability_of(session, asking, first, last, zone, now, duration_minutes=minutes)
-        for listing in asking:
-            if any(slot.end <= end if fit == "inside" else slot.end >= end if fit == "covering" else
-                   slot.start == start and slot.end == end for slot in slots[listing.id]):
-                free.add(listing.id)
+        free.update(listing.id for listing in asking if any(map(fits[fit], slots[listing.id])))
     return free
 
 

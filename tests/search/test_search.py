@@ -238,3 +238,12 @@ def test_free_at_uses_the_longest_booking_on_the_grid_when_the_maximum_is_off_it
     factory.listing(title="三楼会议室", slot_minutes=60, min_duration_minutes=60, max_duration_minutes=90,
                     min_notice_minutes=0)
     assert titles("会议室", free_at_start=_tomorrow(9), free_at_end=_tomorrow(12)) == ["三楼会议室"]
+
+
+def test_free_at_leaves_out_a_listing_whose_grid_cannot_fill_the_window_and_keeps_the_others(factory, titles):
+    factory.listing(title="半点会议室", slot_minutes=30, min_duration_minutes=30, max_duration_minutes=240,
+                    min_notice_minutes=0)
+    factory.listing(title="一刻会议室", slot_minutes=15, min_duration_minutes=15, max_duration_minutes=240,
+                    min_notice_minutes=0)
+    three_quarters = {"free_at_start": _tomorrow(9), "free_at_end": _tomorrow(9) + timedelta(minutes=45)}
+    assert titles("会议室", **three_quarters) == ["一刻会议室"]
