@@ -130,12 +130,14 @@ def _validated(session: Session, text: str | None, filters: SearchFilters) -> In
                         min_capacity=filters.min_capacity)
 
 
-def _published_in_order(session: Session, ids: list[int]) -> list[Listing]:
-    """The listings with these ids, in this order, skipping any no longer published."""
+def _published_in_order(session: Session, ids: list[int], *, cards: bool = True) -> list[Listing]:
+    """The listings with these ids, in this order, skipping any no longer published; with what their cards show,
+    unless ``cards`` is false (only their own columns and opening hours: what the booking rules read)."""
     if not ids:
         return []
+    loading = (*CARD_LOADING, joinedload(Listing.opening_hours)) if cards else (joinedload(Listing.opening_hours),)
     rows = session.scalars(select(Listing).where(Listing.id.in_(ids), Listing.status == ListingStatus.published)
-                           .options(*CARD_LOADING, joinedload(Listing.opening_hours))).unique()
+                           .options(*loading)).unique()
     by_id = {listing.id: listing for listing in rows}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -179,12 +181,13 @@ def search_listings(session: Session, index: SearchIndex, text: str | None, filt
         ranked, matched = _ranked(session, searcher, index, parsed, lexicon, query, restriction, FREE_AT_CANDIDATES)
         scores = dict(ranked)
         start, end = filters.free_at
-        candidates = _published_in_order(session, list(scores))
+        # The rules read up to FREE_AT_CANDIDATES listings; only the page shown needs its cards' providers and places.
+        candidates = _published_in_order(session, list(scores), cards=False)
         free_ids = free_during(session, candidates, start, end, zone=zone)
-        free = [listing for listing in candidates if listing.id in free_ids]
+        free = [listing.id for listing in candidates if listing.id in free_ids]
         total = len(free)
         lower_bound = matched > FREE_AT_CANDIDATES
-        listings = free[offset:offset + per_page]
+        listings = _published_in_order(session, free[offset:offset + per_page])
     else:
         ranked, total = _ranked(session, searcher, index, parsed, lexicon, query, restriction, offset + per_page)
         scores = dict(ranked[offset:offset + per_page])
