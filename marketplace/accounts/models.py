@@ -5,7 +5,7 @@ from datetime import datetime
 from flask_login import UserMixin
 from sqlalchemy import and_, Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, joinedload, mapped_column, relationship
 
 from marketplace.core.reputation import Reputation
 from marketplace.core.db import Base, created_at, intpk
@@ -84,6 +84,16 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.display_name}>"
+
+
+
+def with_standing(owner=None):
+    """Load option: a user with the standing the booking rules read (``bookings.services.approval_note``), in the
+    same statement; ``owner`` is the relationship to the user from the row loaded, such as the browser session or
+    API token a signed-in request is recognised by (none when loading users themselves)."""
+    if owner is None:
+        return joinedload(User.booker_reputation)
+    return joinedload(owner).joinedload(User.booker_reputation)
 
 
 class ApiToken(Base):

@@ -195,9 +195,10 @@ def patch_profile(session: Session, user: User, changes: Mapping) -> User:
 def _lock_profile(session: Session, user: User) -> None:
     # A profile is one whole: the UPDATE names only the columns that differ from what was read, so two devices
     # saving at once (PostgreSQL, READ COMMITTED) could leave one's name beside the other's flags. The row lock
-    # makes the second wait and start from the first's result.
+    # makes the second wait and start from the first's result. Only the users row: a signed-in user was loaded with
+    # their standing (outer-joined), which PostgreSQL cannot lock.
     session.flush()
-    session.refresh(user, with_for_update=True)
+    session.refresh(user, with_for_update={"of": User})
 
 
 def set_public_contact(session: Session, user: User, *, shows_phone: bool, note: str) -> User:

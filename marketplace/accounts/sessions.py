@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from marketplace.accounts.models import User, UserSession
+from marketplace.accounts.models import User, UserSession, with_standing
 from marketplace.accounts.tokens import MAX_TOKEN_LENGTH, hash_token
 from marketplace.core import clock
 
@@ -29,7 +29,8 @@ def _live_session(session: Session, session_id: str | None) -> UserSession | Non
     if not session_id or not isinstance(session_id, str) or len(session_id) > MAX_TOKEN_LENGTH:
         return None
     return session.scalar(select(UserSession).where(
-        UserSession.token_hash == hash_token(session_id), UserSession.revoked_at.is_(None)))
+        UserSession.token_hash == hash_token(session_id), UserSession.revoked_at.is_(None),
+    ).options(with_standing(UserSession.user)))
 
 
 def user_for_session(session: Session, user_id: int, session_id: str | None) -> User | None:

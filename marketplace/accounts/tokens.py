@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from marketplace.accounts.models import ApiToken, User
+from marketplace.accounts.models import ApiToken, User, with_standing
 from marketplace.core import clock
 from marketplace.core.db import get_by_id
 from marketplace.core.errors import NotFound
@@ -40,7 +40,8 @@ def _live_token(session: Session, token: str | None, now: datetime) -> ApiToken 
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     return session.scalar(select(ApiToken).where(
-        ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None), ApiToken.expires_at > now))
+        ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None), ApiToken.expires_at > now,
+    ).options(with_standing(ApiToken.user)))
 
 
 def user_for_token(session: Session, token: str | None, *, now: datetime | None = None) -> User | None:

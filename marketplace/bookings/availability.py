@@ -36,6 +36,9 @@ LONGEST_BLOCKED_SPAN = timedelta(days=8)
 ALTERNATIVES_PER_KIND = 3
 SIMILAR_LISTINGS_SCANNED = 20
 OTHER_DAYS_SEARCHED = 7
+# What the rules read of an exception, selected as plain rows where the listing has not loaded its own.
+EXCEPTION_COLUMNS = (ListingException.listing_id, ListingException.day, ListingException.is_closed,
+                     ListingException.opens, ListingException.closes)
 
 
 class SlotTaken(Conflict):
@@ -186,7 +189,7 @@ def open_intervals(session: Session, listing_ids: list[int], day: date,
             OpeningHours.listing_id.in_(listing_ids), OpeningHours.weekday == day.weekday())):
         hours[listing_id].append((_minutes(opens), _minutes(closes)))
     exceptions: dict[int, list[ListingException]] = defaultdict(list)
-    for exception in session.scalars(select(ListingException).where(
+    for exception in session.execute(select(*EXCEPTION_COLUMNS).where(
             ListingException.listing_id.in_(listing_ids), ListingException.day == day)):
         exceptions[exception.listing_id].append(exception)
     tz = get_zone(zone)
@@ -527,7 +530,8 @@ def _load_opening_hours(session: Session, listings: list[Listing]) -> None:
 
 def _exceptions_between(session: Session, listings: list[Listing], first_day: date,
                         last_day: date) -> dict[int, list[ListingException]]:
-    """Each listing's exceptions (a superset of) first_day..last_day: the loaded ones, else one query for the rest."""
+    """Each listing's exceptions (a superset of) first_day..last_day: the loaded ones, else one query for the rest,
+    as rows of the columns the rules read."""
     found: dict[int, list[ListingException]] = defaultdict(list)
     unloaded = []
     for listing in listings:
@@ -536,7 +540,7 @@ def _exceptions_between(session: Session, listings: list[Listing], first_day: da
         else:
             found[listing.id] = list(listing.exceptions)
     if unloaded:
-        for exception in session.scalars(select(ListingException).where(
+        for exception in session.execute(select(*EXCEPTION_COLUMNS).where(
                 ListingException.listing_id.in_(unloaded), ListingException.day.between(first_day, last_day))):
             found[exception.listing_id].append(exception)
     return found

@@ -18,9 +18,9 @@ def place_hold(session: Session, listing: Listing, holder_id: int, start: dateti
                purpose: HoldPurpose = HoldPurpose.waitlist) -> SlotHold:
     """Keep [start, end) with ``seats`` free for the holder until ``held_until``, if it could be booked now.
 
-    Takes the listing's booking lock (requests overdue for a decision need not lapse under it first, as
-    ``services.lock_listing_for_booking`` makes them: a hold is no booking for the database's overlap guard,
-    and the availability rules already ignore them); raises what ``check_bookable`` raises (ValidationFailed, SlotTaken)
+    Takes the listing's booking lock (requests overdue for a decision need not lapse first, as
+    ``services.insert_checked_booking`` makes them when they stand in its way: a hold is no booking for the
+    database's overlap guard, and the availability rules already ignore them); raises what ``check_bookable`` raises (ValidationFailed, SlotTaken)
     when the slot could not be booked, so nothing is held then.
     """
     lock_listing(session, listing.id)

@@ -195,7 +195,7 @@ def create_series(session: Session, booker: User, request: SeriesRequest, *, mod
     listing = get_bookable_listing(session, request.listing_id)
     group = group_to_book_for(session, booker, request.group_id)
     purpose = clean_text(request.purpose, "purpose", MAX_PURPOSE_LENGTH)
-    lock_listing_for_booking(session, listing, now)
+    lock_listing_for_booking(session, listing)
     preview = _check_occurrences(session, listing, booker, group, request, zone=zone, now=now)
     details = {"occurrences": [occurrence_json(o, zone) for o in preview.occurrences]}
     if not preview.free:
@@ -211,6 +211,7 @@ def create_series(session: Session, booker: User, request: SeriesRequest, *, mod
         occurrence_count=len(preview.occurrences), purpose=purpose, created_at=now,
     )
     session.add(series)
+    session.flush()  # its id, which each booking's insert names
     for occurrence in preview.free:
         insert_checked_booking(session, listing, booker, group, occurrence.start, occurrence.end, request.seats,
                                purpose, zone=zone, now=now, series=series)

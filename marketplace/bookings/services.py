@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select
+from sqlalchemy import ColumnElement, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -157,7 +157,7 @@ class FairUseScope:
     hours_refusal: Callable  # (who, cap) -> message
 
 
-def _fair_use_scopes(listing: Listing, now: datetime) -> list[FairUseScope]:
+def _fair_use_scopes(listing: Listing) -> list[FairUseScope]:
     scopes = [FairUseScope(
         Booking.listing_id == listing.id, listing.max_active_bookings_per_booker,
         listing.max_hours_per_week_per_booker,
@@ -166,12 +166,8 @@ def _fair_use_scopes(listing: Listing, now: datetime) -> list[FairUseScope]:
     )]
     org = listing.organisation
     if org is not None and (org.max_active_bookings_per_booker or org.max_hours_per_week_per_booker):
-        # Other listings' overdue requests have not lapsed under this listing's lock; they no longer count.
-        undecided_in_time = or_(Booking.status != BookingStatus.pending, Booking.approval_deadline.is_(None),
-                                Booking.approval_deadline > now)
         scopes.append(FairUseScope(
-            and_(Booking.listing_id.in_(select(Listing.id).where(Listing.organisation_id == org.id)),
-                 undecided_in_time),
+            Booking.listing_id.in_(select(Listing.id).where(Listing.organisation_id == org.id)),
             org.max_active_bookings_per_booker, org.max_hours_per_week_per_booker,
             lambda who, held, cap: _l("%(who)s在%(org)s的有效预约已达上限（%(cap)s个）", who=who, org=org.name,
                                       cap=cap),
@@ -192,9 +188,13 @@ def check_fair_use(session: Session, listing: Listing, booker: User, group: Grou
     not yet in the database, such as earlier dates of a series being checked.
     """
     now = now or clock.now()
-    for fair_use in _fair_use_scopes(listing, now):
+    # Requests nobody decided in time no longer count, though they lapse only when the scheduler sweeps them (or
+    # when they stand in a new booking's way, see ``insert_checked_booking``).
+    undecided_in_time = or_(Booking.status != BookingStatus.pending, Booking.approval_deadline.is_(None),
+                            Booking.approval_deadline > now)
+    for fair_use in _fair_use_scopes(listing):
         for condition, who in _holder_conditions(booker, group):
-            scope = [fair_use.bookings_of, condition]
+            scope = [fair_use.bookings_of, condition, undecided_in_time]
             if exclude_booking_id is not None:
                 scope.append(Booking.id != exclude_booking_id)
             if fair_use.active_cap is not None:
@@ -214,52 +214,66 @@ def check_fair_use(session: Session, listing: Listing, booker: User, group: Grou
                     raise ValidationFailed(None, fair_use.hours_refusal(who, fair_use.hours_cap))
 
 
-def lock_listing_for_booking(session: Session, listing: Listing, now: datetime) -> None:
-    """Take the listing's booking lock (and its organisation's, when that caps bookings across its
-    listings), then let the listing's requests that nobody decided in time lapse.
-
-    Until the scheduler sweeps them, overdue requests would still count as active for the database's
-    overlap guard; expiring them here, under the lock, keeps the guard and the availability rules
-    (which already ignore them) in agreement.
-    """
+def lock_listing_for_booking(session: Session, listing: Listing) -> None:
+    """Take the listing's booking lock, and its organisation's when that caps bookings across its listings."""
     lock_listing(session, listing.id)
     organisation = listing.organisation
     if organisation is not None and (organisation.max_active_bookings_per_booker is not None
                                      or organisation.max_hours_per_week_per_booker is not None):
         lock_organisation(session, organisation.id)
-    overdue = session.scalars(select(Booking).where(
+
+
+def expire_overdue_requests(session: Session, listing: Listing, now: datetime) -> bool:
+    """Let the listing's requests that nobody decided in time lapse (under its lock); whether there were any.
+
+    The booking rules already ignore them, but until the scheduler sweeps them the database's overlap guard
+    still counts them: a booking the guard refuses is tried once more after this (``insert_checked_booking``).
+    """
+    overdue = list(session.scalars(select(Booking).where(
         Booking.listing_id == listing.id, Booking.status == BookingStatus.pending,
         Booking.approval_deadline <= now,
-    ))
+    )))
     for booking in overdue:
         states.transition(booking, BookingStatus.expired, action="expire", actor=None, at=now)
         booking.approval_deadline = None
     session.flush()
+    return bool(overdue)
+
+
+def _insert_booking(session: Session, values: dict) -> Booking | None:
+    """Insert a booking; None when the database's overlap guard refuses it. Only that statement is undone then,
+    and the unit of work goes on (to retry, or to offer alternatives)."""
+    try:
+        with statement_savepoint(session):
+            return session.scalars(insert(Booking).returning(Booking), [values]).one()
+    except IntegrityError as error:
+        if OVERLAP_GUARD not in str(error.orig):
+            raise
+        return None
 
 
 def insert_checked_booking(session: Session, listing: Listing, booker: User, group: Group | None, start: datetime,
             end: datetime, seats: int, purpose: str, *, zone: str, now: datetime,
             series: BookingSeries | None = None) -> Booking:
-    """Write a booking that has passed every check, under the listing lock, and log its creation."""
+    """Write a booking that has passed every check, under the listing lock, and log its creation.
+
+    When the database's overlap guard refuses it, the listing's requests nobody decided in time lapse and the
+    insert is tried once more: the guard counts them until then, the checks did not. Else SlotTaken."""
     status = BookingStatus.pending if needs_approval(listing, booker) else BookingStatus.confirmed
-    try:
-        # When the database's overlap guard refuses the insert, only that is undone: the unit of work goes on,
-        # to offer alternatives.
-        with statement_savepoint(session):
-            booking = session.scalars(insert(Booking).returning(Booking), [{
-                "listing_id": listing.id, "booker_id": booker.id, "group_id": group.id if group else None,
-                "series_id": series.id if series else None, "seats": seats, "start_at": start, "end_at": end,
-                "blocked_until": end + timedelta(minutes=listing.buffer_minutes), "exclusive": listing.is_exclusive,
-                "status": status, "purpose": purpose,
-                "approval_deadline": approval_deadline(start, now) if status is BookingStatus.pending else None,
-                "created_at": now, "updated_at": now}]).one()
-    except IntegrityError as error:
-        if OVERLAP_GUARD not in str(error.orig):
-            raise
+    values = {"listing_id": listing.id, "booker_id": booker.id, "group_id": group.id if group else None,
+              "series_id": series.id if series else None, "seats": seats, "start_at": start, "end_at": end,
+              "blocked_until": end + timedelta(minutes=listing.buffer_minutes), "exclusive": listing.is_exclusive,
+              "status": status, "purpose": purpose,
+              "approval_deadline": approval_deadline(start, now) if status is BookingStatus.pending else None,
+              "created_at": now, "updated_at": now}
+    booking = _insert_booking(session, values)
+    if booking is None and expire_overdue_requests(session, listing, now):
+        booking = _insert_booking(session, values)
+    if booking is None:
         raise SlotTaken(_l("这个时段刚刚被别人预约了"), details={
             "seats_left": 0,
             "alternatives": nearest_alternatives(session, listing, start, end, seats, zone=zone, now=now),
-        }) from None
+        })
     charges.charge_new_booking(session, booking)
     states.log_creation(session, booking, actor=booker, at=now)
     return booking
@@ -281,7 +295,7 @@ def create_booking(session: Session, booker: User, request: BookingRequest, *, z
     purpose = clean_text(request.purpose, "purpose", MAX_PURPOSE_LENGTH)
     # From here to the insert nobody else may book this listing: PostgreSQL holds its row lock,
     # SQLite the write lock of the unit of work's BEGIN IMMEDIATE (see bookings.locking for why).
-    lock_listing_for_booking(session, listing, now)
+    lock_listing_for_booking(session, listing)
     try:
         check_bookable(session, listing, start, end, request.seats, zone=zone, now=now)
     except SlotTaken as taken:
@@ -332,7 +346,9 @@ def edit_booking(session: Session, actor: User, booking: Booking, change: Bookin
         if booking.status is BookingStatus.confirmed and needs_approval(listing, booking.booker):
             raise ValidationFailed(None, _l("已批准的预约不能修改时间或人数，请取消后重新预约"))
         start, end = booking.start_at + timedelta(minutes=shift), booking.end_at + timedelta(minutes=shift)
-        lock_listing_for_booking(session, listing, now)
+        lock_listing_for_booking(session, listing)
+        # The move is flushed below, where a refusal by the overlap guard cannot be retried: let them lapse first.
+        expire_overdue_requests(session, listing, now)
         check_bookable(session, listing, start, end, seats, zone=zone, now=now, exclude_booking_id=booking.id)
         if shift:
             check_fair_use(session, listing, booking.booker, booking.group, start, end, zone=zone, now=now,

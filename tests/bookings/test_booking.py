@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.bookings.availability import SlotTaken
 from marketplace.bookings.models import Booking, BookingEvent, BookingStatus
 from marketplace.bookings.services import BookingChange, BookingRequest, create_booking, edit_booking, needs_approval
+from marketplace.core import clock
 from marketplace.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.groups import services as groups
 from marketplace.listings import services as listings
@@ -129,6 +130,17 @@ def test_fair_use_caps_active_bookings_per_booker(factory, session, now, writing
     with pytest.raises(ValidationFailed, match="达到上限2个"):
         book(session, booker, listing, local(3, 10), local(3, 11))
     assert book(session, factory.user(), listing, local(3, 10), local(3, 11)).status is BookingStatus.confirmed
+
+
+def test_a_request_past_its_deadline_does_not_hold_the_listings_cap(factory, session, now, writing):
+    listing = factory.listing(max_active_bookings_per_booker=1, instant_booking=False)
+    booker = factory.user()
+    request = book(session, booker, listing, local(5, 10), local(5, 11))
+    with pytest.raises(ValidationFailed, match="达到上限1个"):
+        book(session, booker, listing, local(4, 10), local(4, 11))
+    clock.travel_to(NOW + timedelta(hours=49))  # nobody decided within 48 hours, and no scheduler swept it yet
+    assert book(session, booker, listing, local(4, 10), local(4, 11)).status is BookingStatus.pending
+    assert request.status is BookingStatus.pending  # not in the new booking's way: it lapses when swept
 
 
 def test_fair_use_caps_hours_per_local_week_for_the_group_too(factory, session, now, writing):
