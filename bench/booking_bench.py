@@ -21,7 +21,8 @@ It builds the real schema with the migrations (on PostgreSQL inside a throwaway 
 prints the plan of the main availability query and, last, the ratios. Creation is timed after 50 untimed bookings
 of each kind, and after the bulk load's WAL was checkpointed, as a live site's is every 1,000 pages. The machine may be shared: every figure
 has its CPU time (``time.process_time``) beside the wall time, and the load average is printed at the start and
-the end. Targets (issue 8): availability p95 ≤ 5 ms, booking creation ≥ 300/s single client on SQLite.
+the end. Targets (issue 8): availability p95 ≤ 5 ms, booking creation ≥ 300/s single client on SQLite, read on
+``create_booking`` (the figure the naive reference compares with); the API's figure is printed beside it.
 """
 from __future__ import annotations
 
@@ -308,16 +309,23 @@ def measure_api_creation(app, attempts):
     tokens = {user_id: issue_api_token(session, session.get(User, user_id)) for _, user_id, _ in attempts}
     session.commit()
     client = app.test_client()
-    statuses = {}
+    statuses, bookers = {}, set()
     began, began_cpu = timer.perf_counter(), timer.process_time()
     for listing_id, user_id, start in attempts:
-        response = client.post("/api/v1/bookings", headers={"Authorization": f"Bearer {tokens[user_id]}"},
-                               json={"listing_id": listing_id, "start": start.isoformat(),
-                                     "end": (start + timedelta(hours=1)).isoformat()})
+        # A context of its own, as each request has in a server: else Flask-Login would keep the first request's
+        # user in ``g`` for all of them, and the database session its objects.
+        with app.app_context():
+            response = client.post("/api/v1/bookings", headers={"Authorization": f"Bearer {tokens[user_id]}"},
+                                   json={"listing_id": listing_id, "start": start.isoformat(),
+                                         "end": (start + timedelta(hours=1)).isoformat()})
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        if response.status_code == 201:
+            bookers.add(response.json["booker"]["id"] == user_id)
     elapsed, cpu = timer.perf_counter() - began, timer.process_time() - began_cpu
     if set(statuses) - {201, 409, 422}:
         sys.exit(f"the API answered {statuses}")
+    if False in bookers:
+        sys.exit("the API booked for someone other than the token's owner")
     return len(attempts) / elapsed, cpu / len(attempts), statuses.get(201, 0), len(attempts) - statuses.get(201, 0)
 
 
@@ -422,8 +430,8 @@ def main() -> None:
             print(f"  booking creation: {rate / naive_rate:.2f}x (API {api_rate / naive_rate:.2f}x)")
             print(f"  target availability p95 <= 5 ms: {'met' if p95 <= 5 else 'NOT met'} ({p95:.2f} ms)")
             if dialect == "sqlite":
-                print(f"  target creation >= 300/s: service {'met' if rate >= 300 else 'NOT met'} ({rate:.0f}/s), "
-                      f"API {'met' if api_rate >= 300 else 'NOT met'} ({api_rate:.0f}/s)")
+                print(f"  target creation >= 300/s: {'met' if rate >= 300 else 'NOT met'} ({rate:.0f}/s; "
+                      f"through the API {api_rate:.0f}/s)")
             print(f"load average at the end: {load_average()}")
         finally:
             drop_schema(dialect, BENCH_SCHEMA)

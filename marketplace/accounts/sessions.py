@@ -9,12 +9,17 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User, UserSession, with_standing
 from marketplace.accounts.tokens import MAX_TOKEN_LENGTH, hash_token
 from marketplace.core import clock
+
+# Built once: every signed-in page runs it (see "The path of a request" in docs/ARCHITECTURE.md).
+_LIVE_SESSION = select(UserSession).where(
+    UserSession.token_hash == bindparam("token_hash"), UserSession.revoked_at.is_(None),
+).options(with_standing(UserSession.user))
 
 
 def start_session(session: Session, user: User, *, now: datetime | None = None) -> str:
@@ -28,9 +33,7 @@ def start_session(session: Session, user: User, *, now: datetime | None = None) 
 def _live_session(session: Session, session_id: str | None) -> UserSession | None:
     if not session_id or not isinstance(session_id, str) or len(session_id) > MAX_TOKEN_LENGTH:
         return None
-    return session.scalar(select(UserSession).where(
-        UserSession.token_hash == hash_token(session_id), UserSession.revoked_at.is_(None),
-    ).options(with_standing(UserSession.user)))
+    return session.scalar(_LIVE_SESSION, {"token_hash": hash_token(session_id)})
 
 
 def user_for_session(session: Session, user_id: int, session_id: str | None) -> User | None:

@@ -9,7 +9,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import ApiToken, User, with_standing
@@ -20,6 +20,11 @@ from marketplace.core.i18n import _l
 
 DEFAULT_LIFETIME = timedelta(days=30)
 MAX_TOKEN_LENGTH = 200
+# Built once: every API request runs it (see "The path of a request" in docs/ARCHITECTURE.md).
+_LIVE_TOKEN = select(ApiToken).where(
+    ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None),
+    ApiToken.expires_at > bindparam("now"),
+).options(with_standing(ApiToken.user))
 
 
 def hash_token(token: str) -> str:
@@ -39,9 +44,7 @@ def issue_api_token(session: Session, user: User, *, lifetime: timedelta = DEFAU
 def _live_token(session: Session, token: str | None, now: datetime) -> ApiToken | None:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    return session.scalar(select(ApiToken).where(
-        ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None), ApiToken.expires_at > now,
-    ).options(with_standing(ApiToken.user)))
+    return session.scalar(_LIVE_TOKEN, {"token_hash": hash_token(token), "now": now})
 
 
 def user_for_token(session: Session, token: str | None, *, now: datetime | None = None) -> User | None:

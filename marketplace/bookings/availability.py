@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from functools import cache
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import String, bindparam, cast, inspect, null, or_, select, union_all
 from sqlalchemy.orm import Session
@@ -39,16 +41,20 @@ OTHER_DAYS_SEARCHED = 7
 # What the rules read of an exception, selected as plain rows where the listing has not loaded its own.
 EXCEPTION_COLUMNS = (ListingException.listing_id, ListingException.day, ListingException.is_closed,
                      ListingException.opens, ListingException.closes)
+# Built once: every booking checks its day's exceptions (see "The path of a request" in docs/ARCHITECTURE.md).
+_EXCEPTIONS_BETWEEN = select(*EXCEPTION_COLUMNS).where(
+    ListingException.listing_id.in_(bindparam("listing_ids", expanding=True)),
+    ListingException.day.between(bindparam("first_day"), bindparam("last_day")))
 
 
 class SlotTaken(Conflict):
     """The slot is full: taken by someone else, possibly a moment ago by a racing request."""
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     """A bookable start: a booking of the asked duration from ``start`` to ``end`` fits, ``seats_left`` seats free;
-    a ``taken`` one lies in open time but others' bookings (or holds) leave too few seats for it."""
+    a ``taken`` one lies in open time but others' bookings (or holds) leave too few seats for it. A named tuple: a
+    month of a listing's slots is hundreds of them, and a frozen dataclass takes twice as long to make."""
 
     start: datetime
     end: datetime
@@ -215,6 +221,12 @@ def _utc_piece(midnight: datetime, begin: int, finish: int, tz) -> tuple[datetim
     return None if closes_at <= opens_at else (opens_at, closes_at)
 
 
+@cache
+def _grid_offsets(step: int, count: int) -> tuple[timedelta, ...]:
+    """0, step, 2 × step … minutes: a piece's slot starts from its first (made once, not for every day)."""
+    return tuple(timedelta(minutes=step * index) for index in range(count))
+
+
 def _plan(listing: Listing, opening_hours, exceptions, first_day: date, last_day: date, zone: str) -> OpeningPlan:
     tz = get_zone(zone)
     hours: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -240,7 +252,7 @@ def _plan(listing: Listing, opening_hours, exceptions, first_day: date, last_day
             if tz.utcoffset(midnight + timedelta(minutes=begin)) == tz.utcoffset(midnight + timedelta(minutes=finish)):
                 # Same UTC offset at both ends: no clock change inside, the grid is plain arithmetic.
                 base = opens_at + timedelta(minutes=first - begin)
-                starts += [base + timedelta(minutes=m - first) for m in wall_starts]
+                starts += [base + offset for offset in _grid_offsets(step, len(wall_starts))]
             else:
                 for minute in wall_starts:
                     wall = midnight + timedelta(minutes=minute)
@@ -540,8 +552,8 @@ def _exceptions_between(session: Session, listings: list[Listing], first_day: da
         else:
             found[listing.id] = list(listing.exceptions)
     if unloaded:
-        for exception in session.execute(select(*EXCEPTION_COLUMNS).where(
-                ListingException.listing_id.in_(unloaded), ListingException.day.between(first_day, last_day))):
+        for exception in session.execute(_EXCEPTIONS_BETWEEN, {"listing_ids": unloaded, "first_day": first_day,
+                                                               "last_day": last_day}):
             found[exception.listing_id].append(exception)
     return found
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, insert, or_, select
+from sqlalchemy import ColumnElement, bindparam, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -47,6 +47,10 @@ DEFAULT_CALENDAR_DAYS = 31
 OVERLAP_GUARD = "bookings_no_overlap"
 # Statuses whose hours count towards a booker's weekly cap: the slot was (or is) theirs.
 USED_STATUSES = (BookingStatus.pending, BookingStatus.confirmed, BookingStatus.completed, BookingStatus.no_show)
+# Statements every booking sends, built once (see "The path of a request" in docs/ARCHITECTURE.md).
+_BOOKABLE_LISTING = (select(Listing).where(Listing.id == bindparam("listing_id"))
+                     .options(joinedload(Listing.organisation), joinedload(Listing.opening_hours)))
+_INSERT_BOOKING = insert(Booking).returning(Booking)
 
 
 @dataclass
@@ -109,8 +113,8 @@ def aware_utc(value, field: str) -> datetime:
 def get_bookable_listing(session: Session, listing_id) -> Listing:
     """A published listing; NotFound for unknown ids and drafts, ValidationFailed when suspended."""
     # With its organisation, whose caps the booking's lock and rules read, and the hours its rules check.
-    listing = session.get(Listing, listing_id, options=[
-        joinedload(Listing.organisation), joinedload(Listing.opening_hours)]) if is_id(listing_id) else None
+    listing = session.scalars(_BOOKABLE_LISTING, {"listing_id": listing_id}).unique().first() \
+        if is_id(listing_id) else None
     if listing is None or listing.status is ListingStatus.draft:
         raise NotFound(_l("找不到这个资源"))
     if listing.status is not ListingStatus.published:
@@ -188,11 +192,15 @@ def check_fair_use(session: Session, listing: Listing, booker: User, group: Grou
     not yet in the database, such as earlier dates of a series being checked.
     """
     now = now or clock.now()
+    scopes = [scope for scope in _fair_use_scopes(listing)
+              if scope.active_cap is not None or scope.hours_cap is not None]
+    if not scopes:
+        return
     # Requests nobody decided in time no longer count, though they lapse only when the scheduler sweeps them (or
     # when they stand in a new booking's way, see ``insert_checked_booking``).
     undecided_in_time = or_(Booking.status != BookingStatus.pending, Booking.approval_deadline.is_(None),
                             Booking.approval_deadline > now)
-    for fair_use in _fair_use_scopes(listing):
+    for fair_use in scopes:
         for condition, who in _holder_conditions(booker, group):
             scope = [fair_use.bookings_of, condition, undecided_in_time]
             if exclude_booking_id is not None:
@@ -245,7 +253,7 @@ def _insert_booking(session: Session, values: dict) -> Booking | None:
     and the unit of work goes on (to retry, or to offer alternatives)."""
     try:
         with statement_savepoint(session):
-            return session.scalars(insert(Booking).returning(Booking), [values]).one()
+            return session.scalars(_INSERT_BOOKING, [values]).one()
     except IntegrityError as error:
         if OVERLAP_GUARD not in str(error.orig):
             raise

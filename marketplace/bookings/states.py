@@ -28,6 +28,9 @@ TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
     BookingStatus.confirmed: frozenset({BookingStatus.completed, BookingStatus.cancelled, BookingStatus.no_show}),
 }
 
+# Built once: every booking and every change of one writes a history entry.
+_INSERT_HISTORY = insert(BookingEvent.__table__)
+
 ACTION_LABELS = {
     "create": _l("提交预约"),
     "approve": _l("批准"),
@@ -109,7 +112,7 @@ def record(booking: Booking, *, action: str, actor, at: datetime, reason: str = 
 def log_creation(session: Session, booking: Booking, *, actor, at: datetime) -> None:
     """Log a new, inserted booking's first status: its history entry and its ``booking.<status>`` event."""
     actor_id = getattr(actor, "id", None)
-    session.execute(insert(BookingEvent.__table__), {
+    session.execute(_INSERT_HISTORY, {
         "booking_id": booking.id, "action": "create", "from_status": None, "to_status": booking.status,
         "actor_id": actor_id, "reason": "", "at": at})
     _announce_move(session, booking.id, booking.listing_id, booking.booker_id, None, booking.status, "create", "",

@@ -85,6 +85,12 @@ class EventDelivery(Base):
     event: Mapped[DomainEvent] = relationship(back_populates="deliveries")
 
 
+# ``record_many``'s inserts, built once: every booking and every change of one sends them.
+_INSERT_EVENTS = insert(DomainEvent.__table__).returning(
+    DomainEvent.__table__.c.id, DomainEvent.__table__.c.subject_type, DomainEvent.__table__.c.subject_id)
+_INSERT_DELIVERIES = insert(EventDelivery.__table__)
+
+
 @dataclass(frozen=True)
 class Event:
     """What an after-commit subscriber receives: the event's values, read before the commit expired the row."""
@@ -182,15 +188,13 @@ def record_many(session: Session, event_type: str, subjects: list[tuple[tuple[st
         raise ValueError("record_many needs distinct subjects")
     # Core inserts given their rows as parameters (not .values([...]), which SQLAlchemy compiles anew each time):
     # the statements come from the cache, and the driver still gets one multi-row INSERT each.
-    events_table, deliveries_table = DomainEvent.__table__, EventDelivery.__table__
-    ids = {(row.subject_type, row.subject_id): row.id for row in session.execute(
-        insert(events_table).returning(events_table.c.id, events_table.c.subject_type, events_table.c.subject_id),
-        [{"type": event_type, "subject_type": subject_type, "subject_id": subject_id, "payload": payload,
-          "actor_id": actor_id, "occurred_at": now} for (subject_type, subject_id), payload in subjects])}
+    ids = {(row.subject_type, row.subject_id): row.id for row in session.execute(_INSERT_EVENTS, [
+        {"type": event_type, "subject_type": subject_type, "subject_id": subject_id, "payload": payload,
+         "actor_id": actor_id, "occurred_at": now} for (subject_type, subject_id), payload in subjects])}
     event_ids = [ids[subject] for subject, _payload in subjects]
     names = _durable_subscribers(event_type)
     if names:
-        session.execute(insert(deliveries_table), [
+        session.execute(_INSERT_DELIVERIES, [
             {"event_id": event_id, "subscriber": name, "status": PENDING, "attempts": 0, "next_attempt_at": now,
              "last_error": ""} for event_id in event_ids for name in names])
     transaction = session.get_nested_transaction() or session.get_transaction()
