@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -198,7 +199,12 @@ def search_listings(session: Session, index: SearchIndex, text: str | None, filt
                             understood=understood)
     if total == 0:
         results.suggestion = did_you_mean(searcher, lexicon, parsed)
-        results.alternatives = _alternatives(session, searcher, query, index_filters, filters.free_at is None)
+
+        def matches_under(other_filters: IndexFilters) -> int:
+            return _ranked(session, searcher, index, parsed, lexicon, query, filter_query(other_filters), 1)[1]
+
+        results.alternatives = _alternatives(session, matches_under, index_filters,
+                                             matched if filters.free_at is not None else None)
     return results
 
 
@@ -244,20 +250,20 @@ def _highlight_words(parsed: ParsedQuery, lexicon) -> frozenset[str]:
     return frozenset(words)
 
 
-def _count(searcher, query, index_filters: IndexFilters) -> int:
-    return len(searcher.search(query, filter=filter_query(index_filters), limit=1))
+def _alternatives(session: Session, matches_under: Callable[[IndexFilters], int], index_filters: IndexFilters,
+                  matched_any_time: int | None) -> list[Alternative]:
+    """When nothing matched: how many would match without each filter, and in nearby communities.
 
-
-def _alternatives(session: Session, searcher, query, index_filters: IndexFilters,
-                  index_only: bool) -> list[Alternative]:
-    """When nothing matched: how many would match without each filter, and in nearby communities."""
+    ``matches_under(filters)`` counts what the words match under other index filters (by the same engine as the
+    search itself); ``matched_any_time`` is what they matched before the free-at rule, when it applied.
+    """
     alternatives = []
-    if not index_only:
-        alternatives.append(Alternative("without_filter", "free_at", _count(searcher, query, index_filters)))
+    if matched_any_time is not None:
+        alternatives.append(Alternative("without_filter", "free_at", matched_any_time))
     unfiltered = IndexFilters()
     for name in index_filters.active:
         without = replace(index_filters, **{name: getattr(unfiltered, name)})
-        alternatives.append(Alternative("without_filter", name, _count(searcher, query, without)))
+        alternatives.append(Alternative("without_filter", name, matches_under(without)))
     if index_filters.place_id is not None:
         place = session.get(Place, index_filters.place_id)
         community = community_of(session, place)
@@ -266,7 +272,7 @@ def _alternatives(session: Session, searcher, query, index_filters: IndexFilters
                 Place.parent_id == community.parent_id, Place.id != community.id)))
             found = []
             for neighbour in neighbours:
-                count = _count(searcher, query, replace(index_filters, place_id=neighbour.id))
+                count = matches_under(replace(index_filters, place_id=neighbour.id))
                 if count:
                     found.append(Alternative("community", neighbour.name, count, neighbour.id))
             found.sort(key=lambda a: -a.count)
