@@ -113,6 +113,12 @@ class Booking(Base):
     def is_active(self) -> bool:
         return self.status.holds_slot
 
+    def is_overdue(self, now: datetime) -> bool:
+        """A request nobody decided before its approval deadline: it holds nothing, and lapses when the scheduler
+        sweeps it (in SQL: ``services.not_overdue``)."""
+        return (self.status is BookingStatus.pending and self.approval_deadline is not None
+                and self.approval_deadline <= now)
+
     def __repr__(self) -> str:
         return f"<Booking {self.id} listing={self.listing_id} {self.status.value} {self.start_at:%Y-%m-%d %H:%M}Z>"
 

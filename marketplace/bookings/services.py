@@ -181,6 +181,14 @@ def _fair_use_scopes(listing: Listing) -> list[FairUseScope]:
     return scopes
 
 
+def not_overdue(now: datetime) -> ColumnElement[bool]:
+    """Leaves out requests nobody decided in time (``Booking.is_overdue``): they hold nothing and count for nothing,
+    though they lapse only when the scheduler sweeps them (or when one stands in a new booking's way, see
+    ``insert_checked_booking``)."""
+    return or_(Booking.status != BookingStatus.pending, Booking.approval_deadline.is_(None),
+               Booking.approval_deadline > now)
+
+
 def check_fair_use(session: Session, listing: Listing, booker: User, group: Group | None, start: datetime,
                    end: datetime, *, zone: str, now: datetime | None = None,
                    exclude_booking_id: int | None = None, also_holding: tuple | list = ()) -> None:
@@ -196,13 +204,9 @@ def check_fair_use(session: Session, listing: Listing, booker: User, group: Grou
               if scope.active_cap is not None or scope.hours_cap is not None]
     if not scopes:
         return
-    # Requests nobody decided in time no longer count, though they lapse only when the scheduler sweeps them (or
-    # when they stand in a new booking's way, see ``insert_checked_booking``).
-    undecided_in_time = or_(Booking.status != BookingStatus.pending, Booking.approval_deadline.is_(None),
-                            Booking.approval_deadline > now)
     for fair_use in scopes:
         for condition, who in _holder_conditions(booker, group):
-            scope = [fair_use.bookings_of, condition, undecided_in_time]
+            scope = [fair_use.bookings_of, condition, not_overdue(now)]
             if exclude_booking_id is not None:
                 scope.append(Booking.id != exclude_booking_id)
             if fair_use.active_cap is not None:
@@ -338,6 +342,8 @@ def edit_booking(session: Session, actor: User, booking: Booking, change: Bookin
     lock_booking(session, booking)
     if not booking.is_active:
         raise Conflict(_l("这个预约当前是“%(status)s”状态，不能修改", status=booking.status.label), field="status")
+    if booking.is_overdue(now):
+        raise Conflict(_l("这个申请已过审批期限，不能再修改，请重新预约"), field="status")
     if now >= booking.start_at:
         raise ValidationFailed(None, _l("预约已经开始，不能再修改"))
     listing = booking.listing
@@ -403,7 +409,7 @@ def approval_conflicts(session: Session, booking: Booking, *, zone: str, now: da
     conflicts = []
     others = session.scalars(select(Booking).where(
         Booking.listing_id == listing.id, Booking.id != booking.id, Booking.status.in_(ACTIVE_STATUSES),
-        Booking.start_at < booking.blocked_until, Booking.blocked_until > booking.start_at,
+        not_overdue(now), Booking.start_at < booking.blocked_until, Booking.blocked_until > booking.start_at,
     ).order_by(Booking.start_at)).all()
     peak = Occupancy([Hold(o.start_at, o.blocked_until, o.seats) for o in others]).peak(
         booking.start_at, booking.blocked_until)
@@ -428,7 +434,7 @@ def approve_booking(session: Session, actor: User, booking: Booking, *, zone: st
     require_provider(actor, booking)
     lock_booking(session, booking)
     reason = clean_text(reason, "reason", MAX_REASON_LENGTH)
-    if booking.status is BookingStatus.pending and booking.approval_deadline <= now:
+    if booking.is_overdue(now):
         raise Conflict(_l("审批期限已过，这个申请已失效"), field="status")
     if booking.status is BookingStatus.pending:
         lock_listing(session, booking.listing_id)

@@ -251,3 +251,22 @@ def test_a_request_nobody_decided_in_time_stops_holding_its_slot(factory, sessio
     assert fresh.status is BookingStatus.pending
     assert stale.status is BookingStatus.expired
     assert (stale.events[-1].action, stale.events[-1].actor_id) == ("expire", None)
+
+
+def test_a_request_past_its_deadline_is_no_conflict_for_the_next_one(factory, session, now):
+    """On a listing of several places no booking lapses an overdue request (the database guard covers exclusive
+    ones only); until the scheduler sweeps it, it must not make the provider's next decision look over capacity."""
+    hall = factory.listing(capacity=2, instant_booking=False)
+    start = local(5, 10)
+    stale = factory.booking(listing=hall, start=start, seats=2)
+    clock.advance(timedelta(hours=49))  # nobody decided; no scheduler swept it yet
+    fresh = factory.booking(listing=hall, start=start, seats=2)
+    assert stale.status is fresh.status is BookingStatus.pending
+    assert services.approval_conflicts(session, fresh, zone=SHANGHAI) == []
+
+
+def test_a_request_past_its_deadline_cannot_be_moved(factory, session, now, approval_listing):
+    stale = factory.booking(listing=approval_listing, start=local(5, 10))
+    clock.advance(timedelta(hours=49))
+    with pytest.raises(Conflict, match="已过审批期限"):
+        services.edit_booking(session, stale.booker, stale, services.BookingChange(shift_minutes=60), zone=SHANGHAI)
