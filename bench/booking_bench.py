@@ -402,9 +402,9 @@ def main() -> None:
 
             # Untimed first: each statement's first compilation and the first reads of the tables' pages are costs
             # of a worker's start, not of each booking.
-            for naive, seed in ((False, 3), (True, 4)):
+            for reference, seed in ((False, 3), (True, 4)):
                 measure_creation(creation_attempts(listing_ids, user_ids, WARM_UP, random.Random(args.seed + seed)),
-                                 naive=naive)
+                                 naive=reference)
             measure_api_creation(app, creation_attempts(listing_ids, user_ids, WARM_UP, random.Random(args.seed + 5)))
             attempts = creation_attempts(listing_ids, user_ids, creations, rng)
             rate, cpu, made, refused = measure_creation(attempts, naive=False)
