@@ -201,7 +201,7 @@ def search_listings(session: Session, index: SearchIndex, text: str | None, filt
         results.suggestion = did_you_mean(searcher, lexicon, parsed)
 
         def matches_under(other_filters: IndexFilters) -> int:
-            return _ranked(session, searcher, index, parsed, lexicon, query, filter_query(other_filters), 1)[1]
+            return _ranked(session, searcher, index, parsed, lexicon, query, filter_query(other_filters), 0)[1]
 
         results.alternatives = _alternatives(session, matches_under, index_filters,
                                              matched if filters.free_at is not None else None)
@@ -210,7 +210,7 @@ def search_listings(session: Session, index: SearchIndex, text: str | None, filt
 
 def _ranked(session: Session, searcher, index: SearchIndex, parsed: ParsedQuery, lexicon, query, restriction,
             limit: int) -> tuple[list[tuple[int, float]], int]:
-    """The best ``limit`` (listing id, score) pairs and the number of matches.
+    """The best ``limit`` (listing id, score) pairs and the number of matches (that alone when ``limit`` is 0).
 
     Words go through the set-based engine (same scores as Whoosh, far fewer Python steps), listings
     in a building the query names first; with no words, Whoosh lists everything the filters allow by
@@ -218,11 +218,11 @@ def _ranked(session: Session, searcher, index: SearchIndex, parsed: ParsedQuery,
     """
     if parsed.is_empty:
         newest_best = [FieldFacet("reputation", reverse=True), FieldFacet("published", reverse=True)]
-        found = searcher.search(query, filter=restriction, limit=limit, sortedby=newest_best)
-        return [(int(hit["id"]), 0.0) for hit in found], len(found)
+        found = searcher.search(query, filter=restriction, limit=max(limit, 1), sortedby=newest_best)
+        return [(int(hit["id"]), 0.0) for hit in found][:limit], len(found)
     best, total = engine.search(searcher, index.postings, index.reputation_factors,
                                 engine.query_terms(parsed, lexicon), allowed=restriction, limit=limit,
-                                preferred=_in_named_places(session, parsed))
+                                preferred=_in_named_places(session, parsed) if limit else None)
     return [(int(searcher.stored_fields(docnum)["id"]), score) for score, docnum in best], total
 
 
